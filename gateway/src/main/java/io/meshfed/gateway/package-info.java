@@ -1,0 +1,2 @@
+/** The gateway module (DESIGN §2); filled by its own issue. */
+package io.meshfed.gateway;

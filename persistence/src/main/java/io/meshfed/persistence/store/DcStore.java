@@ -1,0 +1,97 @@
+package io.meshfed.persistence.store;
+
+import io.meshfed.protocol.model.CheckServiceNode;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.FederationStateOp;
+import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Node;
+import io.meshfed.protocol.model.NodeService;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The DC state store (DESIGN §4): one event-sourced actor per DC holding the catalog and the
+ * federation states, with one monotonically increasing store index and blocking reads.
+ *
+ * <p>Every write answers {@code StatusReply<WriteResult>}: success with the index it produced, or
+ * an error whose message says what was wrong; a rejected write changes nothing. Every read answers
+ * {@code StatusReply<QueryResult<T>>} with the index of the table it reflects. A read with
+ * {@code minIndex > 0} is parked until that table's index exceeds {@code minIndex} or {@code wait}
+ * (capped at {@link #MAX_WAIT}; zero means {@link #DEFAULT_WAIT}) has passed, then answered with
+ * the current result either way.
+ */
+public final class DcStore {
+  public static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
+  public static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
+  private DcStore() {}
+
+  /** {@code persistenceId} is {@code "dc-store|<datacenter>"}; one per DC. */
+  public static Behavior<Command> create(String datacenter) {
+    return DcStoreBehavior.create(datacenter);
+  }
+
+  public sealed interface Command extends StoreSerializable
+      permits ApplyFederationState, RegisterCatalog, DeregisterCatalog, UpdateCheck,
+          GetFederationState, ListFederationStates, ListMeshGateways, ListServices,
+          DcStoreBehavior.WaitExpired {}
+
+  /** Upsert or delete one DC's federation state (reference §2.3). */
+  public record ApplyFederationState(
+      FederationStateOp op, FederationState state, ActorRef<StatusReply<WriteResult>> replyTo)
+      implements Command {}
+
+  /** Registers (or replaces) a node, and optionally one service of it and checks. */
+  public record RegisterCatalog(
+      Node node, NodeService service, List<HealthCheck> checks, ActorRef<StatusReply<WriteResult>> replyTo)
+      implements Command {}
+
+  /**
+   * Removes a check ({@code checkId} set), a service and its checks ({@code serviceId} set), or
+   * the node with everything on it (neither set). Removing something absent changes nothing.
+   */
+  public record DeregisterCatalog(
+      String node, String serviceId, String checkId, ActorRef<StatusReply<WriteResult>> replyTo)
+      implements Command {}
+
+  /** Sets a check's status and output; the check must exist. */
+  public record UpdateCheck(
+      String node, String checkId, String status, String output, ActorRef<StatusReply<WriteResult>> replyTo)
+      implements Command {}
+
+  /** One DC's federation state ({@code value} null when absent); the index is the table's. */
+  public record GetFederationState(
+      String datacenter, long minIndex, Duration wait,
+      ActorRef<StatusReply<QueryResult<FederationState>>> replyTo)
+      implements Command {}
+
+  /** All federation states, sorted by datacenter. */
+  public record ListFederationStates(
+      long minIndex, Duration wait, ActorRef<StatusReply<QueryResult<List<FederationState>>>> replyTo)
+      implements Command {}
+
+  /** DC → its mesh gateways, for every state with at least one gateway (sorted by DC). */
+  public record ListMeshGateways(
+      long minIndex, Duration wait,
+      ActorRef<StatusReply<QueryResult<Map<String, List<CheckServiceNode>>>>> replyTo)
+      implements Command {}
+
+  /**
+   * Service instances by name, or by kind when {@code kind} is non-empty; each with its node and
+   * the node's and the service's checks. Sorted by node name, then service id.
+   */
+  public record ListServices(
+      String name, String kind, long minIndex, Duration wait,
+      ActorRef<StatusReply<QueryResult<List<CheckServiceNode>>>> replyTo)
+      implements Command {}
+
+  /** What a write produced: the store index after it, and whether it changed anything. */
+  public record WriteResult(long index, boolean applied) implements StoreSerializable {}
+
+  /** A read's result with the index it reflects (never 0: an empty table reports 1). */
+  public record QueryResult<T>(long index, T value) implements StoreSerializable {}
+}

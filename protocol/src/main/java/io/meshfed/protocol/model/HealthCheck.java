@@ -1,0 +1,47 @@
+package io.meshfed.protocol.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Set;
+
+/** A health check; JSON in Consul's shape. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record HealthCheck(
+    @JsonProperty("Node") String node,
+    @JsonProperty("CheckID") String checkId,
+    @JsonProperty("Name") String name,
+    @JsonProperty("Status") String status,
+    @JsonProperty("Notes") String notes,
+    @JsonProperty("Output") String output,
+    @JsonProperty("ServiceID") String serviceId,
+    @JsonProperty("ServiceName") String serviceName) {
+
+  public static final String PASSING = "passing";
+  public static final String WARNING = "warning";
+  public static final String CRITICAL = "critical";
+  public static final Set<String> STATUSES = Set.of(PASSING, WARNING, CRITICAL);
+
+  public HealthCheck {
+    node = Strings.orEmpty(node);
+    checkId = Strings.orEmpty(checkId);
+    name = Strings.orEmpty(name);
+    // Consul: a check registered without a status starts critical.
+    status = Strings.orEmpty(status).isEmpty() ? CRITICAL : status;
+    notes = Strings.orEmpty(notes);
+    output = Strings.orEmpty(output);
+    serviceId = Strings.orEmpty(serviceId);
+    serviceName = Strings.orEmpty(serviceName);
+  }
+
+  public HealthCheck withStatus(String newStatus, String newOutput) {
+    return new HealthCheck(node, checkId, name, newStatus, notes, newOutput, serviceId, serviceName);
+  }
+
+  public HealthCheck withNode(String newNode) {
+    return new HealthCheck(newNode, checkId, name, status, notes, output, serviceId, serviceName);
+  }
+
+  public boolean isCritical() {
+    return CRITICAL.equals(status);
+  }
+}
