@@ -1,0 +1,122 @@
+package io.meshfed.actors.api.grpc;
+
+import io.meshfed.actors.endpoint.FederationStateEndpoint;
+import io.meshfed.actors.endpoint.QueryOptions;
+import io.meshfed.persistence.store.DcStore.QueryResult;
+import io.meshfed.protocol.convert.ProtoConvert;
+import io.meshfed.protocol.model.CheckServiceNode;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.v1.ApplyFederationStateRequest;
+import io.meshfed.protocol.v1.ApplyFederationStateResponse;
+import io.meshfed.protocol.v1.FederationStateServicePowerApi;
+import io.meshfed.protocol.v1.GetFederationStateRequest;
+import io.meshfed.protocol.v1.GetFederationStateResponse;
+import io.meshfed.protocol.v1.ListFederationStatesRequest;
+import io.meshfed.protocol.v1.ListFederationStatesResponse;
+import io.meshfed.protocol.v1.ListMeshGatewaysRequest;
+import io.meshfed.protocol.v1.ListMeshGatewaysResponse;
+import io.meshfed.protocol.v1.MeshGateways;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.grpc.javadsl.Metadata;
+import org.apache.pekko.stream.javadsl.Source;
+
+/** {@code meshfed.v1.FederationStateService} on top of {@link FederationStateEndpoint}. */
+public final class FederationStateGrpc implements FederationStateServicePowerApi {
+  private final FederationStateEndpoint endpoint;
+
+  public FederationStateGrpc(FederationStateEndpoint endpoint) {
+    this.endpoint = endpoint;
+  }
+
+  @Override
+  public CompletionStage<ApplyFederationStateResponse> apply(ApplyFederationStateRequest in, Metadata metadata) {
+    String op = switch (in.getOp()) {
+      case FEDERATION_STATE_OP_UPSERT -> "upsert";
+      case FEDERATION_STATE_OP_DELETE -> "delete";
+      default -> in.getOp().name();
+    };
+    FederationState state = in.hasState() ? ProtoConvert.fromProto(in.getState()) : null;
+    return GrpcSupport.unary(endpoint.apply(GrpcSupport.token(metadata), op, state), w ->
+        ApplyFederationStateResponse.newBuilder().setIndex(w.index()).setApplied(w.applied()).build());
+  }
+
+  @Override
+  public CompletionStage<GetFederationStateResponse> get(GetFederationStateRequest in, Metadata metadata) {
+    return GrpcSupport.unary(get(in, metadata, getOptions(in)), FederationStateGrpc::getResponse);
+  }
+
+  @Override
+  public CompletionStage<ListFederationStatesResponse> list(ListFederationStatesRequest in, Metadata metadata) {
+    return GrpcSupport.unary(endpoint.list(GrpcSupport.token(metadata), GrpcSupport.options(in.getOptions())),
+        FederationStateGrpc::listResponse);
+  }
+
+  @Override
+  public CompletionStage<ListMeshGatewaysResponse> listMeshGateways(ListMeshGatewaysRequest in, Metadata metadata) {
+    return GrpcSupport.unary(
+        endpoint.listMeshGateways(GrpcSupport.token(metadata), GrpcSupport.options(in.getOptions())),
+        FederationStateGrpc::gatewaysResponse);
+  }
+
+  @Override
+  public Source<GetFederationStateResponse, NotUsed> watchGet(GetFederationStateRequest in, Metadata metadata) {
+    QueryOptions q = watchOptions(getOptions(in));
+    return GrpcSupport.watch(q.minIndex(), after -> get(in, metadata, q.withMinIndex(after)),
+        QueryResult::index, FederationStateGrpc::getResponse);
+  }
+
+  @Override
+  public Source<ListFederationStatesResponse, NotUsed> watchList(ListFederationStatesRequest in, Metadata metadata) {
+    QueryOptions q = watchOptions(GrpcSupport.options(in.getOptions()));
+    String token = GrpcSupport.token(metadata);
+    return GrpcSupport.watch(q.minIndex(), after -> endpoint.list(token, q.withMinIndex(after)),
+        QueryResult::index, FederationStateGrpc::listResponse);
+  }
+
+  @Override
+  public Source<ListMeshGatewaysResponse, NotUsed> watchMeshGateways(ListMeshGatewaysRequest in, Metadata metadata) {
+    QueryOptions q = watchOptions(GrpcSupport.options(in.getOptions()));
+    String token = GrpcSupport.token(metadata);
+    return GrpcSupport.watch(q.minIndex(), after -> endpoint.listMeshGateways(token, q.withMinIndex(after)),
+        QueryResult::index, FederationStateGrpc::gatewaysResponse);
+  }
+
+  private CompletionStage<QueryResult<FederationState>> get(GetFederationStateRequest in, Metadata metadata,
+      QueryOptions q) {
+    return endpoint.get(GrpcSupport.token(metadata), in.getDatacenter(), q);
+  }
+
+  /** Consul's TargetDatacenter routes the read; the options' own datacenter is the fallback. */
+  private static QueryOptions getOptions(GetFederationStateRequest in) {
+    QueryOptions q = GrpcSupport.options(in.getOptions());
+    String target = in.getTargetDatacenter().isEmpty() ? q.datacenter() : in.getTargetDatacenter();
+    return new QueryOptions(target, q.minIndex(), q.wait());
+  }
+
+  static QueryOptions watchOptions(QueryOptions q) {
+    return new QueryOptions(q.datacenter(), q.minIndex(), GrpcSupport.WATCH_ROUND);
+  }
+
+  private static GetFederationStateResponse getResponse(QueryResult<FederationState> r) {
+    var b = GetFederationStateResponse.newBuilder().setMeta(GrpcSupport.meta(r.index()));
+    if (r.value() != null) {
+      b.setState(ProtoConvert.toProto(r.value()));
+    }
+    return b.build();
+  }
+
+  private static ListFederationStatesResponse listResponse(QueryResult<List<FederationState>> r) {
+    return ListFederationStatesResponse.newBuilder().setMeta(GrpcSupport.meta(r.index()))
+        .addAllStates(r.value().stream().map(ProtoConvert::toProto).toList()).build();
+  }
+
+  private static ListMeshGatewaysResponse gatewaysResponse(QueryResult<Map<String, List<CheckServiceNode>>> r) {
+    var b = ListMeshGatewaysResponse.newBuilder().setMeta(GrpcSupport.meta(r.index()));
+    r.value().forEach((dc, gws) ->
+        b.putDatacenterGateways(dc, MeshGateways.newBuilder().addAllGateways(ProtoConvert.toProto(gws)).build()));
+    return b.build();
+  }
+}

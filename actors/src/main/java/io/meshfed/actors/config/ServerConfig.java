@@ -1,0 +1,53 @@
+package io.meshfed.actors.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** A server's validated configuration (DESIGN §10); build it with {@link ServerConfigLoader}. */
+public record ServerConfig(
+    boolean dev,
+    String datacenter,
+    String primaryDatacenter,
+    String nodeName,
+    String domain,
+    Path dataDir,
+    boolean ephemeralDataDir,
+    String bindAddress,
+    String advertiseAddress,
+    Ports ports,
+    List<String> retryJoin,
+    int bootstrapExpect,
+    Persistence persistence,
+    Tls tls,
+    Connect connect,
+    List<String> primaryGateways,
+    Duration primaryGatewaysInterval,
+    Duration retryIntervalWan,
+    Acl acl) {
+
+  public boolean isPrimary() {
+    return datacenter.equals(primaryDatacenter);
+  }
+
+  /** Port 0 means "pick a free port" (the default in {@code --dev}). */
+  public record Ports(int server, int lan, int http, int grpc) {}
+
+  public enum Journal { H2, POSTGRES }
+
+  public record Persistence(Journal journal, String postgresUrl, String postgresUser, String postgresPassword) {}
+
+  /** Paths are null when TLS is not configured. */
+  public record Tls(Path caFile, Path certFile, Path keyFile,
+      boolean verifyIncoming, boolean verifyOutgoing, boolean verifyServerHostname) {
+    public boolean configured() {
+      return caFile != null;
+    }
+  }
+
+  public record Connect(boolean enabled, boolean meshGatewayWanFederation) {}
+
+  public record Acl(boolean enabled, List<Token> tokens, String replicationToken) {}
+
+  public record Token(String secret, String policy) {}
+}

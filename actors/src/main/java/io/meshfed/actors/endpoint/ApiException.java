@@ -1,0 +1,62 @@
+package io.meshfed.actors.endpoint;
+
+/**
+ * A failed API call, the same for the HTTP API, the gRPC API and internal RPC: a code that each
+ * front maps to its own status, and a message meant for the caller.
+ */
+public final class ApiException extends RuntimeException {
+  public enum Code {
+    INVALID_ARGUMENT(400),
+    PERMISSION_DENIED(403),
+    NOT_FOUND(404),
+    UNAVAILABLE(503),
+    INTERNAL(500);
+
+    private final int httpStatus;
+
+    Code(int httpStatus) {
+      this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+      return httpStatus;
+    }
+  }
+
+  private final Code code;
+
+  public ApiException(Code code, String message) {
+    super(message, null, false, false);
+    this.code = code;
+  }
+
+  public Code code() {
+    return code;
+  }
+
+  public static ApiException invalid(String message) {
+    return new ApiException(Code.INVALID_ARGUMENT, message);
+  }
+
+  public static ApiException permissionDenied() {
+    return new ApiException(Code.PERMISSION_DENIED, "Permission denied");
+  }
+
+  /** Consul's structs.ErrNoDCPath: the DC is unknown or cannot be reached. */
+  public static ApiException noPathTo(String datacenter) {
+    return new ApiException(Code.UNAVAILABLE, "No path to datacenter \"" + datacenter + "\"");
+  }
+
+  /** Unwraps CompletionException layers; anything that is not an ApiException becomes INTERNAL. */
+  public static ApiException from(Throwable t) {
+    Throwable cause = t;
+    while ((cause instanceof java.util.concurrent.CompletionException
+        || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ApiException api) {
+      return api;
+    }
+    return new ApiException(Code.INTERNAL, "internal error: " + cause);
+  }
+}

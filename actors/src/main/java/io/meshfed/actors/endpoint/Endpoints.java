@@ -1,0 +1,25 @@
+package io.meshfed.actors.endpoint;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/** Helpers shared by the endpoints: a validation or ACL failure becomes a failed stage. */
+final class Endpoints {
+  private Endpoints() {}
+
+  static <T> CompletionStage<T> guarded(Supplier<CompletionStage<T>> call) {
+    try {
+      return call.get();
+    } catch (ApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Until cross-DC forwarding arrives, a read for another DC has no path. */
+  static void requireLocal(ServerIdentity self, String datacenter) {
+    if (!self.servesLocally(datacenter)) {
+      throw ApiException.noPathTo(datacenter);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.meshfed.actors.endpoint;
+
+import io.meshfed.persistence.store.DcStore;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+
+/** Asks the DC state store and turns its answers into results or {@link ApiException}s. */
+public final class StoreClient {
+  /** How long a non-blocking store call may take before the caller gets "unavailable". */
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+  private final ActorRef<DcStore.Command> store;
+  private final ActorSystem<?> system;
+
+  public StoreClient(ActorRef<DcStore.Command> store, ActorSystem<?> system) {
+    this.store = store;
+    this.system = system;
+  }
+
+  /** A write or a non-blocking read. */
+  public <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, DcStore.Command> message) {
+    return ask(message, CALL_TIMEOUT);
+  }
+
+  /** A blocking read: the ask outlives the store's own wait (capped, plus jitter) by a margin. */
+  public <T> CompletionStage<T> askBlocking(
+      QueryOptions q, Function<ActorRef<StatusReply<T>>, DcStore.Command> message) {
+    Duration wait = q.minIndex() == 0 ? Duration.ZERO
+        : q.wait().isZero() ? DcStore.DEFAULT_WAIT : min(q.wait(), DcStore.MAX_WAIT);
+    return ask(message, wait.plus(wait.dividedBy(16)).plus(CALL_TIMEOUT));
+  }
+
+  private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, DcStore.Command> message, Duration timeout) {
+    return AskPattern.<DcStore.Command, T>askWithStatus(store, message::apply, timeout, system.scheduler())
+        .exceptionally(err -> {
+          throw translate(err, timeout);
+        });
+  }
+
+  private static ApiException translate(Throwable err, Duration timeout) {
+    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+        ? err.getCause() : err;
+    if (cause instanceof StatusReply.ErrorMessage rejected) {
+      return ApiException.invalid(rejected.getMessage());
+    }
+    if (cause instanceof TimeoutException) {
+      return new ApiException(ApiException.Code.UNAVAILABLE,
+          "the DC state store did not answer within " + timeout.toSeconds() + "s; retry");
+    }
+    return ApiException.from(cause);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}

@@ -1,0 +1,269 @@
+package io.meshfed.actors.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.meshfed.actors.acl.Acl;
+import io.meshfed.actors.api.grpc.CatalogGrpc;
+import io.meshfed.actors.api.grpc.FederationStateGrpc;
+import io.meshfed.actors.api.grpc.OperatorGrpc;
+import io.meshfed.actors.api.http.HttpApi;
+import io.meshfed.actors.config.ConfigException;
+import io.meshfed.actors.config.ServerConfig;
+import io.meshfed.actors.endpoint.CatalogEndpoint;
+import io.meshfed.actors.endpoint.FederationStateEndpoint;
+import io.meshfed.actors.endpoint.OperatorEndpoint;
+import io.meshfed.actors.endpoint.ServerIdentity;
+import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.persistence.journal.JournalSettings;
+import io.meshfed.persistence.store.DcStore;
+import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Node;
+import io.meshfed.protocol.model.NodeService;
+import io.meshfed.protocol.model.ServiceAddress;
+import io.meshfed.protocol.names.WireConstants;
+import io.meshfed.protocol.v1.CatalogServicePowerApiHandlerFactory;
+import io.meshfed.protocol.v1.FederationStateServicePowerApiHandlerFactory;
+import io.meshfed.protocol.v1.OperatorServicePowerApiHandlerFactory;
+import java.io.IOException;
+import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running meshfed server: the actor system with the DC state store, and the HTTP and gRPC APIs.
+ * {@link #start} returns once every API answers; {@link #stop} unbinds, stops every actor and
+ * closes the journal.
+ */
+public final class MeshfedServer {
+  public static final String VERSION = "0.1.0";
+  private static final Logger LOG = LoggerFactory.getLogger(MeshfedServer.class);
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration UNBIND_DEADLINE = Duration.ofSeconds(3);
+
+  private final ServerConfig config;
+  private final ActorSystem<ServerGuardian.Command> system;
+  private final ServerBinding http;
+  private final ServerBinding grpc;
+  private final CompletionStage<Done> released;
+
+  private MeshfedServer(ServerConfig config, ActorSystem<ServerGuardian.Command> system, ServerBinding http,
+      ServerBinding grpc, CompletionStage<Done> released) {
+    this.config = config;
+    this.system = system;
+    this.http = http;
+    this.grpc = grpc;
+    this.released = released;
+  }
+
+  /** Starts a server; a problem that stops it is a {@link ConfigException} with one line. */
+  public static MeshfedServer start(ServerConfig config) {
+    prepareDataDir(config.dataDir());
+    DataDirLock lock = DataDirLock.acquire(config.dataDir());
+    JournalSettings journal = journalSettings(config);
+    CompletableFuture<ActorRef<DcStore.Command>> storeStarted = new CompletableFuture<>();
+    ActorSystem<ServerGuardian.Command> system;
+    try {
+      system = ActorSystem.create(ServerGuardian.create(config.datacenter(), describe(config), storeStarted),
+          "meshfed", pekkoConfig(journal));
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+    // Whatever stops the system (stop(), a signal, a failed store), the data dir is released after.
+    CompletionStage<Done> released = system.getWhenTerminated().whenComplete((done, err) -> {
+      lock.close();
+      deleteIfEphemeral(config);
+    });
+    try {
+      ActorRef<DcStore.Command> store = await(storeStarted, "the DC state store did not start");
+      ServerIdentity self = new ServerIdentity(config.nodeName(), config.datacenter(), config.primaryDatacenter(),
+          config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
+      Acl acl = new Acl(config.acl());
+      StoreClient storeClient = new StoreClient(store, system);
+      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl);
+      CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
+      OperatorEndpoint operator = new OperatorEndpoint(self, acl);
+
+      ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
+          server -> server.bind(new HttpApi(federation, catalog, operator).route()));
+      @SuppressWarnings("unchecked")
+      var grpcHandler = ServiceHandler.concatOrNotFound(
+          FederationStateServicePowerApiHandlerFactory.partial(new FederationStateGrpc(federation),
+              FederationStateServicePowerApiHandlerFactory.DefaultPrefix, system),
+          CatalogServicePowerApiHandlerFactory.partial(new CatalogGrpc(catalog),
+              CatalogServicePowerApiHandlerFactory.DefaultPrefix, system),
+          OperatorServicePowerApiHandlerFactory.partial(new OperatorGrpc(operator),
+              OperatorServicePowerApiHandlerFactory.DefaultPrefix, system));
+      ServerBinding grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
+          server -> server.bind(grpcHandler));
+      registerSelf(catalog, config);
+      return new MeshfedServer(config, system, http, grpc, released);
+    } catch (RuntimeException e) {
+      system.terminate();
+      awaitQuietly(released);
+      throw e;
+    }
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public String httpAddress() {
+    return hostPort(http);
+  }
+
+  public String grpcAddress() {
+    return hostPort(grpc);
+  }
+
+  public int httpPort() {
+    return http.localAddress().getPort();
+  }
+
+  public int grpcPort() {
+    return grpc.localAddress().getPort();
+  }
+
+  /** The line printed when the server is ready; tests and scripts wait for its first words. */
+  public String readyLine() {
+    return "meshfed server ready: node " + config.nodeName() + ", datacenter " + config.datacenter()
+        + (config.isPrimary() ? " (primary)" : " (primary " + config.primaryDatacenter() + ")")
+        + ", HTTP " + httpAddress() + ", gRPC " + grpcAddress() + ", data dir " + config.dataDir()
+        + (config.ephemeralDataDir() ? " (temporary)" : "");
+  }
+
+  /** Unbinds the APIs, stops every actor, closes the journal; idempotent. */
+  public CompletionStage<Done> stop() {
+    return CoordinatedShutdown.get(system).run(CoordinatedShutdown.unknownReason())
+        .thenCompose(done -> released);
+  }
+
+  /** Completes once the server has stopped, for whatever reason, and released its data dir. */
+  public CompletionStage<Done> whenTerminated() {
+    return released;
+  }
+
+  private interface Binder {
+    CompletionStage<ServerBinding> bind(org.apache.pekko.http.javadsl.ServerBuilder server);
+  }
+
+  private static ServerBinding bind(ActorSystem<?> system, String host, int port, String what, String option,
+      Binder binder) {
+    try {
+      ServerBinding binding = binder.bind(Http.get(system).newServerAt(host, port))
+          .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      binding.addToCoordinatedShutdown(UNBIND_DEADLINE, system);
+      return binding;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      String reason = cause instanceof BindException || String.valueOf(cause.getMessage()).contains("in use")
+          ? "address already in use" : ServerGuardian.rootMessage(cause);
+      throw new ConfigException("cannot listen on " + host + ":" + port + " for the " + what + ": " + reason
+          + " (" + option + ")");
+    } catch (InterruptedException | TimeoutException e) {
+      throw new ConfigException("cannot listen on " + host + ":" + port + " for the " + what + ": " + e);
+    }
+  }
+
+  /**
+   * Every server keeps itself in its DC's catalog as service {@code meshfed} (DESIGN §5); gateways
+   * build their routes to local servers from these entries.
+   */
+  private static void registerSelf(CatalogEndpoint catalog, ServerConfig config) {
+    String node = config.nodeName();
+    NodeService service = new NodeService(WireConstants.SERVER_SERVICE, WireConstants.SERVER_SERVICE, "",
+        List.of(), config.advertiseAddress(), config.ports().server(), Map.of("version", VERSION),
+        Map.of(NodeService.TAG_LAN, new ServiceAddress(config.advertiseAddress(), config.ports().server())));
+    HealthCheck alive = new HealthCheck(node, "meshfed-server", "meshfed server", HealthCheck.PASSING, "",
+        "the server is running", WireConstants.SERVER_SERVICE, WireConstants.SERVER_SERVICE);
+    Node self = new Node(node, config.advertiseAddress(), config.datacenter(), Map.of(), Map.of());
+    await(catalog.register(null, self, service, List.of(alive)).toCompletableFuture(),
+        "could not register this server in the catalog");
+  }
+
+  private static JournalSettings journalSettings(ServerConfig config) {
+    return switch (config.persistence().journal()) {
+      case H2 -> JournalSettings.h2(config.dataDir());
+      case POSTGRES -> JournalSettings.postgres(config.persistence().postgresUrl(),
+          config.persistence().postgresUser(), config.persistence().postgresPassword());
+    };
+  }
+
+  private static String describe(ServerConfig config) {
+    return switch (config.persistence().journal()) {
+      case H2 -> "H2 in " + config.dataDir();
+      case POSTGRES -> "PostgreSQL at " + config.persistence().postgresUrl();
+    };
+  }
+
+  private static Config pekkoConfig(JournalSettings journal) {
+    return ConfigFactory.parseResources(MeshfedServer.class, "/meshfed-server.conf")
+        .withFallback(journal.toConfig())
+        .withFallback(ConfigFactory.load())
+        .resolve();
+  }
+
+  private static void prepareDataDir(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new ConfigException("meshfed.data-dir: cannot create " + dir + ": " + e.getMessage());
+    }
+    if (!Files.isWritable(dir)) {
+      throw new ConfigException("meshfed.data-dir: " + dir + " is not writable");
+    }
+  }
+
+  private static <T> T await(CompletableFuture<T> future, String what) {
+    try {
+      return future.get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new ConfigException(what + ": " + ServerGuardian.rootMessage(e.getCause()));
+    } catch (InterruptedException | TimeoutException e) {
+      throw new ConfigException(what + " within " + STARTUP_TIMEOUT.toSeconds() + "s");
+    }
+  }
+
+  private static void awaitQuietly(CompletionStage<?> stage) {
+    try {
+      stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      LOG.warn("the actor system did not stop within 30s: {}", e.toString());
+    }
+  }
+
+  private static void deleteIfEphemeral(ServerConfig config) {
+    if (!config.ephemeralDataDir()) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(config.dataDir())) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("could not delete the temporary data dir {}: {}", config.dataDir(), e.getMessage());
+    }
+  }
+
+  private static String hostPort(ServerBinding b) {
+    return b.localAddress().getAddress().getHostAddress() + ":" + b.localAddress().getPort();
+  }
+}

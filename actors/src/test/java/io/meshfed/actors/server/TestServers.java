@@ -1,0 +1,76 @@
+package io.meshfed.actors.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.actors.config.ServerConfig;
+import io.meshfed.actors.config.ServerConfigLoader;
+import io.meshfed.protocol.model.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Starts real servers on free ports and talks to their HTTP API, for the tests of this module. */
+final class TestServers {
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private TestServers() {}
+
+  static MeshfedServer start(Path dataDir, Map<String, Object> extra) {
+    Map<String, Object> overrides = new HashMap<>(extra);
+    overrides.put("data-dir", dataDir.toString());
+    overrides.put("node-name", "n1");
+    ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, overrides);
+    return MeshfedServer.start(config);
+  }
+
+  static void stop(MeshfedServer server) throws Exception {
+    server.stop().toCompletableFuture().get();
+  }
+
+  static HttpResponse<String> get(MeshfedServer s, String path, String token) throws IOException, InterruptedException {
+    var b = HttpRequest.newBuilder(URI.create("http://" + s.httpAddress() + path)).timeout(Duration.ofSeconds(90));
+    if (token != null) {
+      b.header("X-Meshfed-Token", token);
+    }
+    return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> put(MeshfedServer s, String path, String body, String token)
+      throws IOException, InterruptedException {
+    var b = HttpRequest.newBuilder(URI.create("http://" + s.httpAddress() + path)).timeout(Duration.ofSeconds(30));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(b.PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static long index(HttpResponse<?> r) {
+    return Long.parseLong(r.headers().firstValue("X-Meshfed-Index").orElseThrow());
+  }
+
+  static JsonNode json(HttpResponse<String> r) throws IOException {
+    return Json.mapper().readTree(r.body());
+  }
+
+  /** An upsert body for {@code dc} with one mesh gateway whose service meta is {@code meta}. */
+  static String upsert(String dc, String gatewayNode, String metaJson) {
+    return """
+        {"Op":"upsert","State":{"Datacenter":"%s","MeshGateways":[
+          {"Node":{"Node":"%s","Address":"10.0.2.1","Datacenter":"%s"},
+           "Service":{"ID":"mesh-gateway","Service":"mesh-gateway","Kind":"mesh-gateway","Port":8443,
+             "Meta":%s,
+             "TaggedAddresses":{"lan":{"Address":"10.0.2.1","Port":8443},"wan":{"Address":"198.51.100.2","Port":443}}},
+           "Checks":[{"Node":"%s","CheckID":"gw-alive","Name":"gateway alive","Status":"passing","ServiceID":"mesh-gateway"}]}]}}
+        """.formatted(dc, gatewayNode, dc, metaJson, gatewayNode);
+  }
+
+  static String upsert(String dc) {
+    return upsert(dc, "gw-" + dc, "{\"meshfed-wan-federation\":\"1\"}");
+  }
+}

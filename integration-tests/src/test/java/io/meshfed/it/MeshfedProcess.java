@@ -1,0 +1,130 @@
+package io.meshfed.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** A real {@code meshfed} JVM started from the runnable jar, with its output captured line by line. */
+final class MeshfedProcess implements AutoCloseable {
+  static final Path JAR = Path.of(System.getProperty("user.dir")).resolve("../cli/target/meshfed.jar").normalize();
+
+  final Process process;
+  final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+  final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
+  private final CompletableFuture<String> ready = new CompletableFuture<>();
+
+  private MeshfedProcess(Process process) {
+    this.process = process;
+    pump(process.getInputStream(), stdout, true);
+    pump(process.getErrorStream(), stderr, false);
+  }
+
+  static MeshfedProcess start(String... args) throws IOException {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException("the runnable jar " + JAR + " is missing: build with mvn package first");
+    }
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    return new MeshfedProcess(new ProcessBuilder(cmd).start());
+  }
+
+  /** Runs a short-lived command to completion. */
+  static Result run(Duration timeout, String... args) throws Exception {
+    try (MeshfedProcess p = start(args)) {
+      if (!p.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("meshfed " + String.join(" ", args) + " did not finish within " + timeout);
+      }
+      p.drained();
+      return new Result(p.process.exitValue(), List.copyOf(p.stdout), List.copyOf(p.stderr));
+    }
+  }
+
+  record Result(int exitCode, List<String> stdout, List<String> stderr) {
+    String out() {
+      return String.join("\n", stdout);
+    }
+  }
+
+  /** Waits for the server's ready line; fails with everything it printed if it exits first. */
+  String awaitReady(Duration timeout) throws Exception {
+    try {
+      return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("server not ready within " + timeout + "; stdout: " + stdout + " stderr: " + stderr);
+    }
+  }
+
+  private final CompletableFuture<Void> outDone = new CompletableFuture<>();
+  private final CompletableFuture<Void> errDone = new CompletableFuture<>();
+
+  void drained() throws Exception {
+    CompletableFuture.allOf(outDone, errDone).get(10, TimeUnit.SECONDS);
+  }
+
+  private void pump(java.io.InputStream in, List<String> sink, boolean isStdout) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          sink.add(line);
+          if (isStdout && line.startsWith("meshfed server ready:")) {
+            ready.complete(line);
+          }
+        }
+      } catch (IOException ignored) {
+        // The process is gone; what it printed is in the sink.
+      } finally {
+        if (isStdout) {
+          ready.completeExceptionally(new IllegalStateException("stdout closed"));
+          outDone.complete(null);
+        } else {
+          errDone.complete(null);
+        }
+      }
+    }, "meshfed-process-" + (isStdout ? "out" : "err"));
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** SIGTERM, then wait; returns the exit code. */
+  int terminate(Duration timeout) throws Exception {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("server did not stop within " + timeout + " after SIGTERM; stderr: " + stderr);
+    }
+    drained();
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+}
