@@ -1,0 +1,48 @@
+package io.meshfed.cli;
+
+import io.meshfed.cli.command.CatalogCommand;
+import io.meshfed.cli.command.DemoCommand;
+import io.meshfed.cli.command.FederationStateCommand;
+import io.meshfed.cli.command.MembersCommand;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code meshfed} command. Exit codes: 0 ok, 1 error, 2 usage. */
+@Command(
+    name = "meshfed",
+    mixinStandardHelpOptions = true,
+    version = "meshfed " + Main.VERSION,
+    description = "Multi-datacenter service mesh federation.",
+    subcommands = {
+        FederationStateCommand.class,
+        CatalogCommand.class,
+        MembersCommand.class,
+        DemoCommand.class,
+    })
+public final class Main {
+  public static final String VERSION = "0.1.0";
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  static int run(PrintWriter out, PrintWriter err, String... args) {
+    ErrorHandlers handlers = new ErrorHandlers("1".equals(System.getenv("MESHFED_DEBUG")));
+    CommandLine cmd = new CommandLine(new Main())
+        .setOut(out)
+        .setErr(err)
+        .setParameterExceptionHandler(handlers)
+        .setExecutionExceptionHandler(handlers);
+    try {
+      return cmd.execute(args);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package io.meshfed.cli.output;
+
+import io.meshfed.cli.http.HostPort;
+import io.meshfed.cli.http.Member;
+import java.util.List;
+
+/** The table of {@code meshfed members}. */
+public final class MembersView {
+  private MembersView() {}
+
+  public static String render(List<Member> members) {
+    if (members.isEmpty()) {
+      return "No members.\n";
+    }
+    Table table = new Table("NAME", "ADDRESS", "STATUS", "DATACENTER", "ROLE");
+    for (Member m : members) {
+      String address = m.addr() == null || m.addr().isEmpty() ? "" : HostPort.format(m.addr(), m.port());
+      table.row(m.name(), address, m.status(), m.datacenter(), m.tags().get("role"));
+    }
+    return table.render();
+  }
+}

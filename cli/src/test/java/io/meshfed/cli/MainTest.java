@@ -1,0 +1,153 @@
+package io.meshfed.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+  /** Nothing listens on port 1, so reaching the network shows up as "connection refused". */
+  private static final String UNREACHABLE = "--http-addr=127.0.0.1:1";
+
+  @TempDir
+  Path dir;
+
+  record Result(int exit, String out, String err) {
+    void isOneErrorLine(String expected) {
+      assertThat(err).endsWith("\n");
+      assertThat(err.strip()).doesNotContain("\n").isEqualTo(expected);
+    }
+  }
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+    return new Result(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void versionAndHelpExitZero() {
+    Result version = run("--version");
+    assertThat(version.exit()).isZero();
+    assertThat(version.out()).isEqualTo("meshfed 0.1.0\n");
+    Result help = run("--help");
+    assertThat(help.exit()).isZero();
+    assertThat(help.out()).contains("federation-state", "catalog", "members", "demo");
+    assertThat(run("federation-state", "apply", "--help").out()).contains("--http-addr", "--token", "--format");
+  }
+
+  @Test
+  void unknownOptionIsAUsageErrorOnOneLine() {
+    run("federation-state", "list", "--bogus")
+        .isOneErrorLine("Error: Unknown option: '--bogus' (see 'meshfed federation-state list --help')");
+    assertThat(run("federation-state", "list", "--bogus").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void missingSubcommandOrParameterIsAUsageError() {
+    Result none = run();
+    assertThat(none.exit()).isEqualTo(2);
+    none.isOneErrorLine("Error: Missing required subcommand (see 'meshfed --help')");
+    Result group = run("catalog");
+    assertThat(group.exit()).isEqualTo(2);
+    group.isOneErrorLine("Error: Missing required subcommand (see 'meshfed catalog --help')");
+    Result get = run("federation-state", "get");
+    assertThat(get.exit()).isEqualTo(2);
+    get.isOneErrorLine("Error: Missing required parameter: 'DC' (see 'meshfed federation-state get --help')");
+    assertThat(run("nosuch").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void badHttpAddrIsAUsageError() {
+    for (String bad : new String[] {"localhost", "host:0", "host:70000", ":8500", "host:x", "::1:8500"}) {
+      Result r = run("members", "--http-addr", bad);
+      assertThat(r.exit()).as(bad).isEqualTo(2);
+      assertThat(r.err()).as(bad).startsWith("Error: Invalid value for option '--http-addr': ").hasLineCount(1);
+    }
+  }
+
+  @Test
+  void badFormatIsAUsageError() {
+    Result r = run("catalog", "services", "--format", "xml");
+    assertThat(r.exit()).isEqualTo(2);
+    r.isOneErrorLine("Error: Invalid value for option '--format': expected table or json, got 'xml'"
+        + " (see 'meshfed catalog services --help')");
+  }
+
+  @Test
+  void connectionRefusedIsAnErrorOnOneLine() {
+    Result r = run("federation-state", "list", UNREACHABLE);
+    assertThat(r.exit()).isEqualTo(1);
+    r.isOneErrorLine("Error: cannot connect to the meshfed HTTP API at 127.0.0.1:1 (connection refused):"
+        + " is a server running? (--http-addr)");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void everyClientCommandReachesTheApi() {
+    String[][] commands = {
+        {"federation-state", "list"}, {"federation-state", "get", "dc2"}, {"federation-state", "delete", "dc2"},
+        {"catalog", "services", "--kind", "mesh-gateway"}, {"members", "--wan", "--format=json"},
+    };
+    for (String[] command : commands) {
+      String[] args = Arrays.copyOf(command, command.length + 1);
+      args[command.length] = UNREACHABLE;
+      Result r = run(args);
+      assertThat(r.exit()).as(String.join(" ", command)).isEqualTo(1);
+      assertThat(r.err()).as(String.join(" ", command)).contains("connection refused").hasLineCount(1);
+    }
+  }
+
+  @Test
+  void applyOfAMissingFileFailsBeforeConnecting() {
+    Path file = dir.resolve("s.json");
+    Result r = run("federation-state", "apply", file.toString(), UNREACHABLE);
+    assertThat(r.exit()).isEqualTo(1);
+    r.isOneErrorLine("Error: federation state file " + file + ": no such file");
+  }
+
+  @Test
+  void applyOfInvalidJsonFailsBeforeConnecting() throws Exception {
+    Path file = Files.writeString(dir.resolve("s.json"), "{\"Datacenter\": \"dc2\",");
+    Result r = run("federation-state", "apply", file.toString(), UNREACHABLE);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).startsWith("Error: federation state file " + file + ": not valid JSON: ")
+        .hasLineCount(1).doesNotContain("connect", "Source");
+  }
+
+  @Test
+  void applyWithoutDatacenterFailsBeforeConnecting() throws Exception {
+    Path file = Files.writeString(dir.resolve("s.json"), "{\"MeshGateways\": []}");
+    Result r = run("federation-state", "apply", file.toString(), UNREACHABLE);
+    assertThat(r.exit()).isEqualTo(1);
+    r.isOneErrorLine("Error: federation state file " + file + ": missing \"Datacenter\"");
+  }
+
+  @Test
+  void applyOfAValidFileGoesOnToTheApi() throws Exception {
+    Path file = Files.writeString(dir.resolve("s.json"), "{\"Datacenter\": \"dc2\", \"Unknown\": 1}");
+    Result r = run("federation-state", "apply", file.toString(), UNREACHABLE);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("connection refused");
+  }
+
+  @Test
+  void demoValidatesItsDatacenterCount() {
+    Result ok = run("demo", "--datacenters", "2");
+    assertThat(ok.exit()).isZero();
+    assertThat(ok.out()).isEqualTo("meshfed demo: a local multi-DC federation arrives with the end-to-end issue;"
+        + " for now run 'bin/meshfed server --dev'\n");
+    for (String bad : new String[] {"1", "10", "x"}) {
+      Result r = run("demo", "--datacenters", bad);
+      assertThat(r.exit()).as(bad).isEqualTo(2);
+      assertThat(r.err()).as(bad).startsWith("Error: ").hasLineCount(1);
+    }
+    run("demo", "--datacenters=10").isOneErrorLine("Error: --datacenters must be 2 to 9, got 10 (see 'meshfed demo --help')");
+  }
+}
