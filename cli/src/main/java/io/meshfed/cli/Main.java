@@ -1,6 +1,7 @@
 package io.meshfed.cli;
 
 import io.meshfed.cli.command.CatalogCommand;
+import io.meshfed.cli.command.ServerCommand;
 import io.meshfed.cli.command.DemoCommand;
 import io.meshfed.cli.command.FederationStateCommand;
 import io.meshfed.cli.command.MembersCommand;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Command;
     version = "meshfed " + Main.VERSION,
     description = "Multi-datacenter service mesh federation.",
     subcommands = {
+        ServerCommand.class,
         FederationStateCommand.class,
         CatalogCommand.class,
         MembersCommand.class,

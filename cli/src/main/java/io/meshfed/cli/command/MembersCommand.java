@@ -2,7 +2,7 @@ package io.meshfed.cli.command;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.meshfed.cli.http.Json;
-import io.meshfed.cli.http.Member;
+import io.meshfed.protocol.model.Member;
 import io.meshfed.cli.output.MembersView;
 import java.util.List;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package io.meshfed.cli.output;
 
 import io.meshfed.cli.http.HostPort;
-import io.meshfed.cli.http.Member;
+import io.meshfed.protocol.model.Member;
 import java.util.List;
 
 /** The table of {@code meshfed members}. */
@@ -14,7 +14,7 @@ public final class MembersView {
     }
     Table table = new Table("NAME", "ADDRESS", "STATUS", "DATACENTER", "ROLE");
     for (Member m : members) {
-      String address = m.addr() == null || m.addr().isEmpty() ? "" : HostPort.format(m.addr(), m.port());
+      String address = m.address() == null || m.address().isEmpty() ? "" : HostPort.format(m.address(), m.port());
       table.row(m.name(), address, m.status(), m.datacenter(), m.tags().get("role"));
     }
     return table.render();

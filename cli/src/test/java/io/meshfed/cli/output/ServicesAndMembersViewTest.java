@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.meshfed.cli.http.Json;
-import io.meshfed.cli.http.Member;
+import io.meshfed.protocol.model.Member;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Node;
