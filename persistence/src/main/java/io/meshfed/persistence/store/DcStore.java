@@ -20,9 +20,10 @@ import org.apache.pekko.pattern.StatusReply;
  * <p>Every write answers {@code StatusReply<WriteResult>}: success with the index it produced, or
  * an error whose message says what was wrong; a rejected write changes nothing. Every read answers
  * {@code StatusReply<QueryResult<T>>} with the index of the table it reflects. A read with
- * {@code minIndex > 0} is parked until that table's index exceeds {@code minIndex} or {@code wait}
+ * {@code minIndex > 0} is parked until that table's index exceeds {@code minIndex} or {@code waitTime}
  * (capped at {@link #MAX_WAIT}; zero means {@link #DEFAULT_WAIT}) has passed, then answered with
- * the current result either way.
+ * the current result either way. (The component is {@code waitTime} because a record component
+ * named {@code wait} would clash with {@code Object.wait()}.)
  */
 public final class DcStore {
   public static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
@@ -65,18 +66,18 @@ public final class DcStore {
 
   /** One DC's federation state ({@code value} null when absent); the index is the table's. */
   public record GetFederationState(
-      String datacenter, long minIndex, Duration wait,
+      String datacenter, long minIndex, Duration waitTime,
       ActorRef<StatusReply<QueryResult<FederationState>>> replyTo)
       implements Command {}
 
   /** All federation states, sorted by datacenter. */
   public record ListFederationStates(
-      long minIndex, Duration wait, ActorRef<StatusReply<QueryResult<List<FederationState>>>> replyTo)
+      long minIndex, Duration waitTime, ActorRef<StatusReply<QueryResult<List<FederationState>>>> replyTo)
       implements Command {}
 
   /** DC → its mesh gateways, for every state with at least one gateway (sorted by DC). */
   public record ListMeshGateways(
-      long minIndex, Duration wait,
+      long minIndex, Duration waitTime,
       ActorRef<StatusReply<QueryResult<Map<String, List<CheckServiceNode>>>>> replyTo)
       implements Command {}
 
@@ -85,7 +86,7 @@ public final class DcStore {
    * the node's and the service's checks. Sorted by node name, then service id.
    */
   public record ListServices(
-      String name, String kind, long minIndex, Duration wait,
+      String name, String kind, long minIndex, Duration waitTime,
       ActorRef<StatusReply<QueryResult<List<CheckServiceNode>>>> replyTo)
       implements Command {}
 

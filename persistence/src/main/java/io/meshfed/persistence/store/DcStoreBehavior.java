@@ -1,0 +1,334 @@
+package io.meshfed.persistence.store;
+
+import io.meshfed.persistence.store.DcStore.ApplyFederationState;
+import io.meshfed.persistence.store.DcStore.Command;
+import io.meshfed.persistence.store.DcStore.DeregisterCatalog;
+import io.meshfed.persistence.store.DcStore.GetFederationState;
+import io.meshfed.persistence.store.DcStore.ListFederationStates;
+import io.meshfed.persistence.store.DcStore.ListMeshGateways;
+import io.meshfed.persistence.store.DcStore.ListServices;
+import io.meshfed.persistence.store.DcStore.QueryResult;
+import io.meshfed.persistence.store.DcStore.RegisterCatalog;
+import io.meshfed.persistence.store.DcStore.UpdateCheck;
+import io.meshfed.persistence.store.DcStore.WriteResult;
+import io.meshfed.persistence.store.StoreEvent.CatalogDeregistered;
+import io.meshfed.persistence.store.StoreEvent.CatalogRegistered;
+import io.meshfed.persistence.store.StoreEvent.CheckUpdated;
+import io.meshfed.persistence.store.StoreEvent.FederationStateDeleted;
+import io.meshfed.persistence.store.StoreEvent.FederationStateUpserted;
+import io.meshfed.persistence.store.StoreState.CatalogNode;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.FederationStateOp;
+import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Node;
+import io.meshfed.protocol.model.NodeService;
+import io.meshfed.protocol.model.Validation;
+import io.meshfed.protocol.names.Names;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The event-sourced store of one DC (see {@link DcStore}). Validation and anything
+ * non-deterministic (the clock) happen in the command handler, so events replay to the same state.
+ * Parked blocking reads live only in this actor instance: after a restart their callers simply
+ * time out, as Consul's do when the leader changes.
+ */
+final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, StoreState> {
+
+  /** The wait of parked read {@code readId} is over. */
+  record WaitExpired(long readId) implements Command {}
+
+  private enum Table {
+    FEDERATION_STATES,
+    CATALOG
+  }
+
+  private record Parked(Table table, long minIndex, Command read) {}
+
+  private static final String INVALID_STATUS = "invalid check status '%s': use passing, warning or critical";
+
+  private final TimerScheduler<Command> timers;
+  // Insertion order, so that reads woken by one write are answered oldest first.
+  private final Map<Long, Parked> parked = new LinkedHashMap<>();
+  private long nextReadId;
+
+  static Behavior<Command> create(String datacenter) {
+    return Behaviors.withTimers(timers -> new DcStoreBehavior(datacenter, timers));
+  }
+
+  private DcStoreBehavior(String datacenter, TimerScheduler<Command> timers) {
+    super(PersistenceId.of("dc-store", datacenter, "|"));
+    this.timers = timers;
+  }
+
+  @Override
+  public StoreState emptyState() {
+    return StoreState.EMPTY;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public EventHandler<StoreState, StoreEvent> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(FederationStateUpserted.class, (s, e) -> s.withFederationState(e.state()))
+        .onEvent(FederationStateDeleted.class, (s, e) -> s.withoutFederationState(e.datacenter()))
+        .onEvent(CatalogRegistered.class,
+            (s, e) -> s.withCatalog(s.registered(e.node(), e.service(), e.checks())))
+        .onEvent(CatalogDeregistered.class,
+            (s, e) -> s.withCatalog(s.deregistered(e.node(), e.serviceId(), e.checkId())))
+        .onEvent(CheckUpdated.class,
+            (s, e) -> s.withCatalog(s.checkUpdated(e.node(), e.checkId(), e.status(), e.output())))
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Command, StoreEvent, StoreState> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(ApplyFederationState.class, this::onApplyFederationState)
+        .onCommand(RegisterCatalog.class, this::onRegister)
+        .onCommand(DeregisterCatalog.class, this::onDeregister)
+        .onCommand(UpdateCheck.class, this::onUpdateCheck)
+        .onCommand(GetFederationState.class,
+            (s, c) -> onRead(s, c, Table.FEDERATION_STATES, c.minIndex(), c.waitTime()))
+        .onCommand(ListFederationStates.class,
+            (s, c) -> onRead(s, c, Table.FEDERATION_STATES, c.minIndex(), c.waitTime()))
+        .onCommand(ListMeshGateways.class,
+            (s, c) -> onRead(s, c, Table.FEDERATION_STATES, c.minIndex(), c.waitTime()))
+        .onCommand(ListServices.class, (s, c) -> onRead(s, c, Table.CATALOG, c.minIndex(), c.waitTime()))
+        .onCommand(WaitExpired.class, this::onWaitExpired)
+        .build();
+  }
+
+  // ---- writes ----
+
+  private Effect<StoreEvent, StoreState> onApplyFederationState(StoreState s, ApplyFederationState c) {
+    if (c.op() == null) {
+      return reject(c.replyTo(), "missing federation state operation: use upsert or delete");
+    }
+    if (c.state() == null) {
+      return reject(c.replyTo(), "missing federation state");
+    }
+    FederationState state = c.state();
+    if (state.datacenter().isEmpty()) {
+      return reject(c.replyTo(), "missing datacenter on federation state");
+    }
+    if (c.op() == FederationStateOp.DELETE) {
+      if (s.federationState(state.datacenter()) == null) {
+        return unchanged(s, c.replyTo());
+      }
+      return persist(new FederationStateDeleted(state.datacenter()), c.replyTo());
+    }
+    // The clock is read here, not in the event handler, so that replay is deterministic.
+    FederationState stamped = state.updatedAt() == null ? state.withUpdatedAt(Instant.now()) : state;
+    return persist(new FederationStateUpserted(stamped), c.replyTo());
+  }
+
+  private Effect<StoreEvent, StoreState> onRegister(StoreState s, RegisterCatalog c) {
+    Optional<String> error = registrationError(s, c);
+    if (error.isPresent()) {
+      return reject(c.replyTo(), error.get());
+    }
+    String nodeName = c.node().node();
+    List<HealthCheck> checks = new ArrayList<>();
+    for (HealthCheck check : c.checks() == null ? List.<HealthCheck>of() : c.checks()) {
+      checks.add(check.withNode(nodeName));
+    }
+    CatalogRegistered event = new CatalogRegistered(c.node(), c.service(), checks);
+    return persistIfChanged(s, s.registered(event.node(), event.service(), event.checks()), event, c.replyTo());
+  }
+
+  private static Optional<String> registrationError(StoreState s, RegisterCatalog c) {
+    Node node = c.node();
+    if (node == null) {
+      return Optional.of("missing node in catalog registration");
+    }
+    Optional<String> error = Names.nodeNameError(node.node());
+    if (error.isPresent()) {
+      return error;
+    }
+    if (node.address().isEmpty()) {
+      return Optional.of("missing address on node '" + node.node() + "'");
+    }
+    error = Validation.metaError("node meta", node.meta());
+    if (error.isPresent()) {
+      return error;
+    }
+    NodeService service = c.service();
+    if (service != null) {
+      if (service.service().isEmpty()) {
+        return Optional.of("service name is required");
+      }
+      error = Validation.metaError("service meta", service.meta());
+      if (error.isPresent()) {
+        return error;
+      }
+    }
+    Set<String> serviceIds = new HashSet<>();
+    CatalogNode existing = s.node(node.node());
+    if (existing != null) {
+      serviceIds.addAll(existing.services().keySet());
+    }
+    if (service != null) {
+      serviceIds.add(service.id());
+    }
+    for (HealthCheck check : c.checks() == null ? List.<HealthCheck>of() : c.checks()) {
+      if (check == null || check.checkId().isEmpty()) {
+        return Optional.of("check ID is required (node '" + node.node() + "')");
+      }
+      if (!HealthCheck.STATUSES.contains(check.status())) {
+        return Optional.of(INVALID_STATUS.formatted(check.status()));
+      }
+      if (!check.serviceId().isEmpty() && !serviceIds.contains(check.serviceId())) {
+        return Optional.of("check '" + check.checkId() + "' refers to service '" + check.serviceId()
+            + "', which is not registered on node '" + node.node() + "'");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Effect<StoreEvent, StoreState> onDeregister(StoreState s, DeregisterCatalog c) {
+    if (c.node() == null || c.node().isEmpty()) {
+      return reject(c.replyTo(), "node name is empty");
+    }
+    CatalogDeregistered event = new CatalogDeregistered(c.node(), orEmpty(c.serviceId()), orEmpty(c.checkId()));
+    return persistIfChanged(
+        s, s.deregistered(event.node(), event.serviceId(), event.checkId()), event, c.replyTo());
+  }
+
+  private Effect<StoreEvent, StoreState> onUpdateCheck(StoreState s, UpdateCheck c) {
+    String node = orEmpty(c.node());
+    String checkId = orEmpty(c.checkId());
+    CatalogNode existing = s.node(node);
+    if (existing == null || !existing.checks().containsKey(checkId)) {
+      return reject(c.replyTo(), "check '" + checkId + "' not found on node '" + node + "'");
+    }
+    String status = orEmpty(c.status());
+    if (!HealthCheck.STATUSES.contains(status)) {
+      return reject(c.replyTo(), INVALID_STATUS.formatted(status));
+    }
+    CheckUpdated event = new CheckUpdated(node, checkId, status, orEmpty(c.output()));
+    return persistIfChanged(s, s.checkUpdated(node, checkId, status, event.output()), event, c.replyTo());
+  }
+
+  /** Journals a catalog event only if it changes the catalog, so a no-op wakes no reader. */
+  private Effect<StoreEvent, StoreState> persistIfChanged(
+      StoreState s, Map<String, CatalogNode> next, StoreEvent event, ActorRef<StatusReply<WriteResult>> replyTo) {
+    return next.equals(s.nodes()) ? unchanged(s, replyTo) : persist(event, replyTo);
+  }
+
+  private Effect<StoreEvent, StoreState> persist(StoreEvent event, ActorRef<StatusReply<WriteResult>> replyTo) {
+    return Effect().persist(event).thenRun(next -> {
+      replyTo.tell(StatusReply.success(new WriteResult(next.index(), true)));
+      wakeParked(next);
+    });
+  }
+
+  private Effect<StoreEvent, StoreState> unchanged(StoreState s, ActorRef<StatusReply<WriteResult>> replyTo) {
+    replyTo.tell(StatusReply.success(new WriteResult(s.index(), false)));
+    return Effect().none();
+  }
+
+  private Effect<StoreEvent, StoreState> reject(ActorRef<StatusReply<WriteResult>> replyTo, String message) {
+    replyTo.tell(StatusReply.error(message));
+    return Effect().none();
+  }
+
+  // ---- reads ----
+
+  private Effect<StoreEvent, StoreState> onRead(
+      StoreState s, Command read, Table table, long minIndex, Duration waitTime) {
+    if (minIndex > 0 && reportedIndex(s, table) <= minIndex) {
+      long id = nextReadId++;
+      parked.put(id, new Parked(table, minIndex, read));
+      timers.startSingleTimer(id, new WaitExpired(id), withJitter(waitTime));
+    } else {
+      answer(s, read);
+    }
+    return Effect().none();
+  }
+
+  /** Consul's blocking-query wait: default if unset, capped, plus up to 1/16 jitter to spread wake-ups. */
+  private static Duration withJitter(Duration requested) {
+    Duration wait = requested == null || requested.isZero() || requested.isNegative()
+        ? DcStore.DEFAULT_WAIT : requested;
+    if (wait.compareTo(DcStore.MAX_WAIT) > 0) {
+      wait = DcStore.MAX_WAIT;
+    }
+    long jitter = ThreadLocalRandom.current().nextLong(wait.toNanos() / 16 + 1);
+    return wait.plusNanos(jitter);
+  }
+
+  private Effect<StoreEvent, StoreState> onWaitExpired(StoreState s, WaitExpired c) {
+    Parked p = parked.remove(c.readId());
+    if (p != null) {
+      answer(s, p.read());
+    }
+    return Effect().none();
+  }
+
+  private void wakeParked(StoreState s) {
+    Iterator<Map.Entry<Long, Parked>> it = parked.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, Parked> e = it.next();
+      Parked p = e.getValue();
+      if (reportedIndex(s, p.table()) > p.minIndex()) {
+        it.remove();
+        timers.cancel(e.getKey());
+        answer(s, p.read());
+      }
+    }
+  }
+
+  /** Like Consul, a table never reports index 0, so that "minIndex 0" always means "don't block". */
+  private static long reportedIndex(StoreState s, Table table) {
+    long index = table == Table.CATALOG ? s.catalogIndex() : s.federationStatesIndex();
+    return Math.max(1, index);
+  }
+
+  private static void answer(StoreState s, Command read) {
+    long fedIndex = reportedIndex(s, Table.FEDERATION_STATES);
+    if (read instanceof GetFederationState r) {
+      String dc = orEmpty(r.datacenter());
+      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.federationState(dc))));
+    } else if (read instanceof ListFederationStates r) {
+      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.federationStateList())));
+    } else if (read instanceof ListMeshGateways r) {
+      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.meshGateways())));
+    } else if (read instanceof ListServices r) {
+      r.replyTo().tell(StatusReply.success(new QueryResult<>(
+          reportedIndex(s, Table.CATALOG), s.services(orEmpty(r.name()), orEmpty(r.kind())))));
+    } else {
+      throw new IllegalArgumentException("not a read: " + read);
+    }
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}

@@ -1,0 +1,219 @@
+package io.meshfed.persistence.store;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.meshfed.protocol.model.CheckServiceNode;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Node;
+import io.meshfed.protocol.model.NodeService;
+import io.meshfed.protocol.names.Names;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The store's state, also its snapshot. Immutable: the snapshot store serializes it while the
+ * actor goes on, so every change returns a new value sharing the untouched parts.
+ *
+ * @param index the store index: the number of writes that changed something
+ * @param federationStatesIndex the index of the last write to the federation-states table
+ * @param catalogIndex the index of the last write to the catalog (nodes, services, checks)
+ * @param federationStates by lower-cased datacenter
+ * @param nodes by lower-cased node name
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+record StoreState(
+    @JsonProperty("index") long index,
+    @JsonProperty("federationStatesIndex") long federationStatesIndex,
+    @JsonProperty("catalogIndex") long catalogIndex,
+    @JsonProperty("federationStates") Map<String, FederationState> federationStates,
+    @JsonProperty("nodes") Map<String, CatalogNode> nodes)
+    implements StoreSerializable {
+
+  static final StoreState EMPTY = new StoreState(0, 0, 0, Map.of(), Map.of());
+
+  private static final Comparator<CheckServiceNode> BY_NODE_THEN_SERVICE =
+      Comparator.comparing((CheckServiceNode c) -> c.node().node())
+          .thenComparing(c -> c.service().id());
+
+  StoreState {
+    federationStates = sorted(federationStates);
+    nodes = sorted(nodes);
+  }
+
+  /** One node with its services (by id) and checks (by check id). */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record CatalogNode(
+      @JsonProperty("node") Node node,
+      @JsonProperty("services") Map<String, NodeService> services,
+      @JsonProperty("checks") Map<String, HealthCheck> checks) {
+
+    CatalogNode {
+      services = sorted(services);
+      checks = sorted(checks);
+    }
+  }
+
+  static String nodeKey(String node) {
+    return node.toLowerCase(Locale.ROOT);
+  }
+
+  // ---- federation states (reference §2.3) ----
+
+  FederationState federationState(String datacenter) {
+    return federationStates.get(Names.datacenterKey(datacenter));
+  }
+
+  List<FederationState> federationStateList() {
+    List<FederationState> all = new ArrayList<>(federationStates.values());
+    all.sort(Comparator.comparing(FederationState::datacenter));
+    return Collections.unmodifiableList(all);
+  }
+
+  Map<String, List<CheckServiceNode>> meshGateways() {
+    Map<String, List<CheckServiceNode>> byDc = new TreeMap<>();
+    for (FederationState fs : federationStates.values()) {
+      if (!fs.meshGateways().isEmpty()) {
+        byDc.put(fs.datacenter(), fs.meshGateways());
+      }
+    }
+    return Collections.unmodifiableMap(byDc);
+  }
+
+  /**
+   * Upserts at the next index: an existing record keeps its CreateIndex, and a PrimaryModifyIndex
+   * of 0 means "written in the primary", so it becomes the new index.
+   */
+  StoreState withFederationState(FederationState state) {
+    long idx = index + 1;
+    String key = Names.datacenterKey(state.datacenter());
+    FederationState existing = federationStates.get(key);
+    long create = existing == null ? idx : existing.createIndex();
+    long primary = state.primaryModifyIndex() == 0 ? idx : state.primaryModifyIndex();
+    Map<String, FederationState> next = new TreeMap<>(federationStates);
+    next.put(key, state.withIndexes(primary, create, idx));
+    return new StoreState(idx, idx, catalogIndex, next, nodes);
+  }
+
+  StoreState withoutFederationState(String datacenter) {
+    long idx = index + 1;
+    Map<String, FederationState> next = new TreeMap<>(federationStates);
+    next.remove(Names.datacenterKey(datacenter));
+    return new StoreState(idx, idx, catalogIndex, next, nodes);
+  }
+
+  // ---- catalog ----
+
+  CatalogNode node(String name) {
+    return nodes.get(nodeKey(name));
+  }
+
+  /**
+   * Service instances with their node and checks (node-level first, then the service's), sorted
+   * by node name then service id. {@code kind} wins over {@code name}; both empty means all.
+   */
+  List<CheckServiceNode> services(String name, String kind) {
+    List<CheckServiceNode> found = new ArrayList<>();
+    for (CatalogNode n : nodes.values()) {
+      for (NodeService s : n.services().values()) {
+        boolean match = !kind.isEmpty() ? kind.equals(s.kind())
+            : name.isEmpty() || name.equals(s.service());
+        if (match) {
+          found.add(new CheckServiceNode(n.node(), s, checksOf(n, s.id())));
+        }
+      }
+    }
+    found.sort(BY_NODE_THEN_SERVICE);
+    return Collections.unmodifiableList(found);
+  }
+
+  private static List<HealthCheck> checksOf(CatalogNode n, String serviceId) {
+    List<HealthCheck> checks = new ArrayList<>();
+    for (HealthCheck c : n.checks().values()) {
+      if (c.serviceId().isEmpty()) {
+        checks.add(c);
+      }
+    }
+    for (HealthCheck c : n.checks().values()) {
+      if (c.serviceId().equals(serviceId)) {
+        checks.add(c);
+      }
+    }
+    return checks;
+  }
+
+  /**
+   * The catalog after a registration: the node's fields are replaced, its other services and
+   * checks stay. Checks of a service take its name, as Consul's ensureCheckTxn does.
+   */
+  Map<String, CatalogNode> registered(Node node, NodeService service, List<HealthCheck> checks) {
+    CatalogNode existing = node(node.node());
+    Map<String, NodeService> services = new TreeMap<>(existing == null ? Map.of() : existing.services());
+    Map<String, HealthCheck> nodeChecks = new TreeMap<>(existing == null ? Map.of() : existing.checks());
+    if (service != null) {
+      services.put(service.id(), service);
+    }
+    for (HealthCheck c : checks) {
+      HealthCheck check = c;
+      NodeService of = c.serviceId().isEmpty() ? null : services.get(c.serviceId());
+      if (of != null) {
+        check = new HealthCheck(c.node(), c.checkId(), c.name(), c.status(), c.notes(), c.output(),
+            c.serviceId(), of.service());
+      }
+      nodeChecks.put(check.checkId(), check);
+    }
+    return withNode(node.node(), new CatalogNode(node, services, nodeChecks));
+  }
+
+  /** The catalog without a check, a service and its checks, or a node; unchanged if absent. */
+  Map<String, CatalogNode> deregistered(String node, String serviceId, String checkId) {
+    CatalogNode existing = node(node);
+    if (existing == null) {
+      return nodes;
+    }
+    if (!checkId.isEmpty()) {
+      Map<String, HealthCheck> checks = new TreeMap<>(existing.checks());
+      checks.remove(checkId);
+      return withNode(node, new CatalogNode(existing.node(), existing.services(), checks));
+    }
+    if (!serviceId.isEmpty()) {
+      Map<String, NodeService> services = new TreeMap<>(existing.services());
+      services.remove(serviceId);
+      Map<String, HealthCheck> checks = new TreeMap<>(existing.checks());
+      checks.values().removeIf(c -> c.serviceId().equals(serviceId));
+      return withNode(node, new CatalogNode(existing.node(), services, checks));
+    }
+    Map<String, CatalogNode> next = new TreeMap<>(nodes);
+    next.remove(nodeKey(node));
+    return next;
+  }
+
+  /** The catalog with one existing check's status and output replaced. */
+  Map<String, CatalogNode> checkUpdated(String node, String checkId, String status, String output) {
+    CatalogNode existing = node(node);
+    Map<String, HealthCheck> checks = new TreeMap<>(existing.checks());
+    checks.put(checkId, existing.checks().get(checkId).withStatus(status, output));
+    return withNode(node, new CatalogNode(existing.node(), existing.services(), checks));
+  }
+
+  /** This state with {@code catalog} written at the next index. */
+  StoreState withCatalog(Map<String, CatalogNode> catalog) {
+    long idx = index + 1;
+    return new StoreState(idx, federationStatesIndex, idx, federationStates, catalog);
+  }
+
+  private Map<String, CatalogNode> withNode(String name, CatalogNode node) {
+    Map<String, CatalogNode> next = new TreeMap<>(nodes);
+    next.put(nodeKey(name), node);
+    return next;
+  }
+
+  private static <V> Map<String, V> sorted(Map<String, V> m) {
+    return m == null || m.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(m));
+  }
+}

@@ -1,0 +1,514 @@
+package io.meshfed.persistence.store;
+
+import static io.meshfed.persistence.store.Fixtures.federationState;
+import static io.meshfed.persistence.store.Fixtures.gateway;
+import static io.meshfed.persistence.store.Fixtures.gatewayEntry;
+import static io.meshfed.persistence.store.Fixtures.node;
+import static io.meshfed.persistence.store.Fixtures.nodeCheck;
+import static io.meshfed.persistence.store.Fixtures.service;
+import static io.meshfed.persistence.store.Fixtures.serviceCheck;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.meshfed.persistence.journal.JournalSchema;
+import io.meshfed.persistence.journal.JournalSettings;
+import io.meshfed.persistence.store.DcStore.QueryResult;
+import io.meshfed.persistence.store.DcStore.WriteResult;
+import io.meshfed.protocol.model.CheckServiceNode;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Node;
+import io.meshfed.protocol.model.NodeService;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The store's behaviour on a real journal; subclasses choose the database. Every test uses its
+ * own datacenter, hence its own persistenceId, so that tests sharing a database do not interfere.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class DcStoreContract {
+  private ActorTestKit testKit;
+  private StoreClient client;
+  private String dc;
+
+  /** The journal to run against; called once per class, after any assumptions. */
+  abstract JournalSettings journal();
+
+  private Config config() {
+    return journal().toConfig().withFallback(ConfigFactory.load());
+  }
+
+  private ActorTestKit startSystem(String name) {
+    ActorTestKit kit = ActorTestKit.create(name, config());
+    JournalSchema.ensure(kit.system()).toCompletableFuture().join();
+    return kit;
+  }
+
+  @BeforeAll
+  void startActorSystem() {
+    testKit = startSystem("store-test");
+  }
+
+  @AfterAll
+  void stopActorSystem() {
+    if (testKit != null) {
+      testKit.shutdownTestKit();
+    }
+  }
+
+  @BeforeEach
+  void spawnStore() {
+    dc = uniqueDc();
+    client = new StoreClient(testKit, dc);
+  }
+
+  private static String uniqueDc() {
+    return "dc-" + UUID.randomUUID().toString().substring(0, 13);
+  }
+
+  // ---- federation states ----
+
+  @Test
+  void emptyStoreReportsIndexOne() {
+    assertThat(client.get("dc2")).isEqualTo(new QueryResult<FederationState>(1, null));
+    assertThat(client.listStates()).isEqualTo(new QueryResult<>(1, List.of()));
+    assertThat(client.meshGateways()).isEqualTo(new QueryResult<>(1, Map.of()));
+    assertThat(client.services("", "")).isEqualTo(new QueryResult<>(1, List.of()));
+  }
+
+  @Test
+  void upsertAssignsIndexesAndKeepsCreateIndex() {
+    assertThat(client.upsert(federationState("dc2", gatewayEntry("gw1", 443))).getValue())
+        .isEqualTo(new WriteResult(1, true));
+    FederationState first = client.get("dc2").value();
+    assertThat(first.createIndex()).isEqualTo(1);
+    assertThat(first.modifyIndex()).isEqualTo(1);
+    assertThat(first.primaryModifyIndex()).isEqualTo(1);
+
+    assertThat(client.ok(client.upsert(federationState("dc3")))).isEqualTo(2);
+    assertThat(client.ok(client.upsert(federationState("dc2", gatewayEntry("gw2", 444))))).isEqualTo(3);
+    FederationState second = client.get("dc2").value();
+    assertThat(second.createIndex()).isEqualTo(1);
+    assertThat(second.modifyIndex()).isEqualTo(3);
+    assertThat(second.primaryModifyIndex()).isEqualTo(3);
+    assertThat(second.meshGateways()).containsExactly(gatewayEntry("gw2", 444));
+    assertThat(client.get("dc2").index()).isEqualTo(3);
+  }
+
+  @Test
+  void nonZeroPrimaryModifyIndexIsKept() {
+    FederationState replicated = federationState("dc2").withIndexes(77, 70, 77);
+    assertThat(client.ok(client.upsert(replicated))).isEqualTo(1);
+    FederationState stored = client.get("dc2").value();
+    assertThat(stored.primaryModifyIndex()).isEqualTo(77);
+    assertThat(stored.createIndex()).isEqualTo(1);
+    assertThat(stored.modifyIndex()).isEqualTo(1);
+  }
+
+  @Test
+  void updatedAtIsSetWhenMissingAndKeptWhenGiven() {
+    Instant before = Instant.now();
+    client.ok(client.upsert(federationState("dc2")));
+    assertThat(client.get("dc2").value().updatedAt()).isBetween(before, Instant.now());
+
+    Instant given = Instant.parse("2020-01-02T03:04:05.123456789Z");
+    client.ok(client.upsert(federationState("dc3").withUpdatedAt(given)));
+    assertThat(client.get("dc3").value().updatedAt()).isEqualTo(given);
+  }
+
+  @Test
+  void datacenterKeyIsCaseInsensitive() {
+    client.ok(client.upsert(federationState("DC2")));
+    assertThat(client.get("dc2").value().datacenter()).isEqualTo("DC2");
+    assertThat(client.get("Dc2").value()).isNotNull();
+    client.ok(client.upsert(federationState("dc2")));
+    assertThat(client.listStates().value()).extracting(FederationState::datacenter).containsExactly("dc2");
+    assertThat(client.get("DC2").value().createIndex()).isEqualTo(1);
+    assertThat(client.delete("dC2").getValue()).isEqualTo(new WriteResult(3, true));
+    assertThat(client.get("dc2").value()).isNull();
+  }
+
+  @Test
+  void upsertWithoutDatacenterIsRejected() {
+    StatusReply<WriteResult> reply = client.upsert(federationState(""));
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.getError().getMessage()).isEqualTo("missing datacenter on federation state");
+    assertThat(client.listStates().index()).isEqualTo(1);
+    assertThat(client.ok(client.upsert(federationState("dc2")))).isEqualTo(1);
+  }
+
+  @Test
+  void missingStateOrOperationIsRejected() {
+    assertThat(errorOf(client.upsert(null))).isEqualTo("missing federation state");
+    TestProbe<StatusReply<WriteResult>> probe = testKit.createTestProbe();
+    client.store.tell(new DcStore.ApplyFederationState(null, federationState("dc2"), probe.ref()));
+    assertThat(errorOf(probe.receiveMessage(StoreClient.TIMEOUT)))
+        .isEqualTo("missing federation state operation: use upsert or delete");
+    assertThat(errorOf(client.delete(""))).isEqualTo("missing datacenter on federation state");
+  }
+
+  @Test
+  void deleteOfAbsentStateChangesNothing() {
+    client.ok(client.upsert(federationState("dc2")));
+    assertThat(client.delete("dc9").getValue()).isEqualTo(new WriteResult(1, false));
+    assertThat(client.delete("dc2").getValue()).isEqualTo(new WriteResult(2, true));
+    assertThat(client.delete("dc2").getValue()).isEqualTo(new WriteResult(2, false));
+    assertThat(client.listStates()).isEqualTo(new QueryResult<>(2, List.of()));
+  }
+
+  @Test
+  void listsAreSortedByDatacenterAndGatewaysSkipEmptyStates() {
+    client.ok(client.upsert(federationState("dc3", gatewayEntry("gw3", 443))));
+    client.ok(client.upsert(federationState("dc1")));
+    client.ok(client.upsert(federationState("dc2", gatewayEntry("gw2", 443))));
+    assertThat(client.listStates().value()).extracting(FederationState::datacenter)
+        .containsExactly("dc1", "dc2", "dc3");
+    QueryResult<Map<String, List<CheckServiceNode>>> gateways = client.meshGateways();
+    assertThat(gateways.index()).isEqualTo(3);
+    assertThat(gateways.value().keySet()).containsExactly("dc2", "dc3");
+    assertThat(gateways.value().get("dc3")).containsExactly(gatewayEntry("gw3", 443));
+  }
+
+  // ---- catalog ----
+
+  @Test
+  void registerAndListByNameKindAndAll() {
+    client.ok(client.register(node("b-node"), service("web-2", "web"),
+        nodeCheck("serfHealth", HealthCheck.PASSING), serviceCheck("web-alive", "web-2", HealthCheck.WARNING)));
+    client.ok(client.register(node("a-node"), service("web-1", "web")));
+    client.ok(client.register(node("a-node"), service("db", "db")));
+    client.ok(client.register(node("gw-node"), gateway("gw", 443)));
+
+    QueryResult<List<CheckServiceNode>> web = client.services("web", "");
+    assertThat(web.index()).isEqualTo(4);
+    assertThat(web.value()).extracting(c -> c.node().node() + "/" + c.service().id())
+        .containsExactly("a-node/web-1", "b-node/web-2");
+    CheckServiceNode b = web.value().get(1);
+    assertThat(b.checks()).extracting(HealthCheck::checkId).containsExactly("serfHealth", "web-alive");
+    assertThat(b.checks()).allSatisfy(c -> assertThat(c.node()).isEqualTo("b-node"));
+    assertThat(b.checks().get(1).serviceName()).isEqualTo("web");
+    assertThat(b.checks().get(1).status()).isEqualTo(HealthCheck.WARNING);
+
+    assertThat(client.services("", "mesh-gateway").value())
+        .extracting(c -> c.service().id()).containsExactly("gw");
+    assertThat(client.services("web", "mesh-gateway").value())
+        .extracting(c -> c.service().id()).containsExactly("gw");
+    assertThat(client.services("", "").value())
+        .extracting(c -> c.node().node() + "/" + c.service().id())
+        .containsExactly("a-node/db", "a-node/web-1", "b-node/web-2", "gw-node/gw");
+    assertThat(client.services(null, null).value()).hasSize(4);
+    assertThat(client.services("nothing", "").value()).isEmpty();
+  }
+
+  @Test
+  void serviceIdDefaultsToName() {
+    client.ok(client.register(node("n1"), service(null, "web")));
+    assertThat(client.services("web", "").value().get(0).service().id()).isEqualTo("web");
+  }
+
+  @Test
+  void reRegisteringReplacesNodeFieldsAndKeepsItsServices() {
+    client.ok(client.register(node("n1"), service("web", "web")));
+    Node moved = new Node("N1", "10.0.0.9", "dc1", Map.of(), Map.of());
+    assertThat(client.ok(client.register(moved, null))).isEqualTo(2);
+    CheckServiceNode entry = client.services("web", "").value().get(0);
+    assertThat(entry.node()).isEqualTo(moved);
+  }
+
+  @Test
+  void identicalRegistrationChangesNothing() {
+    client.ok(client.register(node("n1"), service("web", "web"), nodeCheck("serfHealth", HealthCheck.PASSING)));
+    assertThat(client.register(node("n1"), service("web", "web"), nodeCheck("serfHealth", HealthCheck.PASSING))
+        .getValue()).isEqualTo(new WriteResult(1, false));
+  }
+
+  @Test
+  void invalidRegistrationsAreRejectedWithTheirReason() {
+    Node noAddress = new Node("n1", "", "dc1", Map.of(), Map.of());
+    Node badMeta = new Node("n1", "10.0.0.1", "dc1", Map.of(), Map.of("bad key", "v"));
+    NodeService badServiceMeta = new NodeService("web", "web", "", List.of(), "", 80, Map.of("", "v"), Map.of());
+    assertThat(errorOf(client.register(null, null))).isEqualTo("missing node in catalog registration");
+    assertThat(errorOf(client.register(node("bad/name"), null)))
+        .isEqualTo("invalid node name 'bad/name': it must not contain '/'");
+    assertThat(errorOf(client.register(node(""), null))).isEqualTo("node name is empty");
+    assertThat(errorOf(client.register(noAddress, null))).isEqualTo("missing address on node 'n1'");
+    assertThat(errorOf(client.register(badMeta, null)))
+        .isEqualTo("node meta: key 'bad key' may only hold letters, digits, '_' and '-'");
+    assertThat(errorOf(client.register(node("n1"), service("", ""))))
+        .isEqualTo("service name is required");
+    assertThat(errorOf(client.register(node("n1"), badServiceMeta))).isEqualTo("service meta: a key is empty");
+    assertThat(errorOf(client.register(node("n1"), null, nodeCheck("c1", "broken"))))
+        .isEqualTo("invalid check status 'broken': use passing, warning or critical");
+    assertThat(errorOf(client.register(node("n1"), null, nodeCheck("", HealthCheck.PASSING))))
+        .isEqualTo("check ID is required (node 'n1')");
+    assertThat(errorOf(client.register(node("n1"), service("web", "web"),
+        serviceCheck("db-alive", "db", HealthCheck.PASSING))))
+        .isEqualTo("check 'db-alive' refers to service 'db', which is not registered on node 'n1'");
+    assertThat(client.services("", "")).isEqualTo(new QueryResult<>(1, List.of()));
+
+    client.ok(client.register(node("n1"), service("db", "db")));
+    assertThat(client.ok(client.register(node("n1"), null, serviceCheck("db-alive", "db", HealthCheck.PASSING))))
+        .isEqualTo(2);
+    assertThat(client.services("db", "").value().get(0).checks()).extracting(HealthCheck::checkId)
+        .containsExactly("db-alive");
+  }
+
+  @Test
+  void checkWithoutStatusStartsCritical() {
+    client.ok(client.register(node("n1"), service("web", "web"), nodeCheck("serfHealth", null)));
+    assertThat(client.services("web", "").value().get(0).checks().get(0).status())
+        .isEqualTo(HealthCheck.CRITICAL);
+  }
+
+  @Test
+  void deregisterCheckServiceAndNode() {
+    client.ok(client.register(node("n1"), service("web", "web"),
+        nodeCheck("serfHealth", HealthCheck.PASSING), serviceCheck("web-alive", "web", HealthCheck.PASSING)));
+    client.ok(client.register(node("n1"), service("api", "api"), serviceCheck("api-alive", "api", HealthCheck.PASSING)));
+
+    assertThat(client.deregister("n1", null, "serfHealth").getValue()).isEqualTo(new WriteResult(3, true));
+    assertThat(client.services("web", "").value().get(0).checks()).extracting(HealthCheck::checkId)
+        .containsExactly("web-alive");
+
+    assertThat(client.deregister("n1", "web", null).getValue()).isEqualTo(new WriteResult(4, true));
+    assertThat(client.services("web", "").value()).isEmpty();
+    assertThat(client.services("api", "").value().get(0).checks()).extracting(HealthCheck::checkId)
+        .containsExactly("api-alive");
+    // The web service's check went with it: re-adding the service does not bring it back.
+    client.ok(client.register(node("n1"), service("web", "web")));
+    assertThat(client.services("web", "").value().get(0).checks()).isEmpty();
+
+    assertThat(client.deregister("N1", "", "").getValue()).isEqualTo(new WriteResult(6, true));
+    assertThat(client.services("", "")).isEqualTo(new QueryResult<>(6, List.of()));
+  }
+
+  @Test
+  void deregisterOfAbsentThingsChangesNothing() {
+    client.ok(client.register(node("n1"), service("web", "web")));
+    assertThat(client.deregister("n2", null, null).getValue()).isEqualTo(new WriteResult(1, false));
+    assertThat(client.deregister("n1", "nope", null).getValue()).isEqualTo(new WriteResult(1, false));
+    assertThat(client.deregister("n1", null, "nope").getValue()).isEqualTo(new WriteResult(1, false));
+    assertThat(errorOf(client.deregister("", null, null))).isEqualTo("node name is empty");
+    assertThat(client.services("", "").index()).isEqualTo(1);
+  }
+
+  @Test
+  void updateCheck() {
+    client.ok(client.register(node("n1"), service("web", "web"), serviceCheck("web-alive", "web", HealthCheck.PASSING)));
+    assertThat(client.updateCheck("n1", "web-alive", HealthCheck.CRITICAL, "connection refused").getValue())
+        .isEqualTo(new WriteResult(2, true));
+    HealthCheck check = client.services("web", "").value().get(0).checks().get(0);
+    assertThat(check.status()).isEqualTo(HealthCheck.CRITICAL);
+    assertThat(check.output()).isEqualTo("connection refused");
+    assertThat(client.updateCheck("n1", "web-alive", HealthCheck.CRITICAL, "connection refused").getValue())
+        .isEqualTo(new WriteResult(2, false));
+
+    assertThat(errorOf(client.updateCheck("n1", "nope", HealthCheck.PASSING, "")))
+        .isEqualTo("check 'nope' not found on node 'n1'");
+    assertThat(errorOf(client.updateCheck("n9", "web-alive", HealthCheck.PASSING, "")))
+        .isEqualTo("check 'web-alive' not found on node 'n9'");
+    assertThat(errorOf(client.updateCheck("n1", "web-alive", "ok", "")))
+        .isEqualTo("invalid check status 'ok': use passing, warning or critical");
+    assertThat(client.services("web", "").index()).isEqualTo(2);
+  }
+
+  @Test
+  void oneStoreIndexAcrossTables() {
+    assertThat(client.ok(client.upsert(federationState("dc2")))).isEqualTo(1);
+    assertThat(client.ok(client.register(node("n1"), service("web", "web")))).isEqualTo(2);
+    assertThat(client.ok(client.upsert(federationState("dc3")))).isEqualTo(3);
+    assertThat(client.listStates().index()).isEqualTo(3);
+    assertThat(client.services("", "").index()).isEqualTo(2);
+    assertThat(client.ok(client.register(node("n2"), null))).isEqualTo(4);
+    assertThat(client.listStates().index()).isEqualTo(3);
+    assertThat(client.services("", "").index()).isEqualTo(4);
+  }
+
+  // ---- blocking reads ----
+
+  @Test
+  void parkedReadIsWokenPromptlyByAWriteToItsTable() {
+    client.ok(client.upsert(federationState("dc2")));
+    TestProbe<StatusReply<QueryResult<List<FederationState>>>> reader = testKit.createTestProbe();
+    client.store.tell(new DcStore.ListFederationStates(1, Duration.ofMinutes(1), reader.ref()));
+    reader.expectNoMessage(Duration.ofMillis(100));
+
+    long start = System.nanoTime();
+    client.ok(client.upsert(federationState("dc3")));
+    QueryResult<List<FederationState>> result = reader.receiveMessage(Duration.ofSeconds(2)).getValue();
+    Duration latency = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(result.index()).isEqualTo(2);
+    assertThat(result.value()).hasSize(2);
+    assertThat(latency).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void everyKindOfParkedReadIsWoken() {
+    // Index 1 is what an empty table reports, so the first write alone would not wake a read at 1.
+    client.ok(client.register(node("n0"), null));
+    TestProbe<StatusReply<QueryResult<FederationState>>> get = testKit.createTestProbe();
+    TestProbe<StatusReply<QueryResult<Map<String, List<CheckServiceNode>>>>> gateways = testKit.createTestProbe();
+    TestProbe<StatusReply<QueryResult<List<CheckServiceNode>>>> services = testKit.createTestProbe();
+    client.store.tell(new DcStore.GetFederationState("dc2", 1, Duration.ofMinutes(1), get.ref()));
+    client.store.tell(new DcStore.ListMeshGateways(1, Duration.ofMinutes(1), gateways.ref()));
+    client.store.tell(new DcStore.ListServices("web", "", 1, Duration.ofMinutes(1), services.ref()));
+
+    client.ok(client.upsert(federationState("dc2", gatewayEntry("gw1", 443))));
+    assertThat(get.receiveMessage(Duration.ofSeconds(2)).getValue().value().datacenter()).isEqualTo("dc2");
+    assertThat(gateways.receiveMessage(Duration.ofSeconds(2)).getValue().value()).containsOnlyKeys("dc2");
+    services.expectNoMessage(Duration.ofMillis(100));
+
+    client.ok(client.register(node("n1"), service("web", "web")));
+    QueryResult<List<CheckServiceNode>> woken = services.receiveMessage(Duration.ofSeconds(2)).getValue();
+    assertThat(woken.index()).isEqualTo(3);
+    assertThat(woken.value()).hasSize(1);
+  }
+
+  @Test
+  void parkedReadIsAnsweredAfterItsWaitWithTheSameIndex() {
+    client.ok(client.register(node("n1"), service("web", "web")));
+    TestProbe<StatusReply<QueryResult<List<CheckServiceNode>>>> reader = testKit.createTestProbe();
+    long start = System.nanoTime();
+    client.store.tell(new DcStore.ListServices("web", "", 1, Duration.ofMillis(300), reader.ref()));
+    QueryResult<List<CheckServiceNode>> result = reader.receiveMessage(Duration.ofSeconds(5)).getValue();
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(result.index()).isEqualTo(1);
+    assertThat(result.value()).hasSize(1);
+    assertThat(elapsed).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void writeToTheOtherTableDoesNotWakeAParkedRead() {
+    TestProbe<StatusReply<QueryResult<List<CheckServiceNode>>>> reader = testKit.createTestProbe();
+    long start = System.nanoTime();
+    client.store.tell(new DcStore.ListServices("", "", 1, Duration.ofMillis(600), reader.ref()));
+    client.ok(client.upsert(federationState("dc2")));
+    client.ok(client.upsert(federationState("dc3")));
+    QueryResult<List<CheckServiceNode>> result = reader.receiveMessage(Duration.ofSeconds(5)).getValue();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+    assertThat(result).isEqualTo(new QueryResult<>(1, List.of()));
+  }
+
+  @Test
+  void readAboveTheCurrentIndexIsParkedAndAnOlderIndexIsAnsweredAtOnce() {
+    client.ok(client.upsert(federationState("dc2")));
+    client.ok(client.upsert(federationState("dc3")));
+    TestProbe<StatusReply<QueryResult<List<FederationState>>>> reader = testKit.createTestProbe();
+    client.store.tell(new DcStore.ListFederationStates(1, Duration.ofMinutes(1), reader.ref()));
+    assertThat(reader.receiveMessage(Duration.ofSeconds(2)).getValue().index()).isEqualTo(2);
+
+    client.store.tell(new DcStore.ListFederationStates(5, Duration.ofMinutes(1), reader.ref()));
+    client.ok(client.upsert(federationState("dc4")));
+    reader.expectNoMessage(Duration.ofMillis(100));
+    client.ok(client.upsert(federationState("dc5")));
+    client.ok(client.upsert(federationState("dc6")));
+    client.ok(client.upsert(federationState("dc7")));
+    assertThat(reader.receiveMessage(Duration.ofSeconds(2)).getValue().index()).isEqualTo(6);
+  }
+
+  // ---- recovery ----
+
+  @Test
+  void recoveryAfterRestartYieldsIdenticalStateAndIndexes() throws SQLException {
+    String recoveredDc = uniqueDc();
+    ActorTestKit first = startSystem("recovery-1");
+    Snapshot before;
+    long lastIndex;
+    try {
+      StoreClient store = new StoreClient(first, recoveredDc);
+      lastIndex = writeHistory(store);
+      before = Snapshot.of(store);
+    } finally {
+      first.shutdownTestKit();
+    }
+    assertThat(lastIndex).isGreaterThan(100);
+    assertThat(snapshotCount("dc-store|" + recoveredDc)).isPositive();
+
+    ActorTestKit second = startSystem("recovery-2");
+    try {
+      StoreClient store = new StoreClient(second, recoveredDc);
+      assertThat(Snapshot.of(store)).isEqualTo(before);
+      // The index continues where it stopped, and unchanged-ness is judged on the recovered state.
+      assertThat(store.deregister("nobody", null, null).getValue()).isEqualTo(new WriteResult(lastIndex, false));
+      assertThat(store.ok(store.upsert(federationState("dc-new")))).isEqualTo(lastIndex + 1);
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+
+  /** More than 100 changes (so a snapshot is taken) plus some after it, across all operations. */
+  private static long writeHistory(StoreClient store) {
+    long index = 0;
+    for (int i = 0; i < 40; i++) {
+      store.ok(store.register(node("node-" + i), service("web-" + i, "web"),
+          nodeCheck("serfHealth", HealthCheck.PASSING), serviceCheck("alive-" + i, "web-" + i, HealthCheck.PASSING)));
+      store.ok(store.register(node("gw-" + i), gateway("gw", 8000 + i)));
+      index = store.ok(store.upsert(federationState("dc" + (i % 7), gatewayEntry("gw-" + i, 443 + i))));
+    }
+    for (int i = 0; i < 10; i++) {
+      store.ok(store.updateCheck("node-" + i, "alive-" + i, HealthCheck.CRITICAL, "down " + i));
+      store.ok(store.deregister("gw-" + i, null, null));
+    }
+    store.ok(store.delete("dc3"));
+    store.ok(store.deregister("node-11", "web-11", null));
+    store.ok(store.deregister("node-12", null, "serfHealth"));
+    index = store.ok(store.upsert(new FederationState("dc9", List.of(), Instant.parse("2024-05-06T07:08:09.987654321Z"), 42, 0, 0)));
+    return index;
+  }
+
+  /** Everything the reads expose: both tables with their indexes. */
+  private record Snapshot(
+      QueryResult<List<FederationState>> states,
+      QueryResult<Map<String, List<CheckServiceNode>>> gateways,
+      QueryResult<List<CheckServiceNode>> services,
+      Map<String, QueryResult<FederationState>> byDc) {
+
+    static Snapshot of(StoreClient store) {
+      QueryResult<List<FederationState>> states = store.listStates();
+      Map<String, QueryResult<FederationState>> byDc = new HashMap<>();
+      for (FederationState s : states.value()) {
+        byDc.put(s.datacenter(), store.get(s.datacenter().toUpperCase(Locale.ROOT)));
+      }
+      return new Snapshot(states, store.meshGateways(), store.services("", ""), byDc);
+    }
+  }
+
+  private long snapshotCount(String persistenceId) throws SQLException {
+    JournalSettings j = journal();
+    try (Connection c = DriverManager.getConnection(j.jdbcUrl(), j.user(), j.password());
+        PreparedStatement st = c.prepareStatement(
+            "SELECT COUNT(*) FROM \"snapshot\" WHERE \"persistence_id\" = ?")) {
+      st.setString(1, persistenceId);
+      try (ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private static String errorOf(StatusReply<WriteResult> reply) {
+    assertThat(reply.isError()).as("expected an error, got %s", reply).isTrue();
+    return reply.getError().getMessage();
+  }
+}

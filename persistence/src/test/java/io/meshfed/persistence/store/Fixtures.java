@@ -1,0 +1,46 @@
+package io.meshfed.persistence.store;
+
+import io.meshfed.protocol.model.CheckServiceNode;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Node;
+import io.meshfed.protocol.model.NodeService;
+import io.meshfed.protocol.model.ServiceAddress;
+import java.util.List;
+import java.util.Map;
+
+/** Catalog and federation-state values for the store tests. */
+final class Fixtures {
+  private Fixtures() {}
+
+  static Node node(String name) {
+    return new Node(name, "10.0.0.1", "dc1", Map.of("lan", "10.0.0.1"), Map.of("rack", "r1"));
+  }
+
+  static NodeService service(String id, String name) {
+    return new NodeService(id, name, "", List.of("v1"), "", 8080, Map.of(), Map.of());
+  }
+
+  static NodeService gateway(String id, int wanPort) {
+    return new NodeService(id, "mesh-gateway", "mesh-gateway", List.of(), "10.0.0.1", 8443,
+        Map.of("consul-wan-federation", "1"),
+        Map.of(NodeService.TAG_WAN, new ServiceAddress("203.0.113.1", wanPort)));
+  }
+
+  static HealthCheck nodeCheck(String id, String status) {
+    return new HealthCheck(null, id, id, status, "", "", "", "");
+  }
+
+  static HealthCheck serviceCheck(String id, String serviceId, String status) {
+    return new HealthCheck(null, id, id, status, "", "", serviceId, "");
+  }
+
+  static CheckServiceNode gatewayEntry(String node, int wanPort) {
+    return new CheckServiceNode(node(node), gateway("gw-" + node, wanPort),
+        List.of(nodeCheck("serfHealth", HealthCheck.PASSING).withNode(node)));
+  }
+
+  static FederationState federationState(String dc, CheckServiceNode... gateways) {
+    return new FederationState(dc, List.of(gateways), null, 0, 0, 0);
+  }
+}
