@@ -50,8 +50,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 /**
  * The event-sourced store of one DC (see {@link DcStore}). Validation and anything
  * non-deterministic (the clock) happen in the command handler, so events replay to the same state.
- * Parked blocking reads live only in this actor instance: after a restart their callers simply
- * time out, as Consul's do when the leader changes.
+ * Parked blocking reads are not state: they live only in this actor instance, so after a restart
+ * or a move of the store their callers get no answer and retry when their own ask times out.
  */
 final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, StoreState> {
 

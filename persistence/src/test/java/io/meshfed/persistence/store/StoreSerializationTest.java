@@ -1,0 +1,86 @@
+package io.meshfed.persistence.store;
+
+import static io.meshfed.persistence.store.Fixtures.federationState;
+import static io.meshfed.persistence.store.Fixtures.gateway;
+import static io.meshfed.persistence.store.Fixtures.gatewayEntry;
+import static io.meshfed.persistence.store.Fixtures.node;
+import static io.meshfed.persistence.store.Fixtures.nodeCheck;
+import static io.meshfed.persistence.store.Fixtures.service;
+import static io.meshfed.persistence.store.Fixtures.serviceCheck;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.meshfed.persistence.store.StoreEvent.CatalogDeregistered;
+import io.meshfed.persistence.store.StoreEvent.CatalogRegistered;
+import io.meshfed.persistence.store.StoreEvent.CheckUpdated;
+import io.meshfed.persistence.store.StoreEvent.FederationStateDeleted;
+import io.meshfed.persistence.store.StoreEvent.FederationStateUpserted;
+import io.meshfed.protocol.model.HealthCheck;
+import java.time.Instant;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Events and snapshots go through jackson-cbor and come back equal, including Instants. */
+class StoreSerializationTest {
+  private static ActorTestKit testKit;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create("serialization-test", ConfigFactory.load());
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void eventsRoundTripThroughJacksonCbor() {
+    Instant at = Instant.parse("2024-01-02T03:04:05.123456789Z");
+    List<StoreEvent> events = List.of(
+        new FederationStateUpserted(federationState("dc2", gatewayEntry("gw1", 443)).withUpdatedAt(at)),
+        new FederationStateUpserted(federationState("dc3").withIndexes(7, 0, 0)),
+        new FederationStateDeleted("dc2"),
+        new CatalogRegistered(node("n1"), gateway("gw", 443),
+            List.of(nodeCheck("serfHealth", HealthCheck.PASSING).withNode("n1"))),
+        new CatalogRegistered(node("n2"), null, List.of()),
+        new CatalogDeregistered("n1", "", "serfHealth"),
+        new CheckUpdated("n1", "serfHealth", HealthCheck.WARNING, "slow"));
+    for (StoreEvent event : events) {
+      assertThat(roundTrip(event)).isEqualTo(event);
+    }
+  }
+
+  @Test
+  void stateRoundTripsThroughJacksonCbor() {
+    StoreState state = StoreState.EMPTY
+        .withFederationState(federationState("dc2", gatewayEntry("gw1", 443))
+            .withUpdatedAt(Instant.parse("2024-01-02T03:04:05.000000001Z")));
+    state = state.withCatalog(state.registered(node("n1"), service("web", "web"),
+        List.of(serviceCheck("web-alive", "web", HealthCheck.PASSING).withNode("n1"))));
+    state = state.withCatalog(state.registered(node("gw-1"), gateway("gw", 8443), List.of()));
+
+    StoreState copy = roundTrip(state);
+    assertThat(copy).isEqualTo(state);
+    assertThat(copy.index()).isEqualTo(3);
+    assertThat(copy.services("", "")).isEqualTo(state.services("", ""));
+  }
+
+  private static <T> T roundTrip(T value) {
+    Serialization serialization = SerializationExtension.get(testKit.system());
+    Serializer serializer = serialization.findSerializerFor(value);
+    assertThat(serializer.identifier()).as("the jackson-cbor serializer id").isEqualTo(33);
+    byte[] bytes = serialization.serialize(value).get();
+    @SuppressWarnings("unchecked")
+    T back = (T) serialization.deserialize(
+        bytes, serializer.identifier(), Serializers.manifestFor(serializer, value)).get();
+    return back;
+  }
+}
