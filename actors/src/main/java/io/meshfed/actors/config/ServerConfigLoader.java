@@ -138,8 +138,11 @@ public final class ServerConfigLoader {
       advertise = bind;
     }
 
+    // The server and LAN ports are advertised (catalog, members) before anything binds them, so a
+    // 0 there is resolved to a concrete free port now; HTTP and gRPC resolve 0 when they bind.
     ServerConfig.Ports ports = new ServerConfig.Ports(
-        port(c, "ports.server"), port(c, "ports.lan"), port(c, "ports.http"), port(c, "ports.grpc"));
+        concretePort(port(c, "ports.server")), concretePort(port(c, "ports.lan")),
+        port(c, "ports.http"), port(c, "ports.grpc"));
     checkDistinct(ports);
 
     List<String> retryJoin = strings(c, "retry-join");
@@ -297,6 +300,17 @@ public final class ServerConfigLoader {
       fail("meshfed." + path + ": " + p + " is outside 0-65535");
     }
     return p;
+  }
+
+  private static int concretePort(int port) {
+    if (port != 0) {
+      return port;
+    }
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new ConfigException("cannot find a free port: " + e.getMessage());
+    }
   }
 
   private static Duration positiveDuration(Config c, String path) {

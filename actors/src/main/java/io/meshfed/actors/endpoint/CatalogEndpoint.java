@@ -71,7 +71,7 @@ public final class CatalogEndpoint {
       acl.authorize(token, Policy.OPERATOR_READ);
       Endpoints.requireLocal(self, q.datacenter());
       return store.askBlocking(q, reply ->
-          new DcStore.ListServices(orEmpty(name), orEmpty(kind), q.minIndex(), q.wait(), reply));
+          new DcStore.ListServices(orEmpty(name), orEmpty(kind), q.minIndex(), q.maxWait(), reply));
     });
   }
 

@@ -64,7 +64,7 @@ public final class FederationStateEndpoint {
         throw ApiException.invalid("Missing datacenter name");
       }
       Endpoints.requireLocal(self, q.datacenter());
-      return store.askBlocking(q, reply -> new DcStore.GetFederationState(datacenter, q.minIndex(), q.wait(), reply));
+      return store.askBlocking(q, reply -> new DcStore.GetFederationState(datacenter, q.minIndex(), q.maxWait(), reply));
     });
   }
 
@@ -72,7 +72,7 @@ public final class FederationStateEndpoint {
     return Endpoints.guarded(() -> {
       acl.authorize(token, Policy.OPERATOR_READ);
       Endpoints.requireLocal(self, q.datacenter());
-      return store.askBlocking(q, reply -> new DcStore.ListFederationStates(q.minIndex(), q.wait(), reply));
+      return store.askBlocking(q, reply -> new DcStore.ListFederationStates(q.minIndex(), q.maxWait(), reply));
     });
   }
 
@@ -81,7 +81,7 @@ public final class FederationStateEndpoint {
     return Endpoints.guarded(() -> {
       acl.authorize(token, Policy.OPERATOR_READ);
       Endpoints.requireLocal(self, q.datacenter());
-      return store.askBlocking(q, reply -> new DcStore.ListMeshGateways(q.minIndex(), q.wait(), reply));
+      return store.askBlocking(q, reply -> new DcStore.ListMeshGateways(q.minIndex(), q.maxWait(), reply));
     });
   }
 

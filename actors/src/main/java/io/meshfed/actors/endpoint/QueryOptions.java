@@ -7,18 +7,18 @@ import java.time.Duration;
  * with {@code minIndex > 0} it waits until the result's index passes {@code minIndex} or {@code
  * wait} runs out (zero: the store's default).
  */
-public record QueryOptions(String datacenter, long minIndex, Duration wait) {
+public record QueryOptions(String datacenter, long minIndex, Duration maxWait) {
   public static final QueryOptions NOW = new QueryOptions("", 0, Duration.ZERO);
 
   public QueryOptions {
     datacenter = datacenter == null ? "" : datacenter;
-    wait = wait == null ? Duration.ZERO : wait;
+    maxWait = maxWait == null ? Duration.ZERO : maxWait;
     if (minIndex < 0) {
       throw ApiException.invalid("Invalid index: must not be negative");
     }
   }
 
   public QueryOptions withMinIndex(long index) {
-    return new QueryOptions(datacenter, index, wait);
+    return new QueryOptions(datacenter, index, maxWait);
   }
 }

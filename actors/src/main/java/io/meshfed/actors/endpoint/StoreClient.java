@@ -32,7 +32,7 @@ public final class StoreClient {
   public <T> CompletionStage<T> askBlocking(
       QueryOptions q, Function<ActorRef<StatusReply<T>>, DcStore.Command> message) {
     Duration wait = q.minIndex() == 0 ? Duration.ZERO
-        : q.wait().isZero() ? DcStore.DEFAULT_WAIT : min(q.wait(), DcStore.MAX_WAIT);
+        : q.maxWait().isZero() ? DcStore.DEFAULT_WAIT : min(q.maxWait(), DcStore.MAX_WAIT);
     return ask(message, wait.plus(wait.dividedBy(16)).plus(CALL_TIMEOUT));
   }
 

@@ -108,11 +108,11 @@ public final class MeshfedServer {
       @SuppressWarnings("unchecked")
       var grpcHandler = ServiceHandler.concatOrNotFound(
           FederationStateServicePowerApiHandlerFactory.partial(new FederationStateGrpc(federation),
-              FederationStateServicePowerApiHandlerFactory.DefaultPrefix, system),
+              io.meshfed.protocol.v1.FederationStateService.name, system),
           CatalogServicePowerApiHandlerFactory.partial(new CatalogGrpc(catalog),
-              CatalogServicePowerApiHandlerFactory.DefaultPrefix, system),
+              io.meshfed.protocol.v1.CatalogService.name, system),
           OperatorServicePowerApiHandlerFactory.partial(new OperatorGrpc(operator),
-              OperatorServicePowerApiHandlerFactory.DefaultPrefix, system));
+              io.meshfed.protocol.v1.OperatorService.name, system));
       ServerBinding grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           server -> server.bind(grpcHandler));
       registerSelf(catalog, config);
@@ -154,7 +154,7 @@ public final class MeshfedServer {
 
   /** Unbinds the APIs, stops every actor, closes the journal; idempotent. */
   public CompletionStage<Done> stop() {
-    return CoordinatedShutdown.get(system).run(CoordinatedShutdown.unknownReason())
+    return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason())
         .thenCompose(done -> released);
   }
 

@@ -32,6 +32,7 @@ class ServerConfigLoaderTest {
     assertThat(c.datacenter()).isEqualTo("dc1");
     assertThat(c.primaryDatacenter()).isEqualTo("dc1");
     assertThat(c.ports().http()).isZero();
+    assertThat(c.ports().server()).isPositive();
     assertThat(c.ephemeralDataDir()).isTrue();
     assertThat(c.dataDir()).isDirectory();
     assertThat(c.persistence().journal()).isEqualTo(ServerConfig.Journal.H2);

@@ -93,7 +93,7 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
   private static QueryOptions getOptions(GetFederationStateRequest in) {
     QueryOptions q = GrpcSupport.options(in.getOptions());
     String target = in.getTargetDatacenter().isEmpty() ? q.datacenter() : in.getTargetDatacenter();
-    return new QueryOptions(target, q.minIndex(), q.wait());
+    return new QueryOptions(target, q.minIndex(), q.maxWait());
   }
 
   static QueryOptions watchOptions(QueryOptions q) {

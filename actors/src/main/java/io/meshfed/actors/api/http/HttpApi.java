@@ -59,7 +59,7 @@ public final class HttpApi extends AllDirectives {
         catalogRoutes(token),
         path(segment("v1").slash("agent").slash("members"), () -> get(() ->
             parameterOptional("wan", wan -> respondNow(() ->
-                jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty())))))),
+                jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty()))))),
         path(segment("v1").slash("status").slash("leader"), () -> get(() ->
             respondNow(() -> jsonResponse(operator.leader(token), Optional.empty()))))));
   }
@@ -74,7 +74,7 @@ public final class HttpApi extends AllDirectives {
             respond(federation.get(token, dc, q), r -> r.value() == null
                 ? withIndex(HttpResponse.create().withStatus(StatusCodes.NOT_FOUND), r.index())
                 : jsonResponse(new HttpBodies.FederationStateResponse(r.value(), r.index(), true),
-                    Optional.of(r.index()))))))),
+                    Optional.of(r.index())))))),
         path(INTERNAL.slash("federation-state"), () -> put(() ->
             withBody(HttpBodies.FederationStateRequest.class, body ->
                 respond(federation.apply(token, body.op(), body.state()), w ->
@@ -218,3 +218,4 @@ public final class HttpApi extends AllDirectives {
     return v.isEmpty() || v.equals("1") || v.equalsIgnoreCase("true");
   }
 }
+
