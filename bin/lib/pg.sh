@@ -107,6 +107,25 @@ meshfed_pg_teardown() {
   meshfed_log "PostgreSQL stopped and removed"
 }
 
+# Clusters left behind by runs that were killed outright (SIGKILL: no trap
+# runs): stop and remove those whose owning script is gone. Clusters of runs
+# still going (e.g. in another worktree) are left alone.
+meshfed_pg_sweep() {
+  local d owner
+  for d in /tmp/meshfed-pg.*; do
+    [[ -d "$d" && -f "$d/owner.pid" ]] || continue
+    owner="$(cat "$d/owner.pid" 2>/dev/null || true)"
+    [[ "$owner" =~ ^[0-9]+$ ]] || continue
+    kill -0 "$owner" 2>/dev/null && continue
+    meshfed_log "removing PostgreSQL cluster $d left by a killed run (pid $owner)"
+    if [[ -f "$d/data/postmaster.pid" ]]; then
+      (MESHFED_PG_OWNER="$(stat -c %U "$d")"
+       meshfed_pg_as_owner "$MESHFED_PG_BIN/pg_ctl" -D "$d/data" -m immediate -w -t 30 stop >/dev/null 2>&1) || true
+    fi
+    rm -rf "$d"
+  done
+}
+
 meshfed_pg_provision() {
   if [[ -n "${MESHFED_TEST_PG_URL:-}" ]]; then
     export MESHFED_TEST_PG_URL MESHFED_TEST_PG_USER="${MESHFED_TEST_PG_USER:-meshfed}" \
@@ -142,12 +161,15 @@ meshfed_pg_provision() {
 
   # Tear down on any exit; a signal exits (which runs the EXIT trap). Callers
   # may replace the INT/TERM traps, as long as they end in `exit`.
+  meshfed_pg_sweep
+
   trap meshfed_pg_teardown EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
   MESHFED_PG_BASE="$(mktemp -d /tmp/meshfed-pg.XXXXXX)"
   MESHFED_PG_DATA="$MESHFED_PG_BASE/data"
+  echo "$$" >"$MESHFED_PG_BASE/owner.pid"
   chown "$MESHFED_PG_OWNER": "$MESHFED_PG_BASE"
   local log="$MESHFED_PG_BASE/server.log"
 
