@@ -115,7 +115,7 @@ public final class MeshfedServer {
               io.meshfed.protocol.v1.OperatorService.name, system));
       ServerBinding grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           server -> server.bind(grpcHandler));
-      registerSelf(catalog, config);
+      registerSelf(storeClient, config);
       return new MeshfedServer(config, system, http, grpc, released);
     } catch (RuntimeException e) {
       system.terminate();
@@ -189,7 +189,7 @@ public final class MeshfedServer {
    * Every server keeps itself in its DC's catalog as service {@code meshfed} (DESIGN §5); gateways
    * build their routes to local servers from these entries.
    */
-  private static void registerSelf(CatalogEndpoint catalog, ServerConfig config) {
+  private static void registerSelf(StoreClient store, ServerConfig config) {
     String node = config.nodeName();
     NodeService service = new NodeService(WireConstants.SERVER_SERVICE, WireConstants.SERVER_SERVICE, "",
         List.of(), config.advertiseAddress(), config.ports().server(), Map.of("version", VERSION),
@@ -197,8 +197,9 @@ public final class MeshfedServer {
     HealthCheck alive = new HealthCheck(node, "meshfed-server", "meshfed server", HealthCheck.PASSING, "",
         "the server is running", WireConstants.SERVER_SERVICE, WireConstants.SERVER_SERVICE);
     Node self = new Node(node, config.advertiseAddress(), config.datacenter(), Map.of(), Map.of());
-    await(catalog.register(null, self, service, List.of(alive)).toCompletableFuture(),
-        "could not register this server in the catalog");
+    // The server writes its own entry directly: it is not a client, and ACLs do not apply to it.
+    await(store.<DcStore.WriteResult>ask(reply -> new DcStore.RegisterCatalog(self, service, List.of(alive), reply))
+        .toCompletableFuture(), "could not register this server in the catalog");
   }
 
   private static JournalSettings journalSettings(ServerConfig config) {

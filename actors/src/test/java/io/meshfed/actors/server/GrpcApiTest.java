@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The gRPC API of a real single-server DC, called with the generated Pekko gRPC client. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GrpcApiTest {
-  @TempDir Path dir;
+  @TempDir static Path dir;
   MeshfedServer server;
   ActorSystem<Void> clientSystem;
   FederationStateServiceClient federation;

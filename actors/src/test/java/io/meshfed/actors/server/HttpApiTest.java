@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The HTTP API of a real single-server DC: shapes, blocking reads, validation. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpApiTest {
-  @TempDir Path dir;
+  @TempDir static Path dir;
   MeshfedServer server;
 
   @BeforeAll
