@@ -45,6 +45,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,7 +105,7 @@ public final class MeshfedServer {
       OperatorEndpoint operator = new OperatorEndpoint(self, acl);
 
       ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
-          server -> server.bind(new HttpApi(federation, catalog, operator).route()));
+          server -> server.withSettings(http1Only(system)).bind(new HttpApi(federation, catalog, operator).route()));
       @SuppressWarnings("unchecked")
       var grpcHandler = ServiceHandler.concatOrNotFound(
           FederationStateServicePowerApiHandlerFactory.partial(new FederationStateGrpc(federation),
@@ -200,6 +201,16 @@ public final class MeshfedServer {
     // The server writes its own entry directly: it is not a client, and ACLs do not apply to it.
     await(store.<DcStore.WriteResult>ask(reply -> new DcStore.RegisterCatalog(self, service, List.of(alive), reply))
         .toCompletableFuture(), "could not register this server in the catalog");
+  }
+
+  /**
+   * The HTTP API speaks HTTP/1.1 only: HTTP/2 is switched on for the gRPC port, and clients that
+   * try an h2c upgrade on a request with a body (the JDK's HttpClient does) would otherwise fail.
+   */
+  private static ServerSettings http1Only(ActorSystem<?> system) {
+    return ServerSettings.create(ConfigFactory.parseString(
+        "pekko.http.server.enable-http2 = off, pekko.http.server.preview.enable-http2 = off")
+        .withFallback(system.settings().config()));
   }
 
   private static JournalSettings journalSettings(ServerConfig config) {

@@ -7,7 +7,15 @@ import static io.meshfed.actors.server.TestServers.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.meshfed.actors.config.ConfigException;
+import io.meshfed.protocol.v1.FederationStateServiceClient;
+import io.meshfed.protocol.v1.ListFederationStatesRequest;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,8 +48,31 @@ class AclAndRestartTest {
 
       assertThat(put(server, "/v1/internal/federation-state", upsert("dc2"), "writer").statusCode()).isEqualTo(200);
       assertThat(get(server, "/v1/internal/federation-state/dc2", "writer").statusCode()).isEqualTo(200);
+      grpcHonoursTokens(server);
     } finally {
       TestServers.stop(server);
+    }
+  }
+
+  private static void grpcHonoursTokens(MeshfedServer server) throws Exception {
+    ActorSystem<Void> clientSystem = ActorSystem.create(Behaviors.empty(), "acl-client");
+    try {
+      GrpcClientSettings settings = GrpcClientSettings
+          .connectToServiceAt("127.0.0.1", server.grpcPort(), clientSystem).withTls(false);
+      FederationStateServiceClient anonymous = FederationStateServiceClient.create(settings, clientSystem);
+      assertThatThrownBy(() -> anonymous.list(ListFederationStatesRequest.getDefaultInstance())
+          .toCompletableFuture().get(20, TimeUnit.SECONDS))
+          .cause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(e.getStatus().getDescription()).isEqualTo("Permission denied");
+          });
+      var reader = anonymous.list().addHeader("x-meshfed-token", "reader");
+      assertThat(reader.invoke(ListFederationStatesRequest.getDefaultInstance())
+          .toCompletableFuture().get(20, TimeUnit.SECONDS).getStatesCount()).isEqualTo(1);
+      anonymous.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } finally {
+      clientSystem.terminate();
+      clientSystem.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
   }
 

@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.meshfed.protocol.v1.ApplyFederationStateRequest;
+import io.meshfed.protocol.v1.CatalogServiceClient;
+import io.meshfed.protocol.v1.DeregisterRequest;
+import io.meshfed.protocol.v1.HealthCheck;
+import io.meshfed.protocol.v1.ListServicesRequest;
+import io.meshfed.protocol.v1.RegisterRequest;
+import io.meshfed.protocol.v1.UpdateCheckRequest;
 import io.meshfed.protocol.v1.CheckServiceNode;
 import io.meshfed.protocol.v1.FederationState;
 import io.meshfed.protocol.v1.FederationStateOp;
@@ -21,7 +27,6 @@ import io.meshfed.protocol.v1.MembersRequest;
 import io.meshfed.protocol.v1.QueryOptions;
 import io.meshfed.protocol.v1.ServiceAddress;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -150,6 +155,41 @@ class GrpcApiTest {
       assertThat(afterDelete.getStatesList()).extracting(FederationState::getDatacenter).doesNotContain("dc5");
     } finally {
       queue.cancel();
+    }
+  }
+
+  @Test
+  void catalogRegisterListAndCheckUpdate() throws Exception {
+    CatalogServiceClient catalog = CatalogServiceClient.create(GrpcClientSettings
+        .connectToServiceAt("127.0.0.1", server.grpcPort(), clientSystem).withTls(false), clientSystem);
+    try {
+      await(catalog.register(RegisterRequest.newBuilder()
+          .setNode(Node.newBuilder().setNode("gw9.example.com").setAddress("10.0.9.1"))
+          .setService(state("dc1").getMeshGateways(0).getService())
+          .addChecks(HealthCheck.newBuilder().setCheckId("gw9").setName("alive").setStatus("passing")
+              .setServiceId("mesh-gateway"))
+          .build()));
+      var listed = await(catalog.listServices(ListServicesRequest.newBuilder().setKind("mesh-gateway").build()));
+      assertThat(listed.getNodesList()).extracting(n -> n.getNode().getNode()).contains("gw9.example.com");
+
+      var updated = await(catalog.updateCheck(UpdateCheckRequest.newBuilder().setNode("gw9.example.com")
+          .setCheckId("gw9").setStatus("critical").setOutput("connection refused").build()));
+      var after = await(catalog.listServices(ListServicesRequest.newBuilder().setName("mesh-gateway")
+          .setOptions(QueryOptions.newBuilder().setMinIndex(listed.getMeta().getIndex()).setWaitMs(5_000))
+          .build()));
+      assertThat(after.getMeta().getIndex()).isEqualTo(updated.getIndex());
+      assertThat(after.getNodesList()).filteredOn(n -> n.getNode().getNode().equals("gw9.example.com"))
+          .singleElement().satisfies(n -> assertThat(n.getChecks(0).getStatus()).isEqualTo("critical"));
+
+      assertThatThrownBy(() -> await(catalog.updateCheck(UpdateCheckRequest.newBuilder()
+          .setNode("gw9.example.com").setCheckId("nope").setStatus("passing").build())))
+          .cause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).isEqualTo("check 'nope' not found on node 'gw9.example.com'");
+          });
+      await(catalog.deregister(DeregisterRequest.newBuilder().setNode("gw9.example.com").build()));
+    } finally {
+      catalog.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
 

@@ -173,6 +173,19 @@ class HttpApiTest {
   }
 
   @Test
+  void aFirstRequestWithABodyFromAnHttp2PreferringClientIsServedOverHttp11() throws Exception {
+    // The JDK client offers an h2c upgrade on every new connection; the HTTP API must decline it.
+    java.net.http.HttpClient fresh = java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_2).build();
+    HttpResponse<String> r = fresh.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://" + server.httpAddress() + "/v1/internal/federation-state"))
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(upsert("dc8"))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(r.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_1_1);
+  }
+
+  @Test
   void membersAndLeader() throws Exception {
     JsonNode lan = json(get(server, "/v1/agent/members", null));
     assertThat(lan.get(0).get("Name").asText()).isEqualTo("n1");
