@@ -110,6 +110,20 @@ class ServerProcessTest {
       assertThat(rejected.stderr()).hasSize(1);
       assertThat(get(http, "/v1/internal/federation-states").body()).isEqualTo(listBefore);
 
+      // Rejected by the server, not the CLI: 65 meta pairs on the gateway's service.
+      StringBuilder meta = new StringBuilder();
+      for (int i = 0; i < 65; i++) {
+        meta.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"v\"");
+      }
+      Path tooMuchMeta = dir.resolve("meta.json");
+      Files.writeString(tooMuchMeta, STATE.replace("\"meshfed-wan-federation\":\"1\"", meta));
+      var serverRejected = MeshfedProcess.run(CLI, "federation-state", "apply", tooMuchMeta.toString(),
+          "--http-addr", addr);
+      assertThat(serverRejected.exitCode()).isEqualTo(1);
+      assertThat(serverRejected.stderr()).containsExactly(
+          "Error: invalid request: mesh gateway 1 service meta: 65 pairs exceed the limit of 64");
+      assertThat(get(http, "/v1/internal/federation-states").body()).isEqualTo(listBefore);
+
       var usage = MeshfedProcess.run(CLI, "federation-state", "list", "--frobnicate");
       assertThat(usage.exitCode()).isEqualTo(2);
       again.terminate(Duration.ofSeconds(30));

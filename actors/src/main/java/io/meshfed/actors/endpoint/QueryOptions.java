@@ -8,7 +8,6 @@ import java.time.Duration;
  * wait} runs out (zero: the store's default).
  */
 public record QueryOptions(String datacenter, long minIndex, Duration maxWait) {
-  public static final QueryOptions NOW = new QueryOptions("", 0, Duration.ZERO);
 
   public QueryOptions {
     datacenter = datacenter == null ? "" : datacenter;

@@ -93,6 +93,7 @@ public final class MeshfedServer {
     CompletionStage<Done> released = system.getWhenTerminated().whenComplete((done, err) -> {
       lock.close();
       deleteIfEphemeral(config);
+      LOG.info("meshfed server stopped: node {}, datacenter {}", config.nodeName(), config.datacenter());
     });
     try {
       ActorRef<DcStore.Command> store = await(storeStarted, "the DC state store did not start");

@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,8 +79,24 @@ class AclAndRestartTest {
 
   @Test
   void restartOnTheSameDataDirKeepsStateAndIndex() throws Exception {
-    Path data = dir.resolve("restart");
-    MeshfedServer first = TestServers.start(data, Map.of());
+    restartKeepsStateAndIndex(dir.resolve("restart"), Map.of());
+  }
+
+  @Test
+  void restartOnPostgresKeepsStateAndIndex() throws Exception {
+    String url = System.getenv("MESHFED_TEST_PG_URL");
+    Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
+    // Each server's data dir is its own, but the journal is the database: state survives a new data dir.
+    Map<String, Object> pg = Map.of(
+        "datacenter", "pgrestart", "primary-datacenter", "pgrestart",
+        "persistence.journal", "postgres", "persistence.postgres.url", url,
+        "persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"),
+        "persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
+    restartKeepsStateAndIndex(dir.resolve("pg"), pg);
+  }
+
+  private void restartKeepsStateAndIndex(Path data, Map<String, Object> config) throws Exception {
+    MeshfedServer first = TestServers.start(data, config);
     String list;
     long idx;
     String one;
@@ -96,7 +113,7 @@ class AclAndRestartTest {
       TestServers.stop(first);
     }
 
-    MeshfedServer second = TestServers.start(data, Map.of());
+    MeshfedServer second = TestServers.start(data, config);
     try {
       HttpResponse<String> r = get(second, "/v1/internal/federation-states", null);
       assertThat(r.body()).isEqualTo(list);
