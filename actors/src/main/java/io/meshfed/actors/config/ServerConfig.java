@@ -18,6 +18,7 @@ public record ServerConfig(
     Ports ports,
     List<String> retryJoin,
     int bootstrapExpect,
+    Duration lanFailureTimeout,
     Persistence persistence,
     Tls tls,
     Connect connect,

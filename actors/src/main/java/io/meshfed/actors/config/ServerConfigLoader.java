@@ -178,8 +178,12 @@ public final class ServerConfigLoader {
     Duration primaryGatewaysInterval = positiveDuration(c, "primary-gateways-interval");
     Duration retryIntervalWan = positiveDuration(c, "retry-interval-wan");
 
+    for (String seed : retryJoin) {
+      hostPort("meshfed.retry-join", seed);
+    }
+    Duration lanFailureTimeout = positiveDuration(c, "lan.failure-timeout");
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
-        retryJoin, bootstrapExpect, persistence, tls, connect, primaryGateways, primaryGatewaysInterval,
+        retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways, primaryGatewaysInterval,
         retryIntervalWan, acl(c));
   }
 

@@ -14,13 +14,9 @@ import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.OperatorEndpoint;
 import io.meshfed.actors.endpoint.ServerIdentity;
 import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.persistence.journal.JournalSettings;
 import io.meshfed.persistence.store.DcStore;
-import io.meshfed.protocol.model.HealthCheck;
-import io.meshfed.protocol.model.Node;
-import io.meshfed.protocol.model.NodeService;
-import io.meshfed.protocol.model.ServiceAddress;
-import io.meshfed.protocol.names.WireConstants;
 import io.meshfed.protocol.v1.CatalogServicePowerApiHandlerFactory;
 import io.meshfed.protocol.v1.FederationStateServicePowerApiHandlerFactory;
 import io.meshfed.protocol.v1.OperatorServicePowerApiHandlerFactory;
@@ -30,8 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +37,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
@@ -77,6 +72,14 @@ public final class MeshfedServer {
 
   /** Starts a server; a problem that stops it is a {@link ConfigException} with one line. */
   public static MeshfedServer start(ServerConfig config) {
+    return start(config, ConfigFactory.empty());
+  }
+
+  /**
+   * Starts a server with Pekko settings layered over its own; tests use this to make a server
+   * that dies without leaving the cluster, as a crashed process would.
+   */
+  static MeshfedServer start(ServerConfig config, Config pekkoOverrides) {
     prepareDataDir(config.dataDir());
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
     JournalSettings journal = journalSettings(config);
@@ -84,7 +87,7 @@ public final class MeshfedServer {
     ActorSystem<ServerGuardian.Command> system;
     try {
       system = ActorSystem.create(ServerGuardian.create(config.datacenter(), describe(config), storeStarted),
-          "meshfed", pekkoConfig(journal));
+          LanCluster.SYSTEM_NAME, pekkoOverrides.withFallback(pekkoConfig(config, journal)));
     } catch (RuntimeException e) {
       lock.close();
       throw e;
@@ -103,7 +106,8 @@ public final class MeshfedServer {
       StoreClient storeClient = new StoreClient(store, system);
       FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
-      OperatorEndpoint operator = new OperatorEndpoint(self, acl);
+      Cluster cluster = Cluster.get(system);
+      OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state);
 
       ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           server -> server.withSettings(http1Only(system)).bind(new HttpApi(federation, catalog, operator).route()));
@@ -117,7 +121,6 @@ public final class MeshfedServer {
               io.meshfed.protocol.v1.OperatorService.name, system));
       ServerBinding grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           server -> server.bind(grpcHandler));
-      registerSelf(storeClient, config);
       return new MeshfedServer(config, system, http, grpc, released);
     } catch (RuntimeException e) {
       system.terminate();
@@ -128,6 +131,10 @@ public final class MeshfedServer {
 
   public ServerConfig config() {
     return config;
+  }
+
+  ActorSystem<?> system() {
+    return system;
   }
 
   public String httpAddress() {
@@ -188,23 +195,6 @@ public final class MeshfedServer {
   }
 
   /**
-   * Every server keeps itself in its DC's catalog as service {@code meshfed} (DESIGN §5); gateways
-   * build their routes to local servers from these entries.
-   */
-  private static void registerSelf(StoreClient store, ServerConfig config) {
-    String node = config.nodeName();
-    NodeService service = new NodeService(WireConstants.SERVER_SERVICE, WireConstants.SERVER_SERVICE, "",
-        List.of(), config.advertiseAddress(), config.ports().server(), Map.of("version", VERSION),
-        Map.of(NodeService.TAG_LAN, new ServiceAddress(config.advertiseAddress(), config.ports().server())));
-    HealthCheck alive = new HealthCheck(node, "meshfed-server", "meshfed server", HealthCheck.PASSING, "",
-        "the server is running", WireConstants.SERVER_SERVICE, WireConstants.SERVER_SERVICE);
-    Node self = new Node(node, config.advertiseAddress(), config.datacenter(), Map.of(), Map.of());
-    // The server writes its own entry directly: it is not a client, and ACLs do not apply to it.
-    await(store.<DcStore.WriteResult>ask(reply -> new DcStore.RegisterCatalog(self, service, List.of(alive), reply))
-        .toCompletableFuture(), "could not register this server in the catalog");
-  }
-
-  /**
    * The HTTP API speaks HTTP/1.1 only: HTTP/2 is switched on for the gRPC port, and clients that
    * try an h2c upgrade on a request with a body (the JDK's HttpClient does) would otherwise fail.
    */
@@ -229,8 +219,9 @@ public final class MeshfedServer {
     };
   }
 
-  private static Config pekkoConfig(JournalSettings journal) {
-    return ConfigFactory.parseResources(MeshfedServer.class, "/meshfed-server.conf")
+  private static Config pekkoConfig(ServerConfig config, JournalSettings journal) {
+    return LanCluster.config(config)
+        .withFallback(ConfigFactory.parseResources(MeshfedServer.class, "/meshfed-server.conf"))
         .withFallback(journal.toConfig())
         .withFallback(ConfigFactory.load())
         .resolve();

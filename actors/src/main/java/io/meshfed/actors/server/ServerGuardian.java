@@ -2,16 +2,20 @@ package io.meshfed.actors.server;
 
 import io.meshfed.persistence.journal.JournalSchema;
 import io.meshfed.persistence.store.DcStore;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
 
 /**
- * The server's root actor: makes sure the journal schema exists, then starts the DC state store
- * and hands its reference to the code that binds the APIs. If the store stops, the server cannot
- * serve anything, so the whole actor system stops and the process exits with the reason.
+ * The server's root actor: makes sure the journal schema exists, then starts the DC's singletons
+ * (DESIGN §4–5) and hands the store's proxy to the code that binds the APIs. The store runs on the
+ * oldest server of the DC and moves when that server leaves or dies; every server reaches it
+ * through its proxy, which buffers calls while it moves.
  */
 final class ServerGuardian {
   sealed interface Command {}
@@ -19,6 +23,8 @@ final class ServerGuardian {
   private record SchemaReady() implements Command {}
 
   private record SchemaFailed(Throwable cause) implements Command {}
+
+  static final String STORE_SINGLETON = "dc-store";
 
   private ServerGuardian() {}
 
@@ -29,18 +35,17 @@ final class ServerGuardian {
           (done, err) -> err == null ? new SchemaReady() : new SchemaFailed(err));
       return Behaviors.receive(Command.class)
           .onMessage(SchemaReady.class, m -> {
-            ActorRef<DcStore.Command> store = ctx.spawn(DcStore.create(datacenter), "dc-store");
-            ctx.watch(store);
-            storeStarted.complete(store);
+            // Journal failures restart the store from inside (onPersistFailure); anything else
+            // that throws restarts it here, so the singleton is never left stopped.
+            Behavior<DcStore.Command> store = Behaviors.supervise(DcStore.create(datacenter))
+                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+            storeStarted.complete(ClusterSingleton.get(ctx.getSystem())
+                .init(SingletonActor.of(store, STORE_SINGLETON)));
             return Behaviors.same();
           })
           .onMessage(SchemaFailed.class, m -> {
             storeStarted.completeExceptionally(new IllegalStateException(
                 "cannot prepare the journal (" + journalDescription + "): " + rootMessage(m.cause())));
-            return Behaviors.stopped();
-          })
-          .onSignal(Terminated.class, t -> {
-            ctx.getLog().error("The DC state store stopped (journal {}); shutting the server down", journalDescription);
             return Behaviors.stopped();
           })
           .build();

@@ -7,7 +7,6 @@ import io.meshfed.persistence.store.DcStore.GetFederationState;
 import io.meshfed.persistence.store.DcStore.ListFederationStates;
 import io.meshfed.persistence.store.DcStore.ListMeshGateways;
 import io.meshfed.persistence.store.DcStore.ListServices;
-import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.persistence.store.DcStore.RegisterCatalog;
 import io.meshfed.persistence.store.DcStore.UpdateCheck;
 import io.meshfed.persistence.store.DcStore.WriteResult;
@@ -37,6 +36,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
@@ -77,7 +77,10 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
   }
 
   private DcStoreBehavior(String datacenter, TimerScheduler<Command> timers) {
-    super(PersistenceId.of("dc-store", datacenter, "|"));
+    // A journal that fails (the database is down or was failed over) restarts the store with
+    // backoff, which recovers its state from the journal again; callers see "unavailable" meanwhile.
+    super(PersistenceId.of("dc-store", datacenter, "|"),
+        SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
     this.timers = timers;
   }
 
@@ -315,13 +318,13 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     long fedIndex = reportedIndex(s, Table.FEDERATION_STATES);
     if (read instanceof GetFederationState r) {
       String dc = orEmpty(r.datacenter());
-      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.federationState(dc))));
+      r.replyTo().tell(StatusReply.success(new DcStore.FederationStateResult(fedIndex, s.federationState(dc))));
     } else if (read instanceof ListFederationStates r) {
-      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.federationStateList())));
+      r.replyTo().tell(StatusReply.success(new DcStore.FederationStatesResult(fedIndex, s.federationStateList())));
     } else if (read instanceof ListMeshGateways r) {
-      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.meshGateways())));
+      r.replyTo().tell(StatusReply.success(new DcStore.MeshGatewaysResult(fedIndex, s.meshGateways())));
     } else if (read instanceof ListServices r) {
-      r.replyTo().tell(StatusReply.success(new QueryResult<>(
+      r.replyTo().tell(StatusReply.success(new DcStore.ServicesResult(
           reportedIndex(s, Table.CATALOG), s.services(orEmpty(r.name()), orEmpty(r.kind())))));
     } else {
       throw new IllegalArgumentException("not a read: " + read);

@@ -1,0 +1,159 @@
+package io.meshfed.actors.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.meshfed.actors.config.ServerConfig;
+import io.meshfed.actors.config.ServerConfigLoader;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 3, acceptance 1: three servers of one DC on one PostgreSQL; a writer sends 500
+ * federation-state writes through one server while the server hosting the store dies without
+ * leaving the cluster. Every acknowledged write must be present afterwards, and every other write
+ * must have been reported to the writer as an error.
+ */
+class StoreFailoverTest {
+  private static final int WRITES = 500;
+  private static final int CRASH_AT = 150;
+
+  @TempDir Path dir;
+  private final List<MeshfedServer> servers = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (MeshfedServer s : servers) {
+      if (!s.system().getWhenTerminated().toCompletableFuture().isDone()) {
+        TestServers.stop(s);
+      }
+    }
+  }
+
+  @Test
+  void acknowledgedWritesSurviveTheStoreHostDying() throws Exception {
+    String url = System.getenv("MESHFED_TEST_PG_URL");
+    Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
+    List<Integer> lanPorts = List.of(freePort(), freePort(), freePort());
+    List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
+    for (int i = 0; i < 3; i++) {
+      Map<String, Object> o = new HashMap<>();
+      o.put("datacenter", "failover");
+      o.put("primary-datacenter", "failover");
+      o.put("node-name", "s" + (i + 1));
+      o.put("data-dir", dir.resolve("s" + (i + 1)).toString());
+      o.put("ports.lan", lanPorts.get(i));
+      o.put("retry-join", seeds);
+      o.put("bootstrap-expect", 3);
+      o.put("lan.failure-timeout", "2s");
+      o.put("persistence.journal", "postgres");
+      o.put("persistence.postgres.url", url);
+      o.put("persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"));
+      o.put("persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
+      ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, o);
+      // A crash, as the other servers see it: no leave, no hand-over, just silence.
+      servers.add(MeshfedServer.start(config, ConfigFactory.parseString(
+          "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
+              + "pekko.cluster.run-coordinated-shutdown-when-down = off")));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(this::allSeeThreeAlive);
+
+    MeshfedServer host = leader(servers.get(0));
+    MeshfedServer writer = servers.stream().filter(s -> s != host).findFirst().orElseThrow();
+
+    Set<String> acknowledged = new HashSet<>();
+    List<String> errors = new ArrayList<>();
+    long crashedAt = 0;
+    long firstAckAfterCrash = 0;
+    for (int i = 0; i < WRITES; i++) {
+      if (i == CRASH_AT) {
+        host.system().terminate();
+        crashedAt = System.nanoTime();
+      }
+      String dc = "w" + i;
+      HttpResponse<String> r;
+      try {
+        r = TestServers.put(writer, "/v1/internal/federation-state", TestServers.upsert(dc), null);
+      } catch (java.io.IOException e) {
+        errors.add(dc + ": " + e);
+        continue;
+      }
+      if (r.statusCode() == 200) {
+        acknowledged.add(dc);
+        if (crashedAt != 0 && firstAckAfterCrash == 0) {
+          firstAckAfterCrash = System.nanoTime();
+        }
+      } else {
+        // Every failure is explicit: a status and a one-line reason the writer can act on.
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.body()).doesNotContain("\n").contains("retry");
+        errors.add(dc + ": " + r.body());
+      }
+    }
+    assertThat(acknowledged.size() + errors.size()).isEqualTo(WRITES);
+    assertThat(firstAckAfterCrash).as("writes succeed again after the store moved").isPositive();
+    System.out.printf("store fail-over: first acknowledged write %d ms after the crash; %d of %d writes failed%n",
+        (firstAckAfterCrash - crashedAt) / 1_000_000, errors.size(), WRITES);
+
+    JsonNode states = TestServers.json(TestServers.get(writer, "/v1/internal/federation-states", null));
+    Set<String> present = new HashSet<>();
+    states.forEach(s -> present.add(s.get("Datacenter").asText()));
+    assertThat(present).containsAll(acknowledged);
+    // Both survivors read the same store.
+    MeshfedServer other = servers.stream().filter(s -> s != host && s != writer).findFirst().orElseThrow();
+    assertThat(TestServers.get(other, "/v1/internal/federation-states", null).body())
+        .isEqualTo(TestServers.get(writer, "/v1/internal/federation-states", null).body());
+  }
+
+  private boolean allSeeThreeAlive() throws java.io.IOException, InterruptedException {
+    for (MeshfedServer s : servers) {
+      if (aliveCount(s) != 3) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long aliveCount(MeshfedServer s) throws java.io.IOException, InterruptedException {
+    JsonNode members = TestServers.json(TestServers.get(s, "/v1/agent/members", null));
+    long alive = 0;
+    for (JsonNode m : members) {
+      if (m.get("Status").asText().equals("alive")) {
+        alive++;
+      }
+    }
+    return alive;
+  }
+
+  private MeshfedServer leader(MeshfedServer any) throws Exception {
+    JsonNode members = TestServers.json(TestServers.get(any, "/v1/agent/members", null));
+    for (JsonNode m : members) {
+      if (m.at("/Tags/leader").asText().equals("true")) {
+        String node = m.get("Name").asText();
+        return servers.stream().filter(s -> s.config().nodeName().equals(node)).findFirst().orElseThrow();
+      }
+    }
+    throw new AssertionError("no leader in " + members);
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
