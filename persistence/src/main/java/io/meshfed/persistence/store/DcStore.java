@@ -93,6 +93,25 @@ public final class DcStore {
   /** What a write produced: the store index after it, and whether it changed anything. */
   public record WriteResult(long index, boolean applied) implements StoreSerializable {}
 
-  /** A read's result with the index it reflects (never 0: an empty table reports 1). */
-  public record QueryResult<T>(long index, T value) implements StoreSerializable {}
+  /**
+   * A read's result with the index it reflects (never 0: an empty table reports 1). One concrete
+   * record per read, so that a result keeps its element types when it crosses the cluster.
+   */
+  public sealed interface QueryResult<T> extends StoreSerializable
+      permits FederationStateResult, FederationStatesResult, MeshGatewaysResult, ServicesResult {
+    long index();
+
+    T value();
+  }
+
+  /** {@code value} is null when the DC has no federation state. */
+  public record FederationStateResult(long index, FederationState value) implements QueryResult<FederationState> {}
+
+  public record FederationStatesResult(long index, List<FederationState> value)
+      implements QueryResult<List<FederationState>> {}
+
+  public record MeshGatewaysResult(long index, Map<String, List<CheckServiceNode>> value)
+      implements QueryResult<Map<String, List<CheckServiceNode>>> {}
+
+  public record ServicesResult(long index, List<CheckServiceNode> value) implements QueryResult<List<CheckServiceNode>> {}
 }

@@ -7,7 +7,6 @@ import io.meshfed.persistence.store.DcStore.GetFederationState;
 import io.meshfed.persistence.store.DcStore.ListFederationStates;
 import io.meshfed.persistence.store.DcStore.ListMeshGateways;
 import io.meshfed.persistence.store.DcStore.ListServices;
-import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.persistence.store.DcStore.RegisterCatalog;
 import io.meshfed.persistence.store.DcStore.UpdateCheck;
 import io.meshfed.persistence.store.DcStore.WriteResult;
@@ -315,13 +314,13 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     long fedIndex = reportedIndex(s, Table.FEDERATION_STATES);
     if (read instanceof GetFederationState r) {
       String dc = orEmpty(r.datacenter());
-      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.federationState(dc))));
+      r.replyTo().tell(StatusReply.success(new DcStore.FederationStateResult(fedIndex, s.federationState(dc))));
     } else if (read instanceof ListFederationStates r) {
-      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.federationStateList())));
+      r.replyTo().tell(StatusReply.success(new DcStore.FederationStatesResult(fedIndex, s.federationStateList())));
     } else if (read instanceof ListMeshGateways r) {
-      r.replyTo().tell(StatusReply.success(new QueryResult<>(fedIndex, s.meshGateways())));
+      r.replyTo().tell(StatusReply.success(new DcStore.MeshGatewaysResult(fedIndex, s.meshGateways())));
     } else if (read instanceof ListServices r) {
-      r.replyTo().tell(StatusReply.success(new QueryResult<>(
+      r.replyTo().tell(StatusReply.success(new DcStore.ServicesResult(
           reportedIndex(s, Table.CATALOG), s.services(orEmpty(r.name()), orEmpty(r.kind())))));
     } else {
       throw new IllegalArgumentException("not a read: " + read);

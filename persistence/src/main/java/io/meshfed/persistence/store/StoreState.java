@@ -35,7 +35,11 @@ record StoreState(
     @JsonProperty("nodes") Map<String, CatalogNode> nodes)
     implements StoreSerializable {
 
-  static final StoreState EMPTY = new StoreState(0, 0, 0, Map.of(), Map.of());
+  /**
+   * The store index starts at 1 and tables at 0: an empty table reports index 1 (never 0, like
+   * Consul), so the first write must produce 2, or a reader blocked at 1 would never see it.
+   */
+  static final StoreState EMPTY = new StoreState(1, 0, 0, Map.of(), Map.of());
 
   private static final Comparator<CheckServiceNode> BY_NODE_THEN_SERVICE =
       Comparator.comparing((CheckServiceNode c) -> c.node().node())

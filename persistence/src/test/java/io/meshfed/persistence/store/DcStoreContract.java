@@ -91,10 +91,10 @@ abstract class DcStoreContract {
 
   @Test
   void emptyStoreReportsIndexOne() {
-    assertThat(client.get("dc2")).isEqualTo(new QueryResult<FederationState>(1, null));
-    assertThat(client.listStates()).isEqualTo(new QueryResult<>(1, List.of()));
-    assertThat(client.meshGateways()).isEqualTo(new QueryResult<>(1, Map.of()));
-    assertThat(client.services("", "")).isEqualTo(new QueryResult<>(1, List.of()));
+    assertThat(client.get("dc2")).isEqualTo(new DcStore.FederationStateResult(1, null));
+    assertThat(client.listStates()).isEqualTo(new DcStore.FederationStatesResult(1, List.of()));
+    assertThat(client.meshGateways()).isEqualTo(new DcStore.MeshGatewaysResult(1, Map.of()));
+    assertThat(client.services("", "")).isEqualTo(new DcStore.ServicesResult(1, List.of()));
   }
 
   @Test
@@ -174,7 +174,7 @@ abstract class DcStoreContract {
     assertThat(client.delete("dc9").getValue()).isEqualTo(new WriteResult(1, false));
     assertThat(client.delete("dc2").getValue()).isEqualTo(new WriteResult(2, true));
     assertThat(client.delete("dc2").getValue()).isEqualTo(new WriteResult(2, false));
-    assertThat(client.listStates()).isEqualTo(new QueryResult<>(2, List.of()));
+    assertThat(client.listStates()).isEqualTo(new DcStore.FederationStatesResult(2, List.of()));
   }
 
   @Test
@@ -265,7 +265,7 @@ abstract class DcStoreContract {
     assertThat(errorOf(client.register(node("n1"), service("web", "web"),
         serviceCheck("db-alive", "db", HealthCheck.PASSING))))
         .isEqualTo("check 'db-alive' refers to service 'db', which is not registered on node 'n1'");
-    assertThat(client.services("", "")).isEqualTo(new QueryResult<>(1, List.of()));
+    assertThat(client.services("", "")).isEqualTo(new DcStore.ServicesResult(1, List.of()));
 
     client.ok(client.register(node("n1"), service("db", "db")));
     assertThat(client.ok(client.register(node("n1"), null, serviceCheck("db-alive", "db", HealthCheck.PASSING))))
@@ -300,7 +300,7 @@ abstract class DcStoreContract {
     assertThat(client.services("web", "").value().get(0).checks()).isEmpty();
 
     assertThat(client.deregister("N1", "", "").getValue()).isEqualTo(new WriteResult(6, true));
-    assertThat(client.services("", "")).isEqualTo(new QueryResult<>(6, List.of()));
+    assertThat(client.services("", "")).isEqualTo(new DcStore.ServicesResult(6, List.of()));
   }
 
   @Test
@@ -410,7 +410,7 @@ abstract class DcStoreContract {
     client.ok(client.upsert(federationState("dc3")));
     QueryResult<List<CheckServiceNode>> result = reader.receiveMessage(Duration.ofSeconds(5)).getValue();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
-    assertThat(result).isEqualTo(new QueryResult<>(1, List.of()));
+    assertThat(result).isEqualTo(new DcStore.ServicesResult(1, List.of()));
   }
 
   @Test

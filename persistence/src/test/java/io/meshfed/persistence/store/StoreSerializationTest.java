@@ -73,6 +73,29 @@ class StoreSerializationTest {
     assertThat(copy.services("", "")).isEqualTo(state.services("", ""));
   }
 
+  /** Commands and replies cross the cluster when the store lives on another server. */
+  @Test
+  void commandsAndResultsRoundTripWithTheirTypes() {
+    var replyTo = testKit.<org.apache.pekko.pattern.StatusReply<DcStore.QueryResult<List<io.meshfed.protocol.model.FederationState>>>>createTestProbe().ref();
+    var writeReply = testKit.<org.apache.pekko.pattern.StatusReply<DcStore.WriteResult>>createTestProbe().ref();
+    List<Object> messages = List.of(
+        new DcStore.ListFederationStates(4, java.time.Duration.ofSeconds(30), replyTo),
+        new DcStore.ApplyFederationState(io.meshfed.protocol.model.FederationStateOp.UPSERT,
+            federationState("dc2", gatewayEntry("gw1", 443)), writeReply),
+        new DcStore.WriteResult(9, true),
+        new DcStore.FederationStateResult(3, federationState("dc2", gatewayEntry("gw1", 443))),
+        new DcStore.FederationStateResult(3, null),
+        new DcStore.FederationStatesResult(5, List.of(federationState("dc2", gatewayEntry("gw1", 443)))),
+        new DcStore.MeshGatewaysResult(6, java.util.Map.of("dc2", List.of(gatewayEntry("gw1", 443)))),
+        new DcStore.ServicesResult(7, List.of(gatewayEntry("gw2", 8443))));
+    for (Object message : messages) {
+      assertThat(roundTrip(message)).isEqualTo(message);
+    }
+    DcStore.FederationStatesResult typed = roundTrip(new DcStore.FederationStatesResult(5,
+        List.of(federationState("dc2", gatewayEntry("gw1", 443)))));
+    assertThat(typed.value().get(0)).isInstanceOf(io.meshfed.protocol.model.FederationState.class);
+  }
+
   private static <T> T roundTrip(T value) {
     Serialization serialization = SerializationExtension.get(testKit.system());
     Serializer serializer = serialization.findSerializerFor(value);
