@@ -1,0 +1,107 @@
+package io.meshfed.actors.leader;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What runs while this server holds leadership of its DC (as the DC's cluster singleton). It owns
+ * the routine manager, which owns every routine, so when leadership ends and this actor stops,
+ * every routine, runner and pending restart timer stops with it; nothing outlives the leadership.
+ */
+public final class Leader extends AbstractBehavior<Leader.Command> {
+
+  public sealed interface Command {}
+
+  public record GetRoutines(ActorRef<List<RoutineStatus>> replyTo) implements Command {}
+
+  public record StartRoutine(RoutineSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record StopRoutine(String name, ActorRef<Done> replyTo) implements Command {}
+
+  /**
+   * Hand-over message for the singleton: stops every routine, waits until they have stopped, then
+   * stops the leader, so the next leader never runs a routine while this one still does.
+   */
+  public record Shutdown() implements Command {}
+
+  private record RoutinesStopped() implements Command {}
+
+  private final ActorRef<RoutineManager.Command> routines;
+  private boolean shuttingDown;
+
+  /** @throws IllegalArgumentException if a routine name is empty or used twice */
+  public static Behavior<Command> create(List<RoutineSpec> routines) {
+    List<RoutineSpec> specs = List.copyOf(routines);
+    Set<String> names = new HashSet<>();
+    for (RoutineSpec spec : specs) {
+      if (spec.name() == null || spec.name().isBlank()) {
+        throw new IllegalArgumentException("routine name must not be empty");
+      }
+      if (!names.add(spec.name())) {
+        throw new IllegalArgumentException("routine " + spec.name() + " is listed twice");
+      }
+    }
+    return Behaviors.setup(ctx -> new Leader(ctx, specs));
+  }
+
+  private Leader(ActorContext<Command> ctx, List<RoutineSpec> specs) {
+    super(ctx);
+    routines = ctx.spawn(RoutineManager.create(), "routines");
+    // Without its routine manager the leader would hold leadership doing nothing; an unhandled
+    // Terminated fails the leader instead, so whoever hosts it sees the problem.
+    ctx.watch(routines);
+    ctx.getLog().info("leadership established: starting routines {}", specs.stream().map(RoutineSpec::name).toList());
+    // Names were validated above, so these starts cannot be refused.
+    ActorRef<StatusReply<Done>> ignore = ctx.getSystem().ignoreRef();
+    specs.forEach(spec -> routines.tell(new RoutineManager.Start(spec, ignore)));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(GetRoutines.class, m -> {
+          routines.tell(new RoutineManager.GetStatus(m.replyTo()));
+          return this;
+        })
+        .onMessage(StartRoutine.class, this::onStartRoutine)
+        .onMessage(StopRoutine.class, m -> {
+          routines.tell(new RoutineManager.Stop(m.name(), m.replyTo()));
+          return this;
+        })
+        .onMessage(Shutdown.class, this::onShutdown)
+        .onMessage(RoutinesStopped.class, m -> Behaviors.stopped())
+        .onSignal(PostStop.class, s -> {
+          getContext().getLog().info("leadership lost: stopping routines");
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onStartRoutine(StartRoutine m) {
+    if (shuttingDown) {
+      m.replyTo().tell(StatusReply.error("leadership is being handed over; routine " + m.spec().name() + " not started"));
+    } else {
+      routines.tell(new RoutineManager.Start(m.spec(), m.replyTo()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onShutdown(Shutdown m) {
+    if (!shuttingDown) {
+      shuttingDown = true;
+      ActorRef<Done> stopped = getContext().messageAdapter(Done.class, d -> new RoutinesStopped());
+      routines.tell(new RoutineManager.StopAll(stopped));
+    }
+    return this;
+  }
+}

@@ -1,0 +1,107 @@
+package io.meshfed.actors.leader;
+
+import static io.meshfed.actors.leader.TestRoutines.alwaysFailing;
+import static io.meshfed.actors.leader.TestRoutines.backoff;
+import static io.meshfed.actors.leader.TestRoutines.reporting;
+import static io.meshfed.actors.leader.TestRoutines.statusOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class LeaderTest {
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private final TestProbe<Object> events = testKit.createTestProbe();
+  private final AtomicInteger failingStarts = new AtomicInteger();
+  private final List<RoutineSpec> routines = List.of(
+      new RoutineSpec("replication", reporting("replication", events.ref()), backoff(50, 200)),
+      new RoutineSpec("anti-entropy", reporting("anti-entropy", events.ref()), backoff(50, 200)),
+      new RoutineSpec("pruning", alwaysFailing(failingStarts), backoff(300, 2_000)));
+
+  private List<RoutineStatus> routinesOf(ActorRef<Leader.Command> leader) {
+    TestProbe<List<RoutineStatus>> reply = testKit.createTestProbe();
+    leader.tell(new Leader.GetRoutines(reply.ref()));
+    return reply.receiveMessage();
+  }
+
+  private void awaitAllStarted(ActorRef<Leader.Command> leader, int failedStartsBefore) {
+    assertThat(events.receiveSeveralMessages(2)).containsExactlyInAnyOrder("replication started", "anti-entropy started");
+    await().atMost(Duration.ofSeconds(3)).until(() -> failingStarts.get() > failedStartsBefore
+        && !statusOf(routinesOf(leader), "pruning").running());
+  }
+
+  @Test
+  void losingLeadershipStopsEveryRoutineAndANewLeaderStartsThemAgain() {
+    ActorRef<Leader.Command> leader = testKit.spawn(Leader.create(routines));
+    awaitAllStarted(leader, 0);
+    RoutineStatus pruning = statusOf(routinesOf(leader), "pruning");
+    assertThat(pruning.restarts()).isEqualTo(1);
+    assertThat(pruning.lastError()).isEqualTo("IllegalStateException: failure 1");
+
+    // pruning is now waiting out its 300 ms backoff
+    testKit.stop(leader);
+    assertThat(events.receiveSeveralMessages(2)).containsExactlyInAnyOrder("replication stopped", "anti-entropy stopped");
+    int startsAtStop = failingStarts.get();
+    await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(() -> failingStarts.get() == startsAtStop);
+    events.expectNoMessage(Duration.ZERO);
+
+    ActorRef<Leader.Command> next = testKit.spawn(Leader.create(routines));
+    awaitAllStarted(next, startsAtStop);
+    assertThat(routinesOf(next)).extracting(RoutineStatus::name).containsExactly("anti-entropy", "pruning", "replication");
+    testKit.stop(next);
+    assertThat(events.receiveSeveralMessages(2)).containsExactlyInAnyOrder("replication stopped", "anti-entropy stopped");
+  }
+
+  @Test
+  void shutdownStopsTheRoutinesBeforeTheLeader() {
+    ActorRef<Leader.Command> leader = testKit.spawn(Leader.create(routines));
+    awaitAllStarted(leader, 0);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+
+    leader.tell(new Leader.Shutdown());
+    assertThat(events.receiveSeveralMessages(2)).containsExactlyInAnyOrder("replication stopped", "anti-entropy stopped");
+    watcher.expectTerminated(leader);
+  }
+
+  @Test
+  void startsAndStopsRoutinesOnRequest() {
+    ActorRef<Leader.Command> leader = testKit.spawn(Leader.create(List.of()));
+    TestProbe<StatusReply<Done>> started = testKit.createTestProbe();
+
+    leader.tell(new Leader.StartRoutine(new RoutineSpec("extra", reporting("extra", events.ref()), backoff(50, 200)), started.ref()));
+    assertThat(started.receiveMessage().isSuccess()).isTrue();
+    events.expectMessage("extra started");
+    assertThat(routinesOf(leader)).containsExactly(new RoutineStatus("extra", true, 0, "", null));
+
+    leader.tell(new Leader.StopRoutine("extra", events.ref().narrow()));
+    events.expectMessage("extra stopped");
+    events.expectMessage(Done.getInstance());
+    assertThat(routinesOf(leader)).isEmpty();
+    testKit.stop(leader);
+  }
+
+  @Test
+  void refusesBadRoutineLists() {
+    RoutineSpec a = new RoutineSpec("a", reporting("a", events.ref()), backoff(50, 200));
+    assertThatThrownBy(() -> Leader.create(List.of(a, a))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("routine a is listed twice");
+    assertThatThrownBy(() -> Leader.create(List.of(new RoutineSpec("", reporting("b", events.ref()), backoff(50, 200)))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
