@@ -83,10 +83,10 @@ public final class MeshfedServer {
     prepareDataDir(config.dataDir());
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
     JournalSettings journal = journalSettings(config);
-    CompletableFuture<ActorRef<DcStore.Command>> storeStarted = new CompletableFuture<>();
+    CompletableFuture<ServerGuardian.Singletons> started = new CompletableFuture<>();
     ActorSystem<ServerGuardian.Command> system;
     try {
-      system = ActorSystem.create(ServerGuardian.create(config.datacenter(), describe(config), storeStarted),
+      system = ActorSystem.create(ServerGuardian.create(config.datacenter(), describe(config), started),
           LanCluster.SYSTEM_NAME, pekkoOverrides.withFallback(pekkoConfig(config, journal)));
     } catch (RuntimeException e) {
       lock.close();
@@ -99,7 +99,8 @@ public final class MeshfedServer {
       LOG.info("meshfed server stopped: node {}, datacenter {}", config.nodeName(), config.datacenter());
     });
     try {
-      ActorRef<DcStore.Command> store = await(storeStarted, "the DC state store did not start");
+      ServerGuardian.Singletons singletons = await(started, "the DC state store did not start");
+      ActorRef<DcStore.Command> store = singletons.store();
       ServerIdentity self = new ServerIdentity(config.nodeName(), config.datacenter(), config.primaryDatacenter(),
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());

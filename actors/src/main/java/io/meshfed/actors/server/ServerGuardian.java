@@ -3,6 +3,11 @@ package io.meshfed.actors.server;
 import io.meshfed.persistence.journal.JournalSchema;
 import io.meshfed.persistence.store.DcStore;
 import java.time.Duration;
+import io.meshfed.actors.catalog.MemberReconciler;
+import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.leader.Leader;
+import io.meshfed.actors.leader.RoutineSpec;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -28,8 +33,14 @@ final class ServerGuardian {
 
   private ServerGuardian() {}
 
+  /** What the server gets once its singletons are initialised: proxies that reach them anywhere. */
+  record Singletons(ActorRef<DcStore.Command> store, ActorRef<Leader.Command> leader) {}
+
+  static final String LEADER_SINGLETON = "leader";
+  static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(30);
+
   static Behavior<Command> create(String datacenter, String journalDescription,
-      CompletableFuture<ActorRef<DcStore.Command>> storeStarted) {
+      CompletableFuture<Singletons> started) {
     return Behaviors.setup(ctx -> {
       ctx.pipeToSelf(JournalSchema.ensure(ctx.getSystem()),
           (done, err) -> err == null ? new SchemaReady() : new SchemaFailed(err));
@@ -39,12 +50,19 @@ final class ServerGuardian {
             // that throws restarts it here, so the singleton is never left stopped.
             Behavior<DcStore.Command> store = Behaviors.supervise(DcStore.create(datacenter))
                 .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
-            storeStarted.complete(ClusterSingleton.get(ctx.getSystem())
-                .init(SingletonActor.of(store, STORE_SINGLETON)));
+            ClusterSingleton singletons = ClusterSingleton.get(ctx.getSystem());
+            ActorRef<DcStore.Command> storeProxy = singletons.init(SingletonActor.of(store, STORE_SINGLETON));
+            StoreClient storeClient = new StoreClient(storeProxy, ctx.getSystem());
+            List<RoutineSpec> routines = List.of(RoutineSpec.of(MemberReconciler.NAME,
+                () -> MemberReconciler.create(storeClient, datacenter, RECONCILE_INTERVAL)));
+            // Shutdown lets the leader stop its routines before the next leader starts them.
+            ActorRef<Leader.Command> leader = singletons.init(
+                SingletonActor.of(Leader.create(routines), LEADER_SINGLETON).withStopMessage(new Leader.Shutdown()));
+            started.complete(new Singletons(storeProxy, leader));
             return Behaviors.same();
           })
           .onMessage(SchemaFailed.class, m -> {
-            storeStarted.completeExceptionally(new IllegalStateException(
+            started.completeExceptionally(new IllegalStateException(
                 "cannot prepare the journal (" + journalDescription + "): " + rootMessage(m.cause())));
             return Behaviors.stopped();
           })

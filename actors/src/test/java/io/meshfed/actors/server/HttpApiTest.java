@@ -142,9 +142,13 @@ class HttpApiTest {
 
   @Test
   void serverRegistersItselfAndCatalogWritesWork() throws Exception {
-    JsonNode self = json(get(server, "/v1/health/service/meshfed", null));
-    assertThat(self.get(0).at("/Node/Node").asText()).isEqualTo("n1");
-    assertThat(self.get(0).at("/Checks/0/Status").asText()).isEqualTo("passing");
+    // The leader's member-reconcile routine registers every server of the DC, this one included.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      JsonNode self = json(get(server, "/v1/health/service/meshfed", null));
+      assertThat(self.get(0).at("/Node/Node").asText()).isEqualTo("n1");
+      assertThat(self.get(0).at("/Service/Port").asInt()).isEqualTo(server.config().ports().server());
+      assertThat(self.get(0).at("/Checks/0/Status").asText()).isEqualTo("passing");
+    });
 
     String register = """
         {"Node":"gw1.example.com","Address":"10.0.0.9",
