@@ -4,7 +4,13 @@ import io.meshfed.actors.acl.Acl;
 import io.meshfed.actors.acl.Policy;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.protocol.model.Member;
+import io.meshfed.actors.leader.Leader;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.pekko.cluster.ClusterEvent.CurrentClusterState;
@@ -17,12 +23,33 @@ import org.apache.pekko.cluster.ClusterEvent.CurrentClusterState;
 public final class OperatorEndpoint {
   private final ServerIdentity self;
   private final Acl acl;
-  private final Supplier<CurrentClusterState> cluster;
+  /** A leader that does not answer this fast is being elected or moved. */
+  static final Duration ROUTINES_TIMEOUT = Duration.ofSeconds(5);
 
-  public OperatorEndpoint(ServerIdentity self, Acl acl, Supplier<CurrentClusterState> cluster) {
+  private final Supplier<CurrentClusterState> cluster;
+  private final ActorRef<Leader.Command> leader;
+  private final ActorSystem<?> system;
+
+  public OperatorEndpoint(ServerIdentity self, Acl acl, Supplier<CurrentClusterState> cluster,
+      ActorRef<Leader.Command> leader, ActorSystem<?> system) {
     this.self = self;
     this.acl = acl;
     this.cluster = cluster;
+    this.leader = leader;
+    this.system = system;
+  }
+
+  /** The leader's routines: name, running, restarts, last error (Consul's routine manager, visible). */
+  public CompletionStage<Leader.RoutineReport> routines(String token) {
+    return Endpoints.guarded(() -> {
+      acl.authorize(token, Policy.OPERATOR_READ);
+      return AskPattern.<Leader.Command, Leader.RoutineReport>ask(leader, Leader.Report::new, ROUTINES_TIMEOUT,
+              system.scheduler())
+          .exceptionally(err -> {
+            throw new ApiException(ApiException.Code.UNAVAILABLE, "the DC's leader did not answer within "
+                + ROUTINES_TIMEOUT.toSeconds() + "s (it may be moving to another server); retry");
+          });
+    });
   }
 
   /** The leader's server-port address, {@code host:port}, or empty while the DC has none. */

@@ -9,6 +9,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
@@ -24,6 +25,15 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
 
   public record GetRoutines(ActorRef<List<RoutineStatus>> replyTo) implements Command {}
 
+  /**
+   * The routines' status for the operator API. Unlike {@link GetRoutines} it may come from any
+   * server of the DC, so it and its answer are serializable.
+   */
+  public record Report(ActorRef<RoutineReport> replyTo) implements Command, LeaderSerializable {}
+
+  /** The leader's node and its routines, sorted by name. */
+  public record RoutineReport(String leaderNode, List<RoutineStatus> routines) implements LeaderSerializable {}
+
   public record StartRoutine(RoutineSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   public record StopRoutine(String name, ActorRef<Done> replyTo) implements Command {}
@@ -36,11 +46,19 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
 
   private record RoutinesStopped() implements Command {}
 
+  private static final java.time.Duration REPORT_TIMEOUT = java.time.Duration.ofSeconds(3);
+
   private final ActorRef<RoutineManager.Command> routines;
+  private final String nodeName;
   private boolean shuttingDown;
 
   /** @throws IllegalArgumentException if a routine name is empty or used twice */
   public static Behavior<Command> create(List<RoutineSpec> routines) {
+    return create("", routines);
+  }
+
+  /** @param nodeName the node that holds leadership, for the operator API */
+  public static Behavior<Command> create(String nodeName, List<RoutineSpec> routines) {
     List<RoutineSpec> specs = List.copyOf(routines);
     Set<String> names = new HashSet<>();
     for (RoutineSpec spec : specs) {
@@ -51,11 +69,12 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
         throw new IllegalArgumentException("routine " + spec.name() + " is listed twice");
       }
     }
-    return Behaviors.setup(ctx -> new Leader(ctx, specs));
+    return Behaviors.setup(ctx -> new Leader(ctx, nodeName, specs));
   }
 
-  private Leader(ActorContext<Command> ctx, List<RoutineSpec> specs) {
+  private Leader(ActorContext<Command> ctx, String nodeName, List<RoutineSpec> specs) {
     super(ctx);
+    this.nodeName = nodeName;
     routines = ctx.spawn(RoutineManager.create(), "routines");
     // Without its routine manager the leader would hold leadership doing nothing; an unhandled
     // Terminated fails the leader instead, so whoever hosts it sees the problem.
@@ -71,6 +90,13 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
     return newReceiveBuilder()
         .onMessage(GetRoutines.class, m -> {
           routines.tell(new RoutineManager.GetStatus(m.replyTo()));
+          return this;
+        })
+        .onMessage(Report.class, m -> {
+          String node = nodeName;
+          AskPattern.<RoutineManager.Command, List<RoutineStatus>>ask(routines, RoutineManager.GetStatus::new,
+                  REPORT_TIMEOUT, getContext().getSystem().scheduler())
+              .thenAccept(list -> m.replyTo().tell(new RoutineReport(node, list)));
           return this;
         })
         .onMessage(StartRoutine.class, this::onStartRoutine)

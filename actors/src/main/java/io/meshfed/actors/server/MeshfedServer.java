@@ -86,7 +86,7 @@ public final class MeshfedServer {
     CompletableFuture<ServerGuardian.Singletons> started = new CompletableFuture<>();
     ActorSystem<ServerGuardian.Command> system;
     try {
-      system = ActorSystem.create(ServerGuardian.create(config.datacenter(), describe(config), started),
+      system = ActorSystem.create(ServerGuardian.create(config.datacenter(), config.nodeName(), describe(config), started),
           LanCluster.SYSTEM_NAME, pekkoOverrides.withFallback(pekkoConfig(config, journal)));
     } catch (RuntimeException e) {
       lock.close();
@@ -108,7 +108,7 @@ public final class MeshfedServer {
       FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
       Cluster cluster = Cluster.get(system);
-      OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state);
+      OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, singletons.leader(), system);
 
       ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           server -> server.withSettings(http1Only(system)).bind(new HttpApi(federation, catalog, operator).route()));

@@ -39,7 +39,7 @@ final class ServerGuardian {
   static final String LEADER_SINGLETON = "leader";
   static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(30);
 
-  static Behavior<Command> create(String datacenter, String journalDescription,
+  static Behavior<Command> create(String datacenter, String nodeName, String journalDescription,
       CompletableFuture<Singletons> started) {
     return Behaviors.setup(ctx -> {
       ctx.pipeToSelf(JournalSchema.ensure(ctx.getSystem()),
@@ -57,7 +57,7 @@ final class ServerGuardian {
                 () -> MemberReconciler.create(storeClient, datacenter, RECONCILE_INTERVAL)));
             // Shutdown lets the leader stop its routines before the next leader starts them.
             ActorRef<Leader.Command> leader = singletons.init(
-                SingletonActor.of(Leader.create(routines), LEADER_SINGLETON).withStopMessage(new Leader.Shutdown()));
+                SingletonActor.of(Leader.create(nodeName, routines), LEADER_SINGLETON).withStopMessage(new Leader.Shutdown()));
             started.complete(new Singletons(storeProxy, leader));
             return Behaviors.same();
           })

@@ -190,13 +190,30 @@ class HttpApiTest {
   }
 
   @Test
+  void theLeadersRoutinesAreVisible() throws Exception {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      HttpResponse<String> r = get(server, "/v1/operator/routines", null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      JsonNode report = json(r);
+      assertThat(report.get("Leader").asText()).isEqualTo("n1");
+      assertThat(report.at("/Routines/0/Name").asText()).isEqualTo("member-reconcile");
+      assertThat(report.at("/Routines/0/Running").asBoolean()).isTrue();
+      assertThat(report.at("/Routines/0/Restarts").asInt()).isZero();
+      assertThat(report.at("/Routines/0/LastError").asText()).isEmpty();
+    });
+  }
+
+  @Test
   void membersAndLeader() throws Exception {
     JsonNode lan = json(get(server, "/v1/agent/members", null));
     assertThat(lan.get(0).get("Name").asText()).isEqualTo("n1");
+    assertThat(lan.get(0).at("/Tags/leader").asText()).isEqualTo("true");
+    assertThat(lan.get(0).get("Port").asInt()).isEqualTo(server.config().ports().lan());
     assertThat(lan.get(0).get("Status").asText()).isEqualTo("alive");
     JsonNode wan = json(get(server, "/v1/agent/members?wan=1", null));
     assertThat(wan.get(0).get("Name").asText()).isEqualTo("n1.dc1");
-    assertThat(json(get(server, "/v1/status/leader", null)).asText()).startsWith("127.0.0.1:");
+    assertThat(json(get(server, "/v1/status/leader", null)).asText())
+        .isEqualTo("127.0.0.1:" + server.config().ports().server());
   }
 
   @Test

@@ -120,6 +120,17 @@ class StoreFailoverTest {
     Set<String> present = new HashSet<>();
     states.forEach(s -> present.add(s.get("Datacenter").asText()));
     assertThat(present).containsAll(acknowledged);
+    // The leader moved with the store, restarted its routines, and the catalog lost the dead server.
+    String deadNode = host.config().nodeName();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      JsonNode routines = TestServers.json(TestServers.get(writer, "/v1/operator/routines", null));
+      assertThat(routines.get("Leader").asText()).isNotEqualTo(deadNode).isNotEmpty();
+      assertThat(routines.at("/Routines/0/Running").asBoolean()).isTrue();
+      JsonNode registered = TestServers.json(TestServers.get(writer, "/v1/health/service/meshfed?passing", null));
+      Set<String> nodes = new HashSet<>();
+      registered.forEach(n -> nodes.add(n.at("/Node/Node").asText()));
+      assertThat(nodes).hasSize(2).doesNotContain(deadNode);
+    });
     // Both survivors read the same store.
     MeshfedServer other = servers.stream().filter(s -> s != host && s != writer).findFirst().orElseThrow();
     assertThat(TestServers.get(other, "/v1/internal/federation-states", null).body())

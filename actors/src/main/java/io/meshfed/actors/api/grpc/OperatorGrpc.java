@@ -7,6 +7,9 @@ import io.meshfed.protocol.v1.Member;
 import io.meshfed.protocol.v1.MembersRequest;
 import io.meshfed.protocol.v1.MembersResponse;
 import io.meshfed.protocol.v1.OperatorServicePowerApi;
+import io.meshfed.protocol.v1.Routine;
+import io.meshfed.protocol.v1.RoutinesRequest;
+import io.meshfed.protocol.v1.RoutinesResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -33,6 +36,17 @@ public final class OperatorGrpc implements OperatorServicePowerApi {
       endpoint.members(GrpcSupport.token(metadata), in.getWan()).forEach(m -> b.addMembers(Member.newBuilder()
           .setName(m.name()).setAddress(m.address() + ":" + m.port()).setStatus(m.status())
           .setDatacenter(m.datacenter()).putAllTags(m.tags()).build()));
+      return b.build();
+    });
+  }
+
+  @Override
+  public CompletionStage<RoutinesResponse> routines(RoutinesRequest in, Metadata metadata) {
+    return GrpcSupport.unary(endpoint.routines(GrpcSupport.token(metadata)), report -> {
+      var b = RoutinesResponse.newBuilder().setLeader(report.leaderNode());
+      report.routines().forEach(r -> b.addRoutines(Routine.newBuilder().setName(r.name()).setRunning(r.running())
+          .setRestarts(r.restarts()).setLastError(r.lastError())
+          .setLastErrorAtMs(r.lastErrorAt() == null ? 0 : r.lastErrorAt().toEpochMilli())));
       return b.build();
     });
   }

@@ -60,6 +60,8 @@ public final class HttpApi extends AllDirectives {
         path(segment("v1").slash("agent").slash("members"), () -> get(() ->
             parameterOptional("wan", wan -> respondNow(() ->
                 jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty()))))),
+        path(segment("v1").slash("operator").slash("routines"), () -> get(() ->
+            respond(operator.routines(token), r -> jsonResponse(HttpBodies.Routines.of(r), Optional.empty())))),
         path(segment("v1").slash("status").slash("leader"), () -> get(() ->
             respondNow(() -> jsonResponse(operator.leader(token), Optional.empty()))))));
   }

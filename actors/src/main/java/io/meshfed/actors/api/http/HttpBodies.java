@@ -71,6 +71,21 @@ final class HttpBodies {
       @JsonProperty("Status") String status,
       @JsonProperty("Output") String output) {}
 
+  /** {@code GET /v1/operator/routines}. */
+  record Routines(@JsonProperty("Leader") String leader, @JsonProperty("Routines") List<Routine> routines) {
+    static Routines of(io.meshfed.actors.leader.Leader.RoutineReport report) {
+      return new Routines(report.leaderNode(), report.routines().stream()
+          .map(r -> new Routine(r.name(), r.running(), r.restarts(), r.lastError(), r.lastErrorAt())).toList());
+    }
+  }
+
+  record Routine(
+      @JsonProperty("Name") String name,
+      @JsonProperty("Running") boolean running,
+      @JsonProperty("Restarts") int restarts,
+      @JsonProperty("LastError") String lastError,
+      @JsonProperty("LastErrorAt") java.time.Instant lastErrorAt) {}
+
   /** {@code GET /v1/catalog/service/<name>}: Consul's flattened ServiceNode. */
   record ServiceNode(
       @JsonProperty("Node") String node,
