@@ -32,7 +32,7 @@ class LeaderTest {
   private final List<RoutineSpec> routines = List.of(
       new RoutineSpec("replication", reporting("replication", events.ref()), backoff(50, 200)),
       new RoutineSpec("anti-entropy", reporting("anti-entropy", events.ref()), backoff(50, 200)),
-      new RoutineSpec("pruning", alwaysFailing(failingStarts), backoff(300, 2_000)));
+      new RoutineSpec("pruning", alwaysFailing(failingStarts), backoff(300, 300)));
 
   private List<RoutineStatus> routinesOf(ActorRef<Leader.Command> leader) {
     TestProbe<List<RoutineStatus>> reply = testKit.createTestProbe();
@@ -51,10 +51,10 @@ class LeaderTest {
     ActorRef<Leader.Command> leader = testKit.spawn(Leader.create(routines));
     awaitAllStarted(leader, 0);
     RoutineStatus pruning = statusOf(routinesOf(leader), "pruning");
-    assertThat(pruning.restarts()).isEqualTo(1);
-    assertThat(pruning.lastError()).isEqualTo("IllegalStateException: failure 1");
+    assertThat(pruning.restarts()).isEqualTo(failingStarts.get());
+    assertThat(pruning.lastError()).isEqualTo("IllegalStateException: failure " + failingStarts.get());
 
-    // pruning is now waiting out its 300 ms backoff
+    // pruning is now waiting out its backoff of at most 360 ms
     testKit.stop(leader);
     assertThat(events.receiveSeveralMessages(2)).containsExactlyInAnyOrder("replication stopped", "anti-entropy stopped");
     int startsAtStop = failingStarts.get();
