@@ -5,6 +5,7 @@ import io.meshfed.cli.command.ServerCommand;
 import io.meshfed.cli.command.DemoCommand;
 import io.meshfed.cli.command.FederationStateCommand;
 import io.meshfed.cli.command.MembersCommand;
+import io.meshfed.cli.command.OperatorCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
         FederationStateCommand.class,
         CatalogCommand.class,
         MembersCommand.class,
+        OperatorCommand.class,
         DemoCommand.class,
     })
 public final class Main {

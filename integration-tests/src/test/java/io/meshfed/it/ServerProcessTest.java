@@ -77,6 +77,12 @@ class ServerProcessTest {
       assertThat(table.exitCode()).isZero();
       assertThat(table.out()).contains("dc2");
 
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+          get(http, "/v1/operator/routines").body().contains("\"Running\":true"));
+      var routines = MeshfedProcess.run(CLI, "operator", "routines", "--http-addr", addr);
+      assertThat(routines.exitCode()).as(routines.stderr().toString()).isZero();
+      assertThat(routines.out()).contains("Leader: n1").containsPattern("member-reconcile +yes +0");
+
       listBefore = list.body();
       indexBefore = Long.parseLong(list.headers().firstValue("X-Meshfed-Index").orElseThrow());
       oneBefore = get(http, "/v1/internal/federation-state/dc2").body();
