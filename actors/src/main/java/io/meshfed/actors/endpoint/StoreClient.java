@@ -2,6 +2,12 @@ package io.meshfed.actors.endpoint;
 
 import io.meshfed.persistence.store.DcStore;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -37,10 +43,36 @@ public final class StoreClient {
   }
 
   private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, DcStore.Command> message, Duration timeout) {
+    Optional<String> notJoined = notJoined();
+    if (notJoined.isPresent()) {
+      return CompletableFuture.failedFuture(new ApiException(ApiException.Code.UNAVAILABLE, notJoined.get()));
+    }
     return AskPattern.<DcStore.Command, T>askWithStatus(store, message::apply, timeout, system.scheduler())
         .exceptionally(err -> {
           throw translate(err, timeout);
         });
+  }
+
+  /**
+   * Until this server is Up in its DC's cluster, the store cannot be reached from here; saying why
+   * at once beats a caller waiting out the call timeout.
+   */
+  private Optional<String> notJoined() {
+    Cluster cluster = Cluster.get(system);
+    MemberStatus status = cluster.selfMember().status();
+    if (status == MemberStatus.up() || status == MemberStatus.leaving() || status == MemberStatus.exiting()) {
+      return Optional.empty();
+    }
+    // Before it has joined, a member reports itself Removed; after leaving, the cluster is terminated.
+    boolean left = Adapter.toClassic(system).hasExtension(org.apache.pekko.cluster.Cluster.lookup())
+        && org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).isTerminated();
+    if (left || status == MemberStatus.down()) {
+      return Optional.of("this server has left its DC's cluster (" + status + "); use another server");
+    }
+    int expected = system.settings().config().getInt("pekko.cluster.min-nr-of-members");
+    long joined = StreamSupport.stream(cluster.state().getMembers().spliterator(), false).count();
+    return Optional.of("this server is waiting for its DC to form: " + joined + " of " + expected
+        + " servers are in the cluster (bootstrap-expect = " + expected + "); retry");
   }
 
   private static ApiException translate(Throwable err, Duration timeout) {

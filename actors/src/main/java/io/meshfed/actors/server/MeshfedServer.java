@@ -37,6 +37,8 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -122,6 +124,10 @@ public final class MeshfedServer {
               io.meshfed.protocol.v1.OperatorService.name, system));
       ServerBinding grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           server -> server.bind(grpcHandler));
+      if (config.bootstrapExpect() == 1) {
+        // Alone, the server forms its DC at once; answering before that would only produce 503s.
+        await(upInCluster(system), "this server did not come up in its cluster");
+      }
       return new MeshfedServer(config, system, http, grpc, released);
     } catch (RuntimeException e) {
       system.terminate();
@@ -156,10 +162,20 @@ public final class MeshfedServer {
 
   /** The line printed when the server is ready; tests and scripts wait for its first words. */
   public String readyLine() {
+    boolean up = Cluster.get(system).selfMember().status() == MemberStatus.up();
     return "meshfed server ready: node " + config.nodeName() + ", datacenter " + config.datacenter()
         + (config.isPrimary() ? " (primary)" : " (primary " + config.primaryDatacenter() + ")")
-        + ", HTTP " + httpAddress() + ", gRPC " + grpcAddress() + ", data dir " + config.dataDir()
-        + (config.ephemeralDataDir() ? " (temporary)" : "");
+        + ", HTTP " + httpAddress() + ", gRPC " + grpcAddress() + ", LAN " + config.advertiseAddress() + ":"
+        + config.ports().lan() + ", data dir " + config.dataDir()
+        + (config.ephemeralDataDir() ? " (temporary)" : "")
+        + (up ? "" : "; waiting for the DC to form (bootstrap-expect " + config.bootstrapExpect() + ")");
+  }
+
+  private static CompletableFuture<Done> upInCluster(ActorSystem<?> system) {
+    CompletableFuture<Done> up = new CompletableFuture<>();
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+        .registerOnMemberUp(() -> up.complete(Done.getInstance()));
+    return up;
   }
 
   /** Unbinds the APIs, stops every actor, closes the journal; idempotent. */

@@ -46,25 +46,53 @@ class StoreFailoverTest {
   }
 
   @Test
-  void acknowledgedWritesSurviveTheStoreHostDying() throws Exception {
+  void aServerWaitingForItsDcSaysSoAtOnce() throws Exception {
+    String url = pgUrl();
+    int lan = freePort();
+    List<String> seeds = List.of("127.0.0.1:" + lan, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort());
+    MeshfedServer alone = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
+        serverOptions(url, 0, lan, seeds)));
+    servers.add(alone);
+    assertThat(alone.readyLine()).endsWith("; waiting for the DC to form (bootstrap-expect 3)");
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = TestServers.get(alone, "/v1/internal/federation-states", null);
+    assertThat(r.statusCode()).isEqualTo(503);
+    // 0 or 1: whether it already formed a one-member cluster depends on it being the first seed.
+    assertThat(r.body()).matches("this server is waiting for its DC to form: [01] of 3 servers are in the "
+        + "cluster \\(bootstrap-expect = 3\\); retry");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  private static String pgUrl() {
     String url = System.getenv("MESHFED_TEST_PG_URL");
     Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
+    return url;
+  }
+
+  private Map<String, Object> serverOptions(String url, int i, int lanPort, List<String> seeds) {
+    Map<String, Object> o = new HashMap<>();
+    o.put("datacenter", "failover");
+    o.put("primary-datacenter", "failover");
+    o.put("node-name", "s" + (i + 1));
+    o.put("data-dir", dir.resolve("s" + (i + 1)).toString());
+    o.put("ports.lan", lanPort);
+    o.put("retry-join", seeds);
+    o.put("bootstrap-expect", 3);
+    o.put("lan.failure-timeout", "2s");
+    o.put("persistence.journal", "postgres");
+    o.put("persistence.postgres.url", url);
+    o.put("persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"));
+    o.put("persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
+    return o;
+  }
+
+  @Test
+  void acknowledgedWritesSurviveTheStoreHostDying() throws Exception {
+    String url = pgUrl();
     List<Integer> lanPorts = List.of(freePort(), freePort(), freePort());
     List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
     for (int i = 0; i < 3; i++) {
-      Map<String, Object> o = new HashMap<>();
-      o.put("datacenter", "failover");
-      o.put("primary-datacenter", "failover");
-      o.put("node-name", "s" + (i + 1));
-      o.put("data-dir", dir.resolve("s" + (i + 1)).toString());
-      o.put("ports.lan", lanPorts.get(i));
-      o.put("retry-join", seeds);
-      o.put("bootstrap-expect", 3);
-      o.put("lan.failure-timeout", "2s");
-      o.put("persistence.journal", "postgres");
-      o.put("persistence.postgres.url", url);
-      o.put("persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"));
-      o.put("persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
+      Map<String, Object> o = serverOptions(url, i, lanPorts.get(i), seeds);
       ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, o);
       // A crash, as the other servers see it: no leave, no hand-over, just silence.
       servers.add(MeshfedServer.start(config, ConfigFactory.parseString(
