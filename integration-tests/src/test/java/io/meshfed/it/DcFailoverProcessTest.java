@@ -163,6 +163,7 @@ class DcFailoverProcessTest {
     // kill -9: no leave, no hand-over; the other servers only notice the silence.
     host.process().process.destroyForcibly();
     long killedAt = System.nanoTime();
+    java.time.LocalTime killedAtClock = java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     assertThat(host.process().process.waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertThat(host.process().process.exitValue()).as("exit code of a SIGKILLed JVM").isEqualTo(137);
 
@@ -203,7 +204,9 @@ class DcFailoverProcessTest {
     String line = "DC fail-over after kill -9: " + firstWriteMs.get() + " ms (first acknowledged write), "
         + readsConsistentMs.get() + " ms (reads consistent)";
     System.out.println(line);
-    System.out.println("  store host " + host.node() + ", requests through " + writer.node() + "; "
+    // The wall-clock time of the kill lines the figures up with the servers' logs (target/dc-failover-logs).
+    System.out.println("  store host " + host.node() + " killed at " + killedAtClock + ", requests through "
+        + writer.node() + "; "
         + failedRequests.get() + " failed requests during fail-over: " + failureKinds);
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target", "failover.txt"), line + "\n");
