@@ -181,6 +181,14 @@ public final class ServerConfigLoader {
     for (String seed : retryJoin) {
       hostPort("meshfed.retry-join", seed);
     }
+    // Servers named in retry-join, plus this one, unless it lists itself.
+    String self = advertise + ":" + ports.lan();
+    int dcSize = (int) retryJoin.stream().filter(seed -> !seed.equals(self)).count() + 1;
+    if (bootstrapExpect <= dcSize / 2) {
+      fail("meshfed.bootstrap-expect = " + bootstrapExpect + " is not a majority of the " + dcSize
+          + " servers this DC names (retry-join and this one): a minority could elect a leader of its own; "
+          + "set it to at least " + (dcSize / 2 + 1));
+    }
     Duration lanFailureTimeout = positiveDuration(c, "lan.failure-timeout");
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
         retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways, primaryGatewaysInterval,

@@ -71,6 +71,7 @@ class ServerConfigLoaderTest {
       "same ports|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.http = 9000, ports.grpc = 9000 }|meshfed.ports.http and meshfed.ports.grpc are both 9000",
       "journal|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence.journal = mysql }|meshfed.persistence.journal: 'mysql' is not a journal",
       "pg url|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence.journal = postgres }|meshfed.persistence.postgres.url: give a JDBC URL",
+      "minority|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence { journal = postgres, postgres.url = \"jdbc:postgresql://db/m\" }, retry-join = [\"10.0.0.2:8301\", \"10.0.0.3:8301\"] }|meshfed.bootstrap-expect = 1 is not a majority of the 3 servers this DC names (retry-join and this one): a minority could elect a leader of its own; set it to at least 2",
       "multi on h2|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, bootstrap-expect = 3 }|a multi-server DC needs a shared journal",
       "wanfed no connect|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, connect.enable-mesh-gateway-wan-federation = true }|'connect.enable-mesh-gateway-wan-federation = true' requires 'connect.enabled = true'",
       "wanfed no tls|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, connect { enabled = true, enable-mesh-gateway-wan-federation = true } }|requires TLS",
