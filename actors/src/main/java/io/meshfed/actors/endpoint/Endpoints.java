@@ -16,7 +16,7 @@ final class Endpoints {
     }
   }
 
-  /** Until cross-DC forwarding arrives, a read for another DC has no path. */
+  /** The catalog is served by its own DC only: another DC's catalog is not ours to write or read. */
   static void requireLocal(ServerIdentity self, String datacenter) {
     if (!self.servesLocally(datacenter)) {
       throw ApiException.noPathTo(datacenter);

@@ -9,7 +9,14 @@ import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
 import io.meshfed.protocol.model.Validation;
+import io.meshfed.protocol.convert.ProtoConvert;
 import io.meshfed.protocol.names.Names;
+import io.meshfed.protocol.v1.ApplyFederationStateResponse;
+import io.meshfed.protocol.v1.GetFederationStateResponse;
+import io.meshfed.protocol.v1.ListFederationStatesRequest;
+import io.meshfed.protocol.v1.ListFederationStatesResponse;
+import io.meshfed.protocol.v1.ListMeshGatewaysRequest;
+import io.meshfed.protocol.v1.ListMeshGatewaysResponse;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -21,14 +28,22 @@ import java.util.concurrent.CompletionStage;
  * messages, ACL checks, routing. The HTTP API, the gRPC API and internal RPC all call this.
  */
 public final class FederationStateEndpoint {
+  /** Internal RPC method names: the same endpoint serves them in the target DC. */
+  public static final String APPLY = "FederationState.Apply";
+  public static final String GET = "FederationState.Get";
+  public static final String LIST = "FederationState.List";
+  public static final String LIST_MESH_GATEWAYS = "FederationState.ListMeshGateways";
+
   private final StoreClient store;
   private final ServerIdentity self;
   private final Acl acl;
+  private final Forwarder forwarder;
 
-  public FederationStateEndpoint(StoreClient store, ServerIdentity self, Acl acl) {
+  public FederationStateEndpoint(StoreClient store, ServerIdentity self, Acl acl, RemoteDatacenters remote) {
     this.store = store;
     this.self = self;
     this.acl = acl;
+    this.forwarder = new Forwarder(remote);
   }
 
   /**
@@ -36,6 +51,12 @@ public final class FederationStateEndpoint {
    * a secondary forwards it there.
    */
   public CompletionStage<WriteResult> apply(String token, String op, FederationState state) {
+    if (!self.isPrimary()) {
+      // Consul forwards first; the primary validates and checks the token.
+      return forwarder.call(self.primaryDatacenter(), APPLY, token, Protos.applyRequest(op, state),
+          Forwarder.CALL_DEADLINE, ApplyFederationStateResponse.parser(),
+          r -> new WriteResult(r.getIndex(), r.getApplied()));
+    }
     return Endpoints.guarded(() -> {
       acl.authorize(token, Policy.OPERATOR_WRITE);
       if (state == null || state.datacenter().isEmpty()) {
@@ -50,7 +71,6 @@ public final class FederationStateEndpoint {
           toWrite = state.withUpdatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
         }
       }
-      Endpoints.requireLocal(self, self.primaryDatacenter());
       FederationState write = toWrite;
       return store.ask(reply -> new DcStore.ApplyFederationState(parsed, write, reply));
     });
@@ -58,29 +78,42 @@ public final class FederationStateEndpoint {
 
   /** One DC's record ({@code value} null when absent), served by {@code q.datacenter()}. */
   public CompletionStage<QueryResult<FederationState>> get(String token, String datacenter, QueryOptions q) {
+    if (!self.servesLocally(q.datacenter())) {
+      return forwarder.call(q.datacenter(), GET, token, Protos.getRequest(datacenter, q), Forwarder.deadline(q),
+          GetFederationStateResponse.parser(), r -> new DcStore.FederationStateResult(r.getMeta().getIndex(),
+              r.hasState() ? ProtoConvert.fromProto(r.getState()) : null));
+    }
     return Endpoints.guarded(() -> {
       acl.authorize(token, Policy.OPERATOR_READ);
       if (datacenter == null || datacenter.isEmpty()) {
         throw ApiException.invalid("Missing datacenter name");
       }
-      Endpoints.requireLocal(self, q.datacenter());
       return store.askBlocking(q, reply -> new DcStore.GetFederationState(datacenter, q.minIndex(), q.maxWait(), reply));
     });
   }
 
   public CompletionStage<QueryResult<List<FederationState>>> list(String token, QueryOptions q) {
+    if (!self.servesLocally(q.datacenter())) {
+      return forwarder.call(q.datacenter(), LIST, token, ListFederationStatesRequest.newBuilder()
+              .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListFederationStatesResponse.parser(),
+          r -> new DcStore.FederationStatesResult(r.getMeta().getIndex(),
+              r.getStatesList().stream().map(ProtoConvert::fromProto).toList()));
+    }
     return Endpoints.guarded(() -> {
       acl.authorize(token, Policy.OPERATOR_READ);
-      Endpoints.requireLocal(self, q.datacenter());
       return store.askBlocking(q, reply -> new DcStore.ListFederationStates(q.minIndex(), q.maxWait(), reply));
     });
   }
 
   public CompletionStage<QueryResult<Map<String, List<CheckServiceNode>>>> listMeshGateways(
       String token, QueryOptions q) {
+    if (!self.servesLocally(q.datacenter())) {
+      return forwarder.call(q.datacenter(), LIST_MESH_GATEWAYS, token, ListMeshGatewaysRequest.newBuilder()
+              .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListMeshGatewaysResponse.parser(),
+          r -> new DcStore.MeshGatewaysResult(r.getMeta().getIndex(), Protos.gateways(r)));
+    }
     return Endpoints.guarded(() -> {
       acl.authorize(token, Policy.OPERATOR_READ);
-      Endpoints.requireLocal(self, q.datacenter());
       return store.askBlocking(q, reply -> new DcStore.ListMeshGateways(q.minIndex(), q.maxWait(), reply));
     });
   }

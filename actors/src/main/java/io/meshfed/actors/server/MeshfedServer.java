@@ -12,6 +12,7 @@ import io.meshfed.actors.config.ServerConfig;
 import io.meshfed.actors.endpoint.CatalogEndpoint;
 import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.OperatorEndpoint;
+import io.meshfed.actors.endpoint.RemoteDatacenters;
 import io.meshfed.actors.endpoint.ServerIdentity;
 import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.actors.lan.LanCluster;
@@ -107,7 +108,7 @@ public final class MeshfedServer {
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
       StoreClient storeClient = new StoreClient(store, system);
-      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl);
+      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, RemoteDatacenters.NONE);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
       Cluster cluster = Cluster.get(system);
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, singletons.leader(), system);

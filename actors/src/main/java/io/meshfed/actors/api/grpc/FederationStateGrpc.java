@@ -1,10 +1,9 @@
 package io.meshfed.actors.api.grpc;
 
 import io.meshfed.actors.endpoint.FederationStateEndpoint;
+import io.meshfed.actors.endpoint.Protos;
 import io.meshfed.actors.endpoint.QueryOptions;
 import io.meshfed.persistence.store.DcStore.QueryResult;
-import io.meshfed.protocol.convert.ProtoConvert;
-import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.v1.ApplyFederationStateRequest;
 import io.meshfed.protocol.v1.ApplyFederationStateResponse;
@@ -15,9 +14,6 @@ import io.meshfed.protocol.v1.ListFederationStatesRequest;
 import io.meshfed.protocol.v1.ListFederationStatesResponse;
 import io.meshfed.protocol.v1.ListMeshGatewaysRequest;
 import io.meshfed.protocol.v1.ListMeshGatewaysResponse;
-import io.meshfed.protocol.v1.MeshGateways;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.grpc.javadsl.Metadata;
@@ -33,39 +29,32 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
 
   @Override
   public CompletionStage<ApplyFederationStateResponse> apply(ApplyFederationStateRequest in, Metadata metadata) {
-    String op = switch (in.getOp()) {
-      case FEDERATION_STATE_OP_UPSERT -> "upsert";
-      case FEDERATION_STATE_OP_DELETE -> "delete";
-      default -> in.getOp().name();
-    };
-    FederationState state = in.hasState() ? ProtoConvert.fromProto(in.getState()) : null;
-    return GrpcSupport.unary(endpoint.apply(GrpcSupport.token(metadata), op, state), w ->
-        ApplyFederationStateResponse.newBuilder().setIndex(w.index()).setApplied(w.applied()).build());
+    return GrpcSupport.unary(Protos.apply(endpoint, GrpcSupport.token(metadata), in), Protos::applyResponse);
   }
 
   @Override
   public CompletionStage<GetFederationStateResponse> get(GetFederationStateRequest in, Metadata metadata) {
-    return GrpcSupport.unary(get(in, metadata, getOptions(in)), FederationStateGrpc::getResponse);
+    return GrpcSupport.unary(get(in, metadata, getOptions(in)), Protos::getResponse);
   }
 
   @Override
   public CompletionStage<ListFederationStatesResponse> list(ListFederationStatesRequest in, Metadata metadata) {
     return GrpcSupport.unary(endpoint.list(GrpcSupport.token(metadata), GrpcSupport.options(in.getOptions())),
-        FederationStateGrpc::listResponse);
+        Protos::listResponse);
   }
 
   @Override
   public CompletionStage<ListMeshGatewaysResponse> listMeshGateways(ListMeshGatewaysRequest in, Metadata metadata) {
     return GrpcSupport.unary(
         endpoint.listMeshGateways(GrpcSupport.token(metadata), GrpcSupport.options(in.getOptions())),
-        FederationStateGrpc::gatewaysResponse);
+        Protos::gatewaysResponse);
   }
 
   @Override
   public Source<GetFederationStateResponse, NotUsed> watchGet(GetFederationStateRequest in, Metadata metadata) {
     QueryOptions q = watchOptions(getOptions(in));
     return GrpcSupport.watch(q.minIndex(), after -> get(in, metadata, q.withMinIndex(after)),
-        QueryResult::index, FederationStateGrpc::getResponse);
+        QueryResult::index, Protos::getResponse);
   }
 
   @Override
@@ -73,7 +62,7 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
     QueryOptions q = watchOptions(GrpcSupport.options(in.getOptions()));
     String token = GrpcSupport.token(metadata);
     return GrpcSupport.watch(q.minIndex(), after -> endpoint.list(token, q.withMinIndex(after)),
-        QueryResult::index, FederationStateGrpc::listResponse);
+        QueryResult::index, Protos::listResponse);
   }
 
   @Override
@@ -81,7 +70,7 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
     QueryOptions q = watchOptions(GrpcSupport.options(in.getOptions()));
     String token = GrpcSupport.token(metadata);
     return GrpcSupport.watch(q.minIndex(), after -> endpoint.listMeshGateways(token, q.withMinIndex(after)),
-        QueryResult::index, FederationStateGrpc::gatewaysResponse);
+        QueryResult::index, Protos::gatewaysResponse);
   }
 
   private CompletionStage<QueryResult<FederationState>> get(GetFederationStateRequest in, Metadata metadata,
@@ -100,23 +89,6 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
     return new QueryOptions(q.datacenter(), q.minIndex(), GrpcSupport.WATCH_ROUND);
   }
 
-  private static GetFederationStateResponse getResponse(QueryResult<FederationState> r) {
-    var b = GetFederationStateResponse.newBuilder().setMeta(GrpcSupport.meta(r.index()));
-    if (r.value() != null) {
-      b.setState(ProtoConvert.toProto(r.value()));
-    }
-    return b.build();
-  }
 
-  private static ListFederationStatesResponse listResponse(QueryResult<List<FederationState>> r) {
-    return ListFederationStatesResponse.newBuilder().setMeta(GrpcSupport.meta(r.index()))
-        .addAllStates(r.value().stream().map(ProtoConvert::toProto).toList()).build();
-  }
 
-  private static ListMeshGatewaysResponse gatewaysResponse(QueryResult<Map<String, List<CheckServiceNode>>> r) {
-    var b = ListMeshGatewaysResponse.newBuilder().setMeta(GrpcSupport.meta(r.index()));
-    r.value().forEach((dc, gws) ->
-        b.putDatacenterGateways(dc, MeshGateways.newBuilder().addAllGateways(ProtoConvert.toProto(gws)).build()));
-    return b.build();
-  }
 }

@@ -32,11 +32,11 @@ final class GrpcSupport {
   }
 
   static QueryOptions options(io.meshfed.protocol.v1.QueryOptions o) {
-    return new QueryOptions(o.getDatacenter(), o.getMinIndex(), Duration.ofMillis(o.getWaitMs()));
+    return io.meshfed.actors.endpoint.Protos.options(o);
   }
 
   static io.meshfed.protocol.v1.QueryMeta meta(long index) {
-    return io.meshfed.protocol.v1.QueryMeta.newBuilder().setIndex(index).setKnownLeader(true).build();
+    return io.meshfed.actors.endpoint.Protos.meta(index);
   }
 
   /** Maps a result, turning an {@link ApiException} into the matching gRPC status. */
