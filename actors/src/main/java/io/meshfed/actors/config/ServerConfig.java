@@ -3,6 +3,7 @@ package io.meshfed.actors.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** A server's validated configuration (DESIGN §10); build it with {@link ServerConfigLoader}. */
 public record ServerConfig(
@@ -24,6 +25,7 @@ public record ServerConfig(
     Connect connect,
     List<String> primaryGateways,
     Duration primaryGatewaysInterval,
+    Map<String, List<String>> staticGateways,
     Duration retryIntervalWan,
     Acl acl) {
 

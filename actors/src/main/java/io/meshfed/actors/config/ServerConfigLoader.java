@@ -86,7 +86,7 @@ public final class ServerConfigLoader {
         throw new ConfigException("unknown top-level configuration key '" + path
             + "': every option lives under 'meshfed { ... }'");
       }
-      if (!defaults.hasPathOrNull(path)) {
+      if (!defaults.hasPathOrNull(path) && !path.startsWith(ROOT + ".static-gateways.")) {
         throw new ConfigException("unknown configuration key '" + path + "' (see docs/configuration.md)");
       }
     }
@@ -176,6 +176,7 @@ public final class ServerConfigLoader {
       hostPort("meshfed.primary-gateways", gw);
     }
     Duration primaryGatewaysInterval = positiveDuration(c, "primary-gateways-interval");
+    Map<String, List<String>> staticGateways = staticGateways(c);
     Duration retryIntervalWan = positiveDuration(c, "retry-interval-wan");
 
     for (String seed : retryJoin) {
@@ -191,8 +192,23 @@ public final class ServerConfigLoader {
     }
     Duration lanFailureTimeout = positiveDuration(c, "lan.failure-timeout");
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
-        retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways, primaryGatewaysInterval,
+        retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways,
+        primaryGatewaysInterval, staticGateways,
         retryIntervalWan, acl(c));
+  }
+
+  private static Map<String, List<String>> staticGateways(Config c) {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    Config gateways = typed("static-gateways", "an object of DC = [\"HOST:PORT\", ...]",
+        () -> c.getConfig("static-gateways"));
+    for (String dc : gateways.root().keySet()) {
+      Names.datacenterError(dc).ifPresent(err -> fail("meshfed.static-gateways: " + err));
+      List<String> addresses = typed("static-gateways." + dc, "a list of HOST:PORT",
+          () -> gateways.getStringList(com.typesafe.config.ConfigUtil.quoteString(dc)));
+      addresses.forEach(a -> hostPort("meshfed.static-gateways." + dc, a));
+      out.put(dc, List.copyOf(addresses));
+    }
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   private static ServerConfig.Persistence persistence(Config c) {

@@ -57,6 +57,10 @@ class ServerConfigLoaderTest {
     assertThat(c.ports().server()).isEqualTo(8300);
     assertThat(c.isPrimary()).isFalse();
     assertThat(c.primaryGateways()).containsExactly("gw.dc1.example:8443");
+    assertThat(c.staticGateways()).isEmpty();
+    ServerConfig withGateways = ServerConfigLoader.load(Optional.of(f), false,
+        Map.of("static-gateways.dc3", java.util.List.of("10.3.0.1:8443", "10.3.0.2:8443")));
+    assertThat(withGateways.staticGateways()).containsEntry("dc3", java.util.List.of("10.3.0.1:8443", "10.3.0.2:8443"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -82,6 +86,9 @@ class ServerConfigLoaderTest {
       "acl empty|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.enabled = true }|meshfed.acl.enabled = true but meshfed.acl.tokens is empty",
       "duration|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-interval-wan = soon }|meshfed.retry-interval-wan: expected a duration",
       "syntax|meshfed { datacenter = |--config-file",
+      "static gateway dc|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways { DC2 = [\"a:1\"] } }|meshfed.static-gateways: invalid datacenter name 'DC2'",
+      "static gateway addr|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways { dc2 = [\"a\"] } }|meshfed.static-gateways.dc2: 'a' is not HOST:PORT",
+      "static gateway type|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways = 3 }|meshfed.static-gateways: expected an object",
   })
   void badConfigIsOneClearLine(String name, String hocon, String expected) {
     assertThatThrownBy(() -> load(hocon))
