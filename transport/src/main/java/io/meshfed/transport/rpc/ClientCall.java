@@ -82,6 +82,12 @@ abstract class ClientCall {
     }
   }
 
+  /** The server broke the protocol on this call: end it and stop the server's work. */
+  final void failAndCancel(RpcException error) {
+    fail(error);
+    cancelRemote();
+  }
+
   /** The deadline passed: a call that never reached a server failed to connect, not to answer. */
   final void expire() {
     if (connection == null) {

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Client side of one pooled connection: assigns stream ids, routes answers to their calls and fails
@@ -14,6 +16,7 @@ import java.util.concurrent.RejectedExecutionException;
  * event loop; callers reach it through {@link #send} and {@link #cancel}, which hop onto it.
  */
 final class ClientConnection extends SimpleChannelInboundHandler<Frame> {
+  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   /** Stream ids are positive ints; after the last one the connection takes no new calls. */
   private static final int LAST_STREAM_ID = Integer.MAX_VALUE;
 
@@ -143,11 +146,12 @@ final class ClientConnection extends SimpleChannelInboundHandler<Frame> {
   }
 
   /**
-   * Not logged here: the reason reaches every pending caller in its UNAVAILABLE error, and the caller
-   * decides whether it is worth a log line.
+   * Only at debug level: the reason reaches every pending caller in its UNAVAILABLE error, and the
+   * caller decides whether it is worth a log line.
    */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("RPC connection to {} failed", key.describe(), cause);
     if (closeReason == null) {
       closeReason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }

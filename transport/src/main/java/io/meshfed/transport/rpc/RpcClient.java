@@ -154,6 +154,10 @@ public final class RpcClient implements AutoCloseable {
       } else if (closed) {
         channel.close();
         entry.completeExceptionally(new IllegalStateException("RPC client is closed"));
+      } else if (channel.pipeline().get(ClientConnection.class) != connection) {
+        pool.remove(key, entry);
+        channel.close();
+        entry.completeExceptionally(new IllegalStateException("connector did not install the RPC pipeline"));
       } else {
         entry.complete(connection);
       }

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -119,7 +120,7 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
     }
     CompletableFuture<byte[]> future = stage.toCompletableFuture();
     call.cancellable = () -> future.cancel(true);
-    future.whenComplete((response, error) -> ctx.executor().execute(() -> {
+    future.whenComplete((response, error) -> runOnEventLoop(() -> {
       if (error != null) {
         fail(call, error);
       } else if (response == null) {
@@ -179,6 +180,18 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
     ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
   }
 
+  /**
+   * A rejected task means the server's event loop shut down: the channel is closed and its calls were
+   * cancelled, so an answer arriving now has nobody to go to.
+   */
+  private void runOnEventLoop(Runnable task) {
+    try {
+      ctx.executor().execute(task);
+    } catch (RejectedExecutionException e) {
+      log.debug("dropping an answer on {}: its event loop has shut down", ctx.channel());
+    }
+  }
+
   private void closeForProtocolError(String reason) {
     log.warn("closing RPC connection {}: protocol error: {}", ctx.channel(), reason);
     ctx.close();
@@ -223,7 +236,7 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
     @Override
     public void next(byte[] item) {
       // Always queued, never run inline: items from several threads keep the order of their calls.
-      ctx.executor().execute(() -> {
+      runOnEventLoop(() -> {
         if (calls.get(call.id) != call) {
           return;
         }
@@ -239,12 +252,12 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
 
     @Override
     public void complete() {
-      ctx.executor().execute(() -> finish(call, new Frame.StreamEnd(call.id)));
+      runOnEventLoop(() -> finish(call, new Frame.StreamEnd(call.id)));
     }
 
     @Override
     public void fail(Throwable error) {
-      ctx.executor().execute(() -> ServerCallDispatcher.this.fail(call, error));
+      runOnEventLoop(() -> ServerCallDispatcher.this.fail(call, error));
     }
 
     @Override

@@ -22,7 +22,7 @@ final class UnaryCall extends ClientCall {
 
   @Override
   void deliverItem(byte[] item) {
-    fail(new RpcException(RpcCode.INTERNAL, "server sent a stream item for unary method " + method));
+    failAndCancel(new RpcException(RpcCode.INTERNAL, "server sent a stream item for unary method " + method));
   }
 
   @Override

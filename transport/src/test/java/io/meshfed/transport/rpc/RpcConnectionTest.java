@@ -13,6 +13,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -22,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -81,6 +85,18 @@ class RpcConnectionTest {
   }
 
   @Test
+  void connectorThatSkipsTheRpcPipelineIsRefused() {
+    client.close();
+    client = new RpcClient((key, group, installer) -> CompletableFuture.completedFuture(new EmbeddedChannel()),
+        RpcClientOptions.defaults());
+
+    RpcException error = failure(client.call(server.key("dc1", "s1"), "test.Echo", bytes("x"), LONG_DEADLINE));
+
+    assertThat(error.code()).isEqualTo(RpcCode.UNAVAILABLE);
+    assertThat(error.getMessage()).endsWith(": connector did not install the RPC pipeline");
+  }
+
+  @Test
   void silentPeerIsDetectedByKeepaliveBeforeTheDeadline() {
     try (TestServer silent = new TestServer(pipeline -> pipeline.addLast(new ChannelInboundHandlerAdapter() {
       @Override
@@ -102,16 +118,31 @@ class RpcConnectionTest {
 
   @Test
   void keepaliveKeepsASlowButHealthyCallAlive() throws Exception {
-    useClient(RpcClientOptions.defaults().withKeepaliveInterval(Duration.ofMillis(100)));
-    CompletionStage<byte[]> call = client.call(server.key("dc1", "s1"), "test.Never", bytes("x"), LONG_DEADLINE);
-    CompletableFuture<byte[]> handlerWork = pending.poll(5, TimeUnit.SECONDS);
+    AtomicInteger pings = new AtomicInteger();
+    try (TestServer counted = new TestServer(pipeline -> {
+      rpcServer.pipelineInstaller().accept(pipeline);
+      pipeline.addBefore("rpc-ping-responder", "ping-counter", new ChannelInboundHandlerAdapter() {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+          if (msg instanceof Frame.Ping) {
+            pings.incrementAndGet();
+          }
+          ctx.fireChannelRead(msg);
+        }
+      });
+    })) {
+      useClient(RpcClientOptions.defaults().withKeepaliveInterval(Duration.ofMillis(100)));
+      CompletionStage<byte[]> call = client.call(counted.key("dc1", "s1"), "test.Never", bytes("x"), LONG_DEADLINE);
+      CompletableFuture<byte[]> handlerWork = pending.poll(5, TimeUnit.SECONDS);
+      assertThat(handlerWork).isNotNull();
 
-    // Several keepalive intervals pass without an answer; the PONGs keep the connection.
-    await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(5)).until(() -> true);
-    handlerWork.complete(bytes("late"));
+      // Several keepalive rounds without an answer to the call; the PONGs keep the connection.
+      await().atMost(Duration.ofSeconds(5)).until(() -> pings.get() >= 4);
+      handlerWork.complete(bytes("late"));
 
-    assertThat(await(call)).isEqualTo("late");
-    assertThat(server.acceptedConnections()).isEqualTo(1);
+      assertThat(await(call)).isEqualTo("late");
+      assertThat(counted.acceptedConnections()).isEqualTo(1);
+    }
   }
 
   @Test
@@ -224,11 +255,26 @@ class RpcConnectionTest {
 
   @Test
   void busyConnectionIsNotClosedForIdleness() throws Exception {
-    useClient(RpcClientOptions.defaults().withIdleTimeout(Duration.ofMillis(200)));
+    AtomicInteger idlePeriods = new AtomicInteger();
+    PlainConnector plain = new PlainConnector(Duration.ofSeconds(5));
+    client.close();
+    client = new RpcClient((key, group, installer) -> plain.connect(key, group, pipeline -> {
+      installer.accept(pipeline);
+      pipeline.addAfter("rpc-idle-state", "idle-counter", new ChannelInboundHandlerAdapter() {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+          if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.ALL_IDLE) {
+            idlePeriods.incrementAndGet();
+          }
+          ctx.fireUserEventTriggered(evt);
+        }
+      });
+    }), RpcClientOptions.defaults().withIdleTimeout(Duration.ofMillis(200)));
     CompletionStage<byte[]> call = client.call(server.key("dc1", "s1"), "test.Never", bytes("x"), LONG_DEADLINE);
     CompletableFuture<byte[]> handlerWork = pending.poll(5, TimeUnit.SECONDS);
+    assertThat(handlerWork).isNotNull();
 
-    await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    await().atMost(Duration.ofSeconds(5)).until(() -> idlePeriods.get() >= 2);
     handlerWork.complete(bytes("done"));
 
     assertThat(await(call)).isEqualTo("done");
