@@ -91,6 +91,34 @@ class ServerPortFirstByteTest {
   }
 
   @Test
+  void dispatchedConnectionOutlivesTheHandshakeTimeout() throws Exception {
+    try (Socket socket = connect(port.localAddress())) {
+      write(socket, TYPE_RPC, (byte) 'a');
+      assertThat(socket.getInputStream().read()).isEqualTo('a');
+      await().during(HANDSHAKE_TIMEOUT.multipliedBy(2)).atMost(WAIT)
+          .until(() -> port.stats().refusedTotal() == 0);
+      write(socket, (byte) 'b');
+      assertThat(socket.getInputStream().read()).isEqualTo('b');
+    }
+    assertThat(logs.warnings()).isEmpty();
+  }
+
+  @Test
+  void protocolHandlerThatFailsToInstallIsRefusedOnce() throws Exception {
+    port.close();
+    port = ServerPort.start(ServerPortSettings.builder("127.0.0.1", 0)
+        .plaintextProtocol(TYPE_RPC, (pipeline, info) -> {
+          throw new IllegalStateException("boom");
+        })
+        .build());
+    try (Socket socket = connect(port.localAddress())) {
+      write(socket, TYPE_RPC, (byte) 'a');
+      assertClosedByServer(socket);
+    }
+    assertRefusedOnce(port, logs, RefusalReason.CONNECTION_FAILED, "connection failed before dispatch: boom");
+  }
+
+  @Test
   void tlsClientHelloWithoutTlsConfiguredIsAnUnknownFirstByte() throws Exception {
     try (Socket socket = connect(port.localAddress())) {
       write(socket, (byte) 0x16, (byte) 0x03, (byte) 0x01, (byte) 0x00, (byte) 0x05);

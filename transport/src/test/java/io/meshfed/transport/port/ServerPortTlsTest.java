@@ -17,6 +17,7 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,6 +157,19 @@ class ServerPortTlsTest {
     }
     assertRefusedOnce(port, logs, RefusalReason.PLAINTEXT_REFUSED,
         "plaintext connection refused: TLS is required on this server port");
+  }
+
+  /** Above the type bytes means TLS, so anything else there fails the TLS handshake. */
+  @Test
+  void httpRequestOnTheTlsPortFailsTheHandshake() throws Exception {
+    start(pki.serverContext(ClientAuth.REQUIRE, ALPN_IDS));
+    try (Socket socket = connect(port.localAddress())) {
+      write(socket, ("GET / HTTP/1.1\r\nHost: x\r\n" + "X-Padding: " + "p".repeat(2000) + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      assertClosedByServer(socket);
+    }
+    assertRefusedOnce(port, logs, RefusalReason.TLS_HANDSHAKE_FAILED,
+        "TLS handshake failed: not an SSL/TLS record");
   }
 
   @Test
