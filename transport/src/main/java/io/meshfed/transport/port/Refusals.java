@@ -1,0 +1,72 @@
+package io.meshfed.transport.port;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Closes a connection that will not be handed to a protocol, logging and counting it once: a
+ * refusal usually sets off further failures on the same connection (a timeout closing a handshake
+ * fails the handshake; a failed handshake also raises an exception), and those are the same story.
+ */
+final class Refusals {
+  /** Under the {@link ServerPort} name, so operators configure one logger for the whole port. */
+  private static final Logger log = LoggerFactory.getLogger(ServerPort.class);
+
+  private static final AttributeKey<RefusalReason> REFUSED = AttributeKey.valueOf(Refusals.class, "refused");
+
+  /** Reasons can quote peer-controlled bytes (a non-TLS record is hex-dumped), so they are capped. */
+  private static final int MAX_REASON_CHARS = 240;
+
+  private final ServerPortStats stats;
+
+  Refusals(ServerPortStats stats) {
+    this.stats = stats;
+  }
+
+  void refuse(Channel channel, RefusalReason reason, String message) {
+    if (channel.attr(REFUSED).setIfAbsent(reason) == null) {
+      stats.countRefusal(reason);
+      log.warn("server port: refused {}: {}", describe(channel.remoteAddress()), oneLine(message));
+    }
+    channel.close();
+  }
+
+  void refuseTlsHandshake(Channel channel, Throwable cause) {
+    refuse(channel, RefusalReason.TLS_HANDSHAKE_FAILED, "TLS handshake failed: " + describe(cause));
+  }
+
+  /**
+   * The messages along the cause chain, each once: OpenSSL's own message is often generic ("General
+   * OpenSslEngine problem") while its cause says what the trust manager rejected. A wrapper that
+   * only repeats its cause (Netty's DecoderException) adds nothing.
+   */
+  static String describe(Throwable cause) {
+    StringBuilder described = new StringBuilder();
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      String message = t.getMessage() == null || t.getMessage().isBlank()
+          ? t.getClass().getSimpleName() : t.getMessage();
+      boolean repeatsCause = t.getCause() != null && message.equals(t.getCause().toString());
+      if (!repeatsCause && described.indexOf(message) < 0) {
+        described.append(described.length() == 0 ? "" : ": ").append(message);
+      }
+    }
+    return described.toString();
+  }
+
+  private static String describe(SocketAddress address) {
+    if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+      String host = inet.getAddress().getHostAddress();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    return String.valueOf(address);
+  }
+
+  private static String oneLine(String message) {
+    String line = message.replaceAll("\\p{Cntrl}", " ");
+    return line.length() <= MAX_REASON_CHARS ? line : line.substring(0, MAX_REASON_CHARS) + "...";
+  }
+}
