@@ -87,6 +87,7 @@ public final class TlsContexts {
    */
   public static SslHandler clientHandler(SslContext context, ByteBufAllocator alloc, String serverName, int port) {
     SslHandler handler = context.newHandler(alloc, serverName, port);
+    // Set here as well as in client(): a context built elsewhere must not skip the name check.
     SSLEngine engine = handler.engine();
     SSLParameters parameters = engine.getSSLParameters();
     parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -125,8 +126,9 @@ public final class TlsContexts {
   }
 
   /**
-   * BoringSSL's server cannot fail the handshake on an unknown ALPN id: it completes without a
-   * protocol, so whoever reads {@code applicationProtocol()} must close such connections.
+   * BoringSSL's server cannot fail the handshake on an unknown ALPN id (netty's OpenSSL provider
+   * rejects FATAL_ALERT for both behaviours): it completes without a protocol, so whoever reads
+   * {@code applicationProtocol()} must close connections where it is null.
    */
   private static ApplicationProtocolConfig alpn(List<String> ids) {
     return new ApplicationProtocolConfig(Protocol.ALPN, SelectorFailureBehavior.NO_ADVERTISE,
