@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         MembersCommand.class,
         OperatorCommand.class,
         DemoCommand.class,
+        io.meshfed.cli.command.tls.TlsCommand.class,
     })
 public final class Main {
   public static final String VERSION = "0.1.0";

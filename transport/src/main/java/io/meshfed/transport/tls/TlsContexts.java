@@ -1,0 +1,137 @@
+package io.meshfed.transport.tls;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * TLS contexts built from one {@link TlsMaterial}: Netty contexts for the server port and for
+ * dialing it (BoringSSL when its native library loads, the JDK otherwise), and a JDK
+ * {@link SSLContext} for the HTTP and gRPC APIs, which cannot use a BoringSSL engine (toolchain
+ * pitfall 5).
+ */
+public final class TlsContexts {
+  static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+  private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
+  private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
+  /** The whole chain and key live only in memory, so the store password protects nothing. */
+  private static final char[] NO_PASSWORD = new char[0];
+
+  private TlsContexts() {}
+
+  /** BoringSSL when netty-tcnative loads on this platform, else the JDK (logged once). */
+  public static SslProvider provider() {
+    if (OpenSsl.isAvailable()) {
+      return SslProvider.OPENSSL;
+    }
+    if (FALLBACK_LOGGED.compareAndSet(false, true)) {
+      LOG.info("BoringSSL is not available ({}); using the JDK's TLS", OpenSsl.unavailabilityCause().toString());
+    }
+    return SslProvider.JDK;
+  }
+
+  /**
+   * The server port's context. Client certificates are always required, whatever
+   * {@code verify-incoming} says, because mesh gateways expose this port to other DCs (Consul's
+   * IncomingALPNRPCConfig does the same). Only the CA of {@code material} is trusted.
+   */
+  public static SslContext serverPort(TlsMaterial material, List<String> alpnIds) throws SSLException {
+    return SslContextBuilder.forServer(material.privateKey(), chain(material))
+        .sslProvider(provider())
+        .trustManager(material.caCertificates().toArray(X509Certificate[]::new))
+        .clientAuth(ClientAuth.REQUIRE)
+        .protocols(PROTOCOLS)
+        .applicationProtocolConfig(alpn(alpnIds))
+        .build();
+  }
+
+  /** A context for dialing a server port with protocol {@code alpnId}, presenting the certificate. */
+  public static SslContext client(TlsMaterial material, String alpnId) throws SSLException {
+    return SslContextBuilder.forClient()
+        .sslProvider(provider())
+        .keyManager(material.privateKey(), chain(material))
+        .trustManager(material.caCertificates().toArray(X509Certificate[]::new))
+        .endpointIdentificationAlgorithm("HTTPS")
+        .protocols(PROTOCOLS)
+        .applicationProtocolConfig(alpn(List.of(alpnId)))
+        .build();
+  }
+
+  /**
+   * A client handler that sends {@code serverName} as SNI and verifies the server certificate
+   * against it, not against the address dialed: through a gateway the address is the gateway's,
+   * and only the name says which server must answer.
+   */
+  public static SslHandler clientHandler(SslContext context, ByteBufAllocator alloc, String serverName, int port) {
+    SslHandler handler = context.newHandler(alloc, serverName, port);
+    // Set here as well as in client(): a context built elsewhere must not skip the name check.
+    SSLEngine engine = handler.engine();
+    SSLParameters parameters = engine.getSSLParameters();
+    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+    engine.setSSLParameters(parameters);
+    return handler;
+  }
+
+  /** A JDK context with the same key, chain and trusted CA, for servers and clients alike. */
+  public static SSLContext jdkSslContext(TlsMaterial material) {
+    try {
+      KeyStore keys = KeyStore.getInstance("PKCS12");
+      keys.load(null, null);
+      keys.setKeyEntry("meshfed", material.privateKey(), NO_PASSWORD, chain(material));
+      KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      keyManagers.init(keys, NO_PASSWORD);
+
+      KeyStore trusted = KeyStore.getInstance("PKCS12");
+      trusted.load(null, null);
+      List<X509Certificate> cas = material.caCertificates();
+      for (int i = 0; i < cas.size(); i++) {
+        trusted.setCertificateEntry("ca-" + i, cas.get(i));
+      }
+      TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trustManagers.init(trusted);
+
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot build a JDK TLS context: " + e.getMessage(), e);
+    }
+  }
+
+  private static X509Certificate[] chain(TlsMaterial material) {
+    return material.certificateChain().toArray(X509Certificate[]::new);
+  }
+
+  /**
+   * BoringSSL's server cannot fail the handshake on an unknown ALPN id (netty's OpenSSL provider
+   * rejects FATAL_ALERT for both behaviours): it completes without a protocol, so whoever reads
+   * {@code applicationProtocol()} must close connections where it is null.
+   */
+  private static ApplicationProtocolConfig alpn(List<String> ids) {
+    return new ApplicationProtocolConfig(Protocol.ALPN, SelectorFailureBehavior.NO_ADVERTISE,
+        SelectedListenerFailureBehavior.ACCEPT, ids);
+  }
+}
