@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -52,7 +53,11 @@ public final class FederationStateEndpoint {
    */
   public CompletionStage<WriteResult> apply(String token, String op, FederationState state) {
     if (!self.isPrimary()) {
-      // Consul forwards first; the primary validates and checks the token.
+      // Consul forwards first and the primary validates and checks the token; only the op is
+      // checked here, because the forwarded message carries it as an enum that cannot hold a typo.
+      if (FederationStateOp.parse(op).isEmpty()) {
+        return CompletableFuture.failedFuture(ApiException.invalid("Invalid federation state operation: " + op));
+      }
       return forwarder.call(self.primaryDatacenter(), APPLY, token, Protos.applyRequest(op, state),
           Forwarder.CALL_DEADLINE, ApplyFederationStateResponse.parser(),
           r -> new WriteResult(r.getIndex(), r.getApplied()));

@@ -12,10 +12,15 @@ import io.meshfed.actors.config.ServerConfig;
 import io.meshfed.actors.endpoint.CatalogEndpoint;
 import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.OperatorEndpoint;
-import io.meshfed.actors.endpoint.RemoteDatacenters;
 import io.meshfed.actors.endpoint.ServerIdentity;
 import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.forward.GatewayForwarder;
+import io.meshfed.actors.forward.RpcEndpoints;
 import io.meshfed.actors.lan.LanCluster;
+import io.meshfed.transport.port.ServerPort;
+import io.meshfed.transport.rpc.RpcClient;
+import io.meshfed.transport.tls.TlsMaterial;
+import java.util.Optional;
 import io.meshfed.persistence.journal.JournalSettings;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.v1.CatalogServicePowerApiHandlerFactory;
@@ -108,7 +113,14 @@ public final class MeshfedServer {
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
       StoreClient storeClient = new StoreClient(store, system);
-      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, RemoteDatacenters.NONE);
+      Optional<TlsMaterial> tls = ServerTransport.tlsMaterial(config);
+      Optional<RpcClient> rpcClient = ServerTransport.rpcClient(config, tls);
+      rpcClient.ifPresent(c -> onShutdown(system, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "close-rpc-client", c::close));
+      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl,
+          new GatewayForwarder(rpcClient, ServerTransport.gateways(config)));
+      ServerPort serverPort = ServerTransport.serverPort(config, tls, RpcEndpoints.server(federation));
+      onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
       Cluster cluster = Cluster.get(system);
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, singletons.leader(), system);
@@ -170,6 +182,13 @@ public final class MeshfedServer {
         + config.ports().lan() + ", data dir " + config.dataDir()
         + (config.ephemeralDataDir() ? " (temporary)" : "")
         + (up ? "" : "; waiting for the DC to form (bootstrap-expect " + config.bootstrapExpect() + ")");
+  }
+
+  private static void onShutdown(ActorSystem<?> system, String phase, String task, Runnable action) {
+    CoordinatedShutdown.get(system).addTask(phase, task, () -> CompletableFuture.supplyAsync(() -> {
+      action.run();
+      return Done.getInstance();
+    }));
   }
 
   private static CompletableFuture<Done> upInCluster(ActorSystem<?> system) {

@@ -1,0 +1,180 @@
+package io.meshfed.actors.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.meshfed.actors.config.ConfigException;
+import io.meshfed.actors.config.ServerConfigLoader;
+import io.meshfed.protocol.v1.FederationStateServiceClient;
+import io.meshfed.protocol.v1.GetFederationStateRequest;
+import io.meshfed.transport.tls.CertificateTool;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4, acceptance 4 and 5: two single-server DCs with TLS. dc2 reaches dc1 through
+ * primary-gateways and dc1 reaches dc2 through static-gateways; with no mesh gateway yet, those
+ * name the other server's server port, which is what a gateway would splice the connection to.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TwoDatacenterForwardingTest {
+  @TempDir static Path dir;
+  MeshfedServer dc1;
+  MeshfedServer dc2;
+  int dc1ServerPort;
+  int dc2ServerPort;
+  CertificateTool.Issued ca;
+
+  @BeforeAll
+  void start() throws Exception {
+    ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
+    write("ca.pem", ca.certificatePem());
+    dc1ServerPort = freePort();
+    dc2ServerPort = freePort();
+    dc1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
+        options("dc1", "n1", dc1ServerPort, tls("dc1", "n1"), Map.of("static-gateways.dc2",
+            List.of("127.0.0.1:" + dc2ServerPort)))));
+    dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
+        options("dc2", "n2", dc2ServerPort, tls("dc2", "n2"), Map.of("primary-gateways",
+            List.of("127.0.0.1:" + dc1ServerPort)))));
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    TestServers.stop(dc2);
+    TestServers.stop(dc1);
+  }
+
+  private Map<String, Object> options(String dc, String node, int serverPort, Map<String, Object> tls,
+      Map<String, Object> extra) {
+    Map<String, Object> o = new HashMap<>(tls);
+    o.putAll(extra);
+    o.put("datacenter", dc);
+    o.put("primary-datacenter", "dc1");
+    o.put("node-name", node);
+    o.put("data-dir", dir.resolve(dc).toString());
+    o.put("ports.server", serverPort);
+    return o;
+  }
+
+  private Map<String, Object> tls(String dc, String node) throws Exception {
+    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, dc, node, "meshfed", Duration.ofDays(30));
+    return Map.of("tls.ca-file", dir.resolve("ca.pem").toString(),
+        "tls.cert-file", write(dc + "-" + node + ".pem", cert.certificatePem()).toString(),
+        "tls.key-file", write(dc + "-" + node + "-key.pem", cert.privateKeyPem()).toString());
+  }
+
+  private static Path write(String name, String pem) throws Exception {
+    return Files.writeString(dir.resolve(name), pem);
+  }
+
+  @Test
+  void aReadForAnotherDcIsForwardedAndAnswered() throws Exception {
+    assertThat(TestServers.put(dc1, "/v1/internal/federation-state", TestServers.upsert("dc7"), null).statusCode())
+        .isEqualTo(200);
+    HttpResponse<String> viaDc2 = TestServers.get(dc2, "/v1/internal/federation-state/dc7?dc=dc1", null);
+    assertThat(viaDc2.statusCode()).as(viaDc2.body()).isEqualTo(200);
+    assertThat(TestServers.json(viaDc2).at("/State/Datacenter").asText()).isEqualTo("dc7");
+    // The same record, read in dc1 itself.
+    assertThat(viaDc2.body()).isEqualTo(TestServers.get(dc1, "/v1/internal/federation-state/dc7", null).body());
+
+    ActorSystem<Void> clientSystem = ActorSystem.create(Behaviors.empty(), "forwarding-client");
+    try {
+      FederationStateServiceClient grpc = FederationStateServiceClient.create(GrpcClientSettings
+          .connectToServiceAt("127.0.0.1", dc2.grpcPort(), clientSystem).withTls(false), clientSystem);
+      var got = grpc.get(GetFederationStateRequest.newBuilder().setDatacenter("dc7").setTargetDatacenter("dc1")
+          .build()).toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(got.getState().getDatacenter()).isEqualTo("dc7");
+      grpc.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } finally {
+      clientSystem.terminate();
+      clientSystem.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    // dc1 reaches dc2 too: dc2's own (empty) list, not dc1's.
+    HttpResponse<String> dc2List = TestServers.get(dc1, "/v1/internal/federation-states?dc=dc2", null);
+    assertThat(dc2List.statusCode()).as(dc2List.body()).isEqualTo(200);
+    assertThat(dc2List.body()).isEqualTo(TestServers.get(dc2, "/v1/internal/federation-states", null).body());
+  }
+
+  @Test
+  void anApplySentToASecondaryLandsInThePrimary() throws Exception {
+    HttpResponse<String> w = TestServers.put(dc2, "/v1/internal/federation-state", TestServers.upsert("dc2"), null);
+    assertThat(w.statusCode()).as(w.body()).isEqualTo(200);
+    long index = TestServers.json(w).get("Index").asLong();
+    JsonNode inPrimary = TestServers.json(TestServers.get(dc1, "/v1/internal/federation-state/dc2", null));
+    assertThat(inPrimary.at("/State/ModifyIndex").asLong()).isEqualTo(index);
+    // Nothing replicates yet, so dc2's own store does not have it.
+    assertThat(TestServers.get(dc2, "/v1/internal/federation-state/dc2", null).statusCode()).isEqualTo(404);
+
+    HttpResponse<String> invalid = TestServers.put(dc2, "/v1/internal/federation-state",
+        "{\"Op\":\"frob\",\"State\":{\"Datacenter\":\"dc2\"}}", null);
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(invalid.body()).isEqualTo("Invalid federation state operation: frob");
+  }
+
+  @Test
+  void aForwardToAnUnknownDcIsAClearError() throws Exception {
+    HttpResponse<String> r = TestServers.get(dc2, "/v1/internal/federation-states?dc=dc9", null);
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).isEqualTo("No path to datacenter \"dc9\": no mesh gateway is known for it "
+        + "(meshfed.static-gateways)");
+  }
+
+  @Test
+  void aServerWithoutTlsNeverDialsAnotherDc() throws Exception {
+    MeshfedServer plain = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
+        options("dc3", "n3", freePort(), Map.of(), Map.of("primary-gateways", List.of("127.0.0.1:" + dc1ServerPort)))));
+    try {
+      HttpResponse<String> r = TestServers.put(plain, "/v1/internal/federation-state", TestServers.upsert("dc3"), null);
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.body()).isEqualTo("No path to datacenter \"dc1\": cross-DC calls need TLS (meshfed.tls) and "
+          + "are never sent in plaintext");
+    } finally {
+      TestServers.stop(plain);
+    }
+  }
+
+  @Test
+  void aCertificateWithoutTheNodeSanStopsStartUp() throws Exception {
+    CertificateTool.Issued anyServerOnly = CertificateTool.issue(ca, new CertificateTool.LeafSpec("server.dc4.meshfed",
+        List.of("server.dc4.meshfed", "localhost"), List.of("127.0.0.1"),
+        List.of(CertificateTool.Purpose.SERVER_AUTH, CertificateTool.Purpose.CLIENT_AUTH),
+        Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(30))));
+    Map<String, Object> tls = Map.of("tls.ca-file", dir.resolve("ca.pem").toString(),
+        "tls.cert-file", write("dc4.pem", anyServerOnly.certificatePem()).toString(),
+        "tls.key-file", write("dc4-key.pem", anyServerOnly.privateKeyPem()).toString());
+    assertThatThrownBy(() -> MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
+        options("dc4", "n4", freePort(), tls, Map.of()))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("meshfed.tls: cert-file ")
+        .hasMessageContaining("lacks the DNS SAN n4.server.dc4.meshfed")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
