@@ -137,7 +137,8 @@ class HttpApiTest {
     assertThat(missing.body()).isEqualTo("Missing datacenter name");
     HttpResponse<String> otherDc = get(server, "/v1/internal/federation-states?dc=dc9", null);
     assertThat(otherDc.statusCode()).isEqualTo(503);
-    assertThat(otherDc.body()).isEqualTo("No path to datacenter \"dc9\"");
+    assertThat(otherDc.body()).isEqualTo("No path to datacenter \"dc9\": cross-DC calls need TLS (meshfed.tls) "
+        + "and are never sent in plaintext");
   }
 
   @Test
