@@ -198,6 +198,17 @@ class ServerPortTlsTest {
     assertRefusedOnce(port, logs, RefusalReason.HANDSHAKE_TIMEOUT, "handshake not completed within 300ms");
   }
 
+  @Test
+  void clientThatHangsUpMidHandshakeIsAFailedHandshake() throws Exception {
+    start(pki.serverContext(ClientAuth.REQUIRE, ALPN_IDS));
+    try (Socket socket = connect(port.localAddress())) {
+      write(socket, clientHello());
+      socket.shutdownOutput();
+      assertClosedByServerAfterItsReply(socket);
+    }
+    assertRefusedOnce(port, logs, RefusalReason.TLS_HANDSHAKE_FAILED, "TLS handshake failed: ");
+  }
+
   /** A real ClientHello from the JDK's engine, which the test then never follows up. */
   private static byte[] clientHello() throws Exception {
     SSLEngine engine = SSLContext.getDefault().createSSLEngine(TestPki.SERVER_NODE_NAME, 0);
