@@ -63,9 +63,26 @@ final class AlpnDispatcher extends ApplicationProtocolNegotiationHandler {
         .findFirst();
   }
 
+  /**
+   * Netty 4.2.18 reports handshake failures on this path as exceptions first (HandshakeErrors);
+   * this override keeps the base class's own WARN with stack trace out of the log should the event
+   * ever arrive first.
+   */
   @Override
   protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
     refusals.refuseTlsHandshake(ctx.channel(), cause);
+  }
+
+  /**
+   * Still here means the handshake never completed. A server-side SslHandler reports a peer that
+   * hangs up mid-handshake with neither event nor exception, and it is worth a line (a client that
+   * rejects our certificate without an alert looks like this); after a refusal it is a no-op.
+   */
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    refusals.refuse(ctx.channel(), RefusalReason.TLS_HANDSHAKE_FAILED,
+        "TLS handshake failed: connection closed before the handshake completed");
+    super.channelInactive(ctx);
   }
 
   /** Left to HandshakeErrors, so every pre-dispatch failure is reported in one place. */

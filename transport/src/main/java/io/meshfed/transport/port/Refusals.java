@@ -8,9 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes a connection that will not be handed to a protocol, logging and counting it once: a
- * refusal usually sets off further failures on the same connection (a timeout closing a handshake
- * fails the handshake; a failed handshake also raises an exception), and those are the same story.
+ * Closes a connection that will not be handed to a protocol, logging and counting it once. One
+ * failure can be reported more than once (a failed handshake is both an event and an exception,
+ * in an order that differs between Netty versions; a deadline can race a close), and those reports
+ * are one story.
  */
 final class Refusals {
   /** Under the {@link ServerPort} name, so operators configure one logger for the whole port. */

@@ -42,6 +42,19 @@ final class PortAssertions {
     }
   }
 
+  /** Like {@link #assertClosedByServer}, for a server that answers (a TLS ServerHello) first. */
+  static void assertClosedByServerAfterItsReply(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    byte[] reply = new byte[16 * 1024];
+    try {
+      while (in.read(reply) >= 0) {
+        // The reply itself is not under test, only that the stream ends.
+      }
+    } catch (SocketException reset) {
+      assertThat(reset).hasMessageContaining("reset");
+    }
+  }
+
   /**
    * Exactly one refusal was counted, for this reason, and it is the only warning logged: one line
    * from the ServerPort logger, without a stack trace. Call it once the connection has closed.

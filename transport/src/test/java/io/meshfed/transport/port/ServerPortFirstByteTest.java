@@ -138,6 +138,22 @@ class ServerPortFirstByteTest {
         String.format("unknown first byte 0x%02x", first));
   }
 
+  /** The refused bytes may fill several reads; the reads after the refusal are not new refusals. */
+  @Test
+  void longGarbageIsRefusedOnce() throws Exception {
+    byte[] garbage = new byte[1024 * 1024];
+    java.util.Arrays.fill(garbage, (byte) 0xff);
+    try (Socket socket = connect(port.localAddress())) {
+      try {
+        socket.getOutputStream().write(garbage);
+      } catch (java.net.SocketException closedWhileWriting) {
+        // The server may close before it has read everything; that is the behaviour under test.
+      }
+      assertClosedByServer(socket);
+    }
+    assertRefusedOnce(port, logs, RefusalReason.UNKNOWN_FIRST_BYTE, "unknown first byte 0xff");
+  }
+
   @Test
   void silentClientIsClosedAfterTheHandshakeTimeout() throws Exception {
     long started = System.nanoTime();

@@ -6,6 +6,7 @@ import static io.meshfed.protocol.names.WireConstants.TLS_HANDSHAKE_RECORD;
 import static io.meshfed.protocol.names.WireConstants.TYPE_RPC;
 import static io.meshfed.transport.port.PortAssertions.WAIT;
 import static io.meshfed.transport.port.PortAssertions.assertClosedByServer;
+import static io.meshfed.transport.port.PortAssertions.assertClosedByServerAfterItsReply;
 import static io.meshfed.transport.port.PortAssertions.assertRefusedOnce;
 import static io.meshfed.transport.port.PortAssertions.connect;
 import static io.meshfed.transport.port.PortAssertions.write;
@@ -17,12 +18,15 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.security.auth.x500.X500Principal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -173,15 +177,48 @@ class ServerPortTlsTest {
   }
 
   @Test
-  void stalledTlsHandshakeIsClosedAfterTheHandshakeTimeout() throws Exception {
+  void firstByteWithoutTheRestOfTheRecordIsClosedAfterTheHandshakeTimeout() throws Exception {
     start(pki.serverContext(ClientAuth.REQUIRE, ALPN_IDS));
     try (Socket socket = connect(port.localAddress())) {
       // The start of a TLS record header (RFC 8446 §5.1), then nothing.
       write(socket, TLS_HANDSHAKE_RECORD, (byte) 0x03);
       assertClosedByServer(socket);
     }
-    // Closing the half-done handshake also fails it; that must not be a second refusal.
     assertRefusedOnce(port, logs, RefusalReason.HANDSHAKE_TIMEOUT, "handshake not completed within 300ms");
+  }
+
+  @Test
+  void clientThatStopsAfterItsClientHelloIsClosedAfterTheHandshakeTimeout() throws Exception {
+    start(pki.serverContext(ClientAuth.REQUIRE, ALPN_IDS));
+    try (Socket socket = connect(port.localAddress())) {
+      write(socket, clientHello());
+      assertClosedByServerAfterItsReply(socket);
+    }
+    // Closing a handshake in progress also fails it; that must not count as a second refusal.
+    assertRefusedOnce(port, logs, RefusalReason.HANDSHAKE_TIMEOUT, "handshake not completed within 300ms");
+  }
+
+  @Test
+  void clientThatHangsUpMidHandshakeIsAFailedHandshake() throws Exception {
+    start(pki.serverContext(ClientAuth.REQUIRE, ALPN_IDS));
+    try (Socket socket = connect(port.localAddress())) {
+      write(socket, clientHello());
+      socket.shutdownOutput();
+      assertClosedByServerAfterItsReply(socket);
+    }
+    assertRefusedOnce(port, logs, RefusalReason.TLS_HANDSHAKE_FAILED, "TLS handshake failed: ");
+  }
+
+  /** A real ClientHello from the JDK's engine, which the test then never follows up. */
+  private static byte[] clientHello() throws Exception {
+    SSLEngine engine = SSLContext.getDefault().createSSLEngine(TestPki.SERVER_NODE_NAME, 0);
+    engine.setUseClientMode(true);
+    ByteBuffer record = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(ByteBuffer.allocate(0), record);
+    record.flip();
+    byte[] bytes = new byte[record.remaining()];
+    record.get(bytes);
+    return bytes;
   }
 
   private void start(SslContext context) throws Exception {
