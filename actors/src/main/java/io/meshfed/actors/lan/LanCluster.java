@@ -9,7 +9,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import io.meshfed.protocol.names.Names;
+import io.meshfed.transport.tls.TlsContexts;
+import io.meshfed.transport.tls.TlsMaterial;
+import javax.net.ssl.SSLContext;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup;
 
 /**
  * The Pekko Cluster settings of a DC's servers (DESIGN §5) and how a cluster member is recognised
@@ -51,6 +58,21 @@ public final class LanCluster {
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedUris))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(SERVER_ROLE,
             NODE_ROLE_PREFIX + c.nodeName(), SERVER_PORT_ROLE_PREFIX + c.ports().server())));
+  }
+
+  /**
+   * The actor system's setup: its configuration and, with TLS configured, Artery over TLS with the
+   * server's certificate (DESIGN §5).
+   */
+  public static ActorSystemSetup setup(ServerConfig c, Optional<TlsMaterial> tls, Config config) {
+    if (tls.isEmpty()) {
+      return ActorSystemSetup.create(BootstrapSetup.create(config));
+    }
+    SSLContext context = TlsContexts.jdkSslContext(tls.get());
+    String dcName = Names.anyServerSni(c.datacenter(), c.domain());
+    return ActorSystemSetup.create(
+        BootstrapSetup.create(ConfigFactory.parseString("pekko.remote.artery.transport = tls-tcp").withFallback(config)),
+        SSLEngineProviderSetup.create(system -> new ArteryTls(context, dcName)));
   }
 
   public static boolean isServer(Member m) {

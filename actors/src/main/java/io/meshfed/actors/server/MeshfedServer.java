@@ -88,14 +88,19 @@ public final class MeshfedServer {
    * that dies without leaving the cluster, as a crashed process would.
    */
   static MeshfedServer start(ServerConfig config, Config pekkoOverrides) {
+    // Checked first: a bad certificate stops start-up before anything is locked or started, and
+    // Artery's TLS uses the same material as the server port.
+    Optional<TlsMaterial> tls = ServerTransport.tlsMaterial(config);
     prepareDataDir(config.dataDir());
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
     JournalSettings journal = journalSettings(config);
     CompletableFuture<ServerGuardian.Singletons> started = new CompletableFuture<>();
     ActorSystem<ServerGuardian.Command> system;
     try {
-      system = ActorSystem.create(ServerGuardian.create(config.datacenter(), config.nodeName(), describe(config), started),
-          LanCluster.SYSTEM_NAME, pekkoOverrides.withFallback(pekkoConfig(config, journal)));
+      system = ActorSystem.create(
+          ServerGuardian.create(config.datacenter(), config.nodeName(), describe(config), started),
+          LanCluster.SYSTEM_NAME,
+          LanCluster.setup(config, tls, pekkoOverrides.withFallback(pekkoConfig(config, journal))));
     } catch (RuntimeException e) {
       lock.close();
       throw e;
@@ -113,7 +118,6 @@ public final class MeshfedServer {
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
       StoreClient storeClient = new StoreClient(store, system);
-      Optional<TlsMaterial> tls = ServerTransport.tlsMaterial(config);
       Optional<RpcClient> rpcClient = ServerTransport.rpcClient(config, tls);
       rpcClient.ifPresent(c -> onShutdown(system, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
           "close-rpc-client", c::close));
