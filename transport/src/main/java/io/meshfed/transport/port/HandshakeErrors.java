@@ -6,8 +6,8 @@ import javax.net.ssl.SSLException;
 
 /**
  * Last handler before a connection is handed over: an exception here means the connection failed
- * while being identified. Exceptions that follow a refusal (a failed TLS handshake is reported both
- * as an event and as an exception) end here silently, because the refusal was already logged.
+ * while being identified. Exceptions that follow a refusal of the same connection end here silently
+ * (Refusals reports each connection once).
  */
 final class HandshakeErrors extends ChannelInboundHandlerAdapter {
   private final Refusals refusals;

@@ -19,7 +19,7 @@ final class Refusals {
 
   private static final AttributeKey<RefusalReason> REFUSED = AttributeKey.valueOf(Refusals.class, "refused");
 
-  /** Reasons can quote peer-controlled bytes (a non-TLS record is hex-dumped), so they are capped. */
+  /** Reasons quote exception messages, which can carry peer-controlled text, so they are capped. */
   private static final int MAX_REASON_CHARS = 240;
 
   private final ServerPortStats stats;
