@@ -30,7 +30,7 @@ final class TestServers {
   }
 
   static void stop(MeshfedServer server) throws Exception {
-    server.stop().toCompletableFuture().get();
+    server.stop().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   static HttpResponse<String> get(MeshfedServer s, String path, String token) throws IOException, InterruptedException {

@@ -1,0 +1,100 @@
+package io.meshfed.actors.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.actors.config.ServerConfigLoader;
+import io.meshfed.transport.tls.CertificateTool;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * With TLS configured the DC's servers talk Artery over TLS with their own certificates (issue 4):
+ * servers with certificates from the DC's CA form the cluster; a server whose certificate comes
+ * from another CA never gets in.
+ */
+class LanTlsTest {
+  @TempDir Path dir;
+  private final List<MeshfedServer> servers = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (MeshfedServer s : servers) {
+      TestServers.stop(s);
+    }
+  }
+
+  @Test
+  void serversOfTheSameCaFormTheDcAndAStrangerCannotJoin() throws Exception {
+    String url = System.getenv("MESHFED_TEST_PG_URL");
+    Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
+    CertificateTool.Issued ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
+    CertificateTool.Issued otherCa = CertificateTool.createCa("meshfed", Duration.ofDays(30));
+    List<Integer> lan = List.of(freePort(), freePort(), freePort());
+    List<String> seeds = lan.stream().map(p -> "127.0.0.1:" + p).toList();
+
+    servers.add(start(url, "n1", lan.get(0), seeds, ca));
+    servers.add(start(url, "n2", lan.get(1), seeds, ca));
+    Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(alive(servers.get(0))).containsExactlyInAnyOrder("n1", "n2");
+      assertThat(alive(servers.get(1))).containsExactlyInAnyOrder("n1", "n2");
+    });
+
+    MeshfedServer stranger = start(url, "n3", lan.get(2), seeds, otherCa);
+    servers.add(stranger);
+    // Its TLS handshakes fail both ways, so it is never a member; the DC carries on without it.
+    Awaitility.await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(alive(servers.get(0))).containsExactlyInAnyOrder("n1", "n2"));
+    assertThat(TestServers.get(stranger, "/v1/internal/federation-states", null).statusCode()).isEqualTo(503);
+  }
+
+  private MeshfedServer start(String url, String node, int lanPort, List<String> seeds, CertificateTool.Issued ca)
+      throws Exception {
+    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, "lantls", node, "meshfed", Duration.ofDays(30));
+    Map<String, Object> o = new HashMap<>();
+    o.put("datacenter", "lantls");
+    o.put("primary-datacenter", "lantls");
+    o.put("node-name", node);
+    o.put("data-dir", dir.resolve(node).toString());
+    o.put("ports.lan", lanPort);
+    o.put("retry-join", seeds);
+    o.put("bootstrap-expect", 2);
+    o.put("lan.failure-timeout", "2s");
+    o.put("persistence.journal", "postgres");
+    o.put("persistence.postgres.url", url);
+    o.put("persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"));
+    o.put("persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
+    o.put("tls.ca-file", Files.writeString(dir.resolve(node + "-ca.pem"), ca.certificatePem()).toString());
+    o.put("tls.cert-file", Files.writeString(dir.resolve(node + ".pem"), cert.certificatePem()).toString());
+    o.put("tls.key-file", Files.writeString(dir.resolve(node + "-key.pem"), cert.privateKeyPem()).toString());
+    return MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, o));
+  }
+
+  private static List<String> alive(MeshfedServer s) throws Exception {
+    List<String> names = new ArrayList<>();
+    for (JsonNode m : TestServers.json(TestServers.get(s, "/v1/agent/members", null))) {
+      if (m.get("Status").asText().equals("alive")) {
+        names.add(m.get("Name").asText());
+      }
+    }
+    return names;
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
