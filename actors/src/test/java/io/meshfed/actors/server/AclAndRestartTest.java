@@ -20,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,14 +83,9 @@ class AclAndRestartTest {
 
   @Test
   void restartOnPostgresKeepsStateAndIndex() throws Exception {
-    String url = System.getenv("MESHFED_TEST_PG_URL");
-    Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
-    // Each server's data dir is its own, but the journal is the database: state survives a new data dir.
-    Map<String, Object> pg = Map.of(
-        "datacenter", "pgrestart", "primary-datacenter", "pgrestart",
-        "persistence.journal", "postgres", "persistence.postgres.url", url,
-        "persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"),
-        "persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
+    Map<String, Object> pg = new java.util.HashMap<>(TestServers.postgres());
+    pg.put("datacenter", "pgrestart");
+    pg.put("primary-datacenter", "pgrestart");
     restartKeepsStateAndIndex(dir.resolve("pg"), pg);
   }
 

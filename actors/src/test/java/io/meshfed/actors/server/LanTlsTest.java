@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.actors.config.ServerConfigLoader;
 import io.meshfed.transport.tls.CertificateTool;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,21 +36,22 @@ class LanTlsTest {
 
   @Test
   void serversOfTheSameCaFormTheDcAndAStrangerCannotJoin() throws Exception {
-    String url = System.getenv("MESHFED_TEST_PG_URL");
-    Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
+    Map<String, Object> pg = TestServers.postgres();
     CertificateTool.Issued ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
     CertificateTool.Issued otherCa = CertificateTool.createCa("meshfed", Duration.ofDays(30));
-    List<Integer> lan = List.of(freePort(), freePort(), freePort());
-    List<String> seeds = lan.stream().map(p -> "127.0.0.1:" + p).toList();
+    List<Integer> lan = List.of(TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
+    // The DC is n1 and n2. Only the lowest seed may form a new cluster, so the stranger is not a
+    // seed of theirs: it only knows them.
+    List<String> seeds = List.of("127.0.0.1:" + lan.get(0), "127.0.0.1:" + lan.get(1));
 
-    servers.add(start(url, "n1", lan.get(0), seeds, ca));
-    servers.add(start(url, "n2", lan.get(1), seeds, ca));
+    servers.add(start(pg, "n1", lan.get(0), seeds, ca));
+    servers.add(start(pg, "n2", lan.get(1), seeds, ca));
     Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       assertThat(alive(servers.get(0))).containsExactlyInAnyOrder("n1", "n2");
       assertThat(alive(servers.get(1))).containsExactlyInAnyOrder("n1", "n2");
     });
 
-    MeshfedServer stranger = start(url, "n3", lan.get(2), seeds, otherCa);
+    MeshfedServer stranger = start(pg, "n3", lan.get(2), seeds, otherCa);
     servers.add(stranger);
     // Its TLS handshakes fail both ways, so it is never a member; the DC carries on without it.
     Awaitility.await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -60,10 +59,10 @@ class LanTlsTest {
     assertThat(TestServers.get(stranger, "/v1/internal/federation-states", null).statusCode()).isEqualTo(503);
   }
 
-  private MeshfedServer start(String url, String node, int lanPort, List<String> seeds, CertificateTool.Issued ca)
+  private MeshfedServer start(Map<String, Object> pg, String node, int lanPort, List<String> seeds, CertificateTool.Issued ca)
       throws Exception {
     CertificateTool.Issued cert = CertificateTool.createServerCert(ca, "lantls", node, "meshfed", Duration.ofDays(30));
-    Map<String, Object> o = new HashMap<>();
+    Map<String, Object> o = new HashMap<>(pg);
     o.put("datacenter", "lantls");
     o.put("primary-datacenter", "lantls");
     o.put("node-name", node);
@@ -72,10 +71,6 @@ class LanTlsTest {
     o.put("retry-join", seeds);
     o.put("bootstrap-expect", 2);
     o.put("lan.failure-timeout", "2s");
-    o.put("persistence.journal", "postgres");
-    o.put("persistence.postgres.url", url);
-    o.put("persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"));
-    o.put("persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
     o.put("tls.ca-file", Files.writeString(dir.resolve(node + "-ca.pem"), ca.certificatePem()).toString());
     o.put("tls.cert-file", Files.writeString(dir.resolve(node + ".pem"), cert.certificatePem()).toString());
     o.put("tls.key-file", Files.writeString(dir.resolve(node + "-key.pem"), cert.privateKeyPem()).toString());
@@ -92,9 +87,4 @@ class LanTlsTest {
     return names;
   }
 
-  private static int freePort() throws java.io.IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.meshfed.actors.config.ServerConfig;
 import io.meshfed.actors.config.ServerConfigLoader;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,11 +45,12 @@ class StoreFailoverTest {
 
   @Test
   void aServerWaitingForItsDcSaysSoAtOnce() throws Exception {
-    String url = pgUrl();
-    int lan = freePort();
-    List<String> seeds = List.of("127.0.0.1:" + lan, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort());
+    Map<String, Object> pg = TestServers.postgres();
+    int lan = TestServers.freePort();
+    List<String> seeds = List.of("127.0.0.1:" + lan, "127.0.0.1:" + TestServers.freePort(),
+        "127.0.0.1:" + TestServers.freePort());
     MeshfedServer alone = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
-        serverOptions(url, 0, lan, seeds)));
+        serverOptions(pg, 0, lan, seeds)));
     servers.add(alone);
     assertThat(alone.readyLine()).endsWith("; waiting for the DC to form (bootstrap-expect 3)");
     long t0 = System.nanoTime();
@@ -63,14 +62,8 @@ class StoreFailoverTest {
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
   }
 
-  private static String pgUrl() {
-    String url = System.getenv("MESHFED_TEST_PG_URL");
-    Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
-    return url;
-  }
-
-  private Map<String, Object> serverOptions(String url, int i, int lanPort, List<String> seeds) {
-    Map<String, Object> o = new HashMap<>();
+  private Map<String, Object> serverOptions(Map<String, Object> pg, int i, int lanPort, List<String> seeds) {
+    Map<String, Object> o = new HashMap<>(pg);
     o.put("datacenter", "failover");
     o.put("primary-datacenter", "failover");
     o.put("node-name", "s" + (i + 1));
@@ -79,20 +72,16 @@ class StoreFailoverTest {
     o.put("retry-join", seeds);
     o.put("bootstrap-expect", 3);
     o.put("lan.failure-timeout", "2s");
-    o.put("persistence.journal", "postgres");
-    o.put("persistence.postgres.url", url);
-    o.put("persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"));
-    o.put("persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
     return o;
   }
 
   @Test
   void acknowledgedWritesSurviveTheStoreHostDying() throws Exception {
-    String url = pgUrl();
-    List<Integer> lanPorts = List.of(freePort(), freePort(), freePort());
+    Map<String, Object> pg = TestServers.postgres();
+    List<Integer> lanPorts = List.of(TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
     List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
     for (int i = 0; i < 3; i++) {
-      Map<String, Object> o = serverOptions(url, i, lanPorts.get(i), seeds);
+      Map<String, Object> o = serverOptions(pg, i, lanPorts.get(i), seeds);
       ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, o);
       // A crash, as the other servers see it: no leave, no hand-over, just silence.
       servers.add(MeshfedServer.start(config, ConfigFactory.parseString(
@@ -196,9 +185,4 @@ class StoreFailoverTest {
     throw new AssertionError("no leader in " + members);
   }
 
-  private static int freePort() throws java.io.IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

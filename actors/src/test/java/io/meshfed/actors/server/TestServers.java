@@ -33,6 +33,22 @@ final class TestServers {
     server.stop().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
   }
 
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** The journal options of the test PostgreSQL; skips the calling test when none is provisioned. */
+  static Map<String, Object> postgres() {
+    String url = System.getenv("MESHFED_TEST_PG_URL");
+    org.junit.jupiter.api.Assumptions.assumeTrue(url != null,
+        "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
+    return Map.of("persistence.journal", "postgres", "persistence.postgres.url", url,
+        "persistence.postgres.user", System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed"),
+        "persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
+  }
+
   static HttpResponse<String> get(MeshfedServer s, String path, String token) throws IOException, InterruptedException {
     var b = HttpRequest.newBuilder(URI.create("http://" + s.httpAddress() + path)).timeout(Duration.ofSeconds(90));
     if (token != null) {

@@ -11,7 +11,6 @@ import io.meshfed.actors.config.ServerConfigLoader;
 import io.meshfed.protocol.v1.FederationStateServiceClient;
 import io.meshfed.protocol.v1.GetFederationStateRequest;
 import io.meshfed.transport.tls.CertificateTool;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +48,8 @@ class TwoDatacenterForwardingTest {
   void start() throws Exception {
     ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
     write("ca.pem", ca.certificatePem());
-    dc1ServerPort = freePort();
-    dc2ServerPort = freePort();
+    dc1ServerPort = TestServers.freePort();
+    dc2ServerPort = TestServers.freePort();
     dc1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
         options("dc1", "n1", dc1ServerPort, tls("dc1", "n1"), Map.of("static-gateways.dc2",
             List.of("127.0.0.1:" + dc2ServerPort)))));
@@ -144,7 +143,8 @@ class TwoDatacenterForwardingTest {
   @Test
   void aServerWithoutTlsNeverDialsAnotherDc() throws Exception {
     MeshfedServer plain = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
-        options("dc3", "n3", freePort(), Map.of(), Map.of("primary-gateways", List.of("127.0.0.1:" + dc1ServerPort)))));
+        options("dc3", "n3", TestServers.freePort(), Map.of(),
+            Map.of("primary-gateways", List.of("127.0.0.1:" + dc1ServerPort)))));
     try {
       HttpResponse<String> r = TestServers.put(plain, "/v1/internal/federation-state", TestServers.upsert("dc3"), null);
       assertThat(r.statusCode()).isEqualTo(503);
@@ -165,16 +165,11 @@ class TwoDatacenterForwardingTest {
         "tls.cert-file", write("dc4.pem", anyServerOnly.certificatePem()).toString(),
         "tls.key-file", write("dc4-key.pem", anyServerOnly.privateKeyPem()).toString());
     assertThatThrownBy(() -> MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
-        options("dc4", "n4", freePort(), tls, Map.of()))))
+        options("dc4", "n4", TestServers.freePort(), tls, Map.of()))))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("meshfed.tls: cert-file ")
         .hasMessageContaining("lacks the DNS SAN n4.server.dc4.meshfed")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
 
-  private static int freePort() throws java.io.IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }
