@@ -28,6 +28,7 @@ import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.cluster.typed.Unsubscribe;
+import org.apache.pekko.pattern.StatusReply;
 
 /**
  * A leader routine that keeps the catalog's {@code meshfed} service entries equal to the DC's
@@ -140,7 +141,7 @@ public final class MemberReconciler {
       });
     }
 
-    private DcStore.RegisterCatalog register(LanMembers.Server s, ActorRef<org.apache.pekko.pattern.StatusReply<DcStore.WriteResult>> reply) {
+    private DcStore.RegisterCatalog register(LanMembers.Server s, ActorRef<StatusReply<DcStore.WriteResult>> reply) {
       boolean healthy = s.status().equals(LanMembers.ALIVE) || s.status().equals(LanMembers.JOINING);
       NodeService service = new NodeService(WireConstants.SERVER_SERVICE, WireConstants.SERVER_SERVICE, "", List.of(),
           s.host(), s.serverPort(), Map.of(),

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.meshfed.actors.config.ConfigException;
 import io.meshfed.actors.config.ServerConfigLoader;
 import io.meshfed.protocol.v1.FederationStateServiceClient;
