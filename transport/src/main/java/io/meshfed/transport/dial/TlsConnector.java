@@ -3,15 +3,12 @@ package io.meshfed.transport.dial;
 import io.meshfed.protocol.names.WireConstants;
 import io.meshfed.transport.rpc.Connector;
 import io.meshfed.transport.rpc.PoolKey;
+import io.meshfed.transport.rpc.TcpDial;
 import io.meshfed.transport.tls.TlsContexts;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
@@ -30,7 +27,7 @@ import java.util.function.Function;
 public final class TlsConnector implements Connector {
   private final SslContext context;
   private final Function<PoolKey, String> serverName;
-  private final int connectTimeoutMillis;
+  private final Duration connectTimeout;
 
   /**
    * @param context a client context offering {@code meshfed/rpc} (TlsContexts.client)
@@ -39,7 +36,7 @@ public final class TlsConnector implements Connector {
   public TlsConnector(SslContext context, Function<PoolKey, String> serverName, Duration connectTimeout) {
     this.context = context;
     this.serverName = serverName;
-    this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());
+    this.connectTimeout = connectTimeout;
   }
 
   @Override
@@ -47,19 +44,10 @@ public final class TlsConnector implements Connector {
     String sni = serverName.apply(key);
     String via = key.address().getHostString() + ":" + key.address().getPort();
     CompletableFuture<Channel> result = new CompletableFuture<>();
-    new Bootstrap()
-        .group(group)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(TlsContexts.clientHandler(context, ch.alloc(), sni, key.address().getPort()));
-            rpcInstaller.accept(ch.pipeline());
-          }
+    TcpDial.open(group, key.address(), connectTimeout, pipeline -> {
+          pipeline.addLast(TlsContexts.clientHandler(context, pipeline.channel().alloc(), sni, key.address().getPort()));
+          rpcInstaller.accept(pipeline);
         })
-        .connect(key.address())
         .addListener((ChannelFuture connected) -> {
           if (!connected.isSuccess()) {
             result.completeExceptionally(new IOException("cannot connect to " + via + " for " + sni + ": "

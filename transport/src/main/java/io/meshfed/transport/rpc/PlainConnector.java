@@ -1,16 +1,12 @@
 package io.meshfed.transport.rpc;
 
 import io.meshfed.protocol.names.WireConstants;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,27 +17,16 @@ import java.util.function.Consumer;
  * DC in dev mode and tests: the server port accepts plaintext only where TLS is not configured.
  */
 public final class PlainConnector implements Connector {
-  private final int connectTimeoutMillis;
+  private final Duration connectTimeout;
 
   public PlainConnector(Duration connectTimeout) {
-    this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());
+    this.connectTimeout = connectTimeout;
   }
 
   @Override
   public CompletionStage<Channel> connect(PoolKey key, EventLoopGroup group, Consumer<ChannelPipeline> rpcInstaller) {
     CompletableFuture<Channel> result = new CompletableFuture<>();
-    new Bootstrap()
-        .group(group)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            rpcInstaller.accept(ch.pipeline());
-          }
-        })
-        .connect(key.address())
+    TcpDial.open(group, key.address(), connectTimeout, rpcInstaller)
         .addListener((ChannelFuture connected) -> {
           if (!connected.isSuccess()) {
             result.completeExceptionally(connected.cause());
