@@ -1,6 +1,7 @@
 package io.meshfed.actors.api.grpc;
 
 import io.meshfed.actors.endpoint.CatalogEndpoint;
+import io.meshfed.actors.endpoint.Protos;
 import io.meshfed.actors.endpoint.QueryOptions;
 import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.persistence.store.DcStore.WriteResult;
@@ -50,12 +51,12 @@ public final class CatalogGrpc implements CatalogServicePowerApi {
   @Override
   public CompletionStage<ListServicesResponse> listServices(ListServicesRequest in, Metadata metadata) {
     return GrpcSupport.unary(endpoint.services(GrpcSupport.token(metadata), in.getName(), in.getKind(),
-        GrpcSupport.options(in.getOptions())), CatalogGrpc::listed);
+        Protos.options(in.getOptions())), CatalogGrpc::listed);
   }
 
   @Override
   public Source<ListServicesResponse, NotUsed> watchServices(ListServicesRequest in, Metadata metadata) {
-    QueryOptions q = FederationStateGrpc.watchOptions(GrpcSupport.options(in.getOptions()));
+    QueryOptions q = FederationStateGrpc.watchOptions(Protos.options(in.getOptions()));
     String token = GrpcSupport.token(metadata);
     return GrpcSupport.watch(q.minIndex(),
         after -> endpoint.services(token, in.getName(), in.getKind(), q.withMinIndex(after)),
@@ -67,7 +68,7 @@ public final class CatalogGrpc implements CatalogServicePowerApi {
   }
 
   private static ListServicesResponse listed(QueryResult<List<CheckServiceNode>> r) {
-    return ListServicesResponse.newBuilder().setMeta(GrpcSupport.meta(r.index()))
+    return ListServicesResponse.newBuilder().setMeta(Protos.meta(r.index()))
         .addAllNodes(ProtoConvert.toProto(r.value())).build();
   }
 }

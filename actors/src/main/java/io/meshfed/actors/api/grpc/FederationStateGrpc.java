@@ -39,14 +39,14 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
 
   @Override
   public CompletionStage<ListFederationStatesResponse> list(ListFederationStatesRequest in, Metadata metadata) {
-    return GrpcSupport.unary(endpoint.list(GrpcSupport.token(metadata), GrpcSupport.options(in.getOptions())),
+    return GrpcSupport.unary(endpoint.list(GrpcSupport.token(metadata), Protos.options(in.getOptions())),
         Protos::listResponse);
   }
 
   @Override
   public CompletionStage<ListMeshGatewaysResponse> listMeshGateways(ListMeshGatewaysRequest in, Metadata metadata) {
     return GrpcSupport.unary(
-        endpoint.listMeshGateways(GrpcSupport.token(metadata), GrpcSupport.options(in.getOptions())),
+        endpoint.listMeshGateways(GrpcSupport.token(metadata), Protos.options(in.getOptions())),
         Protos::gatewaysResponse);
   }
 
@@ -59,7 +59,7 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
 
   @Override
   public Source<ListFederationStatesResponse, NotUsed> watchList(ListFederationStatesRequest in, Metadata metadata) {
-    QueryOptions q = watchOptions(GrpcSupport.options(in.getOptions()));
+    QueryOptions q = watchOptions(Protos.options(in.getOptions()));
     String token = GrpcSupport.token(metadata);
     return GrpcSupport.watch(q.minIndex(), after -> endpoint.list(token, q.withMinIndex(after)),
         QueryResult::index, Protos::listResponse);
@@ -67,7 +67,7 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
 
   @Override
   public Source<ListMeshGatewaysResponse, NotUsed> watchMeshGateways(ListMeshGatewaysRequest in, Metadata metadata) {
-    QueryOptions q = watchOptions(GrpcSupport.options(in.getOptions()));
+    QueryOptions q = watchOptions(Protos.options(in.getOptions()));
     String token = GrpcSupport.token(metadata);
     return GrpcSupport.watch(q.minIndex(), after -> endpoint.listMeshGateways(token, q.withMinIndex(after)),
         QueryResult::index, Protos::gatewaysResponse);
@@ -80,7 +80,7 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
 
   /** Consul's TargetDatacenter routes the read; the options' own datacenter is the fallback. */
   private static QueryOptions getOptions(GetFederationStateRequest in) {
-    QueryOptions q = GrpcSupport.options(in.getOptions());
+    QueryOptions q = Protos.options(in.getOptions());
     String target = in.getTargetDatacenter().isEmpty() ? q.datacenter() : in.getTargetDatacenter();
     return new QueryOptions(target, q.minIndex(), q.maxWait());
   }

@@ -2,7 +2,6 @@ package io.meshfed.actors.api.grpc;
 
 import io.grpc.Status;
 import io.meshfed.actors.endpoint.ApiException;
-import io.meshfed.actors.endpoint.QueryOptions;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -29,14 +28,6 @@ final class GrpcSupport {
     return metadata.getText(TOKEN_KEY).orElseGet(() -> metadata.getText("authorization")
         .filter(a -> a.regionMatches(true, 0, "Bearer ", 0, 7)).map(a -> a.substring(7).trim())
         .orElse(null));
-  }
-
-  static QueryOptions options(io.meshfed.protocol.v1.QueryOptions o) {
-    return io.meshfed.actors.endpoint.Protos.options(o);
-  }
-
-  static io.meshfed.protocol.v1.QueryMeta meta(long index) {
-    return io.meshfed.actors.endpoint.Protos.meta(index);
   }
 
   /** Maps a result, turning an {@link ApiException} into the matching gRPC status. */
