@@ -14,9 +14,12 @@ import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.OperatorEndpoint;
 import io.meshfed.actors.endpoint.ServerIdentity;
 import io.meshfed.actors.endpoint.StoreClient;
-import io.meshfed.actors.forward.GatewayForwarder;
+import io.meshfed.actors.forward.Dialer;
+import io.meshfed.actors.forward.InternalRpc;
+import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.actors.forward.RpcEndpoints;
 import io.meshfed.actors.lan.LanCluster;
+import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.transport.port.ServerPort;
 import io.meshfed.transport.rpc.RpcClient;
 import io.meshfed.transport.tls.TlsMaterial;
@@ -68,14 +71,16 @@ public final class MeshfedServer {
   private final ServerBinding http;
   private final ServerBinding grpc;
   private final CompletionStage<Done> released;
+  private final InternalRpc internalRpc;
 
   private MeshfedServer(ServerConfig config, ActorSystem<ServerGuardian.Command> system, ServerBinding http,
-      ServerBinding grpc, CompletionStage<Done> released) {
+      ServerBinding grpc, CompletionStage<Done> released, InternalRpc internalRpc) {
     this.config = config;
     this.system = system;
     this.http = http;
     this.grpc = grpc;
     this.released = released;
+    this.internalRpc = internalRpc;
   }
 
   /** Starts a server; a problem that stops it is a {@link ConfigException} with one line. */
@@ -118,15 +123,16 @@ public final class MeshfedServer {
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
       StoreClient storeClient = new StoreClient(store, system);
-      Optional<RpcClient> rpcClient = ServerTransport.rpcClient(config, tls);
-      rpcClient.ifPresent(c -> onShutdown(system, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
-          "close-rpc-client", c::close));
-      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl,
-          new GatewayForwarder(rpcClient, ServerTransport.gateways(config)));
+      Cluster cluster = Cluster.get(system);
+      RpcClient rpcClient = ServerTransport.rpcClient(config, tls);
+      onShutdown(system, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-rpc-client", rpcClient::close);
+      InternalRpc internalRpc = new InternalRpc(rpcClient, new Dialer(config.datacenter(), tls.isPresent(),
+          () -> LanMembers.servers(cluster.state()),
+          new StaticGateways(config.staticGateways(), config.primaryDatacenter(), config.primaryGateways())));
+      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc);
       ServerPort serverPort = ServerTransport.serverPort(config, tls, RpcEndpoints.server(federation));
       onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
-      Cluster cluster = Cluster.get(system);
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, singletons.leader(), system);
 
       ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
@@ -145,7 +151,7 @@ public final class MeshfedServer {
         // Alone, the server forms its DC at once; answering before that would only produce 503s.
         await(upInCluster(system), "this server did not come up in its cluster");
       }
-      return new MeshfedServer(config, system, http, grpc, released);
+      return new MeshfedServer(config, system, http, grpc, released, internalRpc);
     } catch (RuntimeException e) {
       system.terminate();
       awaitQuietly(released);
@@ -159,6 +165,11 @@ public final class MeshfedServer {
 
   ActorSystem<?> system() {
     return system;
+  }
+
+  /** This server's internal RPC client: to servers of its DC by node, to other DCs through gateways. */
+  public InternalRpc internalRpc() {
+    return internalRpc;
   }
 
   public String httpAddress() {

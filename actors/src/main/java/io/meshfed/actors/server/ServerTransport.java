@@ -2,13 +2,13 @@ package io.meshfed.actors.server;
 
 import io.meshfed.actors.config.ConfigException;
 import io.meshfed.actors.config.ServerConfig;
-import io.meshfed.actors.forward.GatewayForwarder;
-import io.meshfed.protocol.names.Names;
+import io.meshfed.actors.forward.Dialer;
 import io.meshfed.protocol.names.WireConstants;
 import io.meshfed.transport.dial.TlsConnector;
 import io.meshfed.transport.port.ProtocolHandler;
 import io.meshfed.transport.port.ServerPort;
 import io.meshfed.transport.port.ServerPortSettings;
+import io.meshfed.transport.rpc.PlainConnector;
 import io.meshfed.transport.rpc.RpcClient;
 import io.meshfed.transport.rpc.RpcClientOptions;
 import io.meshfed.transport.rpc.RpcServer;
@@ -19,9 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +48,7 @@ final class ServerTransport {
       }
       LOG.warn("meshfed.tls: {}", p.message());
     }
+    overriddenVerifySettings(tls).forEach(LOG::warn);
     return Optional.of(TlsMaterial.load(tls.caFile(), tls.certFile(), tls.keyFile()));
   }
 
@@ -78,27 +77,41 @@ final class ServerTransport {
     }
   }
 
-  /** Cross-DC calls always use TLS; without it there is no client, and they fail with a clear error. */
-  static Optional<RpcClient> rpcClient(ServerConfig config, Optional<TlsMaterial> tls) {
+  /**
+   * With TLS every dial is TLS, its SNI naming the server that must answer; without it the client
+   * dials same-DC servers in plaintext and the {@link Dialer} refuses every cross-DC target.
+   */
+  static RpcClient rpcClient(ServerConfig config, Optional<TlsMaterial> tls) {
     if (tls.isEmpty()) {
-      return Optional.empty();
+      return new RpcClient(new PlainConnector(CONNECT_TIMEOUT), RpcClientOptions.defaults());
     }
     try {
       TlsConnector connector = new TlsConnector(TlsContexts.client(tls.get(), WireConstants.ALPN_RPC),
-          key -> GatewayForwarder.serverName(key, config.domain()), CONNECT_TIMEOUT);
-      return Optional.of(new RpcClient(connector, RpcClientOptions.defaults()));
+          key -> Dialer.serverName(key, config.domain()), CONNECT_TIMEOUT);
+      return new RpcClient(connector, RpcClientOptions.defaults());
     } catch (SSLException e) {
       throw new ConfigException("meshfed.tls: cannot build the RPC client's TLS context: " + e.getMessage());
     }
   }
 
-  /** DC → gateway addresses: static-gateways, plus primary-gateways for the primary. */
-  static Map<String, List<String>> gateways(ServerConfig config) {
-    Map<String, List<String>> out = new TreeMap<>();
-    config.staticGateways().forEach((dc, addresses) -> out.put(Names.datacenterKey(dc), new ArrayList<>(addresses)));
-    if (!config.primaryGateways().isEmpty()) {
-      out.computeIfAbsent(Names.datacenterKey(config.primaryDatacenter()), dc -> new ArrayList<>())
-          .addAll(config.primaryGateways());
+  /**
+   * The {@code verify-*} settings that ask for less than meshfed does: every TLS path verifies both
+   * ends, because the server port is reachable through mesh gateways (reference §8.2, as Consul does
+   * for its ALPN path). Each is one warning line, so a setting copied from Consul is not a surprise.
+   */
+  static List<String> overriddenVerifySettings(ServerConfig.Tls tls) {
+    List<String> out = new ArrayList<>();
+    if (!tls.verifyIncoming()) {
+      out.add("meshfed.tls.verify-incoming = false has no effect: the server port and the LAN always require "
+          + "client certificates signed by ca-file, because mesh gateways expose the server port");
+    }
+    if (!tls.verifyOutgoing()) {
+      out.add("meshfed.tls.verify-outgoing = false has no effect: dials always verify the server's certificate "
+          + "against ca-file");
+    }
+    if (!tls.verifyServerHostname()) {
+      out.add("meshfed.tls.verify-server-hostname = false has no effect: dials always verify the certificate "
+          + "against the target's name (<node>.server.<dc>.<domain> or server.<dc>.<domain>)");
     }
     return out;
   }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.actors.config.ServerConfigLoader;
+import io.meshfed.actors.endpoint.FederationStateEndpoint;
+import io.meshfed.protocol.internal.Forwarded;
+import io.meshfed.protocol.v1.ListFederationStatesRequest;
+import io.meshfed.protocol.v1.ListFederationStatesResponse;
 import io.meshfed.transport.tls.CertificateTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +55,14 @@ class LanTlsTest {
       assertThat(alive(servers.get(0))).containsExactlyInAnyOrder("n1", "n2");
       assertThat(alive(servers.get(1))).containsExactlyInAnyOrder("n1", "n2");
     });
+
+    // Internal RPC between the DC's servers: dialed by node name at the member's server port, over
+    // TLS verified against n2.server.lantls.meshfed.
+    byte[] list = Forwarded.newBuilder().setRequest(ListFederationStatesRequest.getDefaultInstance().toByteString())
+        .build().toByteArray();
+    byte[] answer = servers.get(0).internalRpc().call("lantls", "n2", FederationStateEndpoint.LIST, list,
+        Duration.ofSeconds(10)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(ListFederationStatesResponse.parseFrom(answer).getMeta().getIndex()).isPositive();
 
     MeshfedServer stranger = start(pg, "n3", lan.get(2), seeds, otherCa);
     servers.add(stranger);

@@ -6,8 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.actors.config.ConfigException;
 import io.meshfed.actors.config.ServerConfigLoader;
+import io.meshfed.actors.endpoint.ApiException;
+import io.meshfed.actors.endpoint.FederationStateEndpoint;
+import io.meshfed.actors.forward.Dialer;
 import io.meshfed.protocol.v1.FederationStateServiceClient;
 import io.meshfed.protocol.v1.GetFederationStateRequest;
+import io.meshfed.protocol.v1.ListFederationStatesRequest;
+import io.meshfed.protocol.v1.ListFederationStatesResponse;
+import io.meshfed.protocol.v1.QueryOptions;
 import io.meshfed.transport.tls.CertificateTool;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -18,10 +24,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -112,6 +121,48 @@ class TwoDatacenterForwardingTest {
     HttpResponse<String> dc2List = TestServers.get(dc1, "/v1/internal/federation-states?dc=dc2", null);
     assertThat(dc2List.statusCode()).as(dc2List.body()).isEqualTo(200);
     assertThat(dc2List.body()).isEqualTo(TestServers.get(dc2, "/v1/internal/federation-states", null).body());
+  }
+
+  @Test
+  void aWatchOfAnotherDcIsServedThroughForwardedBlockingReads() throws Exception {
+    ActorSystem<Void> clientSystem = ActorSystem.create(Behaviors.empty(), "watch-client");
+    try {
+      FederationStateServiceClient grpc = FederationStateServiceClient.create(GrpcClientSettings
+          .connectToServiceAt("127.0.0.1", dc2.grpcPort(), clientSystem).withTls(false), clientSystem);
+      BlockingQueue<ListFederationStatesResponse> seen = new LinkedBlockingQueue<>();
+      grpc.watchList(ListFederationStatesRequest.newBuilder()
+              .setOptions(QueryOptions.newBuilder().setDatacenter("dc1")).build())
+          .take(2).runWith(Sink.foreach(seen::add), clientSystem);
+      ListFederationStatesResponse first = seen.poll(20, TimeUnit.SECONDS);
+      assertThat(first).as("the current result of dc1").isNotNull();
+      assertThat(first.getStatesList()).noneMatch(st -> st.getDatacenter().equals("dc8"));
+
+      assertThat(TestServers.put(dc1, "/v1/internal/federation-state", TestServers.upsert("dc8"), null).statusCode())
+          .isEqualTo(200);
+      ListFederationStatesResponse second = seen.poll(20, TimeUnit.SECONDS);
+      assertThat(second).as("the change in dc1, pushed to a watcher connected to dc2").isNotNull();
+      assertThat(second.getMeta().getIndex()).isGreaterThan(first.getMeta().getIndex());
+      assertThat(second.getStatesList()).anyMatch(st -> st.getDatacenter().equals("dc8"));
+      grpc.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } finally {
+      clientSystem.terminate();
+      clientSystem.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aMalformedForwardedRequestIsRefusedAndChangesNothing() throws Exception {
+    String before = TestServers.get(dc1, "/v1/internal/federation-states", null).body();
+    byte[] garbage = {0x0a, 0x7f, 0x01};
+    for (String method : List.of(FederationStateEndpoint.APPLY, FederationStateEndpoint.GET,
+        FederationStateEndpoint.LIST, FederationStateEndpoint.LIST_MESH_GATEWAYS)) {
+      assertThatThrownBy(() -> dc2.internalRpc().call("dc1", Dialer.ANY_SERVER, method, garbage,
+              Duration.ofSeconds(10)).toCompletableFuture().get(20, TimeUnit.SECONDS))
+          .as(method).cause().isInstanceOf(ApiException.class)
+          .hasMessageStartingWith("malformed forwarded request: ")
+          .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ApiException.Code.INVALID_ARGUMENT));
+    }
+    assertThat(TestServers.get(dc1, "/v1/internal/federation-states", null).body()).isEqualTo(before);
   }
 
   @Test
