@@ -37,6 +37,13 @@ public final class CatalogEndpoint {
       Endpoints.requireLocal(self, node.datacenter());
       Node local = new Node(node.node(), node.address(), self.datacenter(), node.taggedAddresses(), node.meta());
       List<HealthCheck> all = checks == null ? List.of() : checks;
+      for (HealthCheck c : all) {
+        if (c.definition() != null) {
+          c.definition().error().ifPresent(err -> {
+            throw ApiException.invalid("invalid check \"" + c.checkId() + "\": " + err);
+          });
+        }
+      }
       return store.ask(reply -> new DcStore.RegisterCatalog(local, service, all, reply));
     });
   }

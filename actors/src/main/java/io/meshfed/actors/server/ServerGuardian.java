@@ -4,6 +4,7 @@ import io.meshfed.persistence.journal.JournalSchema;
 import io.meshfed.persistence.store.DcStore;
 import java.time.Duration;
 import io.meshfed.actors.catalog.MemberReconciler;
+import io.meshfed.actors.catalog.TcpChecks;
 import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.actors.leader.Leader;
 import io.meshfed.actors.leader.RoutineSpec;
@@ -53,8 +54,10 @@ final class ServerGuardian {
             ClusterSingleton singletons = ClusterSingleton.get(ctx.getSystem());
             ActorRef<DcStore.Command> storeProxy = singletons.init(SingletonActor.of(store, STORE_SINGLETON));
             StoreClient storeClient = new StoreClient(storeProxy, ctx.getSystem());
-            List<RoutineSpec> routines = List.of(RoutineSpec.of(MemberReconciler.NAME,
-                () -> MemberReconciler.create(storeClient, datacenter, RECONCILE_INTERVAL)));
+            List<RoutineSpec> routines = List.of(
+                RoutineSpec.of(MemberReconciler.NAME,
+                    () -> MemberReconciler.create(storeClient, datacenter, RECONCILE_INTERVAL)),
+                RoutineSpec.of(TcpChecks.NAME, () -> TcpChecks.create(storeClient)));
             // Shutdown lets the leader stop its routines before the next leader starts them.
             ActorRef<Leader.Command> leader = singletons.init(
                 SingletonActor.of(Leader.create(nodeName, routines), LEADER_SINGLETON).withStopMessage(new Leader.Shutdown()));

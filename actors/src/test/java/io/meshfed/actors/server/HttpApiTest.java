@@ -197,10 +197,13 @@ class HttpApiTest {
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       JsonNode report = json(r);
       assertThat(report.get("Leader").asText()).isEqualTo("n1");
-      assertThat(report.at("/Routines/0/Name").asText()).isEqualTo("member-reconcile");
-      assertThat(report.at("/Routines/0/Running").asBoolean()).isTrue();
-      assertThat(report.at("/Routines/0/Restarts").asInt()).isZero();
-      assertThat(report.at("/Routines/0/LastError").asText()).isEmpty();
+      assertThat(report.get("Routines")).extracting(rt -> rt.get("Name").asText())
+          .containsExactly("member-reconcile", "tcp-checks");
+      for (JsonNode routine : report.get("Routines")) {
+        assertThat(routine.get("Running").asBoolean()).isTrue();
+        assertThat(routine.get("Restarts").asInt()).isZero();
+        assertThat(routine.get("LastError").asText()).isEmpty();
+      }
     });
   }
 

@@ -166,8 +166,7 @@ record StoreState(
       HealthCheck check = c;
       NodeService of = c.serviceId().isEmpty() ? null : services.get(c.serviceId());
       if (of != null) {
-        check = new HealthCheck(c.node(), c.checkId(), c.name(), c.status(), c.notes(), c.output(),
-            c.serviceId(), of.service());
+        check = c.withServiceName(of.service());
       }
       nodeChecks.put(check.checkId(), check);
     }

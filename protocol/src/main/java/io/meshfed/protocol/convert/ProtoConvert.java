@@ -2,6 +2,7 @@ package io.meshfed.protocol.convert;
 
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.CheckDefinition;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Node;
 import io.meshfed.protocol.model.NodeService;
@@ -42,14 +43,21 @@ public final class ProtoConvert {
   }
 
   public static io.meshfed.protocol.v1.HealthCheck toProto(HealthCheck c) {
-    return io.meshfed.protocol.v1.HealthCheck.newBuilder()
+    var b = io.meshfed.protocol.v1.HealthCheck.newBuilder()
         .setNode(c.node()).setCheckId(c.checkId()).setName(c.name()).setStatus(c.status()).setNotes(c.notes())
-        .setOutput(c.output()).setServiceId(c.serviceId()).setServiceName(c.serviceName()).build();
+        .setOutput(c.output()).setServiceId(c.serviceId()).setServiceName(c.serviceName());
+    if (c.definition() != null) {
+      b.setDefinition(io.meshfed.protocol.v1.CheckDefinition.newBuilder().setTcp(c.definition().tcp())
+          .setInterval(c.definition().interval()).setTimeout(c.definition().timeout()));
+    }
+    return b.build();
   }
 
   public static HealthCheck fromProto(io.meshfed.protocol.v1.HealthCheck c) {
+    CheckDefinition definition = c.hasDefinition() ? new CheckDefinition(c.getDefinition().getTcp(),
+        c.getDefinition().getInterval(), c.getDefinition().getTimeout()) : null;
     return new HealthCheck(c.getNode(), c.getCheckId(), c.getName(), c.getStatus(), c.getNotes(), c.getOutput(),
-        c.getServiceId(), c.getServiceName());
+        c.getServiceId(), c.getServiceName(), definition);
   }
 
   public static io.meshfed.protocol.v1.CheckServiceNode toProto(CheckServiceNode csn) {

@@ -1,6 +1,7 @@
 package io.meshfed.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Set;
 
@@ -14,7 +15,8 @@ public record HealthCheck(
     @JsonProperty("Notes") String notes,
     @JsonProperty("Output") String output,
     @JsonProperty("ServiceID") String serviceId,
-    @JsonProperty("ServiceName") String serviceName) {
+    @JsonProperty("ServiceName") String serviceName,
+    @JsonProperty("Definition") @JsonInclude(JsonInclude.Include.NON_NULL) CheckDefinition definition) {
 
   public static final String PASSING = "passing";
   public static final String WARNING = "warning";
@@ -33,12 +35,22 @@ public record HealthCheck(
     serviceName = Strings.orEmpty(serviceName);
   }
 
+  /** A check that nobody in the DC runs: its status is set by whoever registered it. */
+  public HealthCheck(String node, String checkId, String name, String status, String notes, String output,
+      String serviceId, String serviceName) {
+    this(node, checkId, name, status, notes, output, serviceId, serviceName, null);
+  }
+
   public HealthCheck withStatus(String newStatus, String newOutput) {
-    return new HealthCheck(node, checkId, name, newStatus, notes, newOutput, serviceId, serviceName);
+    return new HealthCheck(node, checkId, name, newStatus, notes, newOutput, serviceId, serviceName, definition);
   }
 
   public HealthCheck withNode(String newNode) {
-    return new HealthCheck(newNode, checkId, name, status, notes, output, serviceId, serviceName);
+    return new HealthCheck(newNode, checkId, name, status, notes, output, serviceId, serviceName, definition);
+  }
+
+  public HealthCheck withServiceName(String newServiceName) {
+    return new HealthCheck(node, checkId, name, status, notes, output, serviceId, newServiceName, definition);
   }
 
   public boolean isCritical() {

@@ -11,6 +11,7 @@ import io.meshfed.actors.endpoint.OperatorEndpoint;
 import io.meshfed.actors.endpoint.QueryOptions;
 import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.protocol.model.CheckServiceNode;
+import io.meshfed.protocol.model.GoDuration;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Json;
 import java.time.Duration;

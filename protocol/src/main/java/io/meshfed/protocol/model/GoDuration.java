@@ -1,4 +1,4 @@
-package io.meshfed.actors.api.http;
+package io.meshfed.protocol.model;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -10,12 +10,12 @@ import java.util.regex.Pattern;
  * decimal numbers with units ns, us, µs, ms, s, m, h, e.g. {@code 30s}, {@code 1m30s},
  * {@code 1.5s}; a bare {@code 0} is allowed.
  */
-final class GoDuration {
+public final class GoDuration {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
 
   private GoDuration() {}
 
-  static Optional<Duration> parse(String text) {
+  public static Optional<Duration> parse(String text) {
     if (text == null || text.isEmpty()) {
       return Optional.empty();
     }
