@@ -31,6 +31,9 @@ public final class WireConstants {
   /** The service under which every server registers itself in its DC's catalog. */
   public static final String SERVER_SERVICE = "meshfed";
 
+  /** The gRPC metadata key of the ACL token ({@code authorization: Bearer T} works too). */
+  public static final String GRPC_TOKEN_KEY = "x-meshfed-token";
+
   public static final int DEFAULT_SERVER_PORT = 8300;
   public static final int DEFAULT_LAN_PORT = 8301;
   public static final int DEFAULT_HTTP_PORT = 8500;

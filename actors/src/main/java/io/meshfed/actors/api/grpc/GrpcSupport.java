@@ -12,12 +12,12 @@ import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.grpc.javadsl.Metadata;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Source;
+import io.meshfed.protocol.names.WireConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** What every gRPC service needs: the caller's token, options, errors as gRPC statuses, watches. */
 final class GrpcSupport {
-  static final String TOKEN_KEY = "x-meshfed-token";
   /** A watch re-asks at least this often, so a cancelled watch leaves no long wait behind. */
   static final Duration WATCH_ROUND = Duration.ofSeconds(60);
   private static final Logger LOG = LoggerFactory.getLogger(GrpcSupport.class);
@@ -25,7 +25,7 @@ final class GrpcSupport {
   private GrpcSupport() {}
 
   static String token(Metadata metadata) {
-    return metadata.getText(TOKEN_KEY).orElseGet(() -> metadata.getText("authorization")
+    return metadata.getText(WireConstants.GRPC_TOKEN_KEY).orElseGet(() -> metadata.getText("authorization")
         .filter(a -> a.regionMatches(true, 0, "Bearer ", 0, 7)).map(a -> a.substring(7).trim())
         .orElse(null));
   }

@@ -1,0 +1,80 @@
+package io.meshfed.gateway.control;
+
+import io.meshfed.protocol.names.Names;
+import io.meshfed.protocol.v1.CheckServiceNode;
+import io.meshfed.protocol.v1.HealthCheck;
+import io.meshfed.protocol.v1.ListMeshGatewaysResponse;
+import io.meshfed.protocol.v1.MeshGateways;
+import io.meshfed.protocol.v1.NodeService;
+import io.meshfed.protocol.v1.ServiceAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a gateway routes to, as its local server sees it (DESIGN §9): the DC's servers by node name
+ * (their server ports), and every other DC's gateways (their WAN addresses). Addresses stay
+ * unresolved, so a host name is looked up on each connect.
+ */
+public record RoutingSnapshot(Map<String, InetSocketAddress> localServers,
+    Map<String, List<InetSocketAddress>> remoteGateways) {
+
+  public RoutingSnapshot {
+    localServers = Map.copyOf(localServers);
+    remoteGateways = Map.copyOf(remoteGateways);
+  }
+
+  /** The local servers from the catalog's {@code meshfed} entries; a server with a critical check is left out. */
+  public static Map<String, InetSocketAddress> localServers(List<CheckServiceNode> entries) {
+    Map<String, InetSocketAddress> out = new TreeMap<>();
+    for (CheckServiceNode e : entries) {
+      if (!critical(e)) {
+        out.put(e.getNode().getNode(), address(e, "lan"));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Other DCs' gateways from ListMeshGateways, at their WAN addresses. Gateways with a critical
+   * check are skipped unless all of a DC's are critical: a possibly stale path beats none.
+   */
+  public static Map<String, List<InetSocketAddress>> remoteGateways(String localDatacenter,
+      ListMeshGatewaysResponse response) {
+    String local = Names.datacenterKey(localDatacenter);
+    Map<String, List<InetSocketAddress>> out = new TreeMap<>();
+    for (Map.Entry<String, MeshGateways> dc : response.getDatacenterGatewaysMap().entrySet()) {
+      String key = Names.datacenterKey(dc.getKey());
+      if (key.equals(local)) {
+        continue;
+      }
+      List<CheckServiceNode> all = dc.getValue().getGatewaysList();
+      List<CheckServiceNode> healthy = all.stream().filter(g -> !critical(g)).toList();
+      List<InetSocketAddress> addresses = new ArrayList<>();
+      for (CheckServiceNode g : healthy.isEmpty() ? all : healthy) {
+        addresses.add(address(g, "wan"));
+      }
+      if (!addresses.isEmpty()) {
+        out.put(key, List.copyOf(addresses));
+      }
+    }
+    return out;
+  }
+
+  private static boolean critical(CheckServiceNode e) {
+    return e.getChecksList().stream().map(HealthCheck::getStatus).anyMatch("critical"::equals);
+  }
+
+  /** Consul's BestAddress: the tagged address of that name, else the service's, else the node's. */
+  private static InetSocketAddress address(CheckServiceNode e, String tag) {
+    NodeService s = e.getService();
+    ServiceAddress tagged = s.getTaggedAddressesMap().get(tag);
+    if (tagged != null && !tagged.getAddress().isEmpty() && tagged.getPort() > 0) {
+      return InetSocketAddress.createUnresolved(tagged.getAddress(), tagged.getPort());
+    }
+    String host = s.getAddress().isEmpty() ? e.getNode().getAddress() : s.getAddress();
+    return InetSocketAddress.createUnresolved(host, s.getPort());
+  }
+}
