@@ -33,8 +33,10 @@ final class Relay extends ChannelInboundHandlerAdapter {
     bytes.add(buffer.readableBytes());
     peer.write(buffer, peer.voidPromise());
     if (!peer.isWritable()) {
-      peer.flush();
+      // Stop first: the flush may drain the peer at once, and the resulting writability event must
+      // find reading already off, or reading would stay off for good.
       ctx.channel().config().setAutoRead(false);
+      peer.flush();
     }
   }
 
@@ -46,7 +48,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (ctx.channel().isWritable()) {
-      peer.config().setAutoRead(true);
+      Splice.resumeReading(peer);
     }
     ctx.fireChannelWritabilityChanged();
   }

@@ -47,10 +47,21 @@ final class Splice {
       upstream.write(bytes, upstream.voidPromise());
     }
     upstream.flush();
-    upstream.config().setAutoRead(true);
-    downstream.config().setAutoRead(true);
+    resumeReading(upstream);
     if (clientInputShutdown) {
       splice.inputEnded(downstream);
+    } else {
+      resumeReading(downstream);
+    }
+  }
+
+  /**
+   * Turns reading back on, unless the input has ended: there is nothing left to read, and epoll
+   * closes a channel asked to read from a shut-down input.
+   */
+  static void resumeReading(Channel channel) {
+    if (!((DuplexChannel) channel).isInputShutdown()) {
+      channel.config().setAutoRead(true);
     }
   }
 
