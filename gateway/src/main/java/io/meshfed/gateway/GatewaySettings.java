@@ -1,0 +1,195 @@
+package io.meshfed.gateway;
+
+import io.meshfed.gateway.route.RouteTable;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a {@link MeshGateway} listens and the limits it applies. Build with {@link #builder}; invalid
+ * values fail with an IllegalArgumentException whose message is one line naming the setting.
+ *
+ * @param listen where clients connect; port 0 picks a free port
+ * @param admin where GET /metrics and GET /health are served; none when empty
+ * @param maxClientHelloBytes bound on the ClientHello, record headers included
+ * @param clientHelloTimeout time a client has to send its whole ClientHello
+ * @param connectTimeout time one TCP connect to an upstream may take
+ * @param connectAttempts endpoints tried for one client before giving up (at most one try each)
+ * @param ejectAfterFailures consecutive failed connects that eject an endpoint
+ * @param ejectionTime how long an ejected endpoint is passed over
+ * @param idleTimeout a spliced connection with no byte either way for this long is closed
+ * @param maxConnectionsPerRoute open connections per route beyond which new ones are refused
+ * @param ioThreads event loop threads; 0 for Netty's default (twice the processors)
+ * @param nativeTransport use epoll when its native library loads, NIO otherwise
+ * @param initialRoutes the table served from the first connection on
+ */
+public record GatewaySettings(
+    InetSocketAddress listen,
+    Optional<InetSocketAddress> admin,
+    int maxClientHelloBytes,
+    Duration clientHelloTimeout,
+    Duration connectTimeout,
+    int connectAttempts,
+    int ejectAfterFailures,
+    Duration ejectionTime,
+    Duration idleTimeout,
+    int maxConnectionsPerRoute,
+    int ioThreads,
+    boolean nativeTransport,
+    RouteTable initialRoutes) {
+
+  public static final int DEFAULT_MAX_CLIENT_HELLO_BYTES = 16 * 1024;
+  public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  public static final int DEFAULT_CONNECT_ATTEMPTS = 3;
+  public static final int DEFAULT_EJECT_AFTER_FAILURES = 3;
+  public static final Duration DEFAULT_EJECTION_TIME = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ROUTE = 10_000;
+
+  /** Smallest bound that can hold a ClientHello: one record header, one handshake header, a little body. */
+  static final int MIN_CLIENT_HELLO_BYTES = 64;
+  /** RFC 8446 §4 allows 2^24-byte handshake messages; buffering that much per client is an attack surface. */
+  static final int MAX_CLIENT_HELLO_BYTES = 1 << 20;
+
+  public GatewaySettings {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(initialRoutes, "initialRoutes");
+    if (listen.isUnresolved()) {
+      throw new IllegalArgumentException("gateway listen address " + listen + " does not resolve");
+    }
+    if (admin.isPresent() && admin.get().isUnresolved()) {
+      throw new IllegalArgumentException("gateway admin address " + admin.get() + " does not resolve");
+    }
+    if (maxClientHelloBytes < MIN_CLIENT_HELLO_BYTES || maxClientHelloBytes > MAX_CLIENT_HELLO_BYTES) {
+      throw new IllegalArgumentException("gateway max-client-hello-bytes must be " + MIN_CLIENT_HELLO_BYTES + ".."
+          + MAX_CLIENT_HELLO_BYTES + ", got " + maxClientHelloBytes);
+    }
+    requirePositive("client-hello-timeout", clientHelloTimeout);
+    requirePositive("connect-timeout", connectTimeout);
+    requirePositive("ejection-time", ejectionTime);
+    requirePositive("idle-timeout", idleTimeout);
+    if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("gateway connect-timeout is too long: " + connectTimeout);
+    }
+    requireAtLeastOne("connect-attempts", connectAttempts);
+    requireAtLeastOne("eject-after-failures", ejectAfterFailures);
+    requireAtLeastOne("max-connections-per-route", maxConnectionsPerRoute);
+    if (ioThreads < 0) {
+      throw new IllegalArgumentException("gateway io-threads must be 0 (default) or more, got " + ioThreads);
+    }
+  }
+
+  public static Builder builder(String listenHost, int listenPort) {
+    return new Builder(address("listen", listenHost, listenPort));
+  }
+
+  private static void requirePositive(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.compareTo(Duration.ofMillis(1)) < 0) {
+      throw new IllegalArgumentException("gateway " + name + " must be at least 1 ms, got " + value);
+    }
+  }
+
+  private static void requireAtLeastOne(String name, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException("gateway " + name + " must be at least 1, got " + value);
+    }
+  }
+
+  private static InetSocketAddress address(String name, String host, int port) {
+    if (port < 0 || port > 0xffff) {
+      throw new IllegalArgumentException("gateway " + name + " port must be 0..65535, got " + port);
+    }
+    return new InetSocketAddress(Objects.requireNonNull(host, name + " host"), port);
+  }
+
+  /** Defaults as in the DEFAULT_ constants, no admin port, the empty routing table. */
+  public static final class Builder {
+    private final InetSocketAddress listen;
+    private InetSocketAddress admin;
+    private int maxClientHelloBytes = DEFAULT_MAX_CLIENT_HELLO_BYTES;
+    private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private int connectAttempts = DEFAULT_CONNECT_ATTEMPTS;
+    private int ejectAfterFailures = DEFAULT_EJECT_AFTER_FAILURES;
+    private Duration ejectionTime = DEFAULT_EJECTION_TIME;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private int maxConnectionsPerRoute = DEFAULT_MAX_CONNECTIONS_PER_ROUTE;
+    private int ioThreads;
+    private boolean nativeTransport = true;
+    private RouteTable initialRoutes = RouteTable.EMPTY;
+
+    private Builder(InetSocketAddress listen) {
+      this.listen = listen;
+    }
+
+    public Builder admin(String host, int port) {
+      this.admin = address("admin", host, port);
+      return this;
+    }
+
+    public Builder maxClientHelloBytes(int bytes) {
+      this.maxClientHelloBytes = bytes;
+      return this;
+    }
+
+    public Builder clientHelloTimeout(Duration timeout) {
+      this.clientHelloTimeout = timeout;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    public Builder connectAttempts(int attempts) {
+      this.connectAttempts = attempts;
+      return this;
+    }
+
+    public Builder ejectAfterFailures(int failures) {
+      this.ejectAfterFailures = failures;
+      return this;
+    }
+
+    public Builder ejectionTime(Duration time) {
+      this.ejectionTime = time;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = timeout;
+      return this;
+    }
+
+    public Builder maxConnectionsPerRoute(int max) {
+      this.maxConnectionsPerRoute = max;
+      return this;
+    }
+
+    public Builder ioThreads(int threads) {
+      this.ioThreads = threads;
+      return this;
+    }
+
+    public Builder nativeTransport(boolean preferNative) {
+      this.nativeTransport = preferNative;
+      return this;
+    }
+
+    public Builder initialRoutes(RouteTable table) {
+      this.initialRoutes = table;
+      return this;
+    }
+
+    public GatewaySettings build() {
+      return new GatewaySettings(listen, Optional.ofNullable(admin), maxClientHelloBytes, clientHelloTimeout,
+          connectTimeout, connectAttempts, ejectAfterFailures, ejectionTime, idleTimeout, maxConnectionsPerRoute,
+          ioThreads, nativeTransport, initialRoutes);
+    }
+  }
+}

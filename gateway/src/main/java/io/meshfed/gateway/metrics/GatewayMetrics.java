@@ -1,0 +1,93 @@
+package io.meshfed.gateway.metrics;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The gateway's metrics. Series are labelled by route names from the routing table (and
+ * {@link #UNROUTED} for connections closed before a route was known), never by what a client sent,
+ * so their number is bounded by the routes the gateway has ever had.
+ */
+public final class GatewayMetrics {
+  /** The {@code route} label of connections closed before their ClientHello matched a route. */
+  public static final String UNROUTED = "none";
+  public static final String CONTENT_TYPE = PrometheusText.CONTENT_TYPE;
+
+  private final ConcurrentHashMap<String, RouteStats> routes = new ConcurrentHashMap<>();
+  private final RouteStats unrouted = new RouteStats();
+  private final LongAdder unknownSni = new LongAdder();
+  private final LongAdder ejections = new LongAdder();
+  private final LongSupplier routeTableVersion;
+
+  public GatewayMetrics(LongSupplier routeTableVersion) {
+    this.routeTableVersion = routeTableVersion;
+  }
+
+  /** The stats of a route, created on first use. Route names always hold dots, so never clash with {@link #UNROUTED}. */
+  public RouteStats route(String name) {
+    return routes.computeIfAbsent(name, n -> new RouteStats());
+  }
+
+  public RouteStats unrouted() {
+    return unrouted;
+  }
+
+  /** Counts an unknown SNI name in both the connection counter and its own. */
+  public void countUnknownSni() {
+    unrouted.count(Outcome.UNKNOWN_SNI);
+    unknownSni.increment();
+  }
+
+  public void countEjection() {
+    ejections.increment();
+  }
+
+  public long unknownSni() {
+    return unknownSni.sum();
+  }
+
+  public long ejections() {
+    return ejections.sum();
+  }
+
+  /** Everything, in the Prometheus text format ({@link #CONTENT_TYPE}). */
+  public String render() {
+    Map<String, RouteStats> named = new TreeMap<>(routes);
+    PrometheusText text = new PrometheusText();
+    String connections = "meshfed_gateway_connections_total";
+    text.family(connections, "counter", "Client connections by route and outcome.");
+    for (Outcome outcome : Outcome.values()) {
+      if (outcome.possible(false)) {
+        text.sample(connections, unrouted.total(outcome), "route", UNROUTED, "outcome", outcome.label());
+      }
+    }
+    named.forEach((route, stats) -> {
+      for (Outcome outcome : Outcome.values()) {
+        if (outcome.possible(true)) {
+          text.sample(connections, stats.total(outcome), "route", route, "outcome", outcome.label());
+        }
+      }
+    });
+    String active = "meshfed_gateway_active_connections";
+    text.family(active, "gauge", "Open connections by route, from admission to close.");
+    named.forEach((route, stats) -> text.sample(active, stats.active(), "route", route));
+    String bytes = "meshfed_gateway_bytes_total";
+    text.family(bytes, "counter", "Bytes relayed by route and direction.");
+    named.forEach((route, stats) -> {
+      for (Direction direction : Direction.values()) {
+        text.sample(bytes, stats.bytes(direction).sum(), "route", route, "direction", direction.label());
+      }
+    });
+    return text
+        .family("meshfed_gateway_unknown_sni_total", "counter", "Connections whose SNI name matched no route.")
+        .sample("meshfed_gateway_unknown_sni_total", unknownSni.sum())
+        .family("meshfed_gateway_route_table_version", "gauge", "Version of the routing table in use.")
+        .sample("meshfed_gateway_route_table_version", routeTableVersion.getAsLong())
+        .family("meshfed_gateway_upstream_ejections_total", "counter", "Endpoints ejected after repeated connect failures.")
+        .sample("meshfed_gateway_upstream_ejections_total", ejections.sum())
+        .toString();
+  }
+}
