@@ -4,6 +4,7 @@ import io.meshfed.cli.command.CatalogCommand;
 import io.meshfed.cli.command.ServerCommand;
 import io.meshfed.cli.command.DemoCommand;
 import io.meshfed.cli.command.FederationStateCommand;
+import io.meshfed.cli.command.GatewayCommand;
 import io.meshfed.cli.command.MembersCommand;
 import io.meshfed.cli.command.OperatorCommand;
 import java.io.PrintWriter;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
         CatalogCommand.class,
         MembersCommand.class,
         OperatorCommand.class,
+        GatewayCommand.class,
         DemoCommand.class,
         io.meshfed.cli.command.tls.TlsCommand.class,
     })

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /** A real {@code meshfed} JVM started from the runnable jar, with its output captured line by line. */
 final class MeshfedProcess implements AutoCloseable {
+  /** The first line of a server or a gateway once it serves. */
+  private static final java.util.regex.Pattern READY_LINE = java.util.regex.Pattern.compile("meshfed (server|gateway) ready:");
   static final Path JAR = Path.of(System.getProperty("user.dir")).resolve("../cli/target/meshfed.jar").normalize();
 
   final Process process;
@@ -55,12 +57,12 @@ final class MeshfedProcess implements AutoCloseable {
     }
   }
 
-  /** Waits for the server's ready line; fails with everything it printed if it exits first. */
+  /** Waits for the ready line; fails with everything it printed if it exits first. */
   String awaitReady(Duration timeout) throws Exception {
     try {
       return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-      throw new AssertionError("server not ready within " + timeout + "; stdout: " + stdout + " stderr: " + stderr);
+      throw new AssertionError("not ready within " + timeout + "; stdout: " + stdout + " stderr: " + stderr);
     }
   }
 
@@ -77,7 +79,7 @@ final class MeshfedProcess implements AutoCloseable {
         String line;
         while ((line = r.readLine()) != null) {
           sink.add(line);
-          if (isStdout && line.startsWith("meshfed server ready:")) {
+          if (isStdout && READY_LINE.matcher(line).lookingAt()) {
             ready.complete(line);
           }
         }
@@ -100,7 +102,7 @@ final class MeshfedProcess implements AutoCloseable {
   int terminate(Duration timeout) throws Exception {
     process.destroy();
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError("server did not stop within " + timeout + " after SIGTERM; stderr: " + stderr);
+      throw new AssertionError("process did not stop within " + timeout + " after SIGTERM; stderr: " + stderr);
     }
     drained();
     return process.exitValue();

@@ -11,15 +11,20 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a gateway routes to, as its local server sees it (DESIGN §9): the DC's servers by node name
- * (their server ports), and every other DC's gateways (their WAN addresses). Addresses stay
- * unresolved, so a host name is looked up on each connect.
+ * (their server ports), and every other DC's gateways (their WAN addresses). Host names are
+ * resolved here, on each update, never on the proxy's event loops; one that does not resolve is
+ * left out with a warning.
  */
 public record RoutingSnapshot(Map<String, InetSocketAddress> localServers,
     Map<String, List<InetSocketAddress>> remoteGateways) {
+  private static final Logger LOG = LoggerFactory.getLogger(RoutingSnapshot.class);
 
   public RoutingSnapshot {
     localServers = Map.copyOf(localServers);
@@ -31,7 +36,7 @@ public record RoutingSnapshot(Map<String, InetSocketAddress> localServers,
     Map<String, InetSocketAddress> out = new TreeMap<>();
     for (CheckServiceNode e : entries) {
       if (!critical(e)) {
-        out.put(e.getNode().getNode(), address(e, "lan"));
+        address(e, "lan").ifPresent(a -> out.put(e.getNode().getNode(), a));
       }
     }
     return out;
@@ -54,7 +59,7 @@ public record RoutingSnapshot(Map<String, InetSocketAddress> localServers,
       List<CheckServiceNode> healthy = all.stream().filter(g -> !critical(g)).toList();
       List<InetSocketAddress> addresses = new ArrayList<>();
       for (CheckServiceNode g : healthy.isEmpty() ? all : healthy) {
-        addresses.add(address(g, "wan"));
+        address(g, "wan").ifPresent(addresses::add);
       }
       if (!addresses.isEmpty()) {
         out.put(key, List.copyOf(addresses));
@@ -68,13 +73,18 @@ public record RoutingSnapshot(Map<String, InetSocketAddress> localServers,
   }
 
   /** Consul's BestAddress: the tagged address of that name, else the service's, else the node's. */
-  private static InetSocketAddress address(CheckServiceNode e, String tag) {
+  private static Optional<InetSocketAddress> address(CheckServiceNode e, String tag) {
     NodeService s = e.getService();
     ServiceAddress tagged = s.getTaggedAddressesMap().get(tag);
-    if (tagged != null && !tagged.getAddress().isEmpty() && tagged.getPort() > 0) {
-      return InetSocketAddress.createUnresolved(tagged.getAddress(), tagged.getPort());
+    boolean useTagged = tagged != null && !tagged.getAddress().isEmpty() && tagged.getPort() > 0;
+    String host = useTagged ? tagged.getAddress() : s.getAddress().isEmpty() ? e.getNode().getAddress() : s.getAddress();
+    int port = useTagged ? tagged.getPort() : s.getPort();
+    InetSocketAddress resolved = port >= 1 && port <= 65535 ? new InetSocketAddress(host, port) : null;
+    if (resolved == null || resolved.isUnresolved()) {
+      LOG.warn("{} of node {}: {}:{} does not resolve to an address, leaving it out of the routes", s.getService(),
+          e.getNode().getNode(), host, port);
+      return Optional.empty();
     }
-    String host = s.getAddress().isEmpty() ? e.getNode().getAddress() : s.getAddress();
-    return InetSocketAddress.createUnresolved(host, s.getPort());
+    return Optional.of(resolved);
   }
 }

@@ -22,8 +22,8 @@ class RoutingSnapshotTest {
         entry("n2", "10.0.0.2", "", 8300, Map.of(), "passing"),
         entry("n3", "10.0.0.3", "10.0.0.3", 8300, Map.of(), "critical")));
     assertThat(servers).containsOnly(
-        Map.entry("n1.example.com", InetSocketAddress.createUnresolved("10.0.1.1", 8300)),
-        Map.entry("n2", InetSocketAddress.createUnresolved("10.0.0.2", 8300)));
+        Map.entry("n1.example.com", new InetSocketAddress("10.0.1.1", 8300)),
+        Map.entry("n2", new InetSocketAddress("10.0.0.2", 8300)));
   }
 
   @Test
@@ -38,9 +38,9 @@ class RoutingSnapshotTest {
             entry("gw-c", "10.3.0.1", "10.3.0.1", 8443, Map.of(), "critical")))
         .build();
     assertThat(RoutingSnapshot.remoteGateways("DC1", response)).containsOnly(
-        Map.entry("dc2", List.of(InetSocketAddress.createUnresolved("198.51.100.1", 443))),
+        Map.entry("dc2", List.of(new InetSocketAddress("198.51.100.1", 443))),
         // All of dc3's are critical: used anyway, since a possibly stale path beats none.
-        Map.entry("dc3", List.of(InetSocketAddress.createUnresolved("10.3.0.1", 8443))));
+        Map.entry("dc3", List.of(new InetSocketAddress("10.3.0.1", 8443))));
   }
 
   private static MeshGateways gateways(CheckServiceNode... entries) {

@@ -1,0 +1,189 @@
+package io.meshfed.cli.command;
+
+import io.meshfed.cli.http.HostPort;
+import io.meshfed.gateway.GatewaySettings;
+import io.meshfed.gateway.control.GatewayProcess;
+import io.meshfed.gateway.control.GatewayRegistration;
+import io.meshfed.protocol.model.GoDuration;
+import io.meshfed.protocol.names.Names;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code meshfed gateway}: runs a mesh gateway (DESIGN §9) until SIGTERM or SIGINT. */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+    description = {"Run a mesh gateway: route TLS connections by SNI, without decrypting them, to this DC's "
+        + "servers and to other DCs' gateways.",
+        "The routing table comes from a local server's gRPC API; see docs/gateway.md."})
+public final class GatewayCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--datacenter", paramLabel = "DC", required = true, description = "This gateway's datacenter.")
+  String datacenter;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:8443",
+      description = "Where TLS clients connect (default: ${DEFAULT-VALUE}).")
+  String listen;
+
+  @Option(names = "--lan-address", paramLabel = "HOST:PORT",
+      description = "Address this DC's servers dial (default: --listen, unless it is a wildcard).")
+  String lanAddress;
+
+  @Option(names = "--wan-address", paramLabel = "HOST:PORT",
+      description = "Address other DCs' servers and gateways dial (default: --lan-address).")
+  String wanAddress;
+
+  @Option(names = "--server-addr", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8502",
+      description = "A local server's gRPC API (default: ${DEFAULT-VALUE}).")
+  String serverAddr;
+
+  @Option(names = "--register", description = "Register this gateway in the DC's catalog, with a health check.")
+  boolean register;
+
+  @Option(names = "--expose-servers",
+      description = "Expose the DC's servers for WAN federation through this gateway (needs --register).")
+  boolean exposeServers;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "Catalog node name (default: <host name>-gateway).")
+  String name;
+
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "19000",
+      description = "Port of GET /metrics and GET /health, on the --listen host; 0 picks one (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--domain", paramLabel = "DOMAIN", defaultValue = Names.DEFAULT_DOMAIN,
+      description = "Domain of SNI names (default: ${DEFAULT-VALUE}).")
+  String domain;
+
+  @Option(names = "--token", paramLabel = "TOKEN", description = "ACL token for the server's API "
+      + "(operator:write with --register, else operator:read).")
+  String token;
+
+  @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "5s",
+      description = "Time one upstream connect may take (default: ${DEFAULT-VALUE}).")
+  String connectTimeout;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
+      description = "A connection with no traffic either way for this long is closed (default: ${DEFAULT-VALUE}).")
+  String idleTimeout;
+
+  @Option(names = "--max-connections-per-route", paramLabel = "N", defaultValue = "10000",
+      description = "Open connections per route beyond which new ones are refused (default: ${DEFAULT-VALUE}).")
+  int maxConnectionsPerRoute;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    GatewaySettings settings;
+    GatewayProcess.Control control;
+    HostPort listenAt = address("--listen", listen);
+    try {
+      settings = settings(listenAt);
+      control = control(listenAt);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    GatewayProcess process;
+    try {
+      process = GatewayProcess.start(settings, control);
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("Error: cannot listen on " + listenAt + " or admin port " + adminPort
+          + " for the gateway: " + (String.valueOf(e.getMessage()).contains("in use") ? "address already in use"
+          : e.getMessage()) + " (--listen, --admin-port)");
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      process.close();
+      stopped.countDown();
+    }, "meshfed-gateway-shutdown"));
+    spec.commandLine().getOut().println(readyLine(process, control));
+    spec.commandLine().getOut().flush();
+    stopped.await();
+    return 0;
+  }
+
+  private GatewaySettings settings(HostPort listenAt) {
+    GatewaySettings.Builder b = GatewaySettings.builder(listenAt.host(), listenAt.port())
+        .connectTimeout(duration("--connect-timeout", connectTimeout))
+        .idleTimeout(duration("--idle-timeout", idleTimeout))
+        .maxConnectionsPerRoute(maxConnectionsPerRoute);
+    if (adminPort < 0 || adminPort > 65535) {
+      throw new IllegalArgumentException("--admin-port must be 0 to 65535, got " + adminPort);
+    }
+    b.admin(listenAt.host(), adminPort);
+    return b.build();
+  }
+
+  private GatewayProcess.Control control(HostPort listenAt) {
+    Names.datacenterError(datacenter).ifPresent(err -> {
+      throw new IllegalArgumentException("--datacenter: " + err);
+    });
+    if (exposeServers && !register) {
+      throw new IllegalArgumentException("--expose-servers requires --register");
+    }
+    HostPort server = address("--server-addr", serverAddr);
+    Optional<GatewayRegistration.Spec> registration = Optional.empty();
+    if (register) {
+      HostPort lan = lanAddress != null ? address("--lan-address", lanAddress) : listenAt;
+      if (lanAddress == null && isWildcard(listenAt.host())) {
+        throw new IllegalArgumentException("--register needs --lan-address HOST:PORT: --listen " + listenAt
+            + " is a wildcard address that servers cannot dial");
+      }
+      HostPort wan = wanAddress != null ? address("--wan-address", wanAddress) : lan;
+      registration = Optional.of(new GatewayRegistration.Spec(datacenter, name != null ? name : defaultName(),
+          InetSocketAddress.createUnresolved(lan.host(), lan.port()),
+          InetSocketAddress.createUnresolved(wan.host(), wan.port()), exposeServers));
+    } else if (lanAddress != null || wanAddress != null || name != null) {
+      throw new IllegalArgumentException("--lan-address, --wan-address and --name are registered: give --register");
+    }
+    return new GatewayProcess.Control(datacenter, domain, server.host(), server.port(), token == null ? "" : token,
+        registration);
+  }
+
+  private String readyLine(GatewayProcess process, GatewayProcess.Control control) {
+    InetSocketAddress at = process.gateway().listenAddress();
+    return "meshfed gateway ready: datacenter " + datacenter + ", listening " + HostPort.format(
+        at.getAddress().getHostAddress(), at.getPort())
+        + process.gateway().adminAddress().map(a -> ", admin http://" + HostPort.format(
+            a.getAddress().getHostAddress(), a.getPort()) + "/metrics").orElse("")
+        + ", server " + control.serverHost() + ":" + control.serverPort()
+        + control.registration().map(r -> ", registered as " + r.node()
+            + (r.exposeServers() ? " (exposing the DC's servers)" : "")).orElse("");
+  }
+
+  private HostPort address(String option, String value) {
+    try {
+      return HostPort.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+    }
+  }
+
+  private static Duration duration(String option, String value) {
+    return GoDuration.parse(value).filter(d -> !d.isZero())
+        .orElseThrow(() -> new IllegalArgumentException(option + " must be a positive duration such as 5s or 1h, got '"
+            + value + "'"));
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+  }
+
+  private static String defaultName() {
+    try {
+      return InetAddress.getLocalHost().getHostName() + "-gateway";
+    } catch (UnknownHostException e) {
+      return "mesh-gateway";
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.meshfed.gateway.control;
+
+import com.typesafe.config.ConfigFactory;
+import io.meshfed.gateway.GatewaySettings;
+import io.meshfed.gateway.MeshGateway;
+import io.meshfed.gateway.route.RouteTable;
+import io.meshfed.gateway.route.RouteTableBuilder;
+import io.meshfed.gateway.route.RoutingInputs;
+import io.meshfed.protocol.v1.CatalogServiceClient;
+import io.meshfed.protocol.v1.FederationStateServiceClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running {@code meshfed gateway}: the SNI proxy, its routing table fed by watches of a local
+ * server's gRPC API, and (optionally) its registration in the DC's catalog. {@link #close} undoes
+ * all of it in reverse order: deregister, stop watching, stop proxying.
+ */
+public final class GatewayProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayProcess.class);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Where the routing table comes from, and what to register.
+   *
+   * @param serverHost the local server's gRPC API
+   * @param token ACL token for the server's API, or empty
+   * @param registration present with {@code --register}
+   */
+  public record Control(String datacenter, String domain, String serverHost, int serverPort, String token,
+      Optional<GatewayRegistration.Spec> registration) {}
+
+  private final MeshGateway gateway;
+  private final ActorSystem<Void> system;
+  private final FederationStateServiceClient federation;
+  private final CatalogServiceClient catalog;
+  private final ServerWatch watch;
+  private final Optional<GatewayRegistration> registration;
+
+  private GatewayProcess(MeshGateway gateway, Control control) {
+    this.gateway = gateway;
+    // The process's own hook closes this in order (deregistering needs the gRPC client), so
+    // Pekko's JVM hook must not terminate the system first.
+    this.system = ActorSystem.create(Behaviors.empty(), "meshfed-gateway", ConfigFactory.parseString(
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\npekko.loglevel = WARNING")
+        .withFallback(ConfigFactory.load()));
+    GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(control.serverHost(), control.serverPort(),
+        system).withTls(false);
+    this.federation = FederationStateServiceClient.create(settings, system);
+    this.catalog = CatalogServiceClient.create(settings, system);
+    String server = control.serverHost() + ":" + control.serverPort();
+    this.watch = new ServerWatch(system, federation, catalog, server, control.token(), control.datacenter(),
+        snapshot -> install(control, snapshot));
+    this.registration = control.registration().map(spec -> new GatewayRegistration(system, catalog,
+        control.token(), spec));
+  }
+
+  /**
+   * Binds the proxy, then starts watching and registering; the proxy refuses connections (as
+   * unknown SNI) until the first routing table arrives.
+   *
+   * @throws IOException when the listen or admin address cannot be bound
+   */
+  public static GatewayProcess start(GatewaySettings settings, Control control) throws IOException {
+    MeshGateway gateway = MeshGateway.start(settings);
+    try {
+      return new GatewayProcess(gateway, control);
+    } catch (RuntimeException e) {
+      gateway.close();
+      throw e;
+    }
+  }
+
+  private void install(Control control, RoutingSnapshot snapshot) {
+    RouteTable current = gateway.routes();
+    RoutingInputs inputs = new RoutingInputs(control.datacenter(), control.domain(), snapshot.localServers(),
+        snapshot.remoteGateways());
+    RouteTable next = RouteTableBuilder.build(current.version() + 1, inputs);
+    // Watches also answer when something else in the catalog changed: only a new route is a new table.
+    if (next.exact().equals(current.exact()) && next.remoteDatacenters().equals(current.remoteDatacenters())) {
+      return;
+    }
+    gateway.updateRoutes(next);
+    LOG.info("routing table {}: local servers {}, remote DCs {}", next.version(), snapshot.localServers().keySet(),
+        snapshot.remoteGateways().keySet());
+  }
+
+  public MeshGateway gateway() {
+    return gateway;
+  }
+
+  @Override
+  public void close() {
+    registration.ifPresent(GatewayRegistration::close);
+    watch.close();
+    try {
+      federation.close().toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      catalog.close().toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("closing the gRPC clients of the local server: {}", e.getMessage());
+    }
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("the gateway's actor system did not stop within {} s: {}", STOP_TIMEOUT.toSeconds(), e.getMessage());
+    }
+    gateway.close();
+  }
+}

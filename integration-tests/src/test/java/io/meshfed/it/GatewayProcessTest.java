@@ -1,0 +1,136 @@
+package io.meshfed.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.protocol.model.Json;
+import io.meshfed.transport.tls.CertificateTool;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5, acceptance 2, with real processes: a TLS server and a gateway registered with
+ * {@code --expose-servers}. The catalog shows the gateway; connections with the server's SNI go
+ * through it to the server port (checked with Debian's openssl); SIGTERM deregisters it; after a
+ * {@code kill -9} its check turns critical within 15 s.
+ */
+class GatewayProcessTest {
+  private static final Duration READY = Duration.ofSeconds(90);
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+
+  @Test
+  void aRegisteredGatewayRoutesToItsServerAndTurnsCriticalWhenKilled() throws Exception {
+    int http = MeshfedProcess.freePort();
+    int grpc = MeshfedProcess.freePort();
+    int serverPort = MeshfedProcess.freePort();
+    int gatewayPort = MeshfedProcess.freePort();
+    int adminPort = MeshfedProcess.freePort();
+    Path config = serverConfig(http, grpc, serverPort);
+    String[] gatewayArgs = {"gateway", "--datacenter", "dc1", "--listen", "127.0.0.1:" + gatewayPort,
+        "--admin-port", Integer.toString(adminPort), "--server-addr", "127.0.0.1:" + grpc,
+        "--register", "--expose-servers", "--name", "gw1"};
+
+    try (MeshfedProcess server = MeshfedProcess.start("server", "--config-file", config.toString())) {
+      server.awaitReady(READY);
+      try (MeshfedProcess gateway = MeshfedProcess.start(gatewayArgs)) {
+        assertThat(gateway.awaitReady(READY)).contains("listening 127.0.0.1:" + gatewayPort)
+            .contains("registered as gw1 (exposing the DC's servers)");
+        JsonNode entry = awaitGateway(http, "passing", Duration.ofSeconds(30));
+        assertThat(entry.at("/Service/Kind").asText()).isEqualTo("mesh-gateway");
+        assertThat(entry.at("/Service/Meta/meshfed-wan-federation").asText()).isEqualTo("1");
+        assertThat(entry.at("/Service/TaggedAddresses/lan/Port").asInt()).isEqualTo(gatewayPort);
+        assertThat(entry.at("/Service/TaggedAddresses/wan/Port").asInt()).isEqualTo(gatewayPort);
+
+        // Through the gateway to the server port: TLS end to end, the server's name verified.
+        for (String sni : List.of("n1.server.dc1.meshfed", "server.dc1.meshfed")) {
+          Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+              assertThat(openssl(gatewayPort, sni)).as(sni).contains("ALPN protocol: meshfed/rpc")
+                  .contains("Verification: OK"));
+        }
+        String unknown = openssl(gatewayPort, "nothing.example.com");
+        assertThat(unknown).doesNotContain("ALPN protocol: meshfed/rpc");
+        String metrics = get(adminPort, "/metrics").body();
+        assertThat(metrics).containsPattern("(?m)^meshfed_gateway_unknown_sni_total [1-9]")
+            .containsPattern("(?m)^meshfed_gateway_route_table_version [1-9]");
+
+        // 143: the JVM's exit status after SIGTERM once its shutdown hooks have run.
+        assertThat(gateway.terminate(Duration.ofSeconds(30))).isIn(0, 143);
+      }
+      // A clean stop deregisters (the catalog is already empty when the process has exited).
+      assertThat(get(http, "/v1/health/service/mesh-gateway").body()).isEqualTo("[]");
+
+      try (MeshfedProcess gateway = MeshfedProcess.start(gatewayArgs)) {
+        gateway.awaitReady(READY);
+        awaitGateway(http, "passing", Duration.ofSeconds(30));
+        long killedAt = System.nanoTime();
+        gateway.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        JsonNode critical = awaitGateway(http, "critical", Duration.ofSeconds(15));
+        System.out.printf("gateway check critical %d ms after kill -9: %s%n",
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt), critical.at("/Checks/0/Output").asText());
+      }
+    }
+  }
+
+  private JsonNode awaitGateway(int http, String status, Duration within) {
+    List<JsonNode> found = new ArrayList<>();
+    Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      JsonNode entries = Json.mapper().readTree(get(http, "/v1/health/service/mesh-gateway").body());
+      assertThat(entries).hasSize(1);
+      assertThat(entries.at("/0/Node/Node").asText()).isEqualTo("gw1");
+      assertThat(entries.at("/0/Checks/0/Status").asText()).isEqualTo(status);
+      found.add(entries.get(0));
+    });
+    return found.get(found.size() - 1);
+  }
+
+  private Path serverConfig(int http, int grpc, int serverPort) throws Exception {
+    CertificateTool.Issued ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
+    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, "dc1", "n1", "meshfed", Duration.ofDays(30));
+    Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+    Files.writeString(dir.resolve("n1.pem"), cert.certificatePem());
+    Files.writeString(dir.resolve("n1-key.pem"), cert.privateKeyPem());
+    return Files.writeString(dir.resolve("server.conf"), """
+        meshfed {
+          datacenter = dc1, primary-datacenter = dc1, node-name = n1, data-dir = "%s"
+          bind-address = 127.0.0.1
+          ports { http = %d, grpc = %d, server = %d, lan = %d }
+          tls { ca-file = "%s", cert-file = "%s", key-file = "%s" }
+          connect { enabled = true, enable-mesh-gateway-wan-federation = true }
+        }
+        """.formatted(dir.resolve("data"), http, grpc, serverPort, MeshfedProcess.freePort(), dir.resolve("ca.pem"),
+        dir.resolve("n1.pem"), dir.resolve("n1-key.pem")));
+  }
+
+  /** Debian's openssl s_client with the server's own certificate as its client certificate. */
+  private String openssl(int port, String sni) throws Exception {
+    Process p = new ProcessBuilder("/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + port,
+        "-servername", sni, "-verify_hostname", sni, "-alpn", "meshfed/rpc",
+        "-CAfile", dir.resolve("ca.pem").toString(), "-cert", dir.resolve("n1.pem").toString(),
+        "-key", dir.resolve("n1-key.pem").toString(), "-verify_return_error")
+        .redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  private static HttpResponse<String> get(int port, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
