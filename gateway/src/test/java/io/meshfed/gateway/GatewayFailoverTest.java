@@ -11,7 +11,11 @@ import static org.awaitility.Awaitility.await;
 import io.meshfed.gateway.metrics.Outcome;
 import io.meshfed.gateway.metrics.RouteStats;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +62,46 @@ class GatewayFailoverTest {
       RouteStats stats = gateway.metrics().route("n1.server.dc1.meshfed");
       assertThat(stats.total(Outcome.UPSTREAM_FAILED)).isEqualTo(1);
       await().atMost(WAIT).until(() -> stats.active() == 0);
+    }
+  }
+
+  @Test
+  void anEndpointThatNeverAnswersTimesOutAndTheNextOneIsTried() throws Exception {
+    TestPki pki = TestPki.create();
+    // A listener that never accepts, its backlog filled: further SYNs are dropped, so connects hang.
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+         TestServer live = TestServer.tls(pki.server("server.dc1.meshfed"),
+             Conversations.greetAndEcho("live", new AtomicLong(), new ConcurrentLinkedQueue<>()))) {
+      List<Socket> backlog = new ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          Socket filler = new Socket();
+          filler.connect(silent.getLocalSocketAddress(), 200);
+          backlog.add(filler);
+        }
+      } catch (IOException full) {
+        // Once the backlog is full the kernel drops SYNs: that is the state this test needs.
+      }
+      InetSocketAddress hanging = (InetSocketAddress) silent.getLocalSocketAddress();
+      try (MeshGateway gateway = MeshGateway.start(settings(dc1(1, Map.of("n1", hanging)))
+               .connectTimeout(Duration.ofMillis(300)).build())) {
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> TlsClient.connect(gateway.listenAddress(), "n1.server.dc1.meshfed", pki.client()))
+            .isInstanceOf(IOException.class);
+        // Not refused at once, not hung until the client gives up: the connect timeout ended it.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(300), Duration.ofSeconds(5));
+        assertThat(gateway.metrics().route("n1.server.dc1.meshfed").total(Outcome.UPSTREAM_FAILED)).isEqualTo(1);
+        gateway.updateRoutes(dc1(2, Map.of("n1", hanging, "n2", live.address())));
+        for (int i = 0; i < 3; i++) {
+          try (TlsClient client = TlsClient.connect(gateway.listenAddress(), "server.dc1.meshfed", pki.client())) {
+            assertThat(client.greeting()).isEqualTo("live");
+          }
+        }
+      } finally {
+        for (Socket filler : backlog) {
+          filler.close();
+        }
+      }
     }
   }
 }
