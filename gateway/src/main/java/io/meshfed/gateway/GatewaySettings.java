@@ -21,7 +21,6 @@ import java.util.Optional;
  * @param idleTimeout a spliced connection with no byte either way for this long is closed
  * @param maxConnectionsPerRoute open connections per route beyond which new ones are refused
  * @param ioThreads event loop threads; 0 for Netty's default (twice the processors)
- * @param nativeTransport use epoll when its native library loads, NIO otherwise
  * @param initialRoutes the table served from the first connection on
  */
 public record GatewaySettings(
@@ -36,7 +35,6 @@ public record GatewaySettings(
     Duration idleTimeout,
     int maxConnectionsPerRoute,
     int ioThreads,
-    boolean nativeTransport,
     RouteTable initialRoutes) {
 
   public static final int DEFAULT_MAX_CLIENT_HELLO_BYTES = 16 * 1024;
@@ -119,7 +117,6 @@ public record GatewaySettings(
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxConnectionsPerRoute = DEFAULT_MAX_CONNECTIONS_PER_ROUTE;
     private int ioThreads;
-    private boolean nativeTransport = true;
     private RouteTable initialRoutes = RouteTable.EMPTY;
 
     private Builder(InetSocketAddress listen) {
@@ -176,11 +173,6 @@ public record GatewaySettings(
       return this;
     }
 
-    public Builder nativeTransport(boolean preferNative) {
-      this.nativeTransport = preferNative;
-      return this;
-    }
-
     public Builder initialRoutes(RouteTable table) {
       this.initialRoutes = table;
       return this;
@@ -189,7 +181,7 @@ public record GatewaySettings(
     public GatewaySettings build() {
       return new GatewaySettings(listen, Optional.ofNullable(admin), maxClientHelloBytes, clientHelloTimeout,
           connectTimeout, connectAttempts, ejectAfterFailures, ejectionTime, idleTimeout, maxConnectionsPerRoute,
-          ioThreads, nativeTransport, initialRoutes);
+          ioThreads, initialRoutes);
     }
   }
 }

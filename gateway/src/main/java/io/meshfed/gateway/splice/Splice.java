@@ -55,10 +55,7 @@ final class Splice {
     }
   }
 
-  /**
-   * Turns reading back on, unless the input has ended: there is nothing left to read, and epoll
-   * closes a channel asked to read from a shut-down input.
-   */
+  /** Turns reading back on, unless the input has ended and there is nothing left to read. */
   static void resumeReading(Channel channel) {
     if (!((DuplexChannel) channel).isInputShutdown()) {
       channel.config().setAutoRead(true);
