@@ -1,0 +1,68 @@
+package io.meshfed.actors.wan.swim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshfed.protocol.internal.GossipAlive;
+import io.meshfed.protocol.internal.GossipMemberUpdate;
+import io.meshfed.protocol.internal.GossipPacket;
+import io.meshfed.protocol.internal.GossipUpdates;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+
+class GossipCodecTest {
+  private static final String FROM = "a.b.c.dc1";
+
+  private static SwimMessage roundTrip(SwimMessage m) throws GossipCodecException {
+    GossipCodec.Envelope e = GossipCodec.decode(GossipCodec.encode(FROM, m));
+    assertEquals(FROM, e.from());
+    return e.message();
+  }
+
+  @Test
+  void everyMessageRoundTrips() throws GossipCodecException {
+    List<MemberUpdate> updates = List.of(new MemberUpdate.Alive("x.dc2", 3, "h:8300", Map.of("role", "server")),
+        new MemberUpdate.Suspect("y.dc2", 4, FROM), new MemberUpdate.Dead("z.dc3", Long.MAX_VALUE, "z.dc3"));
+    for (SwimMessage m : List.of(new SwimMessage.Ping(1, "x.dc2", updates), new SwimMessage.PingReq(2, "x.dc2"),
+        new SwimMessage.Ack(3, updates), new SwimMessage.Gossip(updates), new SwimMessage.Ack(4, List.of()))) {
+      assertEquals(m, roundTrip(m));
+    }
+    Member member = new Member("x.dc2", "dc2", "h:8300", Map.of("ft_fs", "1"), 9, MemberState.LEFT, 0);
+    assertEquals(new SwimMessage.PushPull(List.of(member)), roundTrip(new SwimMessage.PushPull(List.of(member))));
+  }
+
+  @Property(tries = 200)
+  void arbitraryBytesAreRejectedOrDecodedNeverCrash(@ForAll byte[] bytes) {
+    try {
+      GossipCodec.decode(bytes);
+    } catch (GossipCodecException expected) {
+      assertTrue(expected.getMessage() != null && !expected.getMessage().isEmpty());
+    }
+  }
+
+  @Test
+  void invalidMessagesAreRejectedWithAReason() {
+    assertRejected(new byte[] {(byte) 0xff, 0x01}, "not a valid GossipPacket");
+    assertRejected(GossipPacket.newBuilder().setFrom(FROM).build().toByteArray(), "has no body");
+    assertRejected(GossipPacket.newBuilder().setFrom("no-datacenter").build().toByteArray(), "not a WAN member name");
+    assertRejected(withAlive(GossipAlive.newBuilder().setName("x.dc2").setAddress("h:1").setIncarnation(-1)),
+        "incarnation out of range");
+    assertRejected(withAlive(GossipAlive.newBuilder().setName("x.DC2").setAddress("h:1")), "not a WAN member name");
+    assertRejected(withAlive(GossipAlive.newBuilder().setName("x.dc2")), "member address");
+    assertRejected(new byte[GossipCodec.MAX_MESSAGE_BYTES + 1], "exceeds the limit");
+  }
+
+  private static byte[] withAlive(GossipAlive.Builder alive) {
+    return GossipPacket.newBuilder().setFrom(FROM).setUpdates(GossipUpdates.newBuilder()
+        .addUpdates(GossipMemberUpdate.newBuilder().setAlive(alive))).build().toByteArray();
+  }
+
+  private static void assertRejected(byte[] bytes, String reason) {
+    GossipCodecException e = assertThrows(GossipCodecException.class, () -> GossipCodec.decode(bytes));
+    assertTrue(e.getMessage().contains(reason), e.getMessage());
+  }
+}
