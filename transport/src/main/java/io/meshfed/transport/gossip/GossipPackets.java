@@ -1,7 +1,6 @@
 package io.meshfed.transport.gossip;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -44,7 +43,7 @@ public final class GossipPackets implements AutoCloseable {
   private final Duration idleTimeout;
   private final EventLoopGroup group;
   private final GossipCounters counters = new GossipCounters();
-  private final Map<String, CompletableFuture<Channel>> pool = new ConcurrentHashMap<>();
+  private final Map<String, PacketConnection> pool = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   public GossipPackets(GossipDialer dialer) {
@@ -64,7 +63,8 @@ public final class GossipPackets implements AutoCloseable {
 
   /**
    * Sends {@code payload} as one frame to {@code member}, dialing {@code address} if no connection to
-   * the member is pooled. The stage completes once the frame is written to the socket and fails with
+   * the member is pooled. Packets to one member go out in the order of their send calls. The stage
+   * completes once the frame is written to the socket and fails with
    * {@link GossipFrameTooLargeException} above 4 MiB (nothing is sent), an {@link IOException} when
    * the dial or the write failed, or {@link IllegalStateException} once the pool is closed. The array
    * is sent as is: do not change it before the stage completes.
@@ -80,8 +80,7 @@ public final class GossipPackets implements AutoCloseable {
     if (closed) {
       return CompletableFuture.failedFuture(closedError());
     }
-    CompletableFuture<Channel> entry = connection(member, address);
-    return entry.thenCompose(channel -> write(member, entry, channel, payload));
+    return connection(member, address).send(payload);
   }
 
   public GossipCounters counters() {
@@ -92,56 +91,52 @@ public final class GossipPackets implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    List<CompletableFuture<Channel>> entries = new ArrayList<>(pool.values());
+    List<PacketConnection> connections = new ArrayList<>(pool.values());
     pool.clear();
-    for (CompletableFuture<Channel> entry : entries) {
-      entry.completeExceptionally(closedError());
-      entry.thenAccept(Channel::close);
+    for (PacketConnection connection : connections) {
+      connection.fail(closedError());
     }
     group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private CompletableFuture<Channel> connection(String member, InetSocketAddress address) {
+  private PacketConnection connection(String member, InetSocketAddress address) {
     while (true) {
-      CompletableFuture<Channel> existing = pool.get(member);
+      PacketConnection existing = pool.get(member);
       if (existing == null) {
-        CompletableFuture<Channel> dialing = new CompletableFuture<>();
-        if (pool.putIfAbsent(member, dialing) == null) {
-          dial(member, address, dialing);
-          return dialing;
+        PacketConnection created = new PacketConnection(member, counters, pool);
+        if (pool.putIfAbsent(member, created) == null) {
+          dial(member, address, created);
+          return created;
         }
-      } else if (usable(existing)) {
+      } else if (existing.usable()) {
         return existing;
       } else {
         // Closed, but its close listener has not yet run: skip it rather than fail a write on it.
-        pool.remove(member, existing);
+        existing.leavePool();
       }
     }
   }
 
-  private static boolean usable(CompletableFuture<Channel> entry) {
-    return !entry.isDone() || entry.isCompletedExceptionally() || entry.join().isActive();
-  }
-
-  private void dial(String member, InetSocketAddress address, CompletableFuture<Channel> entry) {
+  private void dial(String member, InetSocketAddress address, PacketConnection connection) {
     CompletionStage<Channel> dialing;
     try {
       dialing = dialer.dial(member, address, GossipProtocol.PACKET, group,
-          pipeline -> install(pipeline, member + " at " + address));
+          pipeline -> install(pipeline, member + " at " + address.getHostString() + ":" + address.getPort()));
     } catch (RuntimeException e) {
       dialing = CompletableFuture.failedFuture(e);
     }
     dialing.whenComplete((channel, error) -> {
       if (error != null) {
-        pool.remove(member, entry);
-        entry.completeExceptionally(error);
+        connection.leavePool();
+        connection.fail(error);
         return;
       }
       counters.track(channel);
-      channel.closeFuture().addListener(f -> pool.remove(member, entry));
-      if (closed || !entry.complete(channel)) {
-        channel.close();
+      channel.closeFuture().addListener(f -> connection.leavePool());
+      connection.connected(channel);
+      if (closed) {
+        connection.fail(closedError());
       }
     });
   }
@@ -153,25 +148,6 @@ public final class GossipPackets implements AutoCloseable {
     pipeline.addLast("gossip-idle-closer", new GossipIdleCloser(counters));
     pipeline.addLast("gossip-frame-encoder", GossipFrameEncoder.INSTANCE);
     pipeline.addLast("gossip-errors", new GossipConnectionErrors(peer, counters));
-  }
-
-  private CompletionStage<Void> write(String member, CompletableFuture<Channel> entry, Channel channel,
-      byte[] payload) {
-    CompletableFuture<Void> written = new CompletableFuture<>();
-    channel.writeAndFlush(payload).addListener((ChannelFuture f) -> {
-      if (f.isSuccess()) {
-        counters.countSent();
-        written.complete(null);
-        return;
-      }
-      if (pool.remove(member, entry)) {
-        counters.countDiscarded();
-      }
-      channel.close();
-      written.completeExceptionally(new IOException("gossip packet to " + member + " failed: "
-          + f.cause().getMessage(), f.cause()));
-    });
-    return written;
   }
 
   private static IllegalStateException closedError() {
