@@ -1,0 +1,95 @@
+package io.meshfed.transport.gossip;
+
+import io.meshfed.protocol.names.Names;
+import io.meshfed.protocol.names.Names.WanMemberName;
+import io.meshfed.transport.rpc.TcpDial;
+import io.meshfed.transport.tls.TlsContexts;
+import io.meshfed.transport.tls.TlsMaterial;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+
+/**
+ * Dials a member over native TLS (DESIGN §6). The TCP connection goes to the given address, the
+ * member's own server port in the same DC or a mesh gateway for another DC; the SNI (RFC 6066 §3) is
+ * {@code <node>.server.<dc>.<domain>} derived from the member name, and the server certificate is
+ * verified against that name, not the address, since through a gateway only the name says which
+ * server must answer. The channel is handed over only once the gossip ALPN id (RFC 7301) was agreed.
+ */
+public final class TlsGossipDialer implements GossipDialer {
+  private final Map<GossipProtocol, SslContext> contexts;
+  private final String domain;
+  private final Duration connectTimeout;
+
+  private TlsGossipDialer(Map<GossipProtocol, SslContext> contexts, String domain, Duration connectTimeout) {
+    this.contexts = contexts;
+    this.domain = domain;
+    this.connectTimeout = connectTimeout;
+  }
+
+  /** Presents {@code material}'s certificate and trusts only its CA. */
+  public static TlsGossipDialer create(TlsMaterial material, String domain, Duration connectTimeout)
+      throws SSLException {
+    Map<GossipProtocol, SslContext> contexts = new EnumMap<>(GossipProtocol.class);
+    for (GossipProtocol protocol : GossipProtocol.values()) {
+      contexts.put(protocol, TlsContexts.client(material, protocol.alpnId()));
+    }
+    return new TlsGossipDialer(contexts, Objects.requireNonNull(domain, "domain"),
+        Objects.requireNonNull(connectTimeout, "connectTimeout"));
+  }
+
+  @Override
+  public CompletionStage<Channel> dial(String member, InetSocketAddress address, GossipProtocol protocol,
+      EventLoopGroup group, Consumer<ChannelPipeline> installer) {
+    WanMemberName name = Names.parseWanMemberName(member).orElse(null);
+    if (name == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("member name does not encode a datacenter: " + member));
+    }
+    String sni = Names.serverSni(name.node(), name.datacenter(), domain);
+    String via = address.getHostString() + ":" + address.getPort();
+    CompletableFuture<Channel> result = new CompletableFuture<>();
+    TcpDial.open(group, address, connectTimeout, pipeline -> {
+          pipeline.addLast(TlsContexts.clientHandler(contexts.get(protocol), pipeline.channel().alloc(), sni,
+              address.getPort()));
+          installer.accept(pipeline);
+        })
+        .addListener((ChannelFuture connected) -> {
+          if (!connected.isSuccess()) {
+            result.completeExceptionally(new IOException("cannot connect to " + via + " for " + sni + ": "
+                + connected.cause().getMessage(), connected.cause()));
+            return;
+          }
+          Channel ch = connected.channel();
+          SslHandler ssl = ch.pipeline().get(SslHandler.class);
+          ssl.handshakeFuture().addListener(handshake -> {
+            if (!handshake.isSuccess()) {
+              ch.close();
+              result.completeExceptionally(new IOException("TLS handshake with " + sni + " via " + via
+                  + " failed: " + handshake.cause().getMessage(), handshake.cause()));
+            } else if (!protocol.alpnId().equals(ssl.applicationProtocol())) {
+              // BoringSSL servers complete the handshake without a protocol rather than failing it.
+              ch.close();
+              result.completeExceptionally(new IOException(sni + " via " + via + " did not agree on "
+                  + protocol.alpnId() + " (ALPN: " + ssl.applicationProtocol() + ")"));
+            } else {
+              result.complete(ch);
+            }
+          });
+        });
+    return result;
+  }
+}

@@ -1,0 +1,49 @@
+package io.meshfed.transport.gossip;
+
+import static io.meshfed.transport.gossip.GossipTesting.CONNECT_TIMEOUT;
+import static io.meshfed.transport.gossip.GossipTesting.WAIT;
+import static io.meshfed.transport.gossip.GossipTesting.await;
+import static io.meshfed.transport.gossip.GossipTesting.bytes;
+import static io.meshfed.transport.gossip.GossipTesting.gossipThreads;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GossipLeakTest {
+  @TempDir Path dir;
+
+  @Test
+  void closingLeavesNoGossipThreadOrConnection() throws Exception {
+    GossipTestPki pki = new GossipTestPki(dir);
+    GossipServer server = GossipServer.tls(pki.server("dc1", "n1"), GossipPackets.DEFAULT_IDLE_TIMEOUT,
+        // One exchange stays open until the client closes.
+        (request, connection) -> request.length == 0 ? new CompletableFuture<>()
+            : CompletableFuture.completedFuture(request),
+        GossipStreamReceiver.DEFAULT_DEADLINE);
+    TlsGossipDialer dialer = TlsGossipDialer.create(pki.server("dc1", "n0"), GossipTestPki.DOMAIN, CONNECT_TIMEOUT);
+    GossipPackets packets = new GossipPackets(dialer);
+    GossipStreams streams = new GossipStreams(dialer);
+
+    await(packets.send("n1.dc1", server.address(), bytes("packet")));
+    assertThat(await(streams.exchange("n1.dc1", server.address(), bytes("state"), WAIT))).isEqualTo(bytes("state"));
+    CompletableFuture<byte[]> pending = streams.exchange("n1.dc1", server.address(), new byte[0], WAIT)
+        .toCompletableFuture();
+    await().atMost(WAIT).until(() -> server.streams.counters().framesReceived() == 2);
+    assertThat(gossipThreads()).isGreaterThan(0);
+
+    packets.close();
+    streams.close();
+
+    assertThat(pending).isCompletedExceptionally();
+    assertThat(gossipThreads()).isZero();
+    assertThat(packets.counters().openConnections()).isZero();
+    assertThat(streams.counters().openConnections()).isZero();
+    await().atMost(WAIT).until(() -> server.packets.counters().openConnections() == 0
+        && server.streams.counters().openConnections() == 0);
+    server.close();
+  }
+}
