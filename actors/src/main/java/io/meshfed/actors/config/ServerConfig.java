@@ -1,5 +1,6 @@
 package io.meshfed.actors.config;
 
+import io.meshfed.actors.wan.swim.SwimSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +28,8 @@ public record ServerConfig(
     Duration primaryGatewaysInterval,
     Map<String, List<String>> staticGateways,
     Duration retryIntervalWan,
+    List<String> retryJoinWan,
+    SwimSettings wan,
     Acl acl) {
 
   public boolean isPrimary() {

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import io.meshfed.actors.acl.Policy;
+import io.meshfed.actors.wan.swim.SwimSettings;
 import io.meshfed.protocol.names.Names;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -178,6 +179,18 @@ public final class ServerConfigLoader {
     Duration primaryGatewaysInterval = positiveDuration(c, "primary-gateways-interval");
     Map<String, List<String>> staticGateways = staticGateways(c);
     Duration retryIntervalWan = positiveDuration(c, "retry-interval-wan");
+    List<String> retryJoinWan = strings(c, "retry-join-wan");
+    if (!retryJoinWan.isEmpty() && connect.meshGatewayWanFederation()) {
+      // Consul's line: with federation through gateways a secondary joins through primary-gateways
+      fail("'retry-join-wan' is incompatible with 'connect.enable-mesh-gateway-wan-federation = true'");
+    }
+    if (!retryJoinWan.isEmpty() && dc.equals(primaryDc)) {
+      fail("'retry-join-wan' should only be configured in a secondary datacenter: the primary never joins "
+          + "down, the secondaries join it");
+    }
+    for (String seed : retryJoinWan) {
+      hostPort("meshfed.retry-join-wan", seed);
+    }
 
     for (String seed : retryJoin) {
       hostPort("meshfed.retry-join", seed);
@@ -194,7 +207,7 @@ public final class ServerConfigLoader {
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
         retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways,
         primaryGatewaysInterval, staticGateways,
-        retryIntervalWan, acl(c));
+        retryIntervalWan, retryJoinWan, wan(c), acl(c));
   }
 
   private static Map<String, List<String>> staticGateways(Config c) {
@@ -209,6 +222,20 @@ public final class ServerConfigLoader {
       out.put(dc, List.copyOf(addresses));
     }
     return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** SWIM timings under {@code meshfed.wan}; the defaults are memberlist's WAN ones. */
+  private static SwimSettings wan(Config c) {
+    SwimSettings defaults = SwimSettings.wanDefaults();
+    try {
+      return new SwimSettings(positiveDuration(c, "wan.probe-interval"), positiveDuration(c, "wan.probe-timeout"),
+          integer(c, "wan.indirect-checks"), integer(c, "wan.suspicion-mult"), integer(c, "wan.retransmit-mult"),
+          positiveDuration(c, "wan.gossip-interval"), integer(c, "wan.gossip-nodes"),
+          positiveDuration(c, "wan.gossip-to-the-dead-time"), positiveDuration(c, "wan.push-pull-interval"),
+          positiveDuration(c, "wan.reconnect-interval"), defaults.packetBudgetBytes());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("meshfed.wan: " + e.getMessage());
+    }
   }
 
   private static ServerConfig.Persistence persistence(Config c) {

@@ -3,6 +3,7 @@ package io.meshfed.actors.endpoint;
 import io.meshfed.actors.acl.Acl;
 import io.meshfed.actors.acl.Policy;
 import io.meshfed.actors.lan.LanMembers;
+import io.meshfed.actors.wan.WanRouter;
 import io.meshfed.protocol.model.Member;
 import io.meshfed.actors.leader.Leader;
 import java.time.Duration;
@@ -17,8 +18,8 @@ import org.apache.pekko.cluster.ClusterEvent.CurrentClusterState;
 
 /**
  * Leader and members, read from this server's view of the DC's cluster. The leader is the oldest
- * Up server: it hosts the DC's singletons. Until WAN membership arrives, the WAN list holds this
- * DC's servers only.
+ * Up server: it hosts the DC's singletons. The WAN list is the WAN membership: every server of every
+ * DC, as this server's SWIM view has them.
  */
 public final class OperatorEndpoint {
   private final ServerIdentity self;
@@ -29,9 +30,11 @@ public final class OperatorEndpoint {
   private final Supplier<CurrentClusterState> cluster;
   private final ActorRef<Leader.Command> leader;
   private final ActorSystem<?> system;
+  private final WanRouter wan;
 
   public OperatorEndpoint(ServerIdentity self, Acl acl, Supplier<CurrentClusterState> cluster,
-      ActorRef<Leader.Command> leader, ActorSystem<?> system) {
+      ActorRef<Leader.Command> leader, ActorSystem<?> system, WanRouter wan) {
+    this.wan = wan;
     this.self = self;
     this.acl = acl;
     this.cluster = cluster;
@@ -64,7 +67,17 @@ public final class OperatorEndpoint {
 
   public List<Member> members(String token, boolean wan) {
     acl.authorize(token, Policy.OPERATOR_READ);
-    return LanMembers.asMembers(LanMembers.servers(cluster.get()), self.datacenter(), self.version(), wan);
+    if (!wan) {
+      return LanMembers.asMembers(LanMembers.servers(cluster.get()), self.datacenter(), self.version());
+    }
+    return this.wan.members().stream().map(OperatorEndpoint::asMember).toList();
+  }
+
+  /** Consul's WAN member: {@code <node>.<dc>}, the server port's address, Serf's status, the tags. */
+  private static Member asMember(io.meshfed.actors.wan.swim.Member m) {
+    int colon = m.address().lastIndexOf(':');
+    return new Member(m.name(), m.address().substring(0, colon), Integer.parseInt(m.address().substring(colon + 1)),
+        WanRouter.status(m), m.datacenter(), m.tags());
   }
 
   private Optional<LanMembers.Server> leaderServer() {

@@ -7,6 +7,7 @@ import io.meshfed.transport.rpc.PoolKey;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -14,7 +15,9 @@ import java.util.function.Supplier;
  * DC ({@link #ANY_SERVER}); the protocol (ALPN id) is the dialing client's own. Same DC: the server's
  * own server port, found among the DC's alive LAN members. Other DC: one of its mesh gateways, and
  * the TLS SNI (from {@link #serverName}) tells the gateway which server to splice to; without TLS
- * there is no cross-DC dial at all.
+ * there is no cross-DC dial at all. "Any server" of another DC becomes one of its servers the WAN
+ * membership knows alive, so the call is pinned to a server that answers gossip; only while none is
+ * known (before the WAN join) does the gateway pick.
  */
 public final class Dialer {
   /** The node of "any server of the DC": the SNI names the DC only. */
@@ -24,17 +27,20 @@ public final class Dialer {
   private final boolean tls;
   private final Supplier<List<LanMembers.Server>> localServers;
   private final GatewayResolver gateways;
+  private final Function<String, List<String>> remoteServers;
 
   /**
    * @param localServers the DC's servers as the LAN cluster currently sees them
    * @param tls whether TLS is configured: cross-DC dials need it
+   * @param remoteServers DC (lower case) → node names of its alive servers, from the WAN membership
    */
   public Dialer(String localDatacenter, boolean tls, Supplier<List<LanMembers.Server>> localServers,
-      GatewayResolver gateways) {
+      GatewayResolver gateways, Function<String, List<String>> remoteServers) {
     this.localDatacenter = Names.datacenterKey(localDatacenter);
     this.tls = tls;
     this.localServers = localServers;
     this.gateways = gateways;
+    this.remoteServers = remoteServers;
   }
 
   /**
@@ -56,7 +62,14 @@ public final class Dialer {
       throw new ApiException(ApiException.Code.UNAVAILABLE, "No path to datacenter \"" + datacenter
           + "\": no mesh gateway is known for it (" + gateways.source() + ")");
     }
-    return new PoolKey(dc, node, known.get(ThreadLocalRandom.current().nextInt(known.size())));
+    String target = node;
+    if (ANY_SERVER.equals(node)) {
+      List<String> alive = remoteServers.apply(dc);
+      if (!alive.isEmpty()) {
+        target = alive.get(ThreadLocalRandom.current().nextInt(alive.size()));
+      }
+    }
+    return new PoolKey(dc, target, known.get(ThreadLocalRandom.current().nextInt(known.size())));
   }
 
   private PoolKey local(String dc, String node) {

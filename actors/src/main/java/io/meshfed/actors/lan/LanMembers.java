@@ -1,6 +1,5 @@
 package io.meshfed.actors.lan;
 
-import io.meshfed.protocol.names.Names;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -53,9 +52,9 @@ public final class LanMembers {
     return up.stream().reduce((a, b) -> a.isOlderThan(b) ? a : b);
   }
 
-  /** The members API's view: LAN names are node names, WAN names {@code <node>.<dc>}. */
+  /** The members API's LAN view: one entry per server of this DC, named by node. */
   public static List<io.meshfed.protocol.model.Member> asMembers(List<Server> servers, String datacenter,
-      String version, boolean wan) {
+      String version) {
     List<io.meshfed.protocol.model.Member> out = new ArrayList<>();
     for (Server s : servers) {
       Map<String, String> tags = new TreeMap<>(Map.of(
@@ -67,7 +66,7 @@ public final class LanMembers {
       if (s.oldest()) {
         tags.put("leader", "true");
       }
-      out.add(new io.meshfed.protocol.model.Member(wan ? Names.wanMemberName(s.node(), datacenter) : s.node(),
+      out.add(new io.meshfed.protocol.model.Member(s.node(),
           s.host(), s.lanPort(), s.status(), datacenter, tags));
     }
     return out;

@@ -20,6 +20,8 @@ import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.actors.forward.RpcEndpoints;
 import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.lan.LanMembers;
+import io.meshfed.actors.wan.WanMembership;
+import io.meshfed.actors.wan.WanRouter;
 import io.meshfed.transport.port.ServerPort;
 import io.meshfed.transport.rpc.RpcClient;
 import io.meshfed.transport.tls.TlsMaterial;
@@ -45,6 +47,8 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
@@ -65,6 +69,8 @@ public final class MeshfedServer {
   private static final Logger LOG = LoggerFactory.getLogger(MeshfedServer.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration UNBIND_DEADLINE = Duration.ofSeconds(3);
+  /** Within the before-service-unbind phase's 5 s: a leave spreads in a few gossip rounds. */
+  private static final Duration WAN_LEAVE_TIMEOUT = Duration.ofSeconds(4);
 
   private final ServerConfig config;
   private final ActorSystem<ServerGuardian.Command> system;
@@ -126,14 +132,25 @@ public final class MeshfedServer {
       Cluster cluster = Cluster.get(system);
       RpcClient rpcClient = ServerTransport.rpcClient(config, tls);
       onShutdown(system, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-rpc-client", rpcClient::close);
-      InternalRpc internalRpc = new InternalRpc(rpcClient, new Dialer(config.datacenter(), tls.isPresent(),
-          () -> LanMembers.servers(cluster.state()),
-          new StaticGateways(config.staticGateways(), config.primaryDatacenter(), config.primaryGateways())));
+      WanRouter wanRouter = new WanRouter();
+      Dialer dialer = new Dialer(config.datacenter(), tls.isPresent(), () -> LanMembers.servers(cluster.state()),
+          new StaticGateways(config.staticGateways(), config.primaryDatacenter(), config.primaryGateways()),
+          wanRouter::aliveServers);
+      InternalRpc internalRpc = new InternalRpc(rpcClient, dialer);
+      ActorRef<WanMembership.Command> wan = system.systemActorOf(WanMembership.create(
+              WanMembership.Setup.of(config, VERSION), dialer, wanRouter, ServerTransport.gossipDialer(config, tls)),
+          "wan-membership", Props.empty());
+      // Before the server port closes, so the leave can still be gossiped and its answers received.
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-wan",
+          () -> AskPattern.<WanMembership.Command, Done>ask(wan, WanMembership.Leave::new, WAN_LEAVE_TIMEOUT,
+              system.scheduler()).exceptionally(e -> Done.getInstance()));
       FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc);
-      ServerPort serverPort = ServerTransport.serverPort(config, tls, RpcEndpoints.server(federation));
+      ServerPort serverPort = ServerTransport.serverPort(config, tls, RpcEndpoints.server(federation),
+          WanMembership.packetReceiver(wan), WanMembership.streamReceiver(wan, system.scheduler()));
       onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
-      OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, singletons.leader(), system);
+      OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, singletons.leader(), system,
+          wanRouter);
 
       ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           server -> server.withSettings(http1Only(system)).bind(new HttpApi(federation, catalog, operator).route()));

@@ -3,7 +3,13 @@ package io.meshfed.actors.server;
 import io.meshfed.actors.config.ConfigException;
 import io.meshfed.actors.config.ServerConfig;
 import io.meshfed.actors.forward.Dialer;
+import io.meshfed.protocol.names.Names;
 import io.meshfed.protocol.names.WireConstants;
+import io.meshfed.transport.gossip.GossipDialer;
+import io.meshfed.transport.gossip.GossipPacketReceiver;
+import io.meshfed.transport.gossip.GossipStreamReceiver;
+import io.meshfed.transport.gossip.PlainGossipDialer;
+import io.meshfed.transport.gossip.TlsGossipDialer;
 import io.meshfed.transport.dial.TlsConnector;
 import io.meshfed.transport.port.ProtocolHandler;
 import io.meshfed.transport.port.ServerPort;
@@ -57,15 +63,20 @@ final class ServerTransport {
    * says: gateways expose this port) and dispatches on ALPN; without TLS it takes the plaintext
    * type byte, which only a same-DC dev setup uses.
    */
-  static ServerPort serverPort(ServerConfig config, Optional<TlsMaterial> tls, RpcServer rpc) {
+  static ServerPort serverPort(ServerConfig config, Optional<TlsMaterial> tls, RpcServer rpc,
+      GossipPacketReceiver gossipPackets, GossipStreamReceiver gossipStreams) {
     ProtocolHandler rpcHandler = (pipeline, info) -> rpc.pipelineInstaller().accept(pipeline);
     ServerPortSettings.Builder settings = ServerPortSettings.builder(config.bindAddress(), config.ports().server());
     try {
       if (tls.isPresent()) {
-        settings.tls(TlsContexts.serverPort(tls.get(), List.of(WireConstants.ALPN_RPC)))
-            .applicationProtocol(WireConstants.ALPN_RPC, rpcHandler);
+        settings.tls(TlsContexts.serverPort(tls.get(), WireConstants.ALPN_IDS))
+            .applicationProtocol(WireConstants.ALPN_RPC, rpcHandler)
+            .applicationProtocol(WireConstants.ALPN_WAN_GOSSIP_PACKET, gossipPackets)
+            .applicationProtocol(WireConstants.ALPN_WAN_GOSSIP_STREAM, gossipStreams);
       } else {
-        settings.plaintextProtocol(WireConstants.TYPE_RPC, rpcHandler);
+        settings.plaintextProtocol(WireConstants.TYPE_RPC, rpcHandler)
+            .plaintextProtocol(WireConstants.TYPE_WAN_GOSSIP_PACKET, gossipPackets)
+            .plaintextProtocol(WireConstants.TYPE_WAN_GOSSIP_STREAM, gossipStreams);
       }
       return ServerPort.start(settings.build());
     } catch (SSLException e) {
@@ -91,6 +102,18 @@ final class ServerTransport {
       return new RpcClient(connector, RpcClientOptions.defaults());
     } catch (SSLException e) {
       throw new ConfigException("meshfed.tls: cannot build the RPC client's TLS context: " + e.getMessage());
+    }
+  }
+
+  /** Gossip dials the same way as RPC: TLS with the member's SNI, or plaintext within the DC only. */
+  static GossipDialer gossipDialer(ServerConfig config, Optional<TlsMaterial> tls) {
+    if (tls.isEmpty()) {
+      return new PlainGossipDialer(Names.datacenterKey(config.datacenter()), CONNECT_TIMEOUT);
+    }
+    try {
+      return TlsGossipDialer.create(tls.get(), config.domain(), CONNECT_TIMEOUT);
+    } catch (SSLException e) {
+      throw new ConfigException("meshfed.tls: cannot build the gossip client's TLS context: " + e.getMessage());
     }
   }
 

@@ -1,7 +1,6 @@
 package io.meshfed.transport.gossip;
 
 import io.meshfed.protocol.names.Names;
-import io.meshfed.protocol.names.Names.WanMemberName;
 import io.meshfed.transport.rpc.TcpDial;
 import io.meshfed.transport.tls.TlsContexts;
 import io.meshfed.transport.tls.TlsMaterial;
@@ -30,6 +29,9 @@ import javax.net.ssl.SSLException;
  * server must answer. The channel is handed over only once the gossip ALPN id (RFC 7301) was agreed.
  */
 public final class TlsGossipDialer implements GossipDialer {
+  /** The WAN join placeholder's prefix: {@code *.<dc>} is any server of dc. */
+  public static final String ANY_SERVER_PREFIX = "*.";
+
   private final Map<GossipProtocol, SslContext> contexts;
   private final String domain;
   private final Duration connectTimeout;
@@ -54,12 +56,11 @@ public final class TlsGossipDialer implements GossipDialer {
   @Override
   public CompletionStage<Channel> dial(String member, InetSocketAddress address, GossipProtocol protocol,
       EventLoopGroup group, Consumer<ChannelPipeline> installer) {
-    WanMemberName name = Names.parseWanMemberName(member).orElse(null);
-    if (name == null) {
+    String sni = sni(member);
+    if (sni == null) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("member name does not encode a datacenter: " + member));
     }
-    String sni = Names.serverSni(name.node(), name.datacenter(), domain);
     String via = address.getHostString() + ":" + address.getPort();
     CompletableFuture<Channel> result = new CompletableFuture<>();
     TcpDial.open(group, address, connectTimeout, pipeline -> {
@@ -91,5 +92,19 @@ public final class TlsGossipDialer implements GossipDialer {
           });
         });
     return result;
+  }
+
+  /**
+   * {@code <node>.server.<dc>.<domain>} for a member; {@code server.<dc>.<domain>} for the join
+   * placeholder {@code *.<dc>} ("any server of dc", reference §7.4), which the gateway or server
+   * answers with whichever server it picks. Null when {@code member} is neither.
+   */
+  private String sni(String member) {
+    if (member.startsWith(ANY_SERVER_PREFIX)) {
+      String dc = member.substring(ANY_SERVER_PREFIX.length());
+      return Names.datacenterError(dc).isPresent() ? null : Names.anyServerSni(dc, domain);
+    }
+    return Names.parseWanMemberName(member)
+        .map(name -> Names.serverSni(name.node(), name.datacenter(), domain)).orElse(null);
   }
 }

@@ -1,0 +1,307 @@
+package io.meshfed.actors.wan;
+
+import io.meshfed.actors.config.ServerConfig;
+import io.meshfed.actors.endpoint.ApiException;
+import io.meshfed.actors.forward.Dialer;
+import io.meshfed.actors.wan.swim.GossipCodec;
+import io.meshfed.actors.wan.swim.GossipCodecException;
+import io.meshfed.actors.wan.swim.Member;
+import io.meshfed.actors.wan.swim.Outbox;
+import io.meshfed.actors.wan.swim.SwimMembership;
+import io.meshfed.actors.wan.swim.SwimMessage;
+import io.meshfed.actors.wan.swim.SwimSettings;
+import io.meshfed.protocol.names.Names;
+import io.meshfed.transport.gossip.GossipDialer;
+import io.meshfed.transport.gossip.GossipPacketReceiver;
+import io.meshfed.transport.gossip.GossipPackets;
+import io.meshfed.transport.gossip.GossipStreamReceiver;
+import io.meshfed.transport.gossip.GossipStreams;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This server's WAN membership (DESIGN §7): one actor per server that owns a {@link SwimMembership},
+ * drives it with a timer on a monotonic millisecond clock, and carries its messages over the gossip
+ * transport of the server port. Packets and stream requests arrive as messages from the server
+ * port's receivers ({@link #packetReceiver}, {@link #streamReceiver}), so the event loop never waits
+ * for the membership; a stream is answered through an ask that completes its stage.
+ *
+ * <p>Where a member is dialed is the {@link Dialer}'s answer: same DC, the member's own server port;
+ * another DC, one of its gateways, the SNI naming the member. A secondary joins "any server of the
+ * primary" ({@link SwimMembership#anyServerOf}) through {@code primary-gateways} (or the primary's
+ * server ports in {@code retry-join-wan}), re-dialing the unresolved addresses, so a changed DNS
+ * name is followed, every {@code retry-interval-wan} until one exchange succeeds (reference §7.4).
+ * The primary never joins down: the secondaries come to it.
+ */
+public final class WanMembership {
+  private static final Logger LOG = LoggerFactory.getLogger(WanMembership.class);
+  /** A stream exchange (dial, handshake, both frames), as Consul's wanfed allows a stream dial. */
+  static final Duration STREAM_DEADLINE = GossipStreamReceiver.DEFAULT_DEADLINE;
+  /** The membership must answer an incoming exchange well within the receiver's own deadline. */
+  private static final Duration ANSWER_TIMEOUT = STREAM_DEADLINE.dividedBy(2);
+  /** Gossip rounds a leaving member keeps spreading its leave before it stops (memberlist's leave). */
+  private static final int LEAVE_GOSSIP_ROUNDS = 4;
+
+  public sealed interface Command {}
+
+  /** A frame from a {@code meshfed/wan-gossip/packet} connection. */
+  public record PacketReceived(byte[] payload) implements Command {}
+
+  /** A state exchange request from a {@code meshfed/wan-gossip/stream} connection. */
+  public record StateExchangeReceived(byte[] request, ActorRef<StatusReply<byte[]>> replyTo) implements Command {}
+
+  /** Leaves gracefully; replies once the leave had a few gossip rounds to spread. */
+  public record Leave(ActorRef<Done> replyTo) implements Command {}
+
+  private record Tick() implements Command {}
+
+  private record RetryJoin() implements Command {}
+
+  private record ExchangeAnswered(String peer, byte[] response) implements Command {}
+
+  private record ExchangeFailed(String peer, Throwable error) implements Command {}
+
+  private record LeaveSpread(ActorRef<Done> replyTo) implements Command {}
+
+  /**
+   * What the membership needs from the configuration.
+   *
+   * @param joinAddresses where "any server of the primary" is dialed for the join: the primary's
+   *     server ports from {@code retry-join-wan}; empty to go through the primary's gateways
+   * @param joins whether this server joins the primary: a secondary with {@code primary-gateways}
+   *     or {@code retry-join-wan}
+   */
+  public record Setup(String node, String datacenter, String primaryDatacenter, String address,
+      Map<String, String> tags, SwimSettings swim, boolean joins, List<InetSocketAddress> joinAddresses,
+      Duration retryInterval) {
+
+    public static Setup of(ServerConfig config, String version) {
+      List<InetSocketAddress> joinAddresses = config.retryJoinWan().stream().map(Setup::unresolved).toList();
+      boolean joins = !config.isPrimary() && (!config.primaryGateways().isEmpty() || !joinAddresses.isEmpty());
+      return new Setup(config.nodeName(), Names.datacenterKey(config.datacenter()),
+          Names.datacenterKey(config.primaryDatacenter()),
+          config.advertiseAddress() + ":" + config.ports().server(),
+          Map.of(Member.Tags.VERSION, version, Member.Tags.FEATURE_FEDERATION_STATES, "1",
+              Member.Tags.ROLE, "server", Member.Tags.PORT, Integer.toString(config.ports().server())),
+          config.wan(), joins, joinAddresses, config.retryIntervalWan());
+    }
+
+    private static InetSocketAddress unresolved(String hostPort) {
+      int colon = hostPort.lastIndexOf(':');
+      return InetSocketAddress.createUnresolved(hostPort.substring(0, colon),
+          Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+  }
+
+  private final Setup setup;
+  private final ActorContext<Command> ctx;
+  private final Dialer dialer;
+  private final GossipPackets packets;
+  private final GossipStreams streams;
+  private final SwimMembership swim;
+  private final String joinTarget;
+  private boolean joined;
+
+  private WanMembership(Setup setup, ActorContext<Command> ctx, Dialer dialer, WanRouter router,
+      GossipDialer gossipDialer) {
+    this.setup = setup;
+    this.ctx = ctx;
+    this.dialer = dialer;
+    this.packets = new GossipPackets(gossipDialer);
+    this.streams = new GossipStreams(gossipDialer);
+    long seed = ThreadLocalRandom.current().nextLong();
+    // the seed is logged so that a run's probe order and picks can be replayed in the simulation
+    LOG.debug("WAN membership of {}.{} uses random seed {}", setup.node(), setup.datacenter(), seed);
+    this.swim = new SwimMembership(setup.node(), setup.datacenter(), setup.address(), setup.tags(), setup.swim(),
+        new SplittableRandom(seed), new TransportOutbox(), router, now());
+    this.joinTarget = SwimMembership.anyServerOf(setup.primaryDatacenter());
+    router.self(swim.self());
+  }
+
+  /** The membership's server-port side of packets: frames go to the actor as they arrive. */
+  public static GossipPacketReceiver packetReceiver(ActorRef<Command> membership) {
+    return new GossipPacketReceiver(packet -> membership.tell(new PacketReceived(packet.payload())));
+  }
+
+  /** The membership's server-port side of streams: the event loop is handed a stage, never blocked. */
+  public static GossipStreamReceiver streamReceiver(ActorRef<Command> membership, Scheduler scheduler) {
+    return new GossipStreamReceiver((request, connection) -> AskPattern.askWithStatus(membership,
+        replyTo -> new StateExchangeReceived(request, replyTo), ANSWER_TIMEOUT, scheduler));
+  }
+
+  public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer);
+      SwimSettings s = setup.swim();
+      // SwimMembership's contract: tick at least every min(probeTimeout, gossipInterval) / 2
+      Duration tick = (s.probeTimeout().compareTo(s.gossipInterval()) < 0 ? s.probeTimeout() : s.gossipInterval())
+          .dividedBy(2);
+      timers.startTimerWithFixedDelay(new Tick(), tick);
+      if (setup.joins()) {
+        membership.join();
+        timers.startTimerWithFixedDelay(new RetryJoin(), setup.retryInterval());
+      }
+      return membership.behavior(timers);
+    }));
+  }
+
+  private Behavior<Command> behavior(TimerScheduler<Command> timers) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Tick.class, m -> {
+          swim.tick(now());
+          return Behaviors.same();
+        })
+        .onMessage(RetryJoin.class, m -> {
+          join();
+          return Behaviors.same();
+        })
+        .onMessage(PacketReceived.class, m -> {
+          decode(m.payload(), "packet").ifPresent(e -> swim.receive(e.from(), e.message(), now()));
+          return Behaviors.same();
+        })
+        .onMessage(StateExchangeReceived.class, m -> {
+          answer(m);
+          return Behaviors.same();
+        })
+        .onMessage(ExchangeAnswered.class, m -> {
+          decode(m.response(), "state exchange answer from " + m.peer()).ifPresent(e -> {
+            swim.receive(e.from(), e.message(), now());
+            if (m.peer().equals(joinTarget) && !joined) {
+              joined = true;
+              timers.cancel(new RetryJoin());
+              ctx.getLog().info("joined the WAN through {} (answered by {})", joinTarget, e.from());
+            }
+          });
+          return Behaviors.same();
+        })
+        .onMessage(ExchangeFailed.class, m -> {
+          if (m.peer().equals(joinTarget) && !joined) {
+            ctx.getLog().warn("WAN join of {} failed, retrying in {}: {}", joinTarget, setup.retryInterval(),
+                m.error().getMessage());
+          } else {
+            ctx.getLog().debug("state exchange with {} failed: {}", m.peer(), m.error().toString());
+          }
+          return Behaviors.same();
+        })
+        .onMessage(Leave.class, m -> {
+          timers.cancel(new RetryJoin());
+          swim.leave(now());
+          timers.startSingleTimer(new LeaveSpread(m.replyTo()),
+              setup.swim().gossipInterval().multipliedBy(LEAVE_GOSSIP_ROUNDS));
+          return Behaviors.same();
+        })
+        .onMessage(LeaveSpread.class, m -> {
+          m.replyTo().tell(Done.getInstance());
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, s -> {
+          packets.close();
+          streams.close();
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private void join() {
+    if (!joined) {
+      swim.join(List.of(joinTarget));
+    }
+  }
+
+  private void answer(StateExchangeReceived m) {
+    Optional<GossipCodec.Envelope> request = decode(m.request(), "state exchange request");
+    if (request.isEmpty() || !(request.get().message() instanceof SwimMessage.PushPull remote)) {
+      m.replyTo().tell(StatusReply.error("not a state exchange"));
+      return;
+    }
+    SwimMessage.PushPull local = swim.answerStateExchange(request.get().from(), remote, now());
+    encode(local).ifPresentOrElse(bytes -> m.replyTo().tell(StatusReply.success(bytes)),
+        () -> m.replyTo().tell(StatusReply.error("the local state does not fit in a gossip frame")));
+  }
+
+  private Optional<GossipCodec.Envelope> decode(byte[] bytes, String what) {
+    try {
+      return Optional.of(GossipCodec.decode(bytes));
+    } catch (GossipCodecException e) {
+      ctx.getLog().warn("dropped a malformed gossip {}: {}", what, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private Optional<byte[]> encode(SwimMessage message) {
+    try {
+      return Optional.of(GossipCodec.encode(swim.name(), message));
+    } catch (GossipCodecException e) {
+      ctx.getLog().error("cannot encode a gossip message: {}", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Where to dial {@code member}: the join placeholder goes to a {@code retry-join-wan} address or,
+   * like any member, where the {@link Dialer} routes it. Empty, logged, when there is no path yet
+   * (a DC whose gateways are not known): SWIM treats it as a lost message.
+   */
+  private Optional<InetSocketAddress> address(String member) {
+    Optional<String> anyOf = SwimMembership.anyServerDatacenter(member);
+    try {
+      if (anyOf.isPresent()) {
+        List<InetSocketAddress> direct = setup.joinAddresses();
+        return Optional.of(direct.isEmpty() ? dialer.route(anyOf.get(), Dialer.ANY_SERVER).address()
+            : direct.get(ThreadLocalRandom.current().nextInt(direct.size())));
+      }
+      Names.WanMemberName name = Names.parseWanMemberName(member).orElseThrow();
+      return Optional.of(dialer.route(name.datacenter(), name.node()).address());
+    } catch (ApiException e) {
+      ctx.getLog().debug("no path to WAN member {}: {}", member, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static long now() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  /** Called only from inside the actor's message handling, through the SWIM core. */
+  private final class TransportOutbox implements Outbox {
+    @Override
+    public void sendPacket(String toMember, SwimMessage message) {
+      address(toMember).ifPresent(address -> encode(message).ifPresent(bytes ->
+          packets.send(toMember, address, bytes).whenComplete((sent, error) -> {
+            if (error != null) {
+              // best effort, like UDP: SWIM's probes and retransmissions make up for a lost packet
+              LOG.debug("gossip packet to {} lost: {}", toMember, error.toString());
+            }
+          })));
+    }
+
+    @Override
+    public void exchangeState(String toMember, SwimMessage.PushPull localState) {
+      Optional<InetSocketAddress> address = address(toMember);
+      Optional<byte[]> request = encode(localState);
+      if (address.isEmpty() || request.isEmpty()) {
+        return;
+      }
+      ctx.pipeToSelf(streams.exchange(toMember, address.get(), request.get(), STREAM_DEADLINE),
+          (response, error) -> error == null ? new ExchangeAnswered(toMember, response)
+              : new ExchangeFailed(toMember, error));
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.meshfed.actors.wan;
+
+import io.meshfed.actors.wan.swim.Member;
+import io.meshfed.actors.wan.swim.MemberState;
+import io.meshfed.actors.wan.swim.MembershipEvent;
+import io.meshfed.actors.wan.swim.MembershipListener;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The WAN membership as the rest of the server reads it: DC → alive servers for cross-DC routing,
+ * and the member list for {@code /v1/agent/members?wan=1}. Fed by {@link WanMembership}'s
+ * {@link MembershipEvent}s on the actor's thread, read from any thread (HTTP, RPC callers).
+ * Suspicion is no event, so a suspect server stays routable until it is declared failed, as in Serf.
+ */
+public final class WanRouter implements MembershipListener {
+  /** Serf's member statuses, as Consul's members API shows them. */
+  public static final String ALIVE = "alive";
+  public static final String FAILED = "failed";
+  public static final String LEFT = "left";
+
+  // sorted by name, so the members API lists them in a stable order
+  private final Map<String, Member> members = new ConcurrentSkipListMap<>();
+  private final Map<String, Map<String, Boolean>> aliveByDc = new ConcurrentHashMap<>();
+
+  /** Registers this server itself: SWIM reports no event for the local member. */
+  public void self(Member self) {
+    apply(self, true);
+  }
+
+  @Override
+  public void onEvent(MembershipEvent event) {
+    boolean alive = event instanceof MembershipEvent.Joined || event instanceof MembershipEvent.Updated
+        || event instanceof MembershipEvent.Recovered;
+    apply(event.member(), alive);
+  }
+
+  /** The node names of {@code datacenter}'s alive servers (lower-case DC), empty when none is known. */
+  public List<String> aliveServers(String datacenter) {
+    Map<String, Boolean> nodes = aliveByDc.get(datacenter);
+    return nodes == null ? List.of() : List.copyOf(nodes.keySet());
+  }
+
+  /** Every member known, alive or not, sorted by name. */
+  public List<Member> members() {
+    return List.copyOf(members.values());
+  }
+
+  /** Serf's status of a member: a suspect is still alive until declared failed. */
+  public static String status(Member member) {
+    return switch (member.state()) {
+      case ALIVE, SUSPECT -> ALIVE;
+      case DEAD -> FAILED;
+      case LEFT -> LEFT;
+    };
+  }
+
+  private void apply(Member member, boolean alive) {
+    members.put(member.name(), member);
+    String node = member.name().substring(0, member.name().length() - member.datacenter().length() - 1);
+    Map<String, Boolean> nodes = aliveByDc.computeIfAbsent(member.datacenter(), dc -> new ConcurrentSkipListMap<>());
+    if (alive && member.state() != MemberState.DEAD && member.state() != MemberState.LEFT) {
+      nodes.put(node, Boolean.TRUE);
+    } else {
+      nodes.remove(node);
+    }
+  }
+}
