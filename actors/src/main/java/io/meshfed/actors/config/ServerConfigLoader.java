@@ -161,6 +161,11 @@ public final class ServerConfigLoader {
     ServerConfig.Tls tls = tls(c);
     ServerConfig.Connect connect = new ServerConfig.Connect(
         bool(c, "connect.enabled"), bool(c, "connect.enable-mesh-gateway-wan-federation"));
+    List<String> retryJoinWan = strings(c, "retry-join-wan");
+    if (!retryJoinWan.isEmpty() && connect.meshGatewayWanFederation()) {
+      // Consul's line: with federation through gateways a secondary joins through primary-gateways
+      fail("'retry-join-wan' is incompatible with 'connect.enable-mesh-gateway-wan-federation = true'");
+    }
     if (connect.meshGatewayWanFederation() && !connect.enabled()) {
       fail("'connect.enable-mesh-gateway-wan-federation = true' requires 'connect.enabled = true'");
     }
@@ -179,11 +184,6 @@ public final class ServerConfigLoader {
     Duration primaryGatewaysInterval = positiveDuration(c, "primary-gateways-interval");
     Map<String, List<String>> staticGateways = staticGateways(c);
     Duration retryIntervalWan = positiveDuration(c, "retry-interval-wan");
-    List<String> retryJoinWan = strings(c, "retry-join-wan");
-    if (!retryJoinWan.isEmpty() && connect.meshGatewayWanFederation()) {
-      // Consul's line: with federation through gateways a secondary joins through primary-gateways
-      fail("'retry-join-wan' is incompatible with 'connect.enable-mesh-gateway-wan-federation = true'");
-    }
     if (!retryJoinWan.isEmpty() && dc.equals(primaryDc)) {
       fail("'retry-join-wan' should only be configured in a secondary datacenter: the primary never joins "
           + "down, the secondaries join it");

@@ -36,6 +36,8 @@ class ServerConfigLoaderTest {
     assertThat(c.ephemeralDataDir()).isTrue();
     assertThat(c.dataDir()).isDirectory();
     assertThat(c.persistence().journal()).isEqualTo(ServerConfig.Journal.H2);
+    assertThat(c.wan()).isEqualTo(io.meshfed.actors.wan.swim.SwimSettings.wanDefaults());
+    assertThat(c.retryJoinWan()).isEmpty();
   }
 
   @Test
@@ -80,6 +82,10 @@ class ServerConfigLoaderTest {
       "wanfed no connect|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, connect.enable-mesh-gateway-wan-federation = true }|'connect.enable-mesh-gateway-wan-federation = true' requires 'connect.enabled = true'",
       "wanfed no tls|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, connect { enabled = true, enable-mesh-gateway-wan-federation = true } }|requires TLS",
       "gateways in primary|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"a:1\"] }|'primary-gateways' should only be configured in a secondary datacenter",
+      "retry-join-wan with wanfed|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"10.0.0.1:8300\"], connect { enabled = true, enable-mesh-gateway-wan-federation = true } }|'retry-join-wan' is incompatible with 'connect.enable-mesh-gateway-wan-federation = true'",
+      "retry-join-wan in primary|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"10.0.0.2:8300\"] }|'retry-join-wan' should only be configured in a secondary datacenter",
+      "retry-join-wan addr|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"nohost\"] }|meshfed.retry-join-wan: 'nohost' is not HOST:PORT",
+      "wan timings|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, wan { probe-interval = 1s, probe-timeout = 2s } }|meshfed.wan: probeTimeout must be shorter than probeInterval",
       "gateway addr|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"nohost\"] }|meshfed.primary-gateways: 'nohost' is not HOST:PORT",
       "tls partial|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, tls.ca-file = /x }|ca-file, cert-file and key-file must be set together",
       "acl policy|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policy = \"root\"}] }|policy 'root' is unknown",
