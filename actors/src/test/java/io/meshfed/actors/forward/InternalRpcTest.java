@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -110,6 +111,19 @@ class InternalRpcTest {
   }
 
   @Test
+  void anyServerOfAnotherDcIsPinnedToAServerTheWanMembershipKnowsAlive() throws Exception {
+    ServerPort remote = tlsServer("dc2", "m1");
+    Map<String, List<String>> alive = Map.of("dc2", List.of("m1"), "dc3", List.of("m7"));
+    InternalRpc rpc = tlsClient(List.of(), Map.of("dc2", List.of(address(remote)), "dc3", List.of(address(remote))),
+        dc -> alive.getOrDefault(dc, List.of()));
+
+    assertThat(call(rpc, "dc2", Dialer.ANY_SERVER)).isEqualTo("dc2/m1");
+    // The SNI names the router's node, not "any server": the server there is not m7 of dc3.
+    assertThatThrownBy(() -> call(rpc, "dc3", Dialer.ANY_SERVER)).cause().isInstanceOf(ApiException.class)
+        .hasMessageContaining("TLS handshake with m7.server.dc3.meshfed");
+  }
+
+  @Test
   void anotherDcIsReachedThroughAGatewayWithItsServerName() throws Exception {
     ServerPort remote = tlsServer("dc2", "m1");
     ServerPort wrongDc = tlsServer("dc3", "m1");
@@ -153,13 +167,18 @@ class InternalRpcTest {
 
   private InternalRpc tlsClient(List<LanMembers.Server> members, Map<String, List<String>> gateways)
       throws Exception {
+    return tlsClient(members, gateways, dc -> List.of());
+  }
+
+  private InternalRpc tlsClient(List<LanMembers.Server> members, Map<String, List<String>> gateways,
+      Function<String, List<String>> remoteServers) throws Exception {
     TlsMaterial material = material("client", CertificateTool.createServerCert(ca, "dc1", "n0", "meshfed",
         Duration.ofDays(30)));
     RpcClient client = new RpcClient(new TlsConnector(TlsContexts.client(material, WireConstants.ALPN_RPC),
         key -> Dialer.serverName(key, "meshfed"), Duration.ofSeconds(5)), RpcClientOptions.defaults());
     open.add(client);
     return new InternalRpc(client, new Dialer("dc1", true, () -> members,
-        new StaticGateways(gateways, "dc1", List.of()), dc -> List.of()));
+        new StaticGateways(gateways, "dc1", List.of()), remoteServers));
   }
 
   private ServerPort tlsServer(String dc, String node) throws Exception {

@@ -119,6 +119,14 @@ class WanMembershipTest {
     }
   }
 
+  @Test
+  @Order(4)
+  void aServerThatStopsGracefullyHasLeft() throws Exception {
+    TestServers.stop(dc2);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statuses(dc1))
+        .isEqualTo(Map.of("n1.dc1", "alive", "n2.dc2", "left", "n3.dc3", "failed")));
+  }
+
   private Map<String, String> statuses(MeshfedServer server) throws Exception {
     Map<String, String> out = new TreeMap<>();
     for (JsonNode m : TestServers.json(TestServers.get(server, "/v1/agent/members?wan=1", null))) {
