@@ -51,6 +51,24 @@ class GossipTlsTest {
   }
 
   @Test
+  void theJoinPlaceholderDialsAnyServerOfItsDatacenter() throws Exception {
+    try (GossipServer server = GossipServer.tls(pki.server("dc1", "n1"), GossipPackets.DEFAULT_IDLE_TIMEOUT,
+            GossipTesting.ECHO, GossipStreamReceiver.DEFAULT_DEADLINE);
+        GossipStreams streams = new GossipStreams(dialer())) {
+      // server.dc1.meshfed is in every dc1 server's certificate, so whichever server answers is accepted
+      assertThat(GossipTesting.text(await(streams.exchange("*.dc1", server.address(), bytes("join"), WAIT))))
+          .isEqualTo("join");
+      // ... and only a dc1 server: the SNI names the DC
+      assertThat(failure(streams.exchange("*.dc2", server.address(), bytes("join"), WAIT)))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("TLS handshake with server.dc2.meshfed via 127.0.0.1:" + server.address().getPort());
+      assertThat(failure(streams.exchange("*.DC 1", server.address(), bytes("join"), WAIT)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("member name does not encode a datacenter: *.DC 1");
+    }
+  }
+
+  @Test
   void aServerThatDoesNotSpeakGossipIsRefused() throws Exception {
     ServerPort rpcOnly = ServerPort.start(ServerPortSettings.builder("127.0.0.1", 0)
         .tls(TlsContexts.serverPort(pki.server("dc1", "n1"), List.of(WireConstants.ALPN_RPC)))
