@@ -19,10 +19,10 @@ public final class StaticGateways implements GatewayResolver {
       List<String> primaryGateways) {
     Map<String, List<InetSocketAddress>> out = new TreeMap<>();
     staticGateways.forEach((dc, addresses) -> out.computeIfAbsent(Names.datacenterKey(dc), k -> new ArrayList<>())
-        .addAll(addresses.stream().map(StaticGateways::address).toList()));
+        .addAll(addresses.stream().map(StaticGateways::unresolved).toList()));
     if (!primaryGateways.isEmpty()) {
       out.computeIfAbsent(Names.datacenterKey(primaryDatacenter), k -> new ArrayList<>())
-          .addAll(primaryGateways.stream().map(StaticGateways::address).toList());
+          .addAll(primaryGateways.stream().map(StaticGateways::unresolved).toList());
     }
     out.replaceAll((dc, list) -> List.copyOf(list));
     this.gateways = Map.copyOf(out);
@@ -38,7 +38,8 @@ public final class StaticGateways implements GatewayResolver {
     return "meshfed.static-gateways";
   }
 
-  private static InetSocketAddress address(String hostPort) {
+  /** A validated HOST:PORT as an unresolved address: the dial resolves it, every time. */
+  public static InetSocketAddress unresolved(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     // Unresolved: the dial resolves it every time, so a changed DNS name is followed.
     return InetSocketAddress.createUnresolved(hostPort.substring(0, colon),

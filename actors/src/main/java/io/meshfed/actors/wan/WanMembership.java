@@ -3,6 +3,7 @@ package io.meshfed.actors.wan;
 import io.meshfed.actors.config.ServerConfig;
 import io.meshfed.actors.endpoint.ApiException;
 import io.meshfed.actors.forward.Dialer;
+import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.actors.wan.swim.GossipCodec;
 import io.meshfed.actors.wan.swim.GossipCodecException;
 import io.meshfed.actors.wan.swim.Member;
@@ -93,7 +94,7 @@ public final class WanMembership {
       Duration retryInterval) {
 
     public static Setup of(ServerConfig config, String version) {
-      List<InetSocketAddress> joinAddresses = config.retryJoinWan().stream().map(Setup::unresolved).toList();
+      List<InetSocketAddress> joinAddresses = config.retryJoinWan().stream().map(StaticGateways::unresolved).toList();
       boolean joins = !config.isPrimary() && (!config.primaryGateways().isEmpty() || !joinAddresses.isEmpty());
       return new Setup(config.nodeName(), Names.datacenterKey(config.datacenter()),
           Names.datacenterKey(config.primaryDatacenter()),
@@ -101,12 +102,6 @@ public final class WanMembership {
           Map.of(Member.Tags.VERSION, version, Member.Tags.FEATURE_FEDERATION_STATES, "1",
               Member.Tags.ROLE, "server", Member.Tags.PORT, Integer.toString(config.ports().server())),
           config.wan(), joins, joinAddresses, config.retryIntervalWan());
-    }
-
-    private static InetSocketAddress unresolved(String hostPort) {
-      int colon = hostPort.lastIndexOf(':');
-      return InetSocketAddress.createUnresolved(hostPort.substring(0, colon),
-          Integer.parseInt(hostPort.substring(colon + 1)));
     }
   }
 

@@ -4,6 +4,7 @@ import io.meshfed.actors.wan.swim.Member;
 import io.meshfed.actors.wan.swim.MemberState;
 import io.meshfed.actors.wan.swim.MembershipEvent;
 import io.meshfed.actors.wan.swim.MembershipListener;
+import io.meshfed.protocol.names.Names;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,7 +60,8 @@ public final class WanRouter implements MembershipListener {
 
   private void apply(Member member, boolean alive) {
     members.put(member.name(), member);
-    String node = member.name().substring(0, member.name().length() - member.datacenter().length() - 1);
+    // SWIM admits valid WAN member names only
+    String node = Names.parseWanMemberName(member.name()).orElseThrow().node();
     Map<String, Boolean> nodes = aliveByDc.computeIfAbsent(member.datacenter(), dc -> new ConcurrentSkipListMap<>());
     if (alive && member.state() != MemberState.DEAD && member.state() != MemberState.LEFT) {
       nodes.put(node, Boolean.TRUE);

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 6: the WAN membership of three single-server DCs with TLS and fast SWIM timings. dc2 and dc3
- * know dc1 only through primary-gateways and join "any server of dc1" there; everything else is
+ * Issue 6: the WAN membership of three single-server DCs with TLS and fast SWIM timings. dc2 joins
+ * "any server of dc1" through primary-gateways, dc3 through retry-join-wan; everything else is
  * learnt by gossip. As in {@link TwoDatacenterForwardingTest}, with no mesh gateway yet the gateway
  * addresses name the other servers' server ports, where a gateway would splice the connection to.
  */
@@ -56,9 +56,11 @@ class WanMembershipTest {
         Map.of("static-gateways.dc2", List.of(gateway("dc2")), "static-gateways.dc3", List.of(gateway("dc3"))))));
     dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc2", "dc1", "n2",
         Map.of("primary-gateways", List.of(gateway("dc1")), "static-gateways.dc3", List.of(gateway("dc3"))))));
-    // dc3 stops as a crashed server would: without its graceful WAN leave.
+    // dc3 joins without mesh-gateway federation, at the primary's server port (retry-join-wan), and
+    // stops as a crashed server would: without its graceful WAN leave.
     dc3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc3", "dc1", "n3",
-            Map.of("primary-gateways", List.of(gateway("dc1")), "static-gateways.dc2", List.of(gateway("dc2"))))),
+            Map.of("retry-join-wan", List.of("127.0.0.1:" + serverPorts.get("dc1")),
+                "static-gateways.dc1", List.of(gateway("dc1")), "static-gateways.dc2", List.of(gateway("dc2"))))),
         ConfigFactory.parseString("pekko.coordinated-shutdown.phases.before-service-unbind.enabled = off"));
   }
 

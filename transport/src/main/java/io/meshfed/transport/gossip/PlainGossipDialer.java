@@ -34,14 +34,17 @@ public final class PlainGossipDialer implements GossipDialer {
   @Override
   public CompletionStage<Channel> dial(String member, InetSocketAddress address, GossipProtocol protocol,
       EventLoopGroup group, Consumer<ChannelPipeline> installer) {
-    WanMemberName name = Names.parseWanMemberName(member).orElse(null);
-    if (name == null) {
+    // the join placeholder *.<dc> ("any server of dc") names a DC too, and is refused the same way
+    String datacenter = member.startsWith(TlsGossipDialer.ANY_SERVER_PREFIX)
+        ? member.substring(TlsGossipDialer.ANY_SERVER_PREFIX.length())
+        : Names.parseWanMemberName(member).map(WanMemberName::datacenter).orElse(null);
+    if (datacenter == null) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("member name does not encode a datacenter: " + member));
     }
-    if (!name.datacenter().equals(localDatacenter)) {
+    if (!datacenter.equals(localDatacenter)) {
       return CompletableFuture.failedFuture(new IOException("gossip with " + member + " in datacenter "
-          + name.datacenter() + " needs TLS: plaintext is only for members of " + localDatacenter));
+          + datacenter + " needs TLS: plaintext is only for members of " + localDatacenter));
     }
     CompletableFuture<Channel> result = new CompletableFuture<>();
     TcpDial.open(group, address, connectTimeout, installer).addListener((ChannelFuture connected) -> {

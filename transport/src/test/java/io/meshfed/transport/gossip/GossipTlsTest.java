@@ -88,6 +88,9 @@ class GossipTlsTest {
       assertThat(failure(packets.send("n1.dc2", new InetSocketAddress("127.0.0.1", 1), bytes("x"))))
           .isInstanceOf(IOException.class)
           .hasMessage("gossip with n1.dc2 in datacenter dc2 needs TLS: plaintext is only for members of dc1");
+      assertThat(failure(packets.send("*.dc2", new InetSocketAddress("127.0.0.1", 1), bytes("x"))))
+          .isInstanceOf(IOException.class)
+          .hasMessage("gossip with *.dc2 in datacenter dc2 needs TLS: plaintext is only for members of dc1");
     }
   }
 
