@@ -198,8 +198,15 @@ public final class WanMembership {
         .onMessage(Leave.class, m -> {
           timers.cancel(new RetryJoin());
           swim.leave(now());
-          timers.startSingleTimer(new LeaveSpread(m.replyTo()),
-              setup.swim().gossipInterval().multipliedBy(LEAVE_GOSSIP_ROUNDS));
+          boolean alone = swim.members().stream()
+              .allMatch(member -> member.name().equals(swim.name()) || member.state().isGone());
+          if (alone) {
+            // nobody to tell: a lone server (dev, tests) stops without waiting
+            m.replyTo().tell(Done.getInstance());
+          } else {
+            timers.startSingleTimer(new LeaveSpread(m.replyTo()),
+                setup.swim().gossipInterval().multipliedBy(LEAVE_GOSSIP_ROUNDS));
+          }
           return Behaviors.same();
         })
         .onMessage(LeaveSpread.class, m -> {
