@@ -15,7 +15,8 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * Acceptance 1 of issue 6: SWIM members on {@link SimNetwork}. jqwik prints the failing seed; the
  * assertion messages carry it too, to replay with an {@code @Example}. Shrinking is off: a smaller
- * seed is not a simpler run, and each run costs up to a few seconds.
+ * seed is not a simpler run, and each run costs up to a few seconds. The generator seed is fixed, so
+ * every build runs the same samples; change it locally to explore others.
  */
 class SwimSimulationTest {
   private static final SwimSettings S = SimNetwork.SETTINGS;
@@ -23,7 +24,7 @@ class SwimSimulationTest {
 
   // --- 1. join and leave reach every member ---
 
-  @Property(tries = 8, shrinking = ShrinkingMode.OFF)
+  @Property(tries = 8, seed = "20261126", shrinking = ShrinkingMode.OFF)
   void joinAndLeaveReachEveryone(@ForAll long seed, @ForAll @IntRange(min = 2, max = 60) int members,
       @ForAll @IntRange(min = 1, max = 10) int dcs) {
     checkJoinAndLeave(seed, members, dcs);
@@ -53,7 +54,7 @@ class SwimSimulationTest {
 
   // --- 2. a silent member is declared dead by all within the bound ---
 
-  @Property(tries = 6, shrinking = ShrinkingMode.OFF)
+  @Property(tries = 6, seed = "20261126", shrinking = ShrinkingMode.OFF)
   void killedMemberIsDeclaredDeadByAll(@ForAll long seed, @ForAll @IntRange(min = 3, max = 60) int members,
       @ForAll @IntRange(min = 1, max = 10) int dcs) {
     checkKill(seed, members, dcs);
@@ -80,7 +81,7 @@ class SwimSimulationTest {
 
   // --- 3. 10% packet loss never kills a live member ---
 
-  @Property(tries = 4, shrinking = ShrinkingMode.OFF)
+  @Property(tries = 4, seed = "20261126", shrinking = ShrinkingMode.OFF)
   void packetLossDoesNotKillLiveMembers(@ForAll long seed, @ForAll @IntRange(min = 5, max = 40) int members,
       @ForAll @IntRange(min = 1, max = 10) int dcs) {
     checkLoss(seed, members, dcs);
@@ -105,7 +106,7 @@ class SwimSimulationTest {
 
   // --- 4. a partitioned DC is marked failed, and alive again after the heal ---
 
-  @Property(tries = 4, shrinking = ShrinkingMode.OFF)
+  @Property(tries = 4, seed = "20261126", shrinking = ShrinkingMode.OFF)
   void partitionedDcFailsAndRecovers(@ForAll long seed, @ForAll @IntRange(min = 6, max = 50) int members,
       @ForAll @IntRange(min = 2, max = 10) int dcs) {
     checkPartition(seed, members, dcs);
