@@ -81,6 +81,10 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Open connections per route beyond which new ones are refused (default: ${DEFAULT-VALUE}).")
   int maxConnectionsPerRoute;
 
+  @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
+      description = "Event loop threads for connections; 0 means twice the processors (default: ${DEFAULT-VALUE}).")
+  int ioThreads;
+
   @Override
   public Integer call() throws InterruptedException {
     GatewaySettings settings;
@@ -116,7 +120,8 @@ public final class GatewayCommand implements Callable<Integer> {
     GatewaySettings.Builder b = GatewaySettings.builder(listenAt.host(), listenAt.port())
         .connectTimeout(duration("--connect-timeout", connectTimeout))
         .idleTimeout(duration("--idle-timeout", idleTimeout))
-        .maxConnectionsPerRoute(maxConnectionsPerRoute);
+        .maxConnectionsPerRoute(maxConnectionsPerRoute)
+        .ioThreads(ioThreads);
     if (adminPort < 0 || adminPort > 65535) {
       throw new IllegalArgumentException("--admin-port must be 0 to 65535, got " + adminPort);
     }
