@@ -30,9 +30,9 @@ final class ServerCommand implements Callable<Integer> {
       stopped.countDown();
     }, "bench-server-stop"));
     InetSocketAddress bound = server.address();
-    System.out.printf("bench server ready on %s:%d (%s, %s, %d threads)%n", bound.getHostString(), bound.getPort(),
-        NettyTransport.select().name(), OpenSsl.versionString(), threads);
-    System.out.flush();
+    // One println, so a script watching the output never sees half of the line.
+    System.out.println(String.format("bench server ready on %s:%d (%s, %s, %d threads)", bound.getHostString(),
+        bound.getPort(), NettyTransport.select().name(), OpenSsl.versionString(), threads));
     stopped.await();
     return 0;
   }
