@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "meshfed-bench", mixinStandardHelpOptions = true,
     description = "TLS client and server for comparing the meshfed gateway with HAProxy (bench/gateway.sh).",
     subcommands = {CertsCommand.class, ServerCommand.class, ClientCommand.class, ProbeCommand.class,
-        FreePortsCommand.class})
+        FreePortsCommand.class, SummaryCommand.class})
 public final class BenchMain {
   private BenchMain() {}
 
