@@ -23,26 +23,25 @@ final class Summary {
   static final double GOAL = 0.9;
 
   private static final Pattern RESULT =
-      Pattern.compile("^RESULT target=(\\S+) test=(\\S+) value=(\\S+) unit=(\\S+)\\s*$");
+      Pattern.compile("^RESULT target=(\\S+) test=(\\S+) value=(\\S+) unit=\\S+\\s*$");
 
-  /** A row of the table: a test's name in RESULT lines and how it reads to people. */
-  private record Row(String test, String label, boolean ratio) {}
+  /** A row of the table: a test's name in RESULT lines, how it reads to people, whether more is better. */
+  private record Row(String test, String label, String unit, boolean ratio) {}
 
   private static final List<Row> ROWS = List.of(
-      new Row("throughput_up", "throughput up", true),
-      new Row("throughput_down", "throughput down", true),
-      new Row("throughput_total", "throughput both ways", true),
-      new Row("conn_rate", "new TLS connections", true),
-      new Row("conn_errors", "connection errors (sum)", false),
-      new Row("latency_p50", "latency p50", false),
-      new Row("latency_p90", "latency p90", false),
-      new Row("latency_p99", "latency p99", false),
-      new Row("latency_max", "latency max", false));
+      new Row("throughput_up", "throughput up", "MiB/s", true),
+      new Row("throughput_down", "throughput down", "MiB/s", true),
+      new Row("throughput_total", "throughput both ways", "MiB/s", true),
+      new Row("conn_rate", "new TLS connections", "conn/s", true),
+      new Row("conn_errors", "connection errors (sum)", "count", false),
+      new Row("latency_p50", "latency p50", "us", false),
+      new Row("latency_p90", "latency p90", "us", false),
+      new Row("latency_p99", "latency p99", "us", false),
+      new Row("latency_max", "latency max", "us", false));
   private static final List<String> ADDED = List.of("latency_p50", "latency_p99");
 
   /** target → test → values of every round, in the order they came. */
   private final Map<String, Map<String, List<Double>>> values = new LinkedHashMap<>();
-  private final Map<String, String> units = new LinkedHashMap<>();
 
   static Summary of(List<String> lines) {
     Summary summary = new Summary();
@@ -51,7 +50,6 @@ final class Summary {
       if (m.matches()) {
         summary.values.computeIfAbsent(m.group(1), t -> new LinkedHashMap<>())
             .computeIfAbsent(m.group(2), t -> new ArrayList<>()).add(Double.parseDouble(m.group(3)));
-        summary.units.put(m.group(2), m.group(4));
       }
     }
     return summary;
@@ -87,7 +85,7 @@ final class Summary {
     }
     line(out, header);
     for (Row row : ROWS) {
-      List<String> cells = new ArrayList<>(List.of(row.label(), units.getOrDefault(row.test(), "")));
+      List<String> cells = new ArrayList<>(List.of(row.label(), row.unit()));
       targets.forEach(t -> cells.add(number(value(t, row.test()), "")));
       if (ratio) {
         cells.add(row.ratio() ? ratio(value(MESHFED, row.test()) / value(HAPROXY, row.test())) : "");
