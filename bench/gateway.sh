@@ -8,8 +8,8 @@
 #   haproxy  HAProxy, mode tcp, routing on req.ssl_sni (apt-get installs it when missing)
 #   meshfed  `meshfed gateway` of dc1, routing server.dc2.meshfed to dc2's mesh gateway, whose WAN
 #            address is the bench server (a federation state applied to a `meshfed server --dev`)
-# Every target first gets a short unrecorded warm-up run; then ROUNDS rounds measure each target
-# once, the order rotating from round to round, and the summary shows the medians.
+# One client JVM first runs an unrecorded warm-up round through every target; then ROUNDS rounds
+# measure each target once, the order rotating from round to round; the summary shows the medians.
 #
 # Settings (environment):
 #   TARGETS="direct haproxy meshfed"   ROUNDS=3   PROXY_THREADS=$(nproc) (HAProxy nbthread, and the
@@ -248,46 +248,29 @@ if wants haproxy; then start_haproxy; fi
 if wants meshfed; then start_meshfed; fi
 
 # --- measure -------------------------------------------------------------------------------------
-failures=()
-
-# client TARGET [FLAGS...]: one client run; its human lines to stderr, its RESULT lines to stdout.
-client() {
-  local target=$1 run="$out/client-run.txt" flags=() status=0
-  shift
-  read -r -a flags <<<"$BENCH_CLIENT_ARGS"
-  # In the background and waited for: a signal to this script is handled at once, not after the run.
-  bench_exec client --target "$target" --connect "127.0.0.1:${port[$target]}" --sni "$sni" --certs "$certs" \
-    "${flags[@]}" "$@" >"$run" 2>&1 &
-  children+=($!)
-  wait "${children[-1]}" || status=$?
-  unset 'children[-1]'
-  { echo "--- $target ${flags[*]} $*"; cat "$run"; } >>"$out/client-$target.log"
-  grep -v '^RESULT' "$run" >&2 || true
-  grep '^RESULT' "$run" || true
-  return "$status"
-}
-
-# Unrecorded: JIT-compiles the bench server, the client and the gateway, and fills the proxies' pools.
+# One client JVM for every target and round: it warms up once (an unrecorded round through each
+# target also JIT-compiles the bench server and a Java proxy), then the order rotates per round.
+client_targets=()
 for target in "${targets[@]}"; do
-  log "warm-up: $target"
-  client "$target" --total-mib 64 --warmup-mib 0 --duration 2 --warmup 1 --iterations 5000 \
-    --warmup-iterations 1000 >/dev/null 2>&1 || die "the warm-up through $target failed (log: $out/client-$target.log)"
+  client_targets+=(--target "$target=127.0.0.1:${port[$target]}")
 done
-
-n=${#targets[@]}
-for ((round = 0; round < ROUNDS; round++)); do
-  for ((i = 0; i < n; i++)); do
-    target="${targets[(round + i) % n]}"
-    log "round $((round + 1))/$ROUNDS: $target"
-    if ! client "$target" >>"$out/results.txt"; then
-      failures+=("$target (round $((round + 1)))")
-      log "FAILED: $target (log: $out/client-$target.log)"
-    fi
-  done
-done
+read -r -a client_flags <<<"$BENCH_CLIENT_ARGS"
+log "measuring ${targets[*]}: a warm-up round, then $ROUNDS rounds (progress below; log: $out/client.log)"
+status=0
+# In the background and waited for: a signal to this script is handled at once, not after the run.
+bench_exec client "${client_targets[@]}" --sni "$sni" --certs "$certs" --rounds "$ROUNDS" "${client_flags[@]}" \
+  >"$out/client.log" 2>&1 &
+client_pid=$!
+children+=("$client_pid")
+tail -n +1 -f --pid "$client_pid" "$out/client.log" | grep --line-buffered -v '^RESULT' >&2 &
+progress_pid=$!
+children+=("$progress_pid")
+wait "$client_pid" || status=$?
+wait "$progress_pid" || true
+grep '^RESULT' "$out/client.log" >"$out/results.txt" || true
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt" >&2
 echo
 bench summary "$out/results.txt" | tee "$out/summary.txt"
 echo "(results, logs and the HAProxy configuration: $out)"
-((${#failures[@]} == 0)) || die "failed runs: ${failures[*]}"
+((status == 0)) || die "some measurements failed (FAILED lines in $out/client.log)"

@@ -1,5 +1,6 @@
 package io.meshfed.bench;
 
+import java.net.InetSocketAddress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,6 +13,9 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new BenchMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    CommandLine commandLine = new CommandLine(new BenchMain())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .registerConverter(InetSocketAddress.class, new HostPort());
+    System.exit(commandLine.execute(args));
   }
 }

@@ -9,7 +9,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /** The TLS server every target ends at: {@link ServerHandler} behind meshfed's server-port TLS. */
 final class BenchServer implements AutoCloseable {
@@ -55,6 +54,6 @@ final class BenchServer implements AutoCloseable {
   @Override
   public void close() {
     listener.close().syncUninterruptibly();
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    NettyTransport.shutdown(group);
   }
 }

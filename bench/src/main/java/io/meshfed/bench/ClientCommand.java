@@ -1,28 +1,43 @@
 package io.meshfed.bench;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "client", mixinStandardHelpOptions = true,
-    description = "Measures one target; prints a human line per measurement and 'RESULT target=.. test=.. value=.. unit=..' lines.")
+    description = {"Measures one or more targets; prints a human line per measurement and "
+        + "'RESULT target=.. test=.. value=.. unit=..' lines.",
+        "All targets are measured by this one JVM, after an unrecorded warm-up round of each, in "
+        + "rounds whose order rotates: the JIT and a busy machine weigh on every target alike."})
 final class ClientCommand implements Callable<Integer> {
-  enum Test { THROUGHPUT, CONN_RATE, LATENCY }
+  private static final long MIB = 1024 * 1024;
+
+  @Option(names = "--target", required = true, paramLabel = "NAME=HOST:PORT",
+      description = "A target and where to connect for it: the bench server itself or a proxy in front of it (repeatable).")
+  LinkedHashMap<String, InetSocketAddress> targets;
 
   @Mixin
-  TargetOptions target;
+  ClientOptions client;
 
-  @Option(names = "--target", required = true, description = "Label of the target in RESULT lines, e.g. direct, haproxy, meshfed.")
-  String label;
+  @Option(names = "--rounds", defaultValue = "1", description = "Recorded rounds (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--warmup-rounds", defaultValue = "1",
+      description = "Unrecorded rounds first, each a quarter of a recorded one (default: ${DEFAULT-VALUE}).")
+  int warmupRounds;
 
   @Option(names = "--tests", split = ",", defaultValue = "throughput,conn_rate,latency",
       description = "Which measurements, in order (default: ${DEFAULT-VALUE}).")
-  List<Test> tests;
+  List<Plan.Test> tests;
 
   @Option(names = "--connections", defaultValue = "4", description = "Throughput: parallel connections (default: ${DEFAULT-VALUE}).")
   int connections;
@@ -31,7 +46,8 @@ final class ClientCommand implements Callable<Integer> {
       description = "Throughput: MiB sent each way, split over the connections (default: ${DEFAULT-VALUE}).")
   long totalMib;
 
-  @Option(names = "--warmup-mib", defaultValue = "64", description = "Throughput: MiB each way of the unmeasured first round (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup-mib", defaultValue = "64",
+      description = "Throughput: MiB each way of an unmeasured first transfer (default: ${DEFAULT-VALUE}).")
   long warmupMib;
 
   @Option(names = "--workers", defaultValue = "16", description = "Connection rate: concurrent workers (default: ${DEFAULT-VALUE}).")
@@ -54,70 +70,34 @@ final class ClientCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    int failed = 0;
-    try (Dialer dialer = target.dialer()) {
-      for (Test test : tests) {
-        try {
-          switch (test) {
-            case THROUGHPUT -> throughput(dialer);
-            case CONN_RATE -> connRate(dialer);
-            case LATENCY -> latency(dialer);
-          }
-        } catch (Exception e) {
-          failed++;
-          System.err.printf("FAILED %s %s: %s%n", label, test.name().toLowerCase(Locale.ROOT), e);
+    Plan plan = new Plan(tests, connections, totalMib * MIB, warmupMib * MIB, workers, seconds(durationSeconds),
+        seconds(warmupSeconds), size, iterations, warmupIterations);
+    EventLoopGroup group = client.newGroup();
+    try {
+      SslContext tls = client.tls();
+      Map<String, Dialer> dialers = new LinkedHashMap<>();
+      targets.forEach((name, address) -> dialers.put(name, new Dialer(address, client.serverName, tls, group)));
+      List<String> names = new ArrayList<>(dialers.keySet());
+      int failures = 0;
+      for (int round = 0; round < warmupRounds; round++) {
+        for (String name : names) {
+          failures += TargetRun.run(name, dialers.get(name), plan.forWarmup(), false, System.out);
         }
       }
+      for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < names.size(); i++) {
+          String name = names.get((round + i) % names.size());
+          System.out.printf("round %d/%d: %s%n", round + 1, rounds, name);
+          failures += TargetRun.run(name, dialers.get(name), plan, true, System.out);
+        }
+      }
+      return failures == 0 ? 0 : 1;
+    } finally {
+      NettyTransport.shutdown(group);
     }
-    return failed == 0 ? 0 : 1;
-  }
-
-  private void throughput(Dialer dialer) throws Exception {
-    long mib = 1024L * 1024L;
-    ThroughputTest.Figures f = ThroughputTest.run(dialer, connections, totalMib * mib, warmupMib * mib);
-    human("throughput %-8s up %.1f MiB/s, down %.1f MiB/s, both ways %.1f MiB/s (%d connections, %d MiB each way, checksums match)",
-        label, f.upMibPerSecond(), f.downMibPerSecond(), f.totalMibPerSecond(), connections, f.bytesEachWay() / mib);
-    result("throughput_up", f.upMibPerSecond(), "MiB/s");
-    result("throughput_down", f.downMibPerSecond(), "MiB/s");
-    result("throughput_total", f.totalMibPerSecond(), "MiB/s");
-  }
-
-  private void connRate(Dialer dialer) throws Exception {
-    ConnRateTest.Figures f = ConnRateTest.run(dialer, workers, seconds(warmupSeconds), seconds(durationSeconds));
-    human("conn_rate  %-8s %.1f conn/s (%d full TLS 1.3 handshakes + 1-byte echo in %.1f s, %d workers), %d errors%s",
-        label, f.connectionsPerSecond(), f.connections(), durationSeconds, workers, f.errors(),
-        f.firstError() == null ? "" : " (first: " + f.firstError() + ")");
-    result("conn_rate", f.connectionsPerSecond(), "conn/s");
-    result("conn_errors", f.errors(), "count");
-  }
-
-  private void latency(Dialer dialer) throws Exception {
-    Histogram h = LatencyTest.run(dialer, size, warmupIterations, iterations);
-    double p50 = micros(h.getValueAtPercentile(50));
-    double p90 = micros(h.getValueAtPercentile(90));
-    double p99 = micros(h.getValueAtPercentile(99));
-    double max = micros(h.getMaxValue());
-    human("latency    %-8s p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (%d round trips of %d bytes)",
-        label, p50, p90, p99, max, h.getTotalCount(), size);
-    result("latency_p50", p50, "us");
-    result("latency_p90", p90, "us");
-    result("latency_p99", p99, "us");
-    result("latency_max", max, "us");
-  }
-
-  private void result(String test, double value, String unit) {
-    System.out.println(new Result(label, test, value, unit).line());
-  }
-
-  private static void human(String format, Object... args) {
-    System.out.println(String.format(Locale.ROOT, format, args));
   }
 
   private static Duration seconds(double seconds) {
     return Duration.ofNanos((long) (seconds * 1e9));
-  }
-
-  private static double micros(long nanos) {
-    return nanos / 1e3;
   }
 }

@@ -13,13 +13,13 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Opens TLS connections to one target: TCP to {@code address}, SNI {@code serverName}, the server
  * certificate verified against the CA and that name (not the address, which may be a proxy's).
+ * The event loops are the caller's: every target of a run shares them.
  */
-final class Dialer implements AutoCloseable {
+final class Dialer {
   static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
   private final InetSocketAddress address;
@@ -28,15 +28,14 @@ final class Dialer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
 
-  Dialer(InetSocketAddress address, String serverName, SslContext tls, int threads) {
+  Dialer(InetSocketAddress address, String serverName, SslContext tls, EventLoopGroup group) {
     this.address = address;
     this.serverName = serverName;
     this.tls = tls;
-    NettyTransport transport = NettyTransport.select();
-    this.group = transport.newGroup("bench-client", threads);
+    this.group = group;
     this.bootstrap = new Bootstrap()
         .group(group)
-        .channel(transport.channel())
+        .channel(NettyTransport.select().channel())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, BenchServer.WATER_MARK);
@@ -44,6 +43,10 @@ final class Dialer implements AutoCloseable {
 
   EventLoopGroup group() {
     return group;
+  }
+
+  InetSocketAddress address() {
+    return address;
   }
 
   /**
@@ -58,11 +61,11 @@ final class Dialer implements AutoCloseable {
         SslHandler ssl = TlsContexts.clientHandler(tls, ch.alloc(), serverName, address.getPort());
         ch.pipeline().addLast(ssl, handler);
         ssl.handshakeFuture().addListener(done -> {
-          if (!done.isSuccess()) {
+          if (done.isSuccess()) {
+            ready.trySuccess(ch);
+          } else {
             ready.tryFailure(done.cause());
             ch.close();
-          } else {
-            ready.trySuccess(ch);
           }
         });
       }
@@ -72,10 +75,5 @@ final class Dialer implements AutoCloseable {
       }
     });
     return ready;
-  }
-
-  @Override
-  public void close() {
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 }

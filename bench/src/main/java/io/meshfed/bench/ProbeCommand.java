@@ -1,5 +1,7 @@
 package io.meshfed.bench;
 
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,8 +12,12 @@ import picocli.CommandLine.Option;
 final class ProbeCommand implements Callable<Integer> {
   private static final long RETRY_MILLIS = 200;
 
+  @Option(names = "--connect", required = true,
+      description = "HOST:PORT to connect to: the bench server itself or a proxy in front of it.")
+  InetSocketAddress address;
+
   @Mixin
-  TargetOptions target;
+  ClientOptions client;
 
   @Option(names = "--timeout", defaultValue = "30", description = "Seconds to keep trying (default: ${DEFAULT-VALUE}).")
   double timeoutSeconds;
@@ -19,20 +25,24 @@ final class ProbeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
-    try (Dialer dialer = target.dialer()) {
+    EventLoopGroup group = client.newGroup();
+    try {
+      Dialer dialer = new Dialer(address, client.serverName, client.tls(), group);
       while (true) {
         try {
           LatencyTest.run(dialer, 1, 0, 1);
           return 0;
         } catch (Exception e) {
           if (System.nanoTime() >= deadline) {
-            System.err.println("probe: no echo through " + target.address + " (SNI " + target.serverName
+            System.err.println("probe: no echo through " + address + " (SNI " + client.serverName
                 + ") within " + timeoutSeconds + " s; last error: " + e);
             return 1;
           }
           Thread.sleep(RETRY_MILLIS);
         }
       }
+    } finally {
+      NettyTransport.shutdown(group);
     }
   }
 }

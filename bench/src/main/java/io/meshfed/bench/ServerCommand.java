@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = "Runs the bench TLS server until stopped; prints 'bench server ready on HOST:PORT' when it listens.")
 final class ServerCommand implements Callable<Integer> {
-  @Option(names = "--listen", defaultValue = "127.0.0.1:0", converter = HostPort.class,
+  @Option(names = "--listen", defaultValue = "127.0.0.1:0",
       description = "Address to listen on; port 0 picks a free one (default: ${DEFAULT-VALUE}).")
   InetSocketAddress listen;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.lang.reflect.Method;
@@ -26,6 +27,7 @@ class BenchLoopbackTest {
 
   private static SslContext serverTls;
   private static BenchServer server;
+  private static EventLoopGroup clientLoops;
   private static Dialer dialer;
 
   @BeforeAll
@@ -33,12 +35,14 @@ class BenchLoopbackTest {
     BenchCerts.write(certs, "dc2", "meshfed");
     serverTls = BenchTls.server(BenchCerts.serverFiles(certs).load());
     server = BenchServer.start(new InetSocketAddress("127.0.0.1", 0), serverTls, 2);
-    dialer = new Dialer(server.address(), "server.dc2.meshfed", BenchTls.client(BenchCerts.clientFiles(certs).load()), 2);
+    clientLoops = NettyTransport.select().newGroup("test-client", 2);
+    dialer = new Dialer(server.address(), "server.dc2.meshfed", BenchTls.client(BenchCerts.clientFiles(certs).load()),
+        clientLoops);
   }
 
   @AfterAll
   static void stop() {
-    dialer.close();
+    NettyTransport.shutdown(clientLoops);
     server.close();
   }
 
