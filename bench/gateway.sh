@@ -14,7 +14,8 @@
 # Settings (environment):
 #   TARGETS="direct haproxy meshfed"   ROUNDS=3   PROXY_THREADS=$(nproc) (HAProxy nbthread, and the
 #       gateway's --io-threads when it has that flag)
-#   BENCH_CLIENT_ARGS     extra `meshfed-bench client` flags, e.g. "--duration 5 --total-mib 128"
+#   BENCH_CLIENT_ARGS     `meshfed-bench client` flags over the script's (--total-mib 1024) and the
+#       client's defaults, e.g. "--duration 5 --total-mib 128"
 #   BENCH_JAVA_OPTS       bench client and server JVMs (default "-Xms512m -Xmx512m")
 #   MESHFED_GATEWAY_JAVA_OPTS  the gateway JVM, passed as bin/meshfed's JAVA_OPTS (default "-Xms512m -Xmx512m")
 #   MESHFED_GATEWAY_ARGS  extra `meshfed gateway` flags
@@ -87,6 +88,23 @@ wait_for() {
     ((SECONDS < deadline)) || die "$5 not ready within $3 s (log: $1)"
     sleep 0.2
   done
+}
+
+# CPU accounting, to tell how much of the machine other processes took while we measured.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4}' /proc/stat; }   # user + nice + system, all CPUs
+# process_ticks PID...: user + system ticks of live processes (fields 14, 15 of /proc/PID/stat).
+process_ticks() {
+  local pid total=0
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] && total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+# reaped_ticks FILE: user + system ticks of this shell's waited-for children, from `times` output.
+reaped_ticks() {
+  tail -n 1 "$1" | awk -v hz="$(getconf CLK_TCK)" '{
+    for (i = 1; i <= 2; i++) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] }
+    printf "%d\n", s * hz }'
 }
 
 bench() {
@@ -254,9 +272,17 @@ client_targets=()
 for target in "${targets[@]}"; do
   client_targets+=(--target "$target=127.0.0.1:${port[$target]}")
 done
-read -r -a client_flags <<<"$BENCH_CLIENT_ARGS"
+# 1 GiB each way rather than the client's 256 MiB: at ~1 GiB/s a quarter second is too short to be stable.
+client_flags=(--total-mib 1024)
+read -r -a user_flags <<<"$BENCH_CLIENT_ARGS"
+client_flags+=("${user_flags[@]}")
 log "measuring ${targets[*]}: a warm-up round, then $ROUNDS rounds (progress below; log: $out/client.log)"
 status=0
+long_lived=("${children[@]}")
+times >"$out/times-before.txt"
+busy_before=$(busy_ticks)
+ours_before=$(process_ticks "${long_lived[@]}")
+started=$SECONDS
 # In the background and waited for: a signal to this script is handled at once, not after the run.
 bench_exec client "${client_targets[@]}" --sni "$sni" --certs "$certs" --rounds "$ROUNDS" "${client_flags[@]}" \
   >"$out/client.log" 2>&1 &
@@ -268,6 +294,14 @@ children+=("$progress_pid")
 wait "$client_pid" || status=$?
 wait "$progress_pid" || true
 grep '^RESULT' "$out/client.log" >"$out/results.txt" || true
+times >"$out/times-after.txt"
+hz=$(getconf CLK_TCK)
+others=$(($(busy_ticks) - busy_before - ($(process_ticks "${long_lived[@]}") - ours_before)
+  - ($(reaped_ticks "$out/times-after.txt") - $(reaped_ticks "$out/times-before.txt"))))
+((others > 0)) || others=0
+awk -v o="$others" -v hz="$hz" -v wall=$((SECONDS - started)) -v n="$(nproc)" 'BEGIN {
+  printf "other processes: %.0f CPU-seconds of the %d available while measuring (%.0f%% of the machine)\n",
+    o / hz, wall * n, 100 * o / hz / (wall * n) }' | tee -a "$out/machine.txt" >&2
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt" >&2
 echo

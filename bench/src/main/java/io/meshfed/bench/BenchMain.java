@@ -15,6 +15,8 @@ public final class BenchMain {
   public static void main(String[] args) {
     CommandLine commandLine = new CommandLine(new BenchMain())
         .setCaseInsensitiveEnumValuesAllowed(true)
+        // A script's defaults go first and its user's flags after them: the last one counts.
+        .setOverwrittenOptionsAllowed(true)
         .registerConverter(InetSocketAddress.class, new HostPort());
     System.exit(commandLine.execute(args));
   }

@@ -10,7 +10,6 @@ import org.HdrHistogram.Histogram;
  * one still runs.
  */
 final class TargetRun {
-  private static final double MIB = 1024.0 * 1024.0;
 
   private final String label;
   private final Dialer dialer;
@@ -46,7 +45,7 @@ final class TargetRun {
   private void throughput(Plan plan) throws Exception {
     ThroughputTest.Figures f = ThroughputTest.run(dialer, plan.connections(), plan.totalBytes(), plan.warmupBytes());
     human("throughput %-8s up %.1f MiB/s, down %.1f MiB/s, both ways %.1f MiB/s (%d connections, %.0f MiB each way, checksums match)",
-        label, f.upMibPerSecond(), f.downMibPerSecond(), f.totalMibPerSecond(), plan.connections(), f.bytesEachWay() / MIB);
+        label, f.upMibPerSecond(), f.downMibPerSecond(), f.totalMibPerSecond(), plan.connections(), f.bytesEachWay() / ThroughputTest.MIB);
     result("throughput_up", f.upMibPerSecond(), "MiB/s");
     result("throughput_down", f.downMibPerSecond(), "MiB/s");
     result("throughput_total", f.totalMibPerSecond(), "MiB/s");
