@@ -48,7 +48,7 @@ final class ConnRateTest {
       test.next();
     }
     // A connection started just before the end may still take its timeouts to give up.
-    long grace = Dialer.CONNECT_TIMEOUT_MILLIS + 10_000 + ECHO_TIMEOUT_MILLIS;
+    long grace = Dialer.CONNECT_TIMEOUT_MILLIS + Dialer.HANDSHAKE_TIMEOUT_MILLIS + ECHO_TIMEOUT_MILLIS;
     if (!test.stopped.await(warmup.plus(duration).toMillis() + grace, TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException("connection-rate workers did not stop");
     }

@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
  */
 final class Dialer {
   static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+  static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
   private final InetSocketAddress address;
   private final String serverName;
@@ -59,6 +60,7 @@ final class Dialer {
       @Override
       protected void initChannel(SocketChannel ch) {
         SslHandler ssl = TlsContexts.clientHandler(tls, ch.alloc(), serverName, address.getPort());
+        ssl.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
         ch.pipeline().addLast(ssl, handler);
         ssl.handshakeFuture().addListener(done -> {
           if (done.isSuccess()) {
