@@ -12,10 +12,10 @@
 # measure each target once, the order rotating from round to round; the summary shows the medians.
 #
 # Settings (environment):
-#   TARGETS="direct haproxy meshfed"   ROUNDS=3   PROXY_THREADS=$(nproc) (HAProxy nbthread, and the
+#   TARGETS="direct haproxy meshfed"   ROUNDS=5   PROXY_THREADS=$(nproc) (HAProxy nbthread, and the
 #       gateway's --io-threads when it has that flag)
-#   BENCH_CLIENT_ARGS     `meshfed-bench client` flags over the script's (--total-mib 1024) and the
-#       client's defaults, e.g. "--duration 5 --total-mib 128"
+#   BENCH_CLIENT_ARGS     `meshfed-bench client` flags over the script's (--total-mib 1024 --duration 5)
+#       and the client's defaults, e.g. "--duration 10 --total-mib 256"
 #   BENCH_JAVA_OPTS       bench client and server JVMs (default "-Xms512m -Xmx512m")
 #   MESHFED_GATEWAY_JAVA_OPTS  the gateway JVM, passed as bin/meshfed's JAVA_OPTS (default "-Xms512m -Xmx512m")
 #   MESHFED_GATEWAY_ARGS  extra `meshfed gateway` flags
@@ -30,7 +30,7 @@ bench_jar="$root/bench/target/meshfed-bench.jar"
 sni=server.dc2.meshfed
 
 TARGETS="${TARGETS:-direct haproxy meshfed}"
-ROUNDS="${ROUNDS:-3}"
+ROUNDS="${ROUNDS:-5}"
 PROXY_THREADS="${PROXY_THREADS:-$(nproc)}"
 BENCH_CLIENT_ARGS="${BENCH_CLIENT_ARGS:-}"
 BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xms512m -Xmx512m}"
@@ -128,8 +128,8 @@ mkdir -p "$out"
 read -r -a targets <<<"$TARGETS"
 wants() { [[ " ${targets[*]} " == *" $1 "* ]]; }
 
-if [[ ! -f $bench_jar ]] || [[ -n "$(find "$root/pom.xml" "$root/bench" "$root"/{protocol,transport}/pom.xml \
-    "$root"/{protocol,transport}/src/main -newer "$bench_jar" -not -path '*/target/*' -print -quit)" ]]; then
+if [[ ! -f $bench_jar ]] || [[ -n "$(find "$root"/{pom.xml,bench/pom.xml,bench/src} "$root"/{protocol,transport}/pom.xml \
+    "$root"/{protocol,transport}/src/main -newer "$bench_jar" -print -quit)" ]]; then
   log "building bench/target/meshfed-bench.jar..."
   if ! (cd "$root" && mvn -B -o -q package -DskipTests -pl bench -am) >"$out/build.log" 2>&1; then
     tail -n 40 "$out/build.log" >&2
@@ -272,8 +272,10 @@ client_targets=()
 for target in "${targets[@]}"; do
   client_targets+=(--target "$target=127.0.0.1:${port[$target]}")
 done
-# 1 GiB each way rather than the client's 256 MiB: at ~1 GiB/s a quarter second is too short to be stable.
-client_flags=(--total-mib 1024)
+# 1 GiB each way rather than the client's 256 MiB: at ~1 GiB/s a quarter second is too short to be
+# stable. 5 s of connection rate rather than 10: on a shared machine five short rounds, whose median
+# shrugs off a disturbed one or two, beat three long ones in the same time.
+client_flags=(--total-mib 1024 --duration 5)
 read -r -a user_flags <<<"$BENCH_CLIENT_ARGS"
 client_flags+=("${user_flags[@]}")
 log "measuring ${targets[*]}: a warm-up round, then $ROUNDS rounds (progress below; log: $out/client.log)"
