@@ -1,0 +1,38 @@
+package io.meshfed.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BenchSummaryTest {
+  private static final List<String> LINES = List.of(
+      "throughput direct ...(a human line, ignored)",
+      "RESULT target=direct test=conn_rate value=100.0 unit=conn/s",
+      "RESULT target=direct test=conn_rate value=300.0 unit=conn/s",
+      "RESULT target=direct test=conn_rate value=200.0 unit=conn/s",
+      "RESULT target=direct test=latency_p50 value=50.0 unit=us",
+      "RESULT target=haproxy test=conn_rate value=180.0 unit=conn/s",
+      "RESULT target=haproxy test=conn_rate value=160.0 unit=conn/s",
+      "RESULT target=haproxy test=conn_errors value=1.0 unit=count",
+      "RESULT target=haproxy test=conn_errors value=2.0 unit=count",
+      "RESULT target=haproxy test=latency_p50 value=80.0 unit=us",
+      "RESULT target=meshfed test=conn_rate value=153.0 unit=conn/s",
+      "RESULT target=meshfed test=latency_p50 value=95.5 unit=us");
+
+  @Test
+  void mediansErrorSumsRatiosAndAddedLatency() {
+    Summary summary = Summary.of(LINES);
+
+    assertThat(summary.value("direct", "conn_rate")).isEqualTo(200.0);
+    assertThat(summary.value("haproxy", "conn_rate")).isEqualTo(170.0);
+    assertThat(summary.value("haproxy", "conn_errors")).isEqualTo(3.0);
+    assertThat(summary.value("meshfed", "throughput_total")).isNaN();
+    assertThat(summary.rounds("direct")).isEqualTo(3);
+
+    String table = summary.table();
+    assertThat(table).containsPattern("new TLS connections +conn/s +200\\.0 +170\\.0 +153\\.0 +0\\.90x");
+    assertThat(table).containsPattern("added latency p50 vs direct +us +\\+30\\.0 +\\+45\\.5");
+    assertThat(table).contains("connection rate 0.90x");
+  }
+}
