@@ -245,8 +245,7 @@ EOF
   local extra=()
   read -r -a extra <<<"$MESHFED_GATEWAY_ARGS"
   JAVA_OPTS="$MESHFED_GATEWAY_JAVA_OPTS" "$root/bin/meshfed" gateway --datacenter dc1 \
-    --listen "127.0.0.1:$gateway_port" --lan-address "127.0.0.1:$gateway_port" \
-    --wan-address "127.0.0.1:$gateway_port" --server-addr "127.0.0.1:$grpc_port" \
+    --listen "127.0.0.1:$gateway_port" --server-addr "127.0.0.1:$grpc_port" \
     --admin-port "$admin_port" "${threads[@]}" "${extra[@]}" >"$out/meshfed-gateway.log" 2>&1 &
   children+=($!)
   local gateway_pid="${children[-1]}"
