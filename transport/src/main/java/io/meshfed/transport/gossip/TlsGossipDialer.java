@@ -1,16 +1,13 @@
 package io.meshfed.transport.gossip;
 
 import io.meshfed.protocol.names.Names;
-import io.meshfed.transport.rpc.TcpDial;
+import io.meshfed.transport.dial.TlsDial;
 import io.meshfed.transport.tls.TlsContexts;
 import io.meshfed.transport.tls.TlsMaterial;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -61,37 +58,7 @@ public final class TlsGossipDialer implements GossipDialer {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("member name does not encode a datacenter: " + member));
     }
-    String via = address.getHostString() + ":" + address.getPort();
-    CompletableFuture<Channel> result = new CompletableFuture<>();
-    TcpDial.open(group, address, connectTimeout, pipeline -> {
-          pipeline.addLast(TlsContexts.clientHandler(contexts.get(protocol), pipeline.channel().alloc(), sni,
-              address.getPort()));
-          installer.accept(pipeline);
-        })
-        .addListener((ChannelFuture connected) -> {
-          if (!connected.isSuccess()) {
-            result.completeExceptionally(new IOException("cannot connect to " + via + " for " + sni + ": "
-                + connected.cause().getMessage(), connected.cause()));
-            return;
-          }
-          Channel ch = connected.channel();
-          SslHandler ssl = ch.pipeline().get(SslHandler.class);
-          ssl.handshakeFuture().addListener(handshake -> {
-            if (!handshake.isSuccess()) {
-              ch.close();
-              result.completeExceptionally(new IOException("TLS handshake with " + sni + " via " + via
-                  + " failed: " + handshake.cause().getMessage(), handshake.cause()));
-            } else if (!protocol.alpnId().equals(ssl.applicationProtocol())) {
-              // BoringSSL servers complete the handshake without a protocol rather than failing it.
-              ch.close();
-              result.completeExceptionally(new IOException(sni + " via " + via + " did not agree on "
-                  + protocol.alpnId() + " (ALPN: " + ssl.applicationProtocol() + ")"));
-            } else {
-              result.complete(ch);
-            }
-          });
-        });
-    return result;
+    return TlsDial.open(group, address, contexts.get(protocol), sni, protocol.alpnId(), connectTimeout, installer);
   }
 
   /**

@@ -1,0 +1,63 @@
+package io.meshfed.transport.dial;
+
+import io.meshfed.transport.rpc.TcpDial;
+import io.meshfed.transport.tls.TlsContexts;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * One TLS dial to a server (directly or through a mesh gateway): TCP to {@code address}, SNI
+ * {@code sni}, the certificate verified against it, and the connection handed over only once the
+ * handshake has negotiated {@code alpnId} (RFC 7301), so every failure carries its reason.
+ */
+public final class TlsDial {
+  private TlsDial() {}
+
+  /**
+   * @param context a client context offering {@code alpnId} (TlsContexts.client)
+   * @param installer adds the protocol's handlers after the TLS handler
+   */
+  public static CompletionStage<Channel> open(EventLoopGroup group, InetSocketAddress address, SslContext context,
+      String sni, String alpnId, Duration connectTimeout, Consumer<ChannelPipeline> installer) {
+    String via = address.getHostString() + ":" + address.getPort();
+    CompletableFuture<Channel> result = new CompletableFuture<>();
+    TcpDial.open(group, address, connectTimeout, pipeline -> {
+          pipeline.addLast(TlsContexts.clientHandler(context, pipeline.channel().alloc(), sni, address.getPort()));
+          installer.accept(pipeline);
+        })
+        .addListener((ChannelFuture connected) -> {
+          if (!connected.isSuccess()) {
+            result.completeExceptionally(new IOException("cannot connect to " + via + " for " + sni + ": "
+                + connected.cause().getMessage(), connected.cause()));
+            return;
+          }
+          Channel ch = connected.channel();
+          SslHandler ssl = ch.pipeline().get(SslHandler.class);
+          ssl.handshakeFuture().addListener(handshake -> {
+            if (!handshake.isSuccess()) {
+              ch.close();
+              result.completeExceptionally(new IOException("TLS handshake with " + sni + " via " + via
+                  + " failed: " + handshake.cause().getMessage(), handshake.cause()));
+            } else if (!alpnId.equals(ssl.applicationProtocol())) {
+              // BoringSSL servers complete the handshake without a protocol rather than failing it.
+              ch.close();
+              result.completeExceptionally(new IOException(sni + " via " + via + " did not agree on "
+                  + alpnId + " (ALPN: " + ssl.applicationProtocol() + ")"));
+            } else {
+              result.complete(ch);
+            }
+          });
+        });
+    return result;
+  }
+}
