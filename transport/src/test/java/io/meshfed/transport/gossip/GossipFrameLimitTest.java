@@ -1,5 +1,6 @@
 package io.meshfed.transport.gossip;
 
+import io.meshfed.transport.port.LogCapture;
 import static io.meshfed.transport.gossip.GossipTesting.CONNECT_TIMEOUT;
 import static io.meshfed.transport.gossip.GossipTesting.WAIT;
 import static io.meshfed.transport.gossip.GossipTesting.await;

@@ -12,16 +12,16 @@ import org.slf4j.LoggerFactory;
  * Captures every WARN and above, from any logger: a refusal must be the only warning a refused
  * connection causes (no second line from Netty or from another handler).
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-  LogCapture() {
+  public LogCapture() {
     appender.start();
     root.addAppender(appender);
   }
 
-  List<ILoggingEvent> warnings() {
+  public List<ILoggingEvent> warnings() {
     List<ILoggingEvent> events;
     // AppenderBase.doAppend synchronizes on the appender; reading under the same lock is safe.
     synchronized (appender) {
