@@ -229,7 +229,8 @@ public final class ServerConfigLoader {
     SwimSettings defaults = SwimSettings.wanDefaults();
     try {
       return new SwimSettings(positiveDuration(c, "wan.probe-interval"), positiveDuration(c, "wan.probe-timeout"),
-          integer(c, "wan.indirect-checks"), integer(c, "wan.suspicion-mult"), integer(c, "wan.retransmit-mult"),
+          integer(c, "wan.indirect-checks"), integer(c, "wan.suspicion-mult"),
+          integer(c, "wan.suspicion-max-timeout-mult"), integer(c, "wan.retransmit-mult"),
           positiveDuration(c, "wan.gossip-interval"), integer(c, "wan.gossip-nodes"),
           positiveDuration(c, "wan.gossip-to-the-dead-time"), positiveDuration(c, "wan.push-pull-interval"),
           positiveDuration(c, "wan.reconnect-interval"), defaults.packetBudgetBytes());

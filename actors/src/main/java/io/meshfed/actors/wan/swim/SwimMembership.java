@@ -21,8 +21,8 @@ import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
- * The WAN membership of one server: a deterministic SWIM state machine (memberlist semantics without
- * Lifeguard). It owns no thread, timer or socket; the owner (an actor, or the simulation) calls
+ * The WAN membership of one server: a deterministic SWIM state machine with memberlist's semantics,
+ * including Lifeguard's suspicion timers ({@link Suspicion}). It owns no thread, timer or socket; the owner (an actor, or the simulation) calls
  * {@link #tick} at least every {@code min(probeTimeout, gossipInterval) / 2}, hands every received
  * message to {@link #receive} (or {@link #answerStateExchange} for an incoming stream), and gets
  * messages out through the {@link Outbox} and changes through the {@link MembershipListener}. Times
@@ -48,7 +48,7 @@ public final class SwimMembership {
   private final String selfName;
   // sorted so that members() and random picks are reproducible for a given seed
   private final Map<String, Member> members = new TreeMap<>();
-  private final Map<String, Long> suspicionDeadlines = new HashMap<>();
+  private final Map<String, Suspicion> suspicions = new HashMap<>();
   private final Map<Long, Relay> relays = new HashMap<>();
   private final BroadcastQueue broadcasts = new BroadcastQueue();
   private final List<String> probeOrder = new ArrayList<>();
@@ -218,12 +218,15 @@ public final class SwimMembership {
     nextProbeAt = now + settings.probeInterval().toMillis();
     if (probe != null && !probe.acked) {
       Member target = members.get(probe.target);
-      if (target != null && target.state() == MemberState.ALIVE) {
+      if (target != null && !target.state().isGone()) {
         Suspect suspect = new Suspect(target.name(), target.incarnation(), selfName);
+        // for a member already suspected this is an independent confirmation (Lifeguard)
         onSuspect(suspect, now);
-        // Told directly as well: gossip alone can miss the one member that must refute, and then a
-        // live member is declared dead (seen in the simulation at 10% loss).
-        outbox.sendPacket(target.name(), new Gossip(List.of(suspect)));
+        if (target.state() == MemberState.ALIVE) {
+          // Told directly as well: gossip alone can miss the one member that must refute, and then
+          // a live member is declared dead (seen in the simulation at 10% loss).
+          outbox.sendPacket(target.name(), new Gossip(List.of(suspect)));
+        }
       }
     }
     probe = null;
@@ -252,11 +255,11 @@ public final class SwimMembership {
   }
 
   private void expireSuspicions(long now) {
-    Iterator<Map.Entry<String, Long>> it = suspicionDeadlines.entrySet().iterator();
+    Iterator<Map.Entry<String, Suspicion>> it = suspicions.entrySet().iterator();
     List<Dead> expired = new ArrayList<>();
     while (it.hasNext()) {
-      Map.Entry<String, Long> e = it.next();
-      if (e.getValue() <= now) {
+      Map.Entry<String, Suspicion> e = it.next();
+      if (e.getValue().deadline() <= now) {
         it.remove();
         Member m = members.get(e.getKey());
         expired.add(new Dead(m.name(), m.incarnation(), selfName));
@@ -355,7 +358,7 @@ public final class SwimMembership {
     }
     Member updated = known.withAlive(alive, now);
     members.put(updated.name(), updated);
-    suspicionDeadlines.remove(updated.name());
+    suspicions.remove(updated.name());
     broadcasts.enqueue(alive);
     switch (known.state()) {
       case DEAD -> listener.onEvent(new MembershipEvent.Recovered(updated));
@@ -380,10 +383,17 @@ public final class SwimMembership {
       return;
     }
     if (known.state() != MemberState.ALIVE) {
-      return; // already suspected (its timer runs), or gone
+      Suspicion running = suspicions.get(known.name());
+      if (running != null && running.confirm(suspect.from())) {
+        broadcasts.enqueue(suspect); // so that the others' timers shorten too
+      }
+      return;
     }
     members.put(known.name(), known.withState(MemberState.SUSPECT, suspect.incarnation(), now));
-    suspicionDeadlines.put(known.name(), now + settings.suspicionTimeout(liveCount()).toMillis());
+    int n = liveCount();
+    long min = settings.suspicionTimeout(n).toMillis();
+    suspicions.put(known.name(), new Suspicion(suspect.from(), now, min,
+        min * settings.suspicionMaxTimeoutMult(), settings.expectedConfirmations(n)));
     broadcasts.enqueue(suspect);
   }
 
@@ -399,7 +409,7 @@ public final class SwimMembership {
     MemberState state = dead.isLeave() ? MemberState.LEFT : MemberState.DEAD;
     Member gone = known.withState(state, dead.incarnation(), now);
     members.put(gone.name(), gone);
-    suspicionDeadlines.remove(gone.name());
+    suspicions.remove(gone.name());
     broadcasts.enqueue(dead);
     listener.onEvent(state == MemberState.LEFT
         ? new MembershipEvent.Left(gone) : new MembershipEvent.Failed(gone));
