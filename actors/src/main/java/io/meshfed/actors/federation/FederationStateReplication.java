@@ -72,6 +72,10 @@ public final class FederationStateReplication {
       return new Settings(roundsPerSecond, burst, applyInterval, wait, retry, random);
     }
 
+    public Settings withRate(double perSecond, int burstSize) {
+      return new Settings(perSecond, burstSize, applyInterval, queryWait, retry, random);
+    }
+
     public Settings withRetry(RetryDelay delay, Random rnd) {
       return new Settings(roundsPerSecond, burst, applyInterval, queryWait, delay, rnd);
     }

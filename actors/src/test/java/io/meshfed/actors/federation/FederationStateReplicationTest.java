@@ -24,6 +24,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,9 +67,19 @@ class FederationStateReplicationTest {
     status = new ReplicationStatusHolder();
   }
 
+  private final List<ActorRef<FederationStateReplication.Command>> routines = new ArrayList<>();
+
+  @AfterEach
+  void stopRoutines() {
+    routines.forEach(fx.kit::stop);
+    routines.clear();
+  }
+
   private ActorRef<FederationStateReplication.Command> start(FederationStateReplication.Settings settings) {
-    return fx.kit.spawn(FederationStateReplication.create(secondaryStore, primary, token::get, supported::get,
-        FederationFixture.signalTo(signals), status, settings));
+    ActorRef<FederationStateReplication.Command> ref = fx.kit.spawn(FederationStateReplication.create(
+        secondaryStore, primary, token::get, supported::get, FederationFixture.signalTo(signals), status, settings));
+    routines.add(ref);
+    return ref;
   }
 
   private static FederationStateReplication.Settings fast() {
@@ -174,8 +185,9 @@ class FederationStateReplicationTest {
   void anErrorBacksOffTellsTheLocatorAndForcesAFullSyncThenSuccessResets() {
     upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
     primary.failList = n -> n == 2 || n == 3;
-    // Short query wait so that call 2 comes soon after call 1's round.
-    start(fast().withQueryWait(Duration.ofMillis(100)));
+    // Short query wait so that call 2 comes soon after call 1's round; a rate limit that does not
+    // get in the way of the timing (after its burst, the 1/s limit would add its own wait).
+    start(fast().withQueryWait(Duration.ofMillis(100)).withRate(100, 5));
     signals.expectMessage("started");
     signals.expectMessage("ok");
     FakePrimary.ListCall first = nextList();
