@@ -267,6 +267,10 @@ public final class FederationStateAntiEntropy {
         dirty = true;
         return Behaviors.same();
       }
+      if (pushFailures > 0 && timers.isTimerActive(Sync.class)) {
+        // Backing off after a failed push: the retry timer compares again with the latest data.
+        return Behaviors.same();
+      }
       FederationState current = new FederationState(datacenter, gateways, null, 0, 0, 0);
       if (stored != null && sameGateways(stored, current)) {
         ctx.getLog().trace("federation state anti-entropy sync skipped; already up to date");
