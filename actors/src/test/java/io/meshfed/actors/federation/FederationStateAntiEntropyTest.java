@@ -14,7 +14,6 @@ import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.names.WireConstants;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,19 +24,11 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.awaitility.Awaitility;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Anti-entropy against a real local store; a secondary's pushes go to a real primary store. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FederationStateAntiEntropyTest {
-  @TempDir static Path dataDir;
-  private FederationFixture fx;
+class FederationStateAntiEntropyTest extends FederationRoutineTestBase {
   private String dc;
   private StoreClient local;
   private StoreClient primaryStore;
@@ -61,16 +52,6 @@ class FederationStateAntiEntropyTest {
     }
   }
 
-  @BeforeAll
-  void startSystem() {
-    fx = FederationFixture.start(dataDir);
-  }
-
-  @AfterAll
-  void stopSystem() {
-    fx.stop();
-  }
-
   @BeforeEach
   void freshStores() {
     dc = uniqueDc("dc");
@@ -86,14 +67,6 @@ class FederationStateAntiEntropyTest {
         .withRetry(new RetryDelay(Duration.ofMillis(200), Duration.ofSeconds(2), 0));
   }
 
-  private final List<ActorRef<FederationStateAntiEntropy.Command>> routines = new ArrayList<>();
-
-  @AfterEach
-  void stopRoutines() {
-    routines.forEach(fx.kit::stop);
-    routines.clear();
-  }
-
   private void startPrimary() {
     spawn(FederationStateAntiEntropy.create(local, dc, true, barrier, null, () -> "unused", fast()));
   }
@@ -103,9 +76,7 @@ class FederationStateAntiEntropyTest {
   }
 
   private ActorRef<FederationStateAntiEntropy.Command> spawn(Behavior<FederationStateAntiEntropy.Command> b) {
-    ActorRef<FederationStateAntiEntropy.Command> ref = fx.kit.spawn(b);
-    routines.add(ref);
-    return ref;
+    return spawnRoutine(b);
   }
 
   private List<CheckServiceNode> catalogGateways() {

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.protocol.model.HealthCheck;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,23 +16,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pruning against a real primary store. Absence is timed with a test clock, so the default grace
  * (1 hour) is used as it is; each check reports to a probe so the test moves in step with it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FederationStatePruningTest {
-  @TempDir static Path dataDir;
-  private FederationFixture fx;
+class FederationStatePruningTest extends FederationRoutineTestBase {
   private String own;
   private StoreClient store;
   private final AtomicLong clock = new AtomicLong();
@@ -41,16 +31,6 @@ class FederationStatePruningTest {
   /** WAN reads so far: one per check, made while the previous check's deletions are done. */
   private final AtomicInteger checks = new AtomicInteger();
   private Supplier<Set<String>> wanSupplier;
-
-  @BeforeAll
-  void startSystem() {
-    fx = FederationFixture.start(dataDir);
-  }
-
-  @AfterAll
-  void stopSystem() {
-    fx.stop();
-  }
 
   @BeforeEach
   void freshStore() {
@@ -67,18 +47,8 @@ class FederationStatePruningTest {
     };
   }
 
-  @AfterEach
-  void stopRoutine() {
-    if (routine != null) {
-      fx.kit.stop(routine);
-      routine = null;
-    }
-  }
-
-  private ActorRef<FederationStatePruning.Command> routine;
-
   private void start(Duration grace) {
-    routine = fx.kit.spawn(FederationStatePruning.create(store, own, wanSupplier, Duration.ofMillis(50), grace, clock::get));
+    spawnRoutine(FederationStatePruning.create(store, own, wanSupplier, Duration.ofMillis(50), grace, clock::get));
   }
 
   /**

@@ -12,7 +12,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,19 +22,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Replication against a real primary store (behind a fake of the cross-DC hop) into a real secondary store. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FederationStateReplicationTest {
-  @TempDir static Path dataDir;
-  private FederationFixture fx;
+class FederationStateReplicationTest extends FederationRoutineTestBase {
   private StoreClient primaryStore;
   private StoreClient secondaryStore;
   private TestProbe<Object> calls;
@@ -44,16 +35,6 @@ class FederationStateReplicationTest {
   private final AtomicReference<String> token = new AtomicReference<>("repl-1");
   private final AtomicBoolean supported = new AtomicBoolean(true);
   private ReplicationStatusHolder status;
-
-  @BeforeAll
-  void startSystem() {
-    fx = FederationFixture.start(dataDir);
-  }
-
-  @AfterAll
-  void stopSystem() {
-    fx.stop();
-  }
 
   @BeforeEach
   void freshStores() {
@@ -67,19 +48,9 @@ class FederationStateReplicationTest {
     status = new ReplicationStatusHolder();
   }
 
-  private final List<ActorRef<FederationStateReplication.Command>> routines = new ArrayList<>();
-
-  @AfterEach
-  void stopRoutines() {
-    routines.forEach(fx.kit::stop);
-    routines.clear();
-  }
-
   private ActorRef<FederationStateReplication.Command> start(FederationStateReplication.Settings settings) {
-    ActorRef<FederationStateReplication.Command> ref = fx.kit.spawn(FederationStateReplication.create(
+    return spawnRoutine(FederationStateReplication.create(
         secondaryStore, primary, token::get, supported::get, FederationFixture.signalTo(signals), status, settings));
-    routines.add(ref);
-    return ref;
   }
 
   private static FederationStateReplication.Settings fast() {
