@@ -192,4 +192,18 @@ class FederationStateAntiEntropyTest extends FederationRoutineTestBase {
     assertThat(Duration.ofNanos(System.nanoTime() - failedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> get(primaryStore, dc) != null);
   }
+
+  @Test
+  void stoppingCancelsThePendingRetry() {
+    barrier.open.set(true);
+    primary.failUpsert = n -> true;
+    registerGateway(local, dc, "gw1", 8443, HealthCheck.PASSING);
+    var routine = spawn(FederationStateAntiEntropy.create(local, dc, false, barrier, primary, () -> "repl-token",
+        fast()));
+    calls.expectMessageClass(FakePrimary.UpsertCall.class, Duration.ofSeconds(5));
+    fx.kit.stop(routine);
+    // The retry was due 200 ms after the failure; nothing comes, and a catalog change wakes nothing.
+    registerGateway(local, dc, "gw2", 8444, HealthCheck.PASSING);
+    calls.expectNoMessage(Duration.ofMillis(800));
+  }
 }
