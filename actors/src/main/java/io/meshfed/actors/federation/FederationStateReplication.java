@@ -1,0 +1,284 @@
+package io.meshfed.actors.federation;
+
+import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.forward.ReplicationSignal;
+import io.meshfed.persistence.store.DcStore;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.FederationStateOp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Federation-state replication, a leader routine of a secondary DC (reference §4): the primary's
+ * records are copied into the local store, so this DC knows every DC's mesh gateways.
+ *
+ * <p>Each round takes a token from a 1/s, burst 5 bucket, fetches the primary's full list and
+ * applies the difference to the local store (deletions first, then updates, 10 ms apart). Unlike
+ * Consul, whose rounds are only rate-limited, the fetch is a blocking query from the index of the
+ * last round, so it is the watch: a change in the primary answers the parked query at once and
+ * reaches this DC within one round trip. The query's wait is bounded (5 minutes by default) so that
+ * a stopped routine leaves no read parked in the primary for long; its answer, arriving after the
+ * stop, goes to dead letters.
+ *
+ * <p>A failed round forces a full sync next time and is retried after an exponential delay (1 s,
+ * 2 s, ... 120 s, plus up to 10 %). The outcome of every fetch is told to the gateway locator: it is
+ * the health probe of the route to the primary. A round refused by the feature barrier is neither
+ * logged nor told (the route was not tried). Every wait is an actor timer, so stopping cancels it.
+ */
+public final class FederationStateReplication {
+  public static final String NAME = "federation-state-replication";
+  /** Consul's {@code errFederationStatesNotSupported}. */
+  public static final String NOT_SUPPORTED =
+      "Not all servers in the datacenter support federation states - preventing replication";
+
+  /**
+   * Tunables; {@link #defaults()} are Consul's (1 round/s burst 5, 100 writes/s, 120 s maximum
+   * retry delay) plus the query wait.
+   */
+  public record Settings(double roundsPerSecond, int burst, Duration applyInterval, Duration queryWait,
+      RetryDelay retry, Random random) {
+    public Settings {
+      Objects.requireNonNull(applyInterval, "applyInterval");
+      Objects.requireNonNull(queryWait, "queryWait");
+      Objects.requireNonNull(retry, "retry");
+      Objects.requireNonNull(random, "random");
+      if (!(roundsPerSecond > 0) || burst < 1 || applyInterval.isNegative() || queryWait.isNegative()
+          || queryWait.isZero()) {
+        throw new IllegalArgumentException("invalid replication settings: " + roundsPerSecond + "/s burst " + burst
+            + ", apply interval " + applyInterval + ", query wait " + queryWait);
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(1.0, 5, Duration.ofMillis(10), Duration.ofMinutes(5), RetryDelay.REPLICATION, new Random());
+    }
+
+    public Settings withQueryWait(Duration wait) {
+      return new Settings(roundsPerSecond, burst, applyInterval, wait, retry, random);
+    }
+
+    public Settings withRate(double perSecond, int burstSize) {
+      return new Settings(perSecond, burstSize, applyInterval, queryWait, retry, random);
+    }
+
+    public Settings withRetry(RetryDelay delay, Random rnd) {
+      return new Settings(roundsPerSecond, burst, applyInterval, queryWait, delay, rnd);
+    }
+  }
+
+  public sealed interface Command {}
+
+  private record Round() implements Command {}
+
+  private record Fetched(DcStore.QueryResult<List<FederationState>> result, Throwable failure) implements Command {}
+
+  private record LocalRead(DcStore.QueryResult<List<FederationState>> remote,
+      DcStore.QueryResult<List<FederationState>> local, Throwable failure) implements Command {}
+
+  private record ApplyNext() implements Command {}
+
+  private record Applied(FederationStateOp op, Throwable failure) implements Command {}
+
+  private record Write(FederationStateOp op, FederationState state) {}
+
+  /** The single timer: at most one of "next round", "retry" or "next write" is pending. */
+  private static final Object TIMER = "replication";
+
+  private FederationStateReplication() {}
+
+  /**
+   * @param store the local DC's store
+   * @param primary the primary DC's federation states (see {@link PrimaryFederationStates#over})
+   * @param replicationToken read for every fetch, so a rotated token applies from the next round
+   * @param federationStatesSupported the feature barrier; while false every round fails with
+   *     {@link #NOT_SUPPORTED}
+   * @param signal the gateway locator's replication signal
+   * @param status where this routine publishes its {@link ReplicationStatus}
+   */
+  public static Behavior<Command> create(StoreClient store, PrimaryFederationStates primary,
+      Supplier<String> replicationToken, BooleanSupplier federationStatesSupported, ReplicationSignal signal,
+      ReplicationStatusHolder status, Settings settings) {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(primary, "primary");
+    Objects.requireNonNull(replicationToken, "replicationToken");
+    Objects.requireNonNull(federationStatesSupported, "federationStatesSupported");
+    Objects.requireNonNull(signal, "signal");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(settings, "settings");
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      signal.replicationStarted();
+      status.update(s -> new ReplicationStatus(true, null, null, null, 0, 0));
+      ctx.getSelf().tell(new Round());
+      return new Running(ctx, timers, store, primary, replicationToken, federationStatesSupported, signal, status,
+          settings).behavior();
+    }));
+  }
+
+  private static final class Running {
+    private final ActorContext<Command> ctx;
+    private final TimerScheduler<Command> timers;
+    private final StoreClient store;
+    private final PrimaryFederationStates primary;
+    private final Supplier<String> token;
+    private final BooleanSupplier supported;
+    private final ReplicationSignal signal;
+    private final ReplicationStatusHolder status;
+    private final Settings settings;
+    private final TokenBucket limiter;
+    /** The primary's index this DC is replicated up to; 0 forces a full sync. */
+    private long lastRemoteIndex;
+    private int failures;
+    /** The current round's remaining writes and the index it replicates to. */
+    private final Deque<Write> writes = new ArrayDeque<>();
+    private long roundIndex;
+
+    Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, StoreClient store,
+        PrimaryFederationStates primary, Supplier<String> token, BooleanSupplier supported, ReplicationSignal signal,
+        ReplicationStatusHolder status, Settings settings) {
+      this.ctx = ctx;
+      this.timers = timers;
+      this.store = store;
+      this.primary = primary;
+      this.token = token;
+      this.supported = supported;
+      this.signal = signal;
+      this.status = status;
+      this.settings = settings;
+      this.limiter = new TokenBucket(settings.roundsPerSecond(), settings.burst(), System.nanoTime());
+    }
+
+    Behavior<Command> behavior() {
+      return Behaviors.receive(Command.class)
+          .onMessage(Round.class, m -> round())
+          .onMessage(Fetched.class, this::onFetched)
+          .onMessage(LocalRead.class, this::onLocalRead)
+          .onMessage(ApplyNext.class, m -> applyNext())
+          .onMessage(Applied.class, this::onApplied)
+          .onSignal(PostStop.class, s -> {
+            // Timers die with the actor; a fetch still in flight answers to dead letters.
+            signal.replicationStopped();
+            status.update(st -> new ReplicationStatus(false, st.lastSuccessAt(), st.lastErrorAt(), st.lastError(),
+                st.remoteIndex(), st.consecutiveFailures()));
+            return Behaviors.same();
+          })
+          .build();
+    }
+
+    private Behavior<Command> round() {
+      Duration wait = limiter.tryTake(System.nanoTime());
+      if (!wait.isZero()) {
+        timers.startSingleTimer(TIMER, new Round(), wait);
+        return Behaviors.same();
+      }
+      if (!supported.getAsBoolean()) {
+        // Not logged and not told to the locator (Consul's SuppressErrorLog): the primary was not tried.
+        return fail(NOT_SUPPORTED, false);
+      }
+      long minIndex = lastRemoteIndex;
+      ctx.pipeToSelf(call(() -> primary.list(token.get(), minIndex, settings.queryWait())), Fetched::new);
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onFetched(Fetched m) {
+      Throwable failure = unwrap(m.failure());
+      signal.replicationResult(failure);
+      if (failure != null) {
+        return fail("failed to retrieve federation states: " + failure.getMessage(), true);
+      }
+      ctx.pipeToSelf(store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
+              new DcStore.ListFederationStates(0, Duration.ZERO, reply)),
+          (local, err) -> new LocalRead(m.result(), local, err));
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onLocalRead(LocalRead m) {
+      if (m.failure() != null) {
+        return fail("failed to read local federation states: " + unwrap(m.failure()).getMessage(), true);
+      }
+      long remoteIndex = m.remote().index();
+      if (remoteIndex < lastRemoteIndex) {
+        // The primary's state went back (restored snapshot, rebuilt DC): indexes say nothing now.
+        ctx.getLog().warn("replication remote index moved backwards, forcing a full sync (from {} to {})",
+            lastRemoteIndex, remoteIndex);
+        lastRemoteIndex = 0;
+      }
+      FederationStateDiff.Result diff = FederationStateDiff.diff(m.local().value(), m.remote().value(), lastRemoteIndex);
+      diff.deletions().forEach(s -> writes.add(new Write(FederationStateOp.DELETE, s)));
+      diff.updates().forEach(s -> writes.add(new Write(FederationStateOp.UPSERT, s)));
+      roundIndex = remoteIndex;
+      return applyNext();
+    }
+
+    private Behavior<Command> applyNext() {
+      Write w = writes.poll();
+      if (w == null) {
+        return succeed();
+      }
+      ctx.pipeToSelf(store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(w.op(), w.state(),
+          reply)), (done, err) -> new Applied(w.op(), err));
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onApplied(Applied m) {
+      if (m.failure() != null) {
+        String what = m.op() == FederationStateOp.DELETE ? "deletions" : "updates";
+        return fail("failed to apply local federation state " + what + ": " + unwrap(m.failure()).getMessage(), true);
+      }
+      if (writes.isEmpty()) {
+        return succeed();
+      }
+      // Pacing between consecutive writes, not after the last (Consul's apply ticker).
+      timers.startSingleTimer(TIMER, new ApplyNext(), settings.applyInterval());
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> succeed() {
+      lastRemoteIndex = roundIndex;
+      failures = 0;
+      long index = roundIndex;
+      status.update(s -> s.succeeded(Instant.now(), index));
+      ctx.getSelf().tell(new Round());
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> fail(String error, boolean log) {
+      lastRemoteIndex = 0;
+      writes.clear();
+      failures++;
+      if (log) {
+        ctx.getLog().warn("replication error (will retry if still leader): {}", error);
+      }
+      status.update(s -> s.failed(Instant.now(), error));
+      timers.startSingleTimer(TIMER, new Round(), settings.retry().after(failures, settings.random()));
+      return Behaviors.same();
+    }
+  }
+
+  /** A remote call that throws instead of returning a failed stage is a failed round, not a crash. */
+  static <T> CompletionStage<T> call(Supplier<CompletionStage<T>> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+}

@@ -1,0 +1,59 @@
+package io.meshfed.actors.federation;
+
+import io.meshfed.actors.endpoint.QueryOptions;
+import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.persistence.store.DcStore;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.FederationStateOp;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntPredicate;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+
+/**
+ * The primary DC as the routines see it, backed by a real DC store (the primary's), so blocking
+ * queries really block and wake. Stands in only for the forwarding across DCs. Every call is
+ * reported to a probe; chosen calls fail; the backing store can be swapped (a rebuilt primary).
+ */
+final class FakePrimary implements PrimaryFederationStates {
+  record ListCall(int number, String token, long minIndex, long atNanos) {}
+
+  record UpsertCall(String token, FederationState state) {}
+
+  final AtomicReference<StoreClient> store;
+  final TestProbe<Object> calls;
+  private final AtomicInteger listCalls = new AtomicInteger();
+  private final AtomicInteger upsertCalls = new AtomicInteger();
+  volatile IntPredicate failList = n -> false;
+  volatile IntPredicate failUpsert = n -> false;
+
+  FakePrimary(StoreClient store, TestProbe<Object> calls) {
+    this.store = new AtomicReference<>(store);
+    this.calls = calls;
+  }
+
+  @Override
+  public CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex, Duration wait) {
+    int n = listCalls.incrementAndGet();
+    calls.getRef().tell(new ListCall(n, token, minIndex, System.nanoTime()));
+    if (failList.test(n)) {
+      return CompletableFuture.failedFuture(new IllegalStateException("primary unreachable (call " + n + ")"));
+    }
+    return store.get().askBlocking(new QueryOptions("", minIndex, wait),
+        reply -> new DcStore.ListFederationStates(minIndex, wait, reply));
+  }
+
+  @Override
+  public CompletionStage<DcStore.WriteResult> upsert(String token, FederationState state) {
+    int n = upsertCalls.incrementAndGet();
+    calls.getRef().tell(new UpsertCall(token, state));
+    if (failUpsert.test(n)) {
+      return CompletableFuture.failedFuture(new IllegalStateException("Permission denied (call " + n + ")"));
+    }
+    return store.get().ask(reply -> new DcStore.ApplyFederationState(FederationStateOp.UPSERT, state, reply));
+  }
+}

@@ -1,0 +1,259 @@
+package io.meshfed.actors.federation;
+
+import static io.meshfed.actors.federation.FederationFixture.byDc;
+import static io.meshfed.actors.federation.FederationFixture.delete;
+import static io.meshfed.actors.federation.FederationFixture.gateway;
+import static io.meshfed.actors.federation.FederationFixture.get;
+import static io.meshfed.actors.federation.FederationFixture.state;
+import static io.meshfed.actors.federation.FederationFixture.upsert;
+import static io.meshfed.actors.federation.FederationFixture.uniqueDc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.HealthCheck;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Replication against a real primary store (behind a fake of the cross-DC hop) into a real secondary store. */
+class FederationStateReplicationTest extends FederationRoutineTestBase {
+  private StoreClient primaryStore;
+  private StoreClient secondaryStore;
+  private TestProbe<Object> calls;
+  private TestProbe<String> signals;
+  private FakePrimary primary;
+  private final AtomicReference<String> token = new AtomicReference<>("repl-1");
+  private final AtomicBoolean supported = new AtomicBoolean(true);
+  private ReplicationStatusHolder status;
+
+  @BeforeEach
+  void freshStores() {
+    primaryStore = fx.store(uniqueDc("primary"));
+    secondaryStore = fx.store(uniqueDc("secondary"));
+    calls = fx.kit.createTestProbe();
+    signals = fx.kit.createTestProbe();
+    primary = new FakePrimary(primaryStore, calls);
+    token.set("repl-1");
+    supported.set(true);
+    status = new ReplicationStatusHolder();
+  }
+
+  private ActorRef<FederationStateReplication.Command> start(FederationStateReplication.Settings settings) {
+    return spawnRoutine(FederationStateReplication.create(
+        secondaryStore, primary, token::get, supported::get, FederationFixture.signalTo(signals), status, settings));
+  }
+
+  private static FederationStateReplication.Settings fast() {
+    return FederationStateReplication.Settings.defaults()
+        .withRetry(new RetryDelay(Duration.ofMillis(200), Duration.ofSeconds(2), 0.1), new Random(42));
+  }
+
+  private FakePrimary.ListCall nextList() {
+    return calls.expectMessageClass(FakePrimary.ListCall.class, Duration.ofSeconds(10));
+  }
+
+  @Test
+  void fullSyncCopiesEveryRecordWithThePrimarysModifyIndexAndDeletesLocalOnlyOnes() {
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
+    upsert(primaryStore, state("dc-b", gateway("dc-b", "gw-b1", 8443, HealthCheck.PASSING),
+        gateway("dc-b", "gw-b2", 8444, HealthCheck.CRITICAL)));
+    // Extra writes in the secondary make its local indexes differ from the primary's.
+    upsert(secondaryStore, state("dc-gone", gateway("dc-gone", "gw-x", 8443, HealthCheck.PASSING)));
+    upsert(secondaryStore, state("dc-gone2"));
+    upsert(secondaryStore, state("dc-a"));
+
+    start(fast());
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    assertThat(nextList().minIndex()).isZero();
+
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(byDc(secondaryStore).keySet()).containsExactly("dc-a", "dc-b"));
+    Map<String, FederationState> remote = byDc(primaryStore);
+    Map<String, FederationState> local = byDc(secondaryStore);
+    for (String dc : List.of("dc-a", "dc-b")) {
+      assertThat(local.get(dc).primaryModifyIndex()).isEqualTo(remote.get(dc).modifyIndex());
+      assertThat(local.get(dc).meshGateways()).isEqualTo(remote.get(dc).meshGateways());
+      assertThat(local.get(dc).updatedAt()).isEqualTo(remote.get(dc).updatedAt());
+    }
+    // Consul's assertion: with the local raft indexes zeroed, the records are identical.
+    assertThat(local.get("dc-b").withIndexes(local.get("dc-b").primaryModifyIndex(), 0, 0))
+        .isEqualTo(remote.get("dc-b").withIndexes(remote.get("dc-b").primaryModifyIndex(), 0, 0));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> status.get().healthy());
+    assertThat(status.get().remoteIndex()).isEqualTo(FederationFixture.list(primaryStore).index());
+  }
+
+  @Test
+  void aChangeInThePrimaryReachesTheSecondaryPromptlyAndOnlyChangedRecordsAreRewritten() {
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
+    upsert(primaryStore, state("dc-b", gateway("dc-b", "gw-b1", 8443, HealthCheck.PASSING)));
+    start(fast());
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    assertThat(nextList().minIndex()).isZero();
+    // The next fetch is a blocking query from the primary's index: the watch.
+    FakePrimary.ListCall parked = nextList();
+    assertThat(parked.minIndex()).isEqualTo(FederationFixture.list(primaryStore).index());
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> byDc(secondaryStore).size() == 2);
+    long dcBLocalModify = get(secondaryStore, "dc-b").modifyIndex();
+
+    token.set("repl-2");
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a2", 9443, HealthCheck.PASSING)));
+    Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() ->
+        get(secondaryStore, "dc-a").meshGateways().get(0).node().node().equals("gw-a2"));
+    assertThat(get(secondaryStore, "dc-a").primaryModifyIndex()).isEqualTo(get(primaryStore, "dc-a").modifyIndex());
+    // Incremental: dc-b did not change in the primary, so it was not rewritten here.
+    assertThat(get(secondaryStore, "dc-b").modifyIndex()).isEqualTo(dcBLocalModify);
+    // The token is read for every fetch: the one after the change carries the new token.
+    assertThat(nextList().token()).isEqualTo("repl-2");
+
+    delete(primaryStore, "dc-b");
+    Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() ->
+        get(secondaryStore, "dc-b") == null);
+    assertThat(get(secondaryStore, "dc-a")).isNotNull();
+  }
+
+  @Test
+  void localWritesArePacedAtOneHundredPerSecond() {
+    for (int i = 0; i < 21; i++) {
+      upsert(primaryStore, state(String.format("dc-%02d", i)));
+    }
+    start(fast());
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    long fetchedAt = System.nanoTime();
+    Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+        .until(() -> byDc(secondaryStore).size() == 21);
+    // 20 gaps of 10 ms between 21 writes (none after the last).
+    assertThat(Duration.ofNanos(System.nanoTime() - fetchedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+  }
+
+  @Test
+  void aRemoteIndexThatMovesBackwardsForcesAFullSync() {
+    for (int i = 0; i < 5; i++) {
+      upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a" + i, 8443, HealthCheck.PASSING)));
+    }
+    upsert(primaryStore, state("dc-b", gateway("dc-b", "gw-b1", 8443, HealthCheck.PASSING)));
+    // Short query wait: a rebuilt primary answers a query from a higher index only when it expires.
+    start(fast().withQueryWait(Duration.ofMillis(300)));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> byDc(secondaryStore).size() == 2);
+    long oldIndex = status.get().remoteIndex();
+
+    // The primary is rebuilt: fewer writes, so lower indexes, and its dc-a record's modify index is
+    // below the index this secondary replicated to — only a full sync rewrites it.
+    StoreClient rebuilt = fx.store(uniqueDc("rebuilt"));
+    upsert(rebuilt, state("dc-a", gateway("dc-a", "gw-new", 7443, HealthCheck.PASSING)));
+    assertThat(FederationFixture.list(rebuilt).index()).isLessThan(oldIndex);
+    primary.store.set(rebuilt);
+
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      Map<String, FederationState> local = byDc(secondaryStore);
+      assertThat(local.keySet()).containsExactly("dc-a");
+      assertThat(local.get("dc-a").meshGateways().get(0).node().node()).isEqualTo("gw-new");
+    });
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+        status.get().remoteIndex() == FederationFixture.list(rebuilt).index());
+  }
+
+  @Test
+  void anErrorBacksOffTellsTheLocatorAndForcesAFullSyncThenSuccessResets() {
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
+    primary.failList = n -> n == 2 || n == 3;
+    // Short query wait so that call 2 comes soon after call 1's round; a rate limit that does not
+    // get in the way of the timing (after its burst, the 1/s limit would add its own wait).
+    start(fast().withQueryWait(Duration.ofMillis(100)).withRate(100, 5));
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    FakePrimary.ListCall first = nextList();
+    FakePrimary.ListCall failed1 = nextList();
+    assertThat(failed1.minIndex()).isPositive();
+    signals.expectMessage("error: primary unreachable (call 2)");
+    FakePrimary.ListCall failed2 = nextList();
+    signals.expectMessage("error: primary unreachable (call 3)");
+    // The signal is told before the status is published: wait for it.
+    Awaitility.await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+      assertThat(status.get().consecutiveFailures()).isEqualTo(2);
+      assertThat(status.get().lastError())
+          .isEqualTo("failed to retrieve federation states: primary unreachable (call 3)");
+    });
+    FakePrimary.ListCall recovered = nextList();
+    signals.expectMessage("ok");
+    // 200 ms after the first failure, 400 ms after the second (jitter only adds).
+    assertThat(Duration.ofNanos(failed2.atNanos() - failed1.atNanos())).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(Duration.ofNanos(recovered.atNanos() - failed2.atNanos())).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+    // An error forces a full sync: the retry fetches from index 0.
+    assertThat(recovered.minIndex()).isZero();
+    assertThat(first.number()).isEqualTo(1);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> status.get().healthy());
+    assertThat(status.get().consecutiveFailures()).isZero();
+
+    // Success reset the backoff: the next failure waits the base delay again, not 800 ms.
+    primary.failList = n -> n == 6;
+    List<FakePrimary.ListCall> seen = new ArrayList<>();
+    while (seen.isEmpty() || seen.get(seen.size() - 1).number() < 7) {
+      seen.add(nextList());
+    }
+    FakePrimary.ListCall c6 = seen.stream().filter(c -> c.number() == 6).findFirst().orElseThrow();
+    FakePrimary.ListCall c7 = seen.get(seen.size() - 1);
+    Duration gap = Duration.ofNanos(c7.atNanos() - c6.atNanos());
+    assertThat(gap).isGreaterThanOrEqualTo(Duration.ofMillis(200)).isLessThan(Duration.ofMillis(700));
+  }
+
+  @Test
+  void aClosedBarrierFailsEveryRoundWithConsulsErrorAndTellsTheLocatorNothing() {
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
+    supported.set(false);
+    start(fast());
+    signals.expectMessage("started");
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> status.get().consecutiveFailures() >= 2);
+    assertThat(status.get().lastError()).isEqualTo(
+        "Not all servers in the datacenter support federation states - preventing replication");
+    assertThat(status.get().lastError()).isEqualTo(FederationStateReplication.NOT_SUPPORTED);
+    signals.expectNoMessage(Duration.ofMillis(300));
+    calls.expectNoMessage(Duration.ZERO);
+    assertThat(byDc(secondaryStore)).isEmpty();
+
+    supported.set(true);
+    signals.expectMessage(Duration.ofSeconds(10), "ok");
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> byDc(secondaryStore).containsKey("dc-a"));
+  }
+
+  @Test
+  void stoppingLeavesNoTimerAndIgnoresAParkedReadsLateAnswer() {
+    // A failing routine sits in its retry timer: stopping must cancel it.
+    primary.failList = n -> true;
+    ActorRef<FederationStateReplication.Command> failing = start(fast());
+    signals.expectMessage("started");
+    nextList();
+    signals.expectMessage("error: primary unreachable (call 1)");
+    fx.kit.stop(failing);
+    signals.expectMessage("stopped");
+    assertThat(status.get().running()).isFalse();
+    calls.expectNoMessage(Duration.ofMillis(800));
+
+    // A healthy routine sits in a parked blocking read: the answer after the stop changes nothing.
+    primary.failList = n -> false;
+    calls.receiveSeveralMessages(0);
+    ActorRef<FederationStateReplication.Command> parked = start(fast());
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    nextList();
+    assertThat(nextList().minIndex()).isPositive();
+    fx.kit.stop(parked);
+    signals.expectMessage("stopped");
+    upsert(primaryStore, state("dc-late", gateway("dc-late", "gw-l", 8443, HealthCheck.PASSING)));
+    calls.expectNoMessage(Duration.ofMillis(800));
+    signals.expectNoMessage(Duration.ZERO);
+    assertThat(byDc(secondaryStore)).doesNotContainKey("dc-late");
+  }
+}
