@@ -103,12 +103,22 @@ final class LocatorFixtures {
 
   static CheckServiceNode gateway(String node, String nodeAddress, String serviceAddress,
       Map<String, ServiceAddress> tagged, boolean optedIn, String checkStatus) {
+    return gateway(node, nodeAddress, serviceAddress, 8443, tagged, optedIn, checkStatus);
+  }
+
+  /** An opted-in, passing gateway listening at {@code host:port} (LAN and WAN alike). */
+  static CheckServiceNode gatewayAt(String node, String host, int port) {
+    return gateway(node, host, host, port, Map.of(), true, HealthCheck.PASSING);
+  }
+
+  static CheckServiceNode gateway(String node, String nodeAddress, String serviceAddress, int port,
+      Map<String, ServiceAddress> tagged, boolean optedIn, String checkStatus) {
     Map<String, String> meta = new HashMap<>();
     if (optedIn) {
       meta.put(WireConstants.META_WAN_FEDERATION, WireConstants.META_WAN_FEDERATION_ON);
     }
     NodeService service = new NodeService("mesh-gateway", "mesh-gateway", "mesh-gateway", List.of(), serviceAddress,
-        8443, meta, tagged);
+        port, meta, tagged);
     HealthCheck check = new HealthCheck(node, "gw-alive", "gateway alive", checkStatus, "", "", "mesh-gateway",
         "mesh-gateway", null);
     return new CheckServiceNode(new Node(node, nodeAddress, "", Map.of(), Map.of()), service, List.of(check));
