@@ -217,11 +217,12 @@ public final class GatewayLocator {
       if (m.failure() != null) {
         // Consul: "not initialized" is not an error worth a warning; the store being unreachable
         // (the DC still forming, the singleton moving) is the same situation here.
-        if (m.failure() instanceof ApiException api && api.code() == ApiException.Code.UNAVAILABLE) {
+        Throwable cause = unwrap(m.failure());
+        if (cause instanceof ApiException api && api.code() == ApiException.Code.UNAVAILABLE) {
           LOG.debug("cannot read federation states yet, will retry: {}", api.getMessage());
         } else {
           LOG.warn("error tracking primary and local mesh gateways, will retry in {} ms: {}",
-              readRetry.toMillis(), m.failure().getMessage());
+              readRetry.toMillis(), cause.getMessage());
         }
         timers.startSingleTimer("read", new ReadAgain(), readRetry);
         readRetry = min(readRetry.multipliedBy(2), MAX_READ_RETRY);
@@ -420,8 +421,7 @@ public final class GatewayLocator {
     }
 
     private static String reason(Throwable failure) {
-      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-          ? failure.getCause() : failure;
+      Throwable cause = unwrap(failure);
       return Objects.toString(cause.getMessage(), cause.getClass().getSimpleName());
     }
 
@@ -440,6 +440,12 @@ public final class GatewayLocator {
         }
       });
     }
+  }
+
+  /** The failure itself, not the CompletionException a dependent stage wraps it in. */
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -362,4 +362,24 @@ class GatewayLocatorTest {
     await().during(Duration.ofMillis(800)).atMost(TIMEOUT).until(() -> s.probe().calls.size() == calls);
     assertThat(s.view().snapshot()).isEqualTo(before);
   }
+
+  @Test
+  void stoppingClosesARealProbesConnectionAndItsThread() throws Exception {
+    Store store = Store.start(kit, secondary);
+    GatewayLocatorView view = new GatewayLocatorView(secondary, primary);
+    TlsGatewayProbe probe = TlsGatewayProbe.create(new TestCerts(dir).server(secondary, "n0"), Duration.ofSeconds(30));
+    GatewayLocator.Settings settings = new GatewayLocator.Settings(secondary, primary, "meshfed", List.of(), FAST,
+        Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(5));
+    try (SilentServer silent = new SilentServer()) {
+      store.upsert(secondary, LocatorFixtures.gatewayAt("gw-1", "127.0.0.1", silent.port()));
+      ActorRef<GatewayLocator.Command> ref = kit.spawn(GatewayLocator.create(settings, store.client(), probe, view,
+          () -> { }));
+      // The probe is stuck in its handshake (30 s timeout) when the locator stops.
+      silent.accepted.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      kit.stop(ref);
+      silent.closedByPeer.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      await().atMost(TIMEOUT).until(() -> Thread.getAllStackTraces().keySet().stream()
+          .noneMatch(t -> t.isAlive() && t.getName().startsWith("meshfed-gateway-probe")));
+    }
+  }
 }
