@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -375,9 +376,9 @@ class GatewayLocatorTest {
       ActorRef<GatewayLocator.Command> ref = kit.spawn(GatewayLocator.create(settings, store.client(), probe, view,
           () -> { }));
       // The probe is stuck in its handshake (30 s timeout) when the locator stops.
-      silent.accepted.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      silent.accepted.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       kit.stop(ref);
-      silent.closedByPeer.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      silent.closedByPeer.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       await().atMost(TIMEOUT).until(() -> Thread.getAllStackTraces().keySet().stream()
           .noneMatch(t -> t.isAlive() && t.getName().startsWith("meshfed-gateway-probe")));
     }

@@ -10,6 +10,7 @@ import io.meshfed.transport.tls.TlsContexts;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,7 @@ class LocatorTlsProbeTest {
   @TempDir Path dir;
   private TestCerts certs;
   private TlsGatewayProbe probe;
-  private final java.util.List<AutoCloseable> open = new java.util.ArrayList<>();
+  private final List<AutoCloseable> open = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
