@@ -30,6 +30,7 @@ public record ServerConfig(
     Duration retryIntervalWan,
     List<String> retryJoinWan,
     SwimSettings wan,
+    FederationStates federationStates,
     Acl acl) {
 
   public boolean isPrimary() {
@@ -52,6 +53,16 @@ public record ServerConfig(
   }
 
   public record Connect(boolean enabled, boolean meshGatewayWanFederation) {}
+
+  /**
+   * @param pruneAfter the primary deletes the federation state of a DC absent from the WAN
+   *     membership this long
+   * @param pruneCheckInterval how often the primary looks for such DCs
+   * @param gatewayProbeInterval how often every known mesh gateway is probed with a TLS handshake
+   * @param gatewayProbeTimeout how long one probe may take
+   */
+  public record FederationStates(Duration pruneAfter, Duration pruneCheckInterval, Duration gatewayProbeInterval,
+      Duration gatewayProbeTimeout) {}
 
   public record Acl(boolean enabled, List<Token> tokens, String replicationToken) {}
 

@@ -207,7 +207,7 @@ public final class ServerConfigLoader {
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
         retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways,
         primaryGatewaysInterval, staticGateways,
-        retryIntervalWan, retryJoinWan, wan(c), acl(c));
+        retryIntervalWan, retryJoinWan, wan(c), federationStates(c), acl(c));
   }
 
   private static Map<String, List<String>> staticGateways(Config c) {
@@ -222,6 +222,19 @@ public final class ServerConfigLoader {
       out.put(dc, List.copyOf(addresses));
     }
     return java.util.Collections.unmodifiableMap(out);
+  }
+
+  private static ServerConfig.FederationStates federationStates(Config c) {
+    ServerConfig.FederationStates f = new ServerConfig.FederationStates(
+        positiveDuration(c, "federation-states.prune-after"),
+        positiveDuration(c, "federation-states.prune-check-interval"),
+        positiveDuration(c, "federation-states.gateway-probe-interval"),
+        positiveDuration(c, "federation-states.gateway-probe-timeout"));
+    if (f.gatewayProbeTimeout().compareTo(f.gatewayProbeInterval()) > 0) {
+      fail("meshfed.federation-states.gateway-probe-timeout (" + f.gatewayProbeTimeout()
+          + ") must not exceed gateway-probe-interval (" + f.gatewayProbeInterval() + ")");
+    }
+    return f;
   }
 
   /** SWIM timings under {@code meshfed.wan}; the defaults are memberlist's WAN ones. */

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
 
 /**
  * FederationState Apply/Get/List/ListMeshGateways (reference §3): validation with Consul's
@@ -39,12 +40,21 @@ public final class FederationStateEndpoint {
   private final ServerIdentity self;
   private final Acl acl;
   private final Forwarder forwarder;
+  private final BooleanSupplier featureEnabled;
+  private final String notEnabled;
 
-  public FederationStateEndpoint(StoreClient store, ServerIdentity self, Acl acl, RemoteDatacenters remote) {
+  /**
+   * @param featureEnabled the feature barrier (reference §6): while false, the DC that serves a
+   *     call answers 503 with {@code notEnabled}, after forwarding as Consul does
+   */
+  public FederationStateEndpoint(StoreClient store, ServerIdentity self, Acl acl, RemoteDatacenters remote,
+      BooleanSupplier featureEnabled, String notEnabled) {
     this.store = store;
     this.self = self;
     this.acl = acl;
     this.forwarder = new Forwarder(remote);
+    this.featureEnabled = featureEnabled;
+    this.notEnabled = notEnabled;
   }
 
   /**
@@ -63,6 +73,7 @@ public final class FederationStateEndpoint {
           r -> new WriteResult(r.getIndex(), r.getApplied()));
     }
     return Endpoints.guarded(() -> {
+      requireFeature();
       acl.authorize(token, Policy.OPERATOR_WRITE);
       if (state == null || state.datacenter().isEmpty()) {
         throw ApiException.invalid("invalid request: missing federation state datacenter");
@@ -89,6 +100,7 @@ public final class FederationStateEndpoint {
               r.hasState() ? ProtoConvert.fromProto(r.getState()) : null));
     }
     return Endpoints.guarded(() -> {
+      requireFeature();
       acl.authorize(token, Policy.OPERATOR_READ);
       if (datacenter == null || datacenter.isEmpty()) {
         throw ApiException.invalid("Missing datacenter name");
@@ -105,6 +117,7 @@ public final class FederationStateEndpoint {
               r.getStatesList().stream().map(ProtoConvert::fromProto).toList()));
     }
     return Endpoints.guarded(() -> {
+      requireFeature();
       acl.authorize(token, Policy.OPERATOR_READ);
       return store.askBlocking(q, reply -> new DcStore.ListFederationStates(q.minIndex(), q.maxWait(), reply));
     });
@@ -118,9 +131,16 @@ public final class FederationStateEndpoint {
           r -> new DcStore.MeshGatewaysResult(r.getMeta().getIndex(), Protos.gateways(r)));
     }
     return Endpoints.guarded(() -> {
+      requireFeature();
       acl.authorize(token, Policy.OPERATOR_READ);
       return store.askBlocking(q, reply -> new DcStore.ListMeshGateways(q.minIndex(), q.maxWait(), reply));
     });
+  }
+
+  private void requireFeature() {
+    if (!featureEnabled.getAsBoolean()) {
+      throw new ApiException(ApiException.Code.UNAVAILABLE, notEnabled);
+    }
   }
 
   private static void validateUpsert(FederationState state) {

@@ -4,6 +4,7 @@ import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
+import io.meshfed.protocol.names.Names;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -55,7 +56,7 @@ public final class FederationStatePruning {
   /**
    * @param store the primary's store
    * @param ownDatacenter the primary DC, never pruned
-   * @param datacentersInWan the DCs with at least one alive or failed (not left) WAN member; called
+   * @param datacentersInWan the DCs (lower case) with at least one alive or failed (not left) WAN member; called
    *     on every check from the actor's thread, so it must be cheap and thread-safe
    * @param interval how often to check
    * @param grace how long a DC must have been absent before its record is deleted
@@ -130,7 +131,7 @@ public final class FederationStatePruning {
       for (FederationState s : m.result().value()) {
         String dc = s.datacenter();
         stored.add(dc);
-        if (dc.equalsIgnoreCase(ownDatacenter) || present.contains(dc)) {
+        if (dc.equalsIgnoreCase(ownDatacenter) || present.contains(Names.datacenterKey(dc))) {
           absentSince.remove(dc);
           continue;
         }

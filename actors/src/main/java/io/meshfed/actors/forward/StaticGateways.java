@@ -7,23 +7,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Gateways from the configuration: {@code static-gateways}, plus {@code primary-gateways} for the primary. */
+/**
+ * Gateways from {@code static-gateways}: for DCs the gateway locator knows nothing about (meshfed's
+ * addition; Consul has no such option). {@code primary-gateways} belong to the locator, which
+ * decides when the primary is dialed through them (reference §7.3).
+ */
 public final class StaticGateways implements GatewayResolver {
   private final Map<String, List<InetSocketAddress>> gateways;
 
-  /**
-   * @param staticGateways DC → HOST:PORT list
-   * @param primaryGateways HOST:PORT list of the primary's gateways
-   */
-  public StaticGateways(Map<String, List<String>> staticGateways, String primaryDatacenter,
-      List<String> primaryGateways) {
+  /** @param staticGateways DC → HOST:PORT list */
+  public StaticGateways(Map<String, List<String>> staticGateways) {
     Map<String, List<InetSocketAddress>> out = new TreeMap<>();
     staticGateways.forEach((dc, addresses) -> out.computeIfAbsent(Names.datacenterKey(dc), k -> new ArrayList<>())
         .addAll(addresses.stream().map(StaticGateways::unresolved).toList()));
-    if (!primaryGateways.isEmpty()) {
-      out.computeIfAbsent(Names.datacenterKey(primaryDatacenter), k -> new ArrayList<>())
-          .addAll(primaryGateways.stream().map(StaticGateways::unresolved).toList());
-    }
     out.replaceAll((dc, list) -> List.copyOf(list));
     this.gateways = Map.copyOf(out);
   }

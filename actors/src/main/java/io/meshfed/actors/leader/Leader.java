@@ -2,6 +2,8 @@ package io.meshfed.actors.leader;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,8 +33,12 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
    */
   public record Report(ActorRef<RoutineReport> replyTo) implements Command, LeaderSerializable {}
 
-  /** The leader's node and its routines, sorted by name. */
-  public record RoutineReport(String leaderNode, List<RoutineStatus> routines) implements LeaderSerializable {}
+  /**
+   * The leader's node and its routines, sorted by name, with what some routines report about their
+   * work (routine name → key → value; replication's last success, remote index, ...).
+   */
+  public record RoutineReport(String leaderNode, List<RoutineStatus> routines, Map<String, Map<String, String>> details)
+      implements LeaderSerializable {}
 
   public record StartRoutine(RoutineSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -50,15 +56,21 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
 
   private final ActorRef<RoutineManager.Command> routines;
   private final String nodeName;
+  private final Supplier<Map<String, Map<String, String>>> details;
   private boolean shuttingDown;
 
   /** @throws IllegalArgumentException if a routine name is empty or used twice */
   public static Behavior<Command> create(List<RoutineSpec> routines) {
-    return create("", routines);
+    return create("", routines, Map::of);
   }
 
-  /** @param nodeName the node that holds leadership, for the operator API */
-  public static Behavior<Command> create(String nodeName, List<RoutineSpec> routines) {
+  /**
+   * @param nodeName the node that holds leadership, for the operator API
+   * @param details what routines report about their work, read for each operator report on the
+   *     server that hosts the leader
+   */
+  public static Behavior<Command> create(String nodeName, List<RoutineSpec> routines,
+      Supplier<Map<String, Map<String, String>>> details) {
     List<RoutineSpec> specs = List.copyOf(routines);
     Set<String> names = new HashSet<>();
     for (RoutineSpec spec : specs) {
@@ -69,12 +81,14 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
         throw new IllegalArgumentException("routine " + spec.name() + " is listed twice");
       }
     }
-    return Behaviors.setup(ctx -> new Leader(ctx, nodeName, specs));
+    return Behaviors.setup(ctx -> new Leader(ctx, nodeName, specs, details));
   }
 
-  private Leader(ActorContext<Command> ctx, String nodeName, List<RoutineSpec> specs) {
+  private Leader(ActorContext<Command> ctx, String nodeName, List<RoutineSpec> specs,
+      Supplier<Map<String, Map<String, String>>> details) {
     super(ctx);
     this.nodeName = nodeName;
+    this.details = details;
     routines = ctx.spawn(RoutineManager.create(), "routines");
     // Without its routine manager the leader would hold leadership doing nothing; an unhandled
     // Terminated fails the leader instead, so whoever hosts it sees the problem.
@@ -94,9 +108,10 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
         })
         .onMessage(Report.class, m -> {
           String node = nodeName;
+          Map<String, Map<String, String>> now = Map.copyOf(details.get());
           AskPattern.<RoutineManager.Command, List<RoutineStatus>>ask(routines, RoutineManager.GetStatus::new,
                   REPORT_TIMEOUT, getContext().getSystem().scheduler())
-              .thenAccept(list -> m.replyTo().tell(new RoutineReport(node, list)));
+              .thenAccept(list -> m.replyTo().tell(new RoutineReport(node, list, now)));
           return this;
         })
         .onMessage(StartRoutine.class, this::onStartRoutine)

@@ -64,8 +64,6 @@ public final class GatewayLocator {
   public record Settings(String datacenter, String primaryDatacenter, String domain, List<String> primaryGateways,
                          Duration primaryGatewaysInterval, Duration probeInterval, Duration probeTimeout,
                          Duration readWait) {
-    public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_READ_WAIT = Duration.ofSeconds(30);
 
     public Settings {
@@ -74,10 +72,11 @@ public final class GatewayLocator {
       primaryGateways = List.copyOf(primaryGateways);
     }
 
-    /** The server's settings with the default probe interval, probe timeout and read wait. */
+    /** The server's settings: its configured probe interval and timeout, and the default read wait. */
     public static Settings from(ServerConfig config) {
       return new Settings(config.datacenter(), config.primaryDatacenter(), config.domain(), config.primaryGateways(),
-          config.primaryGatewaysInterval(), DEFAULT_PROBE_INTERVAL, DEFAULT_PROBE_TIMEOUT, DEFAULT_READ_WAIT);
+          config.primaryGatewaysInterval(), config.federationStates().gatewayProbeInterval(),
+          config.federationStates().gatewayProbeTimeout(), DEFAULT_READ_WAIT);
     }
 
     boolean inPrimary() {

@@ -20,6 +20,14 @@ import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.actors.forward.RpcEndpoints;
 import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.lan.LanMembers;
+import io.meshfed.actors.federation.PrimaryFederationStates;
+import io.meshfed.actors.federation.ReplicationStatusHolder;
+import io.meshfed.actors.forward.FirstKnownGateways;
+import io.meshfed.actors.locator.GatewayLocator;
+import io.meshfed.actors.locator.GatewayLocatorView;
+import java.util.List;
+import io.meshfed.actors.leader.Leader;
+import io.meshfed.actors.wan.WanFeatureBarrier;
 import io.meshfed.actors.wan.WanMembership;
 import io.meshfed.actors.wan.WanRouter;
 import io.meshfed.transport.port.ServerPort;
@@ -105,11 +113,11 @@ public final class MeshfedServer {
     prepareDataDir(config.dataDir());
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
     JournalSettings journal = journalSettings(config);
-    CompletableFuture<ServerGuardian.Singletons> started = new CompletableFuture<>();
+    CompletableFuture<ActorRef<DcStore.Command>> storeStarted = new CompletableFuture<>();
     ActorSystem<ServerGuardian.Command> system;
     try {
       system = ActorSystem.create(
-          ServerGuardian.create(config.datacenter(), config.nodeName(), describe(config), started),
+          ServerGuardian.create(config.datacenter(), config.nodeName(), describe(config), storeStarted),
           LanCluster.SYSTEM_NAME,
           LanCluster.setup(config, tls, pekkoOverrides.withFallback(pekkoConfig(config, journal))));
     } catch (RuntimeException e) {
@@ -123,8 +131,7 @@ public final class MeshfedServer {
       LOG.info("meshfed server stopped: node {}, datacenter {}", config.nodeName(), config.datacenter());
     });
     try {
-      ServerGuardian.Singletons singletons = await(started, "the DC state store did not start");
-      ActorRef<DcStore.Command> store = singletons.store();
+      ActorRef<DcStore.Command> store = await(storeStarted, "the DC state store did not start");
       ServerIdentity self = new ServerIdentity(config.nodeName(), config.datacenter(), config.primaryDatacenter(),
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
@@ -133,8 +140,16 @@ public final class MeshfedServer {
       RpcClient rpcClient = ServerTransport.rpcClient(config, tls);
       onShutdown(system, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-rpc-client", rpcClient::close);
       WanRouter wanRouter = new WanRouter();
+      WanFeatureBarrier barrier = new WanFeatureBarrier(config.datacenter(), config.primaryDatacenter(),
+          wanRouter::members);
+      GatewayLocatorView locator = new GatewayLocatorView(config.datacenter(), config.primaryDatacenter());
+      if (tls.isPresent()) {
+        // Without TLS nothing crosses DCs, so there is nothing to locate (and no probe to make).
+        system.systemActorOf(GatewayLocator.create(GatewayLocator.Settings.from(config), storeClient,
+            ServerTransport.gatewayProbe(config, tls.get()), locator, barrier::latch), "gateway-locator", Props.empty());
+      }
       Dialer dialer = new Dialer(config.datacenter(), tls.isPresent(), () -> LanMembers.servers(cluster.state()),
-          new StaticGateways(config.staticGateways(), config.primaryDatacenter(), config.primaryGateways()),
+          new FirstKnownGateways(List.of(locator, new StaticGateways(config.staticGateways()))),
           wanRouter::aliveServers);
       InternalRpc internalRpc = new InternalRpc(rpcClient, dialer);
       ActorRef<WanMembership.Command> wan = system.systemActorOf(WanMembership.create(
@@ -144,12 +159,19 @@ public final class MeshfedServer {
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-wan",
           () -> AskPattern.<WanMembership.Command, Done>ask(wan, WanMembership.Leave::new, WAN_LEAVE_TIMEOUT,
               system.scheduler()).exceptionally(e -> Done.getInstance()));
-      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc);
+      FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc,
+          barrier::passed, WanFeatureBarrier.NOT_ENABLED);
+      ReplicationStatusHolder replicationStatus = new ReplicationStatusHolder();
+      CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();
+      system.tell(new ServerGuardian.StartLeader(LeaderRoutines.of(config, storeClient, barrier,
+          PrimaryFederationStates.over(federation, config.primaryDatacenter()), locator,
+          replicationStatus, wanRouter::datacenters), () -> LeaderRoutines.details(replicationStatus), leaderStarted));
+      ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
       ServerPort serverPort = ServerTransport.serverPort(config, tls, RpcEndpoints.server(federation),
           WanMembership.packetReceiver(wan), WanMembership.streamReceiver(wan, system.scheduler()));
       onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
-      OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, singletons.leader(), system,
+      OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
           wanRouter);
 
       ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",

@@ -2,6 +2,8 @@ package io.meshfed.actors.server;
 
 import io.meshfed.actors.config.ConfigException;
 import io.meshfed.actors.config.ServerConfig;
+import io.meshfed.actors.locator.GatewayProbe;
+import io.meshfed.actors.locator.TlsGatewayProbe;
 import io.meshfed.actors.forward.Dialer;
 import io.meshfed.protocol.names.Names;
 import io.meshfed.protocol.names.WireConstants;
@@ -56,6 +58,15 @@ final class ServerTransport {
     }
     overriddenVerifySettings(tls).forEach(LOG::warn);
     return Optional.of(TlsMaterial.load(tls.caFile(), tls.certFile(), tls.keyFile()));
+  }
+
+  /** The gateway locator's probe: a TLS handshake through a gateway, as a cross-DC dial makes it. */
+  static GatewayProbe gatewayProbe(ServerConfig config, TlsMaterial tls) {
+    try {
+      return TlsGatewayProbe.create(tls, config.federationStates().gatewayProbeTimeout());
+    } catch (SSLException e) {
+      throw new ConfigException("meshfed.tls: cannot build the gateway probe's TLS client: " + e.getMessage());
+    }
   }
 
   /**

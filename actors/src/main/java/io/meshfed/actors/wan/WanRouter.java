@@ -7,6 +7,8 @@ import io.meshfed.actors.wan.swim.MembershipListener;
 import io.meshfed.protocol.names.Names;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -42,6 +44,17 @@ public final class WanRouter implements MembershipListener {
   public List<String> aliveServers(String datacenter) {
     Map<String, Boolean> nodes = aliveByDc.get(datacenter);
     return nodes == null ? List.of() : List.copyOf(nodes.keySet());
+  }
+
+  /** The DCs (lower case) with a member that has not left: failed members may come back. */
+  public Set<String> datacenters() {
+    Set<String> dcs = new TreeSet<>();
+    for (Member m : members.values()) {
+      if (m.state() != MemberState.LEFT) {
+        dcs.add(Names.datacenterKey(m.datacenter()));
+      }
+    }
+    return dcs;
   }
 
   /** Every member known, alive or not, sorted by name. */

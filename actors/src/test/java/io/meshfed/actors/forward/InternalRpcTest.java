@@ -150,7 +150,7 @@ class InternalRpcTest {
     RpcClient client = new RpcClient(new PlainConnector(Duration.ofSeconds(5)), RpcClientOptions.defaults());
     open.add(client);
     InternalRpc rpc = new InternalRpc(client, new Dialer("dc1", false, () -> List.of(alive("n1", n1)),
-        new StaticGateways(Map.of("dc2", List.of("127.0.0.1:" + n1.localAddress().getPort())), "dc1", List.of()),
+        new StaticGateways(Map.of("dc2", List.of("127.0.0.1:" + n1.localAddress().getPort()))),
         dc -> List.of()));
 
     assertThat(call(rpc, "dc1", "n1")).isEqualTo("dc1/n1");
@@ -178,7 +178,7 @@ class InternalRpcTest {
         key -> Dialer.serverName(key, "meshfed"), Duration.ofSeconds(5)), RpcClientOptions.defaults());
     open.add(client);
     return new InternalRpc(client, new Dialer("dc1", true, () -> members,
-        new StaticGateways(gateways, "dc1", List.of()), remoteServers));
+        new StaticGateways(gateways), remoteServers));
   }
 
   private ServerPort tlsServer(String dc, String node) throws Exception {

@@ -68,7 +68,7 @@ class AclAndRestartTest {
           });
       var reader = anonymous.list().addHeader("x-meshfed-token", "reader");
       assertThat(reader.invoke(ListFederationStatesRequest.getDefaultInstance())
-          .toCompletableFuture().get(20, TimeUnit.SECONDS).getStatesCount()).isEqualTo(1);
+          .toCompletableFuture().get(20, TimeUnit.SECONDS).getStatesCount()).as("dc1's own and dc2").isEqualTo(2);
       anonymous.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } finally {
       clientSystem.terminate();

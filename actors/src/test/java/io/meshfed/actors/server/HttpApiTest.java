@@ -198,7 +198,8 @@ class HttpApiTest {
       JsonNode report = json(r);
       assertThat(report.get("Leader").asText()).isEqualTo("n1");
       assertThat(report.get("Routines")).extracting(rt -> rt.get("Name").asText())
-          .containsExactly("member-reconcile", "tcp-checks");
+          .containsExactly("federation-state-anti-entropy", "federation-state-pruning", "member-reconcile",
+              "tcp-checks");
       for (JsonNode routine : report.get("Routines")) {
         assertThat(routine.get("Running").asBoolean()).isTrue();
         assertThat(routine.get("Restarts").asInt()).isZero();
@@ -222,9 +223,9 @@ class HttpApiTest {
 
   @Test
   void blockingWaitIsBoundedByTheParameter() throws Exception {
-    long start = index(get(server, "/v1/internal/federation-state/dc1", null));
+    long start = index(get(server, "/v1/internal/federation-state/nowhere", null));
     long t0 = System.nanoTime();
-    HttpResponse<String> r = get(server, "/v1/internal/federation-state/dc1?index=" + start + "&wait=300ms", null);
+    HttpResponse<String> r = get(server, "/v1/internal/federation-state/nowhere?index=" + start + "&wait=300ms", null);
     assertThat(r.statusCode()).isEqualTo(404);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
   }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 
 /** Starts real servers on free ports and talks to their HTTP API, for the tests of this module. */
 final class TestServers {
@@ -26,7 +27,20 @@ final class TestServers {
     overrides.put("data-dir", dataDir.toString());
     overrides.put("node-name", "n1");
     ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, overrides);
-    return MeshfedServer.start(config);
+    MeshfedServer server = MeshfedServer.start(config);
+    settled(server);
+    return server;
+  }
+
+  /**
+   * Waits for the one write a lone primary makes by itself: anti-entropy storing its DC's own
+   * federation state. Tests that compare indexes or lists then see only their own writes.
+   */
+  static void settled(MeshfedServer server) {
+    ServerConfig c = server.config();
+    String token = c.acl().tokens().stream().map(ServerConfig.Token::secret).findFirst().orElse(null);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
+        get(server, "/v1/internal/federation-state/" + c.datacenter(), token).statusCode() == 200);
   }
 
   static void stop(MeshfedServer server) throws Exception {

@@ -31,6 +31,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,8 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 4, acceptance 4 and 5: two single-server DCs with TLS. dc2 reaches dc1 through
- * primary-gateways and dc1 reaches dc2 through static-gateways; with no mesh gateway yet, those
- * name the other server's server port, which is what a gateway would splice the connection to.
+ * primary-gateways and dc1 reaches dc2 through static-gateways; with no mesh gateway, those name
+ * the other server's server port, which is what a gateway would splice the connection to. The
+ * servers start by forming the federation: WAN membership, anti-entropy and replication settle
+ * before any test runs, so the only writes afterwards are the tests' own.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TwoDatacenterForwardingTest {
@@ -63,6 +66,14 @@ class TwoDatacenterForwardingTest {
     dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
         options("dc2", "n2", dc2ServerPort, tls("dc2", "n2"), Map.of("primary-gateways",
             List.of("127.0.0.1:" + dc1ServerPort)))));
+    // Each DC's own (gateway-less) state, pushed by anti-entropy to dc1 and replicated to dc2.
+    for (MeshfedServer server : List.of(dc1, dc2)) {
+      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        HttpResponse<String> r = TestServers.get(server, "/v1/internal/federation-states", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(TestServers.json(r).findValuesAsText("Datacenter")).containsExactly("dc1", "dc2");
+      });
+    }
   }
 
   @AfterAll
@@ -117,10 +128,12 @@ class TwoDatacenterForwardingTest {
       clientSystem.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    // dc1 reaches dc2 too: dc2's own (empty) list, not dc1's.
-    HttpResponse<String> dc2List = TestServers.get(dc1, "/v1/internal/federation-states?dc=dc2", null);
-    assertThat(dc2List.statusCode()).as(dc2List.body()).isEqualTo(200);
-    assertThat(dc2List.body()).isEqualTo(TestServers.get(dc2, "/v1/internal/federation-states", null).body());
+    // dc1 reaches dc2 too, and reads dc2's own store (which replication keeps equal to dc1's).
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      HttpResponse<String> dc2List = TestServers.get(dc1, "/v1/internal/federation-states?dc=dc2", null);
+      assertThat(dc2List.statusCode()).as(dc2List.body()).isEqualTo(200);
+      assertThat(dc2List.body()).isEqualTo(TestServers.get(dc2, "/v1/internal/federation-states", null).body());
+    });
   }
 
   @Test
@@ -167,13 +180,17 @@ class TwoDatacenterForwardingTest {
 
   @Test
   void anApplySentToASecondaryLandsInThePrimary() throws Exception {
-    HttpResponse<String> w = TestServers.put(dc2, "/v1/internal/federation-state", TestServers.upsert("dc2"), null);
+    HttpResponse<String> w = TestServers.put(dc2, "/v1/internal/federation-state", TestServers.upsert("dc5"), null);
     assertThat(w.statusCode()).as(w.body()).isEqualTo(200);
     long index = TestServers.json(w).get("Index").asLong();
-    JsonNode inPrimary = TestServers.json(TestServers.get(dc1, "/v1/internal/federation-state/dc2", null));
+    JsonNode inPrimary = TestServers.json(TestServers.get(dc1, "/v1/internal/federation-state/dc5", null));
     assertThat(inPrimary.at("/State/ModifyIndex").asLong()).isEqualTo(index);
-    // Nothing replicates yet, so dc2's own store does not have it.
-    assertThat(TestServers.get(dc2, "/v1/internal/federation-state/dc2", null).statusCode()).isEqualTo(404);
+    // Replication brings it back to dc2, with the primary's index as PrimaryModifyIndex.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      HttpResponse<String> local = TestServers.get(dc2, "/v1/internal/federation-state/dc5", null);
+      assertThat(local.statusCode()).isEqualTo(200);
+      assertThat(TestServers.json(local).at("/State/PrimaryModifyIndex").asLong()).isEqualTo(index);
+    });
 
     HttpResponse<String> invalid = TestServers.put(dc2, "/v1/internal/federation-state",
         "{\"Op\":\"frob\",\"State\":{\"Datacenter\":\"dc2\"}}", null);
@@ -186,7 +203,8 @@ class TwoDatacenterForwardingTest {
     HttpResponse<String> r = TestServers.get(dc2, "/v1/internal/federation-states?dc=dc9", null);
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(r.body()).isEqualTo("No path to datacenter \"dc9\": no mesh gateway is known for it "
-        + "(meshfed.static-gateways)");
+        + "(the gateway locator: federation states in the local store, and meshfed.primary-gateways for the primary"
+        + " or meshfed.static-gateways)");
   }
 
   @Test

@@ -3,6 +3,8 @@ package io.meshfed.cli.output;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The table of {@code meshfed operator routines}. */
 public final class RoutinesView {
@@ -22,7 +24,12 @@ public final class RoutinesView {
       @JsonProperty("Running") boolean running,
       @JsonProperty("Restarts") int restarts,
       @JsonProperty("LastError") String lastError,
-      @JsonProperty("LastErrorAt") String lastErrorAt) {}
+      @JsonProperty("LastErrorAt") String lastErrorAt,
+      @JsonProperty("Details") Map<String, String> details) {
+    public Routine {
+      details = details == null ? Map.of() : new TreeMap<>(details);
+    }
+  }
 
   public static String render(Report report) {
     String head = "Leader: " + report.leader() + "\n";
@@ -33,6 +40,13 @@ public final class RoutinesView {
     for (Routine r : report.routines()) {
       table.row(r.name(), r.running() ? "yes" : "no", Integer.toString(r.restarts()), r.lastError(), r.lastErrorAt());
     }
-    return head + table.render();
+    StringBuilder out = new StringBuilder(head).append(table.render());
+    for (Routine r : report.routines()) {
+      if (!r.details().isEmpty()) {
+        out.append('\n').append(r.name()).append(":\n");
+        r.details().forEach((k, v) -> out.append("  ").append(k).append(": ").append(v).append('\n'));
+      }
+    }
+    return out.toString();
   }
 }

@@ -46,7 +46,8 @@ public final class OperatorGrpc implements OperatorServicePowerApi {
       var b = RoutinesResponse.newBuilder().setLeader(report.leaderNode());
       report.routines().forEach(r -> b.addRoutines(Routine.newBuilder().setName(r.name()).setRunning(r.running())
           .setRestarts(r.restarts()).setLastError(r.lastError())
-          .setLastErrorAtMs(r.lastErrorAt() == null ? 0 : r.lastErrorAt().toEpochMilli())));
+          .setLastErrorAtMs(r.lastErrorAt() == null ? 0 : r.lastErrorAt().toEpochMilli())
+          .putAllDetails(report.details().getOrDefault(r.name(), java.util.Map.of()))));
       return b.build();
     });
   }

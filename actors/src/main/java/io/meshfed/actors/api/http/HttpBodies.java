@@ -75,7 +75,8 @@ final class HttpBodies {
   record Routines(@JsonProperty("Leader") String leader, @JsonProperty("Routines") List<Routine> routines) {
     static Routines of(io.meshfed.actors.leader.Leader.RoutineReport report) {
       return new Routines(report.leaderNode(), report.routines().stream()
-          .map(r -> new Routine(r.name(), r.running(), r.restarts(), r.lastError(), r.lastErrorAt())).toList());
+          .map(r -> new Routine(r.name(), r.running(), r.restarts(), r.lastError(), r.lastErrorAt(),
+              report.details().getOrDefault(r.name(), Map.of()))).toList());
     }
   }
 
@@ -84,7 +85,8 @@ final class HttpBodies {
       @JsonProperty("Running") boolean running,
       @JsonProperty("Restarts") int restarts,
       @JsonProperty("LastError") String lastError,
-      @JsonProperty("LastErrorAt") java.time.Instant lastErrorAt) {}
+      @JsonProperty("LastErrorAt") java.time.Instant lastErrorAt,
+      @JsonProperty("Details") Map<String, String> details) {}
 
   /** {@code GET /v1/catalog/service/<name>}: Consul's flattened ServiceNode. */
   record ServiceNode(
