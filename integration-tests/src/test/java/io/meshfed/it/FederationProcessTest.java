@@ -35,10 +35,12 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Issue 6, acceptance 3: all three servers see 3 alive WAN members; sampling every server's TCP
  * connections throughout shows none to another DC's server address; a server killed with -9 is
  * marked failed by the others. Issue 7, acceptance 3: every DC's federation state, with its
- * gateway, reaches all three DCs through anti-entropy and replication; a gateway registered in
- * the primary reaches the secondaries and its deregistration removes it everywhere (the times are
- * printed); losing its local gateway makes a secondary's leader dial the primary's gateways after
- * three failed replication rounds, and switch back after a success.
+ * gateway, reaches all three DCs through anti-entropy and replication; a gateway registered in a
+ * secondary, and one in the primary, reach every DC and their deregistration removes them
+ * everywhere (the times are printed); losing its local gateway makes a secondary's leader dial the
+ * primary's gateways after three failed replication rounds, and switch back after a success.
+ * Acceptance 4: a secondary restarted while the primary is down serves its stored federation
+ * states at once (the feature barrier opens from stored data, Consul #9342).
  */
 class FederationProcessTest {
   private static final Duration READY = Duration.ofSeconds(90);
@@ -91,10 +93,12 @@ class FederationProcessTest {
     List<Dc> dcs = List.of(Dc.allocate(1), Dc.allocate(2), Dc.allocate(3));
     Dc dc1 = dcs.get(0);
     Map<String, MeshfedProcess> servers = new TreeMap<>();
+    Map<String, Path> configs = new TreeMap<>();
     Map<String, MeshfedProcess> gateways = new TreeMap<>();
     long started = System.nanoTime();
     for (Dc dc : dcs) {
-      MeshfedProcess server = start("server", "--config-file", serverConfig(ca, dc, dc1).toString());
+      configs.put(dc.name(), serverConfig(ca, dc, dc1));
+      MeshfedProcess server = start("server", "--config-file", configs.get(dc.name()).toString());
       server.awaitReady(READY);
       servers.put(dc.name(), server);
       MeshfedProcess gateway = start(gatewayArgs(dc, "gw" + dc.n, dc.gatewayPort, dc.admin));
@@ -120,17 +124,10 @@ class FederationProcessTest {
     awaitFederationStates(dcs, expected);
     System.out.printf("3 DCs: every federation state everywhere %d ms after the first start%n", millisSince(started));
 
-    // A gateway registered in the primary reaches the secondaries; deregistered, it leaves them.
-    MeshfedProcess extra = start(gatewayArgs(dc1, "gw1b", MeshfedProcess.freePort(), MeshfedProcess.freePort()));
-    extra.awaitReady(READY);
-    long registered = System.nanoTime();
-    awaitFederationStates(dcs, Map.of("dc1", Set.of("gw1", "gw1b"), "dc2", Set.of("gw2"), "dc3", Set.of("gw3")));
-    System.out.printf("gateway gw1b registered in dc1: in the federation states of all 3 DCs after %d ms%n",
-        millisSince(registered));
-    long deregistered = System.nanoTime();
-    assertThat(extra.terminate(Duration.ofSeconds(30))).isIn(0, 143);
-    awaitFederationStates(dcs, expected);
-    System.out.printf("gateway gw1b deregistered: gone from all 3 DCs after %d ms%n", millisSince(deregistered));
+    // A gateway registered in a secondary (anti-entropy to the primary, replication to the others),
+    // then one in the primary (replication); deregistered, each leaves every DC.
+    addAndRemoveGateway(dcs, dcs.get(2), "gw3b", expected);
+    addAndRemoveGateway(dcs, dc1, "gw1b", expected);
 
     // dc2 loses its own gateway: replication through it fails, and after three failures dc2's
     // leader dials the primary's gateways directly; that succeeds, and it goes back to local.
@@ -148,11 +145,42 @@ class FederationProcessTest {
         assertThat(wanMembers(dc1)).containsEntry("n3.dc3", "failed"));
     System.out.printf("n3.dc3 killed: failed in dc1's view after %d ms%n", millisSince(killed));
 
+    // Acceptance 4: the primary goes down, then dc2 restarts; its stored states open the barrier.
+    servers.get("dc1").process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    assertThat(servers.get("dc2").terminate(Duration.ofSeconds(30))).isIn(0, 143);
+    MeshfedProcess restarted = start("server", "--config-file", configs.get("dc2").toString());
+    restarted.awaitReady(READY);
+    long restartedAt = System.nanoTime();
+    servers.put("dc2", restarted);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+        assertThat(federationStates(dcs.get(1))).as("dc2's stored states, served with the primary down")
+            .isEqualTo(expected));
+    System.out.printf("dc2 restarted with the primary down: federation states served %d ms after ready%n",
+        millisSince(restartedAt));
+
     sampler.shutdown();
     assertThat(sampler.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     assertThat(direct).as("connections from a server to another DC's server").isEmpty();
     assertThat(throughGateways).as("the sampling saw servers' connections to gateways (it works)")
         .contains("dc2->gw1", "dc2->gw2", "dc3->gw3");
+  }
+
+  private void addAndRemoveGateway(List<Dc> dcs, Dc dc, String name, Map<String, Set<String>> before)
+      throws Exception {
+    MeshfedProcess gateway = start(gatewayArgs(dc, name, MeshfedProcess.freePort(), MeshfedProcess.freePort()));
+    gateway.awaitReady(READY);
+    long registered = System.nanoTime();
+    Map<String, Set<String>> with = new TreeMap<>(before);
+    Set<String> names = new TreeSet<>(before.get(dc.name()));
+    names.add(name);
+    with.put(dc.name(), names);
+    awaitFederationStates(dcs, with);
+    System.out.printf("gateway %s registered in %s: in the federation states of all 3 DCs after %d ms%n",
+        name, dc.name(), millisSince(registered));
+    long deregistered = System.nanoTime();
+    assertThat(gateway.terminate(Duration.ofSeconds(30))).isIn(0, 143);
+    awaitFederationStates(dcs, before);
+    System.out.printf("gateway %s deregistered: gone from all 3 DCs after %d ms%n", name, millisSince(deregistered));
   }
 
   private static long millisSince(long nanos) {
@@ -230,19 +258,23 @@ class FederationProcessTest {
     return out;
   }
 
-  /** DC → its gateways' node names, from each DC's own store. */
+  /** Waits until every DC's own store holds {@code expected}. */
   private static void awaitFederationStates(List<Dc> dcs, Map<String, Set<String>> expected) {
     for (Dc dc : dcs) {
-      Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-        Map<String, Set<String>> held = new TreeMap<>();
-        for (JsonNode state : Json.mapper().readTree(get(dc, "/v1/internal/federation-states"))) {
-          Set<String> names = new TreeSet<>();
-          state.get("MeshGateways").forEach(g -> names.add(g.at("/Node/Node").asText()));
-          held.put(state.get("Datacenter").asText(), names);
-        }
-        assertThat(held).as("federation states held by " + dc.name()).isEqualTo(expected);
-      });
+      Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+          assertThat(federationStates(dc)).as("federation states held by " + dc.name()).isEqualTo(expected));
     }
+  }
+
+  /** DC → its gateways' node names, from {@code dc}'s own store. */
+  private static Map<String, Set<String>> federationStates(Dc dc) throws Exception {
+    Map<String, Set<String>> held = new TreeMap<>();
+    for (JsonNode state : Json.mapper().readTree(get(dc, "/v1/internal/federation-states"))) {
+      Set<String> names = new TreeSet<>();
+      state.get("MeshGateways").forEach(g -> names.add(g.at("/Node/Node").asText()));
+      held.put(state.get("Datacenter").asText(), names);
+    }
+    return held;
   }
 
   private static String get(Dc dc, String path) throws Exception {
