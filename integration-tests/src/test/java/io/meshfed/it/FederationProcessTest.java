@@ -123,6 +123,15 @@ class FederationProcessTest {
     Map<String, Set<String>> expected = Map.of("dc1", Set.of("gw1"), "dc2", Set.of("gw2"), "dc3", Set.of("gw3"));
     awaitFederationStates(dcs, expected);
     System.out.printf("3 DCs: every federation state everywhere %d ms after the first start%n", millisSince(started));
+    // What an operator sees in dc2: replication healthy, the locator dialing through dc2's own gateway.
+    Dc dc2Addresses = dcs.get(1);
+    assertThat(get(dc2Addresses, "/v1/agent/metrics")).contains("meshfed_federation_state_replication_status 1\n")
+        .containsPattern("(?m)^meshfed_federation_state_replication_index [1-9]");
+    JsonNode locator = Json.mapper().readTree(get(dc2Addresses, "/v1/agent/gateway-locator"));
+    assertThat(locator.get("LocalGateways").toString()).isEqualTo("[\"" + dc2Addresses.gateway() + "\"]");
+    assertThat(locator.get("DialPrimaryThroughLocalGateways").asBoolean()).isTrue();
+    assertThat(Json.mapper().readTree(get(dc2Addresses, "/v1/operator/routines"))
+        .at("/Routines").findValues("Details").toString()).contains("\"Healthy\":\"true\"");
 
     // A gateway registered in a secondary (anti-entropy to the primary, replication to the others),
     // then one in the primary (replication); deregistered, each leaves every DC.

@@ -9,6 +9,7 @@ import io.meshfed.actors.api.grpc.OperatorGrpc;
 import io.meshfed.actors.api.http.HttpApi;
 import io.meshfed.actors.config.ConfigException;
 import io.meshfed.actors.config.ServerConfig;
+import io.meshfed.actors.endpoint.AgentEndpoint;
 import io.meshfed.actors.endpoint.CatalogEndpoint;
 import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.OperatorEndpoint;
@@ -175,7 +176,8 @@ public final class MeshfedServer {
           wanRouter);
 
       ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
-          server -> server.withSettings(http1Only(system)).bind(new HttpApi(federation, catalog, operator).route()));
+          server -> server.withSettings(http1Only(system)).bind(new HttpApi(federation, catalog, operator,
+              new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter)).route()));
       @SuppressWarnings("unchecked")
       var grpcHandler = ServiceHandler.concatOrNotFound(
           FederationStateServicePowerApiHandlerFactory.partial(new FederationStateGrpc(federation),

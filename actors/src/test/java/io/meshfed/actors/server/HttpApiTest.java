@@ -209,6 +209,22 @@ class HttpApiTest {
   }
 
   @Test
+  void metricsAreValidPrometheusTextAndTheLocatorIsVisible() throws Exception {
+    HttpResponse<String> r = get(server, "/v1/agent/metrics", null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("text/plain"));
+    for (String line : r.body().split("\n")) {
+      assertThat(line).matches("# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? -?[0-9.]+");
+    }
+    assertThat(r.body()).contains("meshfed_federation_state_replication_running 0\n",
+        "meshfed_federation_states_enabled 1\n", "meshfed_wan_members{datacenter=\"dc1\",status=\"alive\"} 1\n");
+    // Without TLS nothing crosses DCs: the locator does not run, and says so by never populating.
+    JsonNode locator = json(get(server, "/v1/agent/gateway-locator", null));
+    assertThat(locator.get("Populated").asBoolean()).isFalse();
+    assertThat(locator.get("LocalGateways")).isEmpty();
+  }
+
+  @Test
   void membersAndLeader() throws Exception {
     JsonNode lan = json(get(server, "/v1/agent/members", null));
     assertThat(lan.get(0).get("Name").asText()).isEqualTo("n1");

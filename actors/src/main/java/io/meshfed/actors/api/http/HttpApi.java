@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.actors.endpoint.ApiException;
+import io.meshfed.actors.endpoint.AgentEndpoint;
 import io.meshfed.actors.endpoint.CatalogEndpoint;
 import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.OperatorEndpoint;
@@ -15,6 +16,7 @@ import io.meshfed.protocol.model.GoDuration;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Json;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +24,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -46,12 +50,15 @@ public final class HttpApi extends AllDirectives {
   private final FederationStateEndpoint federation;
   private final CatalogEndpoint catalog;
   private final OperatorEndpoint operator;
+  private final AgentEndpoint agent;
   private final ObjectMapper json = Json.mapper();
 
-  public HttpApi(FederationStateEndpoint federation, CatalogEndpoint catalog, OperatorEndpoint operator) {
+  public HttpApi(FederationStateEndpoint federation, CatalogEndpoint catalog, OperatorEndpoint operator,
+      AgentEndpoint agent) {
     this.federation = federation;
     this.catalog = catalog;
     this.operator = operator;
+    this.agent = agent;
   }
 
   public Route route() {
@@ -63,6 +70,12 @@ public final class HttpApi extends AllDirectives {
                 jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty()))))),
         path(segment("v1").slash("operator").slash("routines"), () -> get(() ->
             respond(operator.routines(token), r -> jsonResponse(HttpBodies.Routines.of(r), Optional.empty())))),
+        path(segment("v1").slash("agent").slash("gateway-locator"), () -> get(() ->
+            respondNow(() -> jsonResponse(HttpBodies.GatewayLocator.of(agent.gatewayLocator(token)), Optional.empty())))),
+        // Prometheus text 0.0.4 (Consul serves it with ?format=prometheus; it is the only format here)
+        path(segment("v1").slash("agent").slash("metrics"), () -> get(() ->
+            respondNow(() -> HttpResponse.create().withStatus(StatusCodes.OK).withEntity(
+                ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8), agent.metrics(token).getBytes(StandardCharsets.UTF_8))))),
         path(segment("v1").slash("status").slash("leader"), () -> get(() ->
             respondNow(() -> jsonResponse(operator.leader(token), Optional.empty()))))));
   }

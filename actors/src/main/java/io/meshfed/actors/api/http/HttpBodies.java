@@ -80,6 +80,22 @@ final class HttpBodies {
     }
   }
 
+  /** {@code GET /v1/agent/gateway-locator}: the locator's decisions on this server. */
+  record GatewayLocator(
+      @JsonProperty("Populated") boolean populated,
+      @JsonProperty("LocalGateways") List<String> local,
+      @JsonProperty("PrimaryGateways") List<String> primary,
+      @JsonProperty("FallbackPrimaryGateways") List<String> fallback,
+      @JsonProperty("FailingProbes") List<String> failing,
+      @JsonProperty("DialPrimaryThroughLocalGateways") boolean dialPrimaryThroughLocal,
+      @JsonProperty("ReplicationSignalInUse") boolean replicationSignalInUse,
+      @JsonProperty("ConsecutiveReplicationFailures") int consecutiveReplicationFailures) {
+    static GatewayLocator of(io.meshfed.actors.locator.GatewayLocatorView.Snapshot s) {
+      return new GatewayLocator(s.populated(), s.local(), s.primary(), s.fallback(), s.failing(),
+          s.dialPrimaryThroughLocal(), s.replicationSignalInUse(), s.consecutiveReplicationFailures());
+    }
+  }
+
   record Routine(
       @JsonProperty("Name") String name,
       @JsonProperty("Running") boolean running,
