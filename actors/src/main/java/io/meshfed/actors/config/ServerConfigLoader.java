@@ -246,7 +246,8 @@ public final class ServerConfigLoader {
           integer(c, "wan.suspicion-max-timeout-mult"), integer(c, "wan.retransmit-mult"),
           positiveDuration(c, "wan.gossip-interval"), integer(c, "wan.gossip-nodes"),
           positiveDuration(c, "wan.gossip-to-the-dead-time"), positiveDuration(c, "wan.push-pull-interval"),
-          positiveDuration(c, "wan.reconnect-interval"), defaults.packetBudgetBytes());
+          positiveDuration(c, "wan.reconnect-interval"), positiveDuration(c, "wan.reconnect-timeout"),
+          positiveDuration(c, "wan.tombstone-timeout"), defaults.packetBudgetBytes());
     } catch (IllegalArgumentException e) {
       throw new ConfigException("meshfed.wan: " + e.getMessage());
     }

@@ -35,6 +35,10 @@ public final class WanRouter implements MembershipListener {
 
   @Override
   public void onEvent(MembershipEvent event) {
+    if (event instanceof MembershipEvent.Reaped reaped) {
+      members.remove(reaped.member().name()); // only failed or left members are reaped: none is routable
+      return;
+    }
     boolean alive = event instanceof MembershipEvent.Joined || event instanceof MembershipEvent.Updated
         || event instanceof MembershipEvent.Recovered;
     apply(event.member(), alive);

@@ -22,4 +22,10 @@ public sealed interface MembershipEvent {
 
   /** A member declared dead refuted it (typically after a partition healed). */
   record Recovered(Member member) implements MembershipEvent {}
+
+  /**
+   * Forgotten: failed longer than the reconnect timeout, or left longer than the tombstone timeout
+   * (Serf's), so that a federation's member list does not grow with every server ever replaced.
+   */
+  record Reaped(Member member) implements MembershipEvent {}
 }

@@ -159,6 +159,7 @@ public final class SwimMembership {
     }
     if (now >= nextReconnectAt) {
       nextReconnectAt = now + settings.reconnectInterval().toMillis();
+      reap(now);
       reconnect();
     }
   }
@@ -300,6 +301,23 @@ public final class SwimMembership {
       return;
     }
     outbox.exchangeState(failed.get(random.nextInt(failed.size())).name(), localState());
+  }
+
+  /** Serf's reaper: forgets members failed past the reconnect timeout and left past the tombstone one. */
+  private void reap(long now) {
+    long failedFor = settings.reconnectTimeout().toMillis();
+    long leftFor = settings.tombstoneTimeout().toMillis();
+    List<Member> reaped = new ArrayList<>();
+    for (Member m : members.values()) {
+      long gone = now - m.stateChangedAt();
+      if (m.state() == MemberState.DEAD && gone >= failedFor || m.state() == MemberState.LEFT && gone >= leftFor) {
+        reaped.add(m);
+      }
+    }
+    for (Member m : reaped) {
+      members.remove(m.name());
+      listener.onEvent(new MembershipEvent.Reaped(m));
+    }
   }
 
   private PushPull localState() {

@@ -17,13 +17,15 @@ import java.util.Objects;
  *   <li>pushPullInterval 60 s, scaled up above 32 members as memberlist does;
  *   <li>reconnectInterval 30 s (Serf): a failed member is retried with a push/pull, which is how
  *       the two sides of a healed partition find each other again;
+ *   <li>reconnectTimeout 72 h and tombstoneTimeout 24 h (Serf): a member failed or left that long
+ *       is forgotten;
  *   <li>packetBudgetBytes 1400: piggy-back budget of one packet (memberlist's UDP buffer).
  * </ul>
  */
 public record SwimSettings(Duration probeInterval, Duration probeTimeout, int indirectChecks,
     int suspicionMult, int suspicionMaxTimeoutMult, int retransmitMult, Duration gossipInterval, int gossipNodes,
     Duration gossipToTheDeadTime, Duration pushPullInterval, Duration reconnectInterval,
-    int packetBudgetBytes) {
+    Duration reconnectTimeout, Duration tombstoneTimeout, int packetBudgetBytes) {
 
   private static final int PUSH_PULL_SCALE_THRESHOLD = 32;
 
@@ -34,6 +36,8 @@ public record SwimSettings(Duration probeInterval, Duration probeTimeout, int in
     requirePositive(gossipToTheDeadTime, "gossipToTheDeadTime");
     requirePositive(pushPullInterval, "pushPullInterval");
     requirePositive(reconnectInterval, "reconnectInterval");
+    requirePositive(reconnectTimeout, "reconnectTimeout");
+    requirePositive(tombstoneTimeout, "tombstoneTimeout");
     if (probeTimeout.compareTo(probeInterval) >= 0) {
       throw new IllegalArgumentException("probeTimeout must be shorter than probeInterval: the indirect "
           + "probe needs the rest of the interval");
@@ -48,7 +52,7 @@ public record SwimSettings(Duration probeInterval, Duration probeTimeout, int in
   public static SwimSettings wanDefaults() {
     return new SwimSettings(Duration.ofSeconds(5), Duration.ofSeconds(3), 3, 6, 6, 4,
         Duration.ofMillis(500), 4, Duration.ofSeconds(60), Duration.ofSeconds(60),
-        Duration.ofSeconds(30), 1400);
+        Duration.ofSeconds(30), Duration.ofHours(72), Duration.ofHours(24), 1400);
   }
 
   /** memberlist's suspicionTimeout: suspicionMult · max(1, log10(n)) · probeInterval. */

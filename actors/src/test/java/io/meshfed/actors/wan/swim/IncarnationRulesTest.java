@@ -93,6 +93,27 @@ class IncarnationRulesTest {
   }
 
   @Test
+  void failedMembersAreForgottenAfterTheReconnectTimeoutAndLeftOnesAfterTheTombstoneTimeout() {
+    String c = "c.dc3";
+    hear(0, aliveB(1), new Dead(B, 1, ME), new Alive(c, 1, "10.0.0.3:8300", Map.of()), new Dead(c, 1, c));
+    assertEquals(MemberState.LEFT, swim.member(c).orElseThrow().state());
+    // ticks run reaping at most every reconnect interval
+    long step = S.reconnectInterval().toMillis();
+    for (long t = step; t < S.tombstoneTimeout().toMillis() + 2 * step; t += step) {
+      swim.tick(t);
+    }
+    assertTrue(swim.member(c).isEmpty(), "left a tombstone timeout ago");
+    assertEquals(MemberState.DEAD, stateOfB(), "failed less than the reconnect timeout ago: still retried");
+    for (long t = S.tombstoneTimeout().toMillis() + 2 * step; t < S.reconnectTimeout().toMillis() + 2 * step;
+        t += step) {
+      swim.tick(t);
+    }
+    assertTrue(swim.member(B).isEmpty());
+    assertEquals(List.of(c, B), events.stream().filter(e -> e instanceof MembershipEvent.Reaped)
+        .map(e -> e.member().name()).toList());
+  }
+
+  @Test
   void deadOverridesAliveAndSuspectAtSameOrHigherIncarnationOnly() {
     hear(0, aliveB(5));
     hear(1, new Dead(B, 4, ME));

@@ -25,7 +25,7 @@ final class SimNetwork {
   /** Sim timings: WAN ratios, 5x faster, so minutes of virtual time stay cheap. */
   static final SwimSettings SETTINGS = new SwimSettings(Duration.ofSeconds(1), Duration.ofMillis(500), 3, 6, 6,
       4, Duration.ofMillis(200), 4, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5),
-      1400);
+      Duration.ofHours(72), Duration.ofHours(24), 1400);
 
   private record Delivery(long at, long order, Runnable action) {}
 

@@ -23,6 +23,7 @@ class SwimSettingsTest {
   @Test
   void probeTimeoutMustLeaveRoomForTheIndirectProbe() {
     assertThrows(IllegalArgumentException.class, () -> new SwimSettings(Duration.ofSeconds(1), Duration.ofSeconds(1),
-        3, 6, 6, 4, Duration.ofMillis(500), 4, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(30), 1400));
+        3, 6, 6, 4, Duration.ofMillis(500), 4, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(30),
+        Duration.ofHours(72), Duration.ofHours(24), 1400));
   }
 }
