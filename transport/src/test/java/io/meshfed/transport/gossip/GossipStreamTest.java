@@ -57,7 +57,9 @@ class GossipStreamTest {
 
       assertThat(error).isInstanceOf(TimeoutException.class)
           .hasMessage("gossip stream exchange with n1.dc1 did not finish within PT0.5S");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
+      // Well before the receiver's own deadline (6 x WAIT), which would end it with an IOException
+      // instead; a tighter bound would only measure how loaded the machine is.
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT.multipliedBy(6));
       assertThat(streams.counters().deadlinesExceeded()).isEqualTo(1);
       // The caller closed its end; the receiver sees it go.
       await().atMost(WAIT).until(() -> server.streams.counters().openConnections() == 0);
