@@ -45,6 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -55,16 +56,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, acceptance 2: 100 leadership changes of a secondary DC leave no routine, timer, thread
- * or connection behind. The leader runs the routines a secondary's leader runs (the set
- * {@code LeaderRoutines.of} builds, which is package-private in the server package): member
- * reconciliation, TCP checks probing a real listening socket, anti-entropy pushing to the primary,
- * and replication whose blocking read is parked in a real primary store when leadership ends (the
- * shape that leaked in Consul). Each leadership is stopped the way the singleton does it
- * ({@link Leader.Shutdown}, then termination).
+ * Issue 7, acceptance 2: 100 leadership changes leave no routine, timer, thread or connection
+ * behind. The leader runs the routines a DC's leader runs (the set {@code LeaderRoutines.of}
+ * builds, which is package-private in the server package): member reconciliation, TCP checks
+ * probing a real listening socket, anti-entropy, and in a secondary replication, whose blocking
+ * read is parked in a real primary store when leadership ends (the shape that leaked in Consul), or
+ * in the primary pruning, with a live timer. Each leadership is stopped the way the singleton does
+ * it ({@link Leader.Shutdown}, then termination).
  *
  * <p>Runs in the class's own actor system (a one-node cluster with an H2 journal), so the live
- * actors counted are those of this test only.
+ * actors counted are those of this test only; each test takes its baseline after its own warm-up.
  */
 class FederationLeadershipLeakTest extends FederationRoutineTestBase {
   private static final int CHANGES = 100;
@@ -95,9 +96,16 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
   private CountingPrimary primary;
   private GatewayLocatorView view;
   private final ReplicationStatusHolder status = new ReplicationStatusHolder();
+  private List<RoutineSpec> secondaryRoutines;
+
+  /** The primary variant: its own DC store, where anti-entropy writes and pruning deletes. */
+  private StoreClient primaryLeaderStore;
+  private String primaryLeaderDc;
+  /** Pruning's checks (each asks which DCs are in the WAN). */
+  private final AtomicInteger pruningChecks = new AtomicInteger();
+  private List<RoutineSpec> primaryRoutines;
+
   private ServerSocket listening;
-  private Thread acceptor;
-  private List<RoutineSpec> routines;
   /** Made once: a test probe is an actor too, and one per round would be counted as left behind. */
   private TestProbe<List<RoutineStatus>> statusReply;
   private TestProbe<Object> watcher;
@@ -134,8 +142,7 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
     @Override
     public CompletionStage<DcStore.WriteResult> upsert(String token, FederationState state) {
       upserts.incrementAndGet();
-      return store.ask(reply -> new DcStore.ApplyFederationState(
-          FederationStateOp.UPSERT, state, reply));
+      return store.ask(reply -> new DcStore.ApplyFederationState(FederationStateOp.UPSERT, state, reply));
     }
   }
 
@@ -151,18 +158,10 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
 
   @BeforeAll
   void setUp() throws IOException {
-    localDc = uniqueDc("secondary");
-    String primaryDc = uniqueDc("primary");
-    local = fx.store(localDc);
-    primaryStore = fx.store(primaryDc);
-    primary = new CountingPrimary(primaryStore);
     statusReply = fx.kit.createTestProbe();
     watcher = fx.kit.createTestProbe();
-    view = new GatewayLocatorView(localDc, primaryDc);
-    upsert(primaryStore, state(primaryDc, FederationFixture.gateway(primaryDc, "gw-p1", 8443, HealthCheck.PASSING)));
-
     listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    acceptor = new Thread(() -> {
+    Thread acceptor = new Thread(() -> {
       while (!listening.isClosed()) {
         try (Socket accepted = listening.accept()) {
           // Accepted and closed: the probe only needs the connection to be established.
@@ -174,14 +173,38 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
     acceptor.setDaemon(true);
     acceptor.start();
 
+    localDc = uniqueDc("secondary");
+    String primaryDc = uniqueDc("primary");
+    local = fx.store(localDc);
+    primaryStore = fx.store(primaryDc);
+    primary = new CountingPrimary(primaryStore);
+    view = new GatewayLocatorView(localDc, primaryDc);
+    upsert(primaryStore, state(primaryDc, FederationFixture.gateway(primaryDc, "gw-p1", 8443, HealthCheck.PASSING)));
     Supplier<String> token = () -> "repl-token";
-    routines = List.of(
+    // What LeaderRoutines.of builds for a secondary (that class is package-private in the server package).
+    secondaryRoutines = List.of(
         RoutineSpec.of(MemberReconciler.NAME, () -> MemberReconciler.create(local, localDc, Duration.ofSeconds(30))),
         RoutineSpec.of(TcpChecks.NAME, () -> TcpChecks.create(local)),
         RoutineSpec.of(FederationStateAntiEntropy.NAME, () -> FederationStateAntiEntropy.create(local, localDc, false,
             PASSED, primary, token, FederationStateAntiEntropy.Settings.defaults())),
         RoutineSpec.of(FederationStateReplication.NAME, () -> FederationStateReplication.create(local, primary, token,
             PASSED::passed, view, status, FederationStateReplication.Settings.defaults())));
+
+    primaryLeaderDc = uniqueDc("primary-leader");
+    primaryLeaderStore = fx.store(primaryLeaderDc);
+    Supplier<Set<String>> inWan = () -> {
+      pruningChecks.incrementAndGet();
+      return Set.of(primaryLeaderDc);
+    };
+    // ... and for the primary; pruning checks every second with no grace, so its timer is live.
+    primaryRoutines = List.of(
+        RoutineSpec.of(MemberReconciler.NAME,
+            () -> MemberReconciler.create(primaryLeaderStore, primaryLeaderDc, Duration.ofSeconds(30))),
+        RoutineSpec.of(TcpChecks.NAME, () -> TcpChecks.create(primaryLeaderStore)),
+        RoutineSpec.of(FederationStateAntiEntropy.NAME, () -> FederationStateAntiEntropy.create(primaryLeaderStore,
+            primaryLeaderDc, true, PASSED, null, token, FederationStateAntiEntropy.Settings.defaults())),
+        RoutineSpec.of(FederationStatePruning.NAME, () -> FederationStatePruning.create(primaryLeaderStore,
+            primaryLeaderDc, inWan, Duration.ofSeconds(1), Duration.ZERO)));
   }
 
   @AfterAll
@@ -243,19 +266,19 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
   }
 
   /** The gateway registered afresh, its TCP check critical, with a port that differs every round. */
-  private void registerGateway(int round) {
+  private void registerGateway(StoreClient store, String dc, int round) {
     CheckDefinition tcp = new CheckDefinition("127.0.0.1:" + listening.getLocalPort(), "1s", "1s");
     HealthCheck check = new HealthCheck(GW_NODE, CHECK_ID, "mesh gateway listening", HealthCheck.CRITICAL, "", "",
         "mesh-gateway", "mesh-gateway", tcp);
     NodeService service = new NodeService("mesh-gateway", "mesh-gateway", WireConstants.KIND_MESH_GATEWAY, List.of(),
         "", 20_000 + round, Map.of("meshfed-wan-federation", "1"), Map.of());
-    join(local.<DcStore.WriteResult>ask(reply -> new DcStore.RegisterCatalog(
-        new Node(GW_NODE, "127.0.0.1", localDc, Map.of(), Map.of()), service, List.of(check), reply)));
+    join(store.<DcStore.WriteResult>ask(reply -> new DcStore.RegisterCatalog(
+        new Node(GW_NODE, "127.0.0.1", dc, Map.of(), Map.of()), service, List.of(check), reply)));
   }
 
-  /** This DC's gateway as {@code store}'s federation state shows it: the given round's port, check passing. */
-  private boolean publishedIn(StoreClient store, int round) {
-    FederationState s = get(store, localDc);
+  /** {@code dc}'s gateway as {@code store}'s federation state shows it: the given round's port, check passing. */
+  private static boolean publishedIn(StoreClient store, String dc, int round) {
+    FederationState s = get(store, dc);
     if (s == null || s.meshGateways().size() != 1) {
       return false;
     }
@@ -264,106 +287,156 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
         && gw.checks().stream().allMatch(c -> c.status().equals(HealthCheck.PASSING));
   }
 
-  private boolean checkPassingLocally() {
-    List<CheckServiceNode> gws = join(local.<DcStore.QueryResult<List<CheckServiceNode>>>ask(reply ->
+  /** tcp-checks probed the listening socket and wrote the status. */
+  private static boolean checkPassing(StoreClient store) {
+    List<CheckServiceNode> gws = join(store.<DcStore.QueryResult<List<CheckServiceNode>>>ask(reply ->
         new DcStore.ListServices("", WireConstants.KIND_MESH_GATEWAY, 0, Duration.ZERO, reply))).value();
     return gws.size() == 1 && gws.get(0).checks().stream().allMatch(c -> c.status().equals(HealthCheck.PASSING));
   }
 
-  private long catalogIndex() {
-    return join(local.<DcStore.QueryResult<List<CheckServiceNode>>>ask(reply ->
+  private static long catalogIndex(StoreClient store) {
+    return join(store.<DcStore.QueryResult<List<CheckServiceNode>>>ask(reply ->
         new DcStore.ListServices("", "", 0, Duration.ZERO, reply))).index();
   }
 
   /**
-   * One leadership: started, observed doing its work (tcp-checks probed and wrote, anti-entropy
-   * pushed, replication brought the push back and parked its next read in the primary, every
-   * routine running), then handed over as the singleton does.
+   * One leadership with {@code routines}: started, observed doing its work ({@code working}, then
+   * every routine running), then handed over as the singleton does (Shutdown, then termination).
    */
-  private void oneLeadership(int round) {
-    registerGateway(round);
-    Instant successBefore = status.get().lastSuccessAt();
-    int upsertsBefore = primary.upserts.get();
+  private void oneLeadership(List<RoutineSpec> routines, Runnable working) {
     ActorRef<Leader.Command> leader = fx.kit.spawn(Leader.create(routines));
-
-    awaitHere().until(() -> view.snapshot().replicationSignalInUse());
-    awaitHere().until(this::checkPassingLocally);
-    awaitHere().until(() -> primary.upserts.get() > upsertsBefore && publishedIn(primaryStore, round));
-    awaitHere().until(() -> publishedIn(local, round));
-    awaitHere().until(() -> {
-      ReplicationStatus s = status.get();
-      long primaryIndex = list(primaryStore).index();
-      return s.running() && s.lastSuccessAt() != null && !s.lastSuccessAt().equals(successBefore)
-          && s.remoteIndex() == primaryIndex && primary.lastListMinIndex.get() == primaryIndex
-          && !primary.parked.isEmpty();
-    });
+    working.run();
     leader.tell(new Leader.GetRoutines(statusReply.ref()));
     List<RoutineStatus> running = statusReply.receiveMessage(Duration.ofSeconds(5));
-    assertThat(running).hasSize(4).allMatch(RoutineStatus::running);
+    assertThat(running).hasSize(routines.size()).allMatch(RoutineStatus::running);
     actorsWhileLeading = liveActors();
-
     leader.tell(new Leader.Shutdown());
     watcher.expectTerminated(leader, Duration.ofSeconds(10));
+  }
+
+  /**
+   * A secondary's leadership: tcp-checks probed and wrote, anti-entropy pushed to the primary,
+   * replication brought the push back and parked its next read in the primary.
+   */
+  private void secondaryLeadership(int round) {
+    registerGateway(local, localDc, round);
+    Instant successBefore = status.get().lastSuccessAt();
+    int upsertsBefore = primary.upserts.get();
+    oneLeadership(secondaryRoutines, () -> {
+      awaitHere().until(() -> view.snapshot().replicationSignalInUse());
+      awaitHere().until(() -> checkPassing(local));
+      awaitHere().until(() -> primary.upserts.get() > upsertsBefore && publishedIn(primaryStore, localDc, round));
+      awaitHere().until(() -> publishedIn(local, localDc, round));
+      awaitHere().until(() -> {
+        ReplicationStatus s = status.get();
+        long primaryIndex = list(primaryStore).index();
+        return s.running() && s.lastSuccessAt() != null && !s.lastSuccessAt().equals(successBefore)
+            && s.remoteIndex() == primaryIndex && primary.lastListMinIndex.get() == primaryIndex
+            && !primary.parked.isEmpty();
+      });
+    });
     assertThat(view.snapshot().replicationSignalInUse()).as("locator still uses the replication signal after stop")
         .isFalse();
     assertThat(status.get().running()).as("replication status after stop").isFalse();
   }
 
-  @Test
-  void hundredLeadershipChangesLeaveNothingBehind() {
+  /**
+   * A primary's leadership: tcp-checks probed and wrote, anti-entropy wrote the record, pruning
+   * deleted a stale one.
+   */
+  private void primaryLeadership(int round) {
+    registerGateway(primaryLeaderStore, primaryLeaderDc, round);
+    String gone = "gone-" + round;
+    upsert(primaryLeaderStore, state(gone));
+    oneLeadership(primaryRoutines, () -> {
+      awaitHere().until(() -> checkPassing(primaryLeaderStore));
+      awaitHere().until(() -> publishedIn(primaryLeaderStore, primaryLeaderDc, round));
+      awaitHere().until(() -> get(primaryLeaderStore, gone) == null);
+    });
+  }
+
+  private record Figures(long actors, int threads, Map<String, Long> pools, int sockets) {
+    static Figures now(FederationLeadershipLeakTest t) {
+      return new Figures(t.liveActors(), FederationLeadershipLeakTest.threads(), threadsByPool(), openSockets());
+    }
+  }
+
+  /**
+   * Warm-up (classes loaded, pools at their working size), the baseline, {@link #CHANGES}
+   * leadership changes ({@code afterEach} checks each), then {@code settle} (what was left in
+   * flight is answered, and nothing acts any more), and the comparison.
+   */
+  private void changes(String variant, IntConsumer leadership, IntConsumer afterEach, Runnable settle) {
     for (int i = 0; i < WARM_UP; i++) {
-      oneLeadership(i);
+      leadership.accept(i);
     }
     awaitNoProbeThreads("after the warm-up");
-    long actorsBefore = liveActors();
-    int threadsBefore = threads();
-    Map<String, Long> poolsBefore = threadsByPool();
-    int socketsBefore = openSockets();
+    Figures before = Figures.now(this);
 
     long started = System.nanoTime();
     for (int i = WARM_UP; i < WARM_UP + CHANGES; i++) {
-      oneLeadership(i);
-      // The read the stopped replication left parked in the primary is answered by the next change
-      // of the primary's federation states (the next push), so they never pile up.
-      assertThat(primary.parked.size()).as("reads parked in the primary after change %d", i).isLessThanOrEqualTo(1);
+      leadership.accept(i);
+      afterEach.accept(i);
     }
     long perChangeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) / CHANGES;
-
-    // What the routines did stops with them: no call to the primary, no write to the local catalog.
-    int lists = primary.lists.get();
-    int upserts = primary.upserts.get();
-    long catalog = catalogIndex();
-    // The last replication's read is still parked in the primary; a change there answers it, and
-    // the answer (to dead letters) starts nothing.
-    assertThat(primary.parked).as("the last leadership's read, parked in the primary").hasSize(1);
-    upsert(primaryStore, state(uniqueDc("other")));
-    awaitHere().until(() -> primary.parked.isEmpty());
-    await().pollInSameThread().pollInterval(Duration.ofMillis(50)).during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> primary.lists.get() == lists && primary.upserts.get() == upserts && catalogIndex() == catalog);
+    settle.run();
 
     long actorsAfter = liveActors();
     awaitNoProbeThreads("after the last leadership");
     int threadsAfter = threads();
     Map<String, Long> poolsAfter = threadsByPool();
     // A probe's socket may still be closing: wait for the count to settle rather than sample once.
-    awaitHere().until(() -> openSockets() <= socketsBefore + SOCKET_TOLERANCE);
+    awaitHere().until(() -> openSockets() <= before.sockets() + SOCKET_TOLERANCE);
     int socketsAfter = openSockets();
-    System.out.printf("%d leadership changes, %d ms per change%n"
-            + "live actors: %d before, %d while leading, %d after%n"
-            + "threads: %d before, %d after%nsockets: %d before, %d after%n"
-            + "primary calls: %d lists, %d upserts%n", CHANGES, perChangeMillis,
-        actorsBefore, actorsWhileLeading, actorsAfter, threadsBefore, threadsAfter, socketsBefore, socketsAfter,
-        lists, upserts);
-    System.out.printf("threads by pool before: %s%nthreads by pool after:  %s%n", poolsBefore, poolsAfter);
+    System.out.printf("%s: %d leadership changes, %d ms per change%n"
+            + "  live actors: %d before, %d while leading, %d after%n"
+            + "  threads: %d before, %d after%n  sockets: %d before, %d after%n"
+            + "  threads by pool before: %s%n  threads by pool after:  %s%n", variant, CHANGES, perChangeMillis,
+        before.actors(), actorsWhileLeading, actorsAfter, before.threads(), threadsAfter, before.sockets(),
+        socketsAfter, before.pools(), poolsAfter);
 
     // The count follows live actors: leader, routine manager, 4 runners, 4 routines.
-    assertThat(actorsWhileLeading).as("live actors during a leadership").isGreaterThanOrEqualTo(actorsBefore + 10);
-    assertThat(actorsAfter).as("live actors after %d leadership changes", CHANGES).isEqualTo(actorsBefore);
-    assertThat(threadsAfter).as("threads: %d before, %d after", threadsBefore, threadsAfter)
-        .isLessThanOrEqualTo(threadsBefore + THREAD_TOLERANCE);
-    assertThat(socketsAfter).as("sockets: %d before, %d after", socketsBefore, socketsAfter)
-        .isLessThanOrEqualTo(socketsBefore + SOCKET_TOLERANCE);
+    assertThat(actorsWhileLeading).as("live actors during a leadership").isGreaterThanOrEqualTo(before.actors() + 10);
+    assertThat(actorsAfter).as("live actors after %d leadership changes", CHANGES).isEqualTo(before.actors());
+    assertThat(threadsAfter).as("threads: %d before, %d after", before.threads(), threadsAfter)
+        .isLessThanOrEqualTo(before.threads() + THREAD_TOLERANCE);
+    assertThat(socketsAfter).as("sockets: %d before, %d after", before.sockets(), socketsAfter)
+        .isLessThanOrEqualTo(before.sockets() + SOCKET_TOLERANCE);
+  }
+
+  /** Waits 2 s during which {@code activity} does not change (and fails if it does). */
+  private static void noActivity(Supplier<List<Object>> activity) {
+    List<Object> last = activity.get();
+    await().pollInSameThread().pollInterval(Duration.ofMillis(50)).during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5)).until(() -> activity.get().equals(last));
+  }
+
+  @Test
+  void hundredLeadershipChangesOfASecondaryLeaveNothingBehind() {
+    changes("secondary", this::secondaryLeadership,
+        // The read the stopped replication left parked in the primary is answered by the next change
+        // of the primary's federation states (the next leader's push), so they never pile up.
+        i -> assertThat(primary.parked.size()).as("reads parked in the primary after change %d", i)
+            .isLessThanOrEqualTo(1),
+        () -> {
+          // The last replication's read is still parked in the primary; a change there answers it,
+          // and the answer (to dead letters) starts nothing: no call to the primary, no local write.
+          assertThat(primary.parked).as("the last leadership's read, parked in the primary").hasSize(1);
+          upsert(primaryStore, state(uniqueDc("other")));
+          awaitHere().until(() -> primary.parked.isEmpty());
+          noActivity(() -> List.of(primary.lists.get(), primary.upserts.get(), catalogIndex(local),
+              list(local).index()));
+          System.out.printf("secondary: primary calls: %d lists, %d upserts%n", primary.lists.get(),
+              primary.upserts.get());
+        });
     assertThat(view.snapshot().replicationSignalInUse()).isFalse();
+  }
+
+  @Test
+  void hundredLeadershipChangesOfThePrimaryLeaveNothingBehind() {
+    changes("primary", this::primaryLeadership, i -> {},
+        // Pruning's timer (every second) and tcp-checks' probe timer stop with them.
+        () -> noActivity(() -> List.of(pruningChecks.get(), catalogIndex(primaryLeaderStore),
+            list(primaryLeaderStore).index())));
   }
 }
