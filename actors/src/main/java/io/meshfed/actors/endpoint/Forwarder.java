@@ -34,13 +34,13 @@ final class Forwarder {
       Duration deadline, Parser<R> responseParser, Function<R, T> result) {
     byte[] forwarded = Forwarded.newBuilder().setToken(token == null ? "" : token)
         .setRequest(request.toByteString()).build().toByteArray();
-    return remote.call(datacenter, method, forwarded, deadline).thenApply(bytes -> {
+    return Cancellation.derived(remote.call(datacenter, method, forwarded, deadline), sent -> sent.thenApply(bytes -> {
       try {
         return result.apply(responseParser.parseFrom(bytes));
       } catch (InvalidProtocolBufferException e) {
         throw new ApiException(ApiException.Code.INTERNAL,
             "datacenter " + datacenter + " answered " + method + " with a malformed message: " + e.getMessage());
       }
-    });
+    }));
   }
 }

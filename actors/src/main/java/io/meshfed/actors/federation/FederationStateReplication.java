@@ -142,6 +142,8 @@ public final class FederationStateReplication {
     private final TokenBucket limiter;
     /** The primary's index this DC is replicated up to; 0 forces a full sync. */
     private long lastRemoteIndex;
+    /** The fetch in flight, cancelled if the routine stops (it may be parked in the primary for minutes). */
+    private CompletableFuture<DcStore.QueryResult<List<FederationState>>> fetching;
     private int failures;
     /** The current round's remaining writes and the index it replicates to. */
     private final Deque<Write> writes = new ArrayDeque<>();
@@ -170,7 +172,11 @@ public final class FederationStateReplication {
           .onMessage(ApplyNext.class, m -> applyNext())
           .onMessage(Applied.class, this::onApplied)
           .onSignal(PostStop.class, s -> {
-            // Timers die with the actor; a fetch still in flight answers to dead letters.
+            // Timers die with the actor. A fetch still in flight is cancelled, which cancels the
+            // forwarded call in the primary; whatever answers after this goes to dead letters.
+            if (fetching != null) {
+              fetching.cancel(true);
+            }
             signal.replicationStopped();
             status.update(st -> new ReplicationStatus(false, st.lastSuccessAt(), st.lastErrorAt(), st.lastError(),
                 st.remoteIndex(), st.consecutiveFailures()));
@@ -190,11 +196,13 @@ public final class FederationStateReplication {
         return fail(NOT_SUPPORTED, false);
       }
       long minIndex = lastRemoteIndex;
-      ctx.pipeToSelf(call(() -> primary.list(token.get(), minIndex, settings.queryWait())), Fetched::new);
+      fetching = call(() -> primary.list(token.get(), minIndex, settings.queryWait())).toCompletableFuture();
+      ctx.pipeToSelf(fetching, Fetched::new);
       return Behaviors.same();
     }
 
     private Behavior<Command> onFetched(Fetched m) {
+      fetching = null;
       Throwable failure = unwrap(m.failure());
       signal.replicationResult(failure);
       if (failure != null) {

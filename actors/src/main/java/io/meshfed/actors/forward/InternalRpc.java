@@ -1,6 +1,7 @@
 package io.meshfed.actors.forward;
 
 import io.meshfed.actors.endpoint.ApiException;
+import io.meshfed.actors.endpoint.Cancellation;
 import io.meshfed.actors.endpoint.RemoteDatacenters;
 import io.meshfed.transport.rpc.PoolKey;
 import io.meshfed.transport.rpc.RpcClient;
@@ -36,9 +37,8 @@ public final class InternalRpc implements RemoteDatacenters {
     } catch (ApiException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return client.call(key, method, request, deadline)
-        .exceptionally(err -> {
-          throw RpcErrors.toApi(err, datacenter);
-        });
+    return Cancellation.derived(client.call(key, method, request, deadline), call -> call.exceptionally(err -> {
+      throw RpcErrors.toApi(err, datacenter);
+    }));
   }
 }
