@@ -106,6 +106,7 @@ class FederationProcessTest {
       gateways.put(dc.name(), gateway);
     }
 
+    long allReady = System.nanoTime();
     // Who connects to whom, sampled until the end: a server may reach another DC only through a gateway.
     Set<String> direct = ConcurrentHashMap.newKeySet();
     Set<String> throughGateways = ConcurrentHashMap.newKeySet();
@@ -117,12 +118,14 @@ class FederationProcessTest {
           assertThat(wanMembers(dc)).as(dc.name() + "'s WAN members")
               .isEqualTo(Map.of("n1.dc1", "alive", "n2.dc2", "alive", "n3.dc3", "alive")));
     }
-    System.out.printf("3 DCs: every WAN member alive everywhere %d ms after the first start%n", millisSince(started));
+    System.out.printf("3 DCs: every WAN member alive everywhere %d ms after the first start, %d ms after the last "
+        + "process was ready%n", millisSince(started), millisSince(allReady));
 
     // Issue 7: every DC's federation state, with its gateway, is held by all three.
     Map<String, Set<String>> expected = Map.of("dc1", Set.of("gw1"), "dc2", Set.of("gw2"), "dc3", Set.of("gw3"));
     awaitFederationStates(dcs, expected);
-    System.out.printf("3 DCs: every federation state everywhere %d ms after the first start%n", millisSince(started));
+    System.out.printf("3 DCs: every federation state everywhere %d ms after the first start, %d ms after the last "
+        + "process was ready%n", millisSince(started), millisSince(allReady));
     // What an operator sees in dc2: replication healthy, the locator dialing through dc2's own gateway.
     Dc dc2Addresses = dcs.get(1);
     assertThat(get(dc2Addresses, "/v1/agent/metrics")).contains("meshfed_federation_state_replication_status 1\n")

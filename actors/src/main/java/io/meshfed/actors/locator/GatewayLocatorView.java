@@ -5,6 +5,8 @@ import io.meshfed.actors.forward.ReplicationSignal;
 import io.meshfed.protocol.names.Names;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -37,6 +39,14 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
   private record Replication(boolean useSignal, int consecutiveFailures) {}
 
   /** The operator's view of the locator's current decisions. Lists hold {@code host:port} texts, sorted. */
+  /**
+   * Completes once the locator has read the local store: before that, no gateway is returned for
+   * any DC, so a first WAN join sent earlier could only fail and wait a whole retry interval.
+   */
+  public CompletionStage<Void> whenPopulated() {
+    return populated;
+  }
+
   public record Snapshot(boolean populated, List<String> local, List<String> primary, List<String> fallback,
                          List<String> failing, boolean dialPrimaryThroughLocal, boolean replicationSignalInUse,
                          int consecutiveReplicationFailures) {}
@@ -45,6 +55,7 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
   private final String primaryDatacenter;
   private final boolean inPrimary;
   private volatile Learned learned = Learned.NOTHING;
+  private final CompletableFuture<Void> populated = new CompletableFuture<>();
   private volatile Replication replication = new Replication(false, 0);
 
   public GatewayLocatorView(String datacenter, String primaryDatacenter) {
@@ -140,6 +151,9 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
   /** Called by the actor only. */
   void publish(Learned next) {
     learned = next;
+    if (next.populated()) {
+      populated.complete(null);
+    }
   }
 
   Learned learned() {

@@ -154,7 +154,9 @@ public final class MeshfedServer {
           wanRouter::aliveServers);
       InternalRpc internalRpc = new InternalRpc(rpcClient, dialer);
       ActorRef<WanMembership.Command> wan = system.systemActorOf(WanMembership.create(
-              WanMembership.Setup.of(config, VERSION), dialer, wanRouter, ServerTransport.gossipDialer(config, tls)),
+              WanMembership.Setup.of(config, VERSION), dialer, wanRouter, ServerTransport.gossipDialer(config, tls),
+              // without TLS there is no locator, and only retry-join-wan's direct addresses to join
+              tls.isPresent() ? locator.whenPopulated() : CompletableFuture.completedFuture(null)),
           "wan-membership", Props.empty());
       // Before the server port closes, so the leave can still be gossiped and its answers received.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-wan",

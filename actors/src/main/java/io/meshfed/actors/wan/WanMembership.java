@@ -20,6 +20,7 @@ import io.meshfed.transport.gossip.GossipStreams;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -74,6 +75,8 @@ public final class WanMembership {
   private record Tick() implements Command {}
 
   private record RetryJoin() implements Command {}
+
+  private record GatewaysKnown() implements Command {}
 
   private record ExchangeAnswered(String peer, byte[] response) implements Command {}
 
@@ -141,7 +144,12 @@ public final class WanMembership {
         replyTo -> new StateExchangeReceived(request, replyTo), ANSWER_TIMEOUT, scheduler));
   }
 
-  public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer) {
+  /**
+   * @param gatewaysKnown completes when the dialer can name gateways (the gateway locator has read
+   *     the local store); the first join waits for it, later ones retry every retry interval anyway
+   */
+  public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer,
+      CompletionStage<?> gatewaysKnown) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer);
       SwimSettings s = setup.swim();
@@ -150,7 +158,7 @@ public final class WanMembership {
           .dividedBy(2);
       timers.startTimerWithFixedDelay(new Tick(), tick);
       if (setup.joins()) {
-        membership.join();
+        ctx.pipeToSelf(gatewaysKnown, (ok, err) -> new GatewaysKnown());
         timers.startTimerWithFixedDelay(new RetryJoin(), setup.retryInterval());
       }
       return membership.behavior(timers);
@@ -161,6 +169,10 @@ public final class WanMembership {
     return Behaviors.receive(Command.class)
         .onMessage(Tick.class, m -> {
           swim.tick(now());
+          return Behaviors.same();
+        })
+        .onMessage(GatewaysKnown.class, m -> {
+          join();
           return Behaviors.same();
         })
         .onMessage(RetryJoin.class, m -> {
