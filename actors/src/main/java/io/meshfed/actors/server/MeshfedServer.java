@@ -156,7 +156,9 @@ public final class MeshfedServer {
       ActorRef<WanMembership.Command> wan = system.systemActorOf(WanMembership.create(
               WanMembership.Setup.of(config, VERSION), dialer, wanRouter, ServerTransport.gossipDialer(config, tls),
               // without TLS there is no locator, and only retry-join-wan's direct addresses to join
-              tls.isPresent() ? locator.whenPopulated() : CompletableFuture.completedFuture(null)),
+              tls.isPresent() ? locator.whenPopulated() : CompletableFuture.completedFuture(null),
+              () -> LanMembers.servers(cluster.state()).stream().filter(s -> LanMembers.ALIVE.equals(s.status()))
+                  .map(LanMembers.Server::node).toList()),
           "wan-membership", Props.empty());
       // Before the server port closes, so the leave can still be gossiped and its answers received.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-wan",

@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -78,6 +79,14 @@ public final class WanMembership {
 
   private record GatewaysKnown() implements Command {}
 
+  private record FloodJoin() implements Command {}
+
+  /**
+   * How often the servers of this DC's LAN cluster are checked against the WAN membership (Consul's
+   * flood join): a cheap look at two local lists, so it can be frequent.
+   */
+  static final Duration FLOOD_JOIN_INTERVAL = Duration.ofSeconds(2);
+
   private record ExchangeAnswered(String peer, byte[] response) implements Command {}
 
   private record ExchangeFailed(String peer, Throwable error) implements Command {}
@@ -115,11 +124,13 @@ public final class WanMembership {
   private final GossipStreams streams;
   private final SwimMembership swim;
   private final String joinTarget;
+  private final Supplier<List<String>> lanServers;
   private boolean joined;
 
   private WanMembership(Setup setup, ActorContext<Command> ctx, Dialer dialer, WanRouter router,
-      GossipDialer gossipDialer) {
+      GossipDialer gossipDialer, Supplier<List<String>> lanServers) {
     this.setup = setup;
+    this.lanServers = lanServers;
     this.ctx = ctx;
     this.dialer = dialer;
     this.packets = new GossipPackets(gossipDialer);
@@ -147,16 +158,20 @@ public final class WanMembership {
   /**
    * @param gatewaysKnown completes when the dialer can name gateways (the gateway locator has read
    *     the local store); the first join waits for it, later ones retry every retry interval anyway
+   * @param lanServers node names of this DC's alive servers (its LAN cluster), flood-joined into the
+   *     WAN membership: without it, servers of one DC that joined through different peers would
+   *     form separate WAN islands
    */
   public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer,
-      CompletionStage<?> gatewaysKnown) {
+      CompletionStage<?> gatewaysKnown, Supplier<List<String>> lanServers) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer);
+      WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer, lanServers);
       SwimSettings s = setup.swim();
       // SwimMembership's contract: tick at least every min(probeTimeout, gossipInterval) / 2
       Duration tick = (s.probeTimeout().compareTo(s.gossipInterval()) < 0 ? s.probeTimeout() : s.gossipInterval())
           .dividedBy(2);
       timers.startTimerWithFixedDelay(new Tick(), tick);
+      timers.startTimerWithFixedDelay(new FloodJoin(), FLOOD_JOIN_INTERVAL);
       if (setup.joins()) {
         ctx.pipeToSelf(gatewaysKnown, (ok, err) -> new GatewaysKnown());
         timers.startTimerWithFixedDelay(new RetryJoin(), setup.retryInterval());
@@ -169,6 +184,10 @@ public final class WanMembership {
     return Behaviors.receive(Command.class)
         .onMessage(Tick.class, m -> {
           swim.tick(now());
+          return Behaviors.same();
+        })
+        .onMessage(FloodJoin.class, m -> {
+          floodJoin();
           return Behaviors.same();
         })
         .onMessage(GatewaysKnown.class, m -> {
@@ -231,6 +250,20 @@ public final class WanMembership {
           return Behaviors.same();
         })
         .build();
+  }
+
+  /** Consul's floodJoins: every server of this DC's LAN that the WAN membership does not know is joined directly. */
+  private void floodJoin() {
+    if (swim.self().state().isGone()) {
+      return; // leaving
+    }
+    for (String node : lanServers.get()) {
+      String member = Names.wanMemberName(node, setup.datacenter());
+      if (swim.member(member).isEmpty()) {
+        ctx.getLog().debug("flood-joining {} into the WAN membership", member);
+        swim.join(List.of(member));
+      }
+    }
   }
 
   private void join() {

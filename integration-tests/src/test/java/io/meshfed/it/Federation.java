@@ -1,0 +1,333 @@
+package io.meshfed.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigUtil;
+import io.meshfed.protocol.model.Json;
+import io.meshfed.transport.tls.CertificateTool;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/**
+ * A federation of real {@code meshfed} processes for tests: DCs of TLS servers and mesh gateways,
+ * DC n on its own loopback addresses (servers 127.0.n.10+, gateways 127.0.n.2), secondaries given
+ * only the primary's gateways. It also samples every server's TCP connections, so a test can show
+ * that no server ever connected to another DC's server directly. Closing it kills every process.
+ */
+final class Federation implements AutoCloseable {
+  static final Duration READY = Duration.ofSeconds(90);
+  static final Duration CONVERGE = Duration.ofSeconds(90);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** The WAN and locator timings the tests use: failures show within seconds, not minutes. */
+  private static final String FAST_TIMINGS = """
+      primary-gateways-interval = 1s
+      retry-interval-wan = 1s
+      wan {
+        probe-interval = 1s, probe-timeout = 500ms, gossip-interval = 200ms
+        push-pull-interval = 10s, reconnect-interval = 5s, gossip-to-the-dead-time = 10s
+      }
+      federation-states { gateway-probe-interval = 2s, gateway-probe-timeout = 1s }
+      """;
+
+  private final Path dir;
+  private final CertificateTool.Issued ca;
+  private final String primary;
+  private final List<Dc> dcs = new ArrayList<>();
+  private final List<MeshfedProcess> processes = new ArrayList<>();
+  private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+  private final Set<String> direct = ConcurrentHashMap.newKeySet();
+  private final Set<String> throughGateways = ConcurrentHashMap.newKeySet();
+
+  /** One server: its addresses, its config file, and its process once started. */
+  final class Server {
+    final Dc dc;
+    final String node;
+    final String host;
+    final int http = freePort();
+    final int grpc = freePort();
+    final int serverPort = freePort();
+    final int lan = freePort();
+    Path config;
+    MeshfedProcess process;
+
+    Server(Dc dc, String node, String host) {
+      this.dc = dc;
+      this.node = node;
+      this.host = host;
+    }
+
+    String lanAddress() {
+      return host + ":" + lan;
+    }
+
+    /** A GET that must answer 200; its body. */
+    String get(String path) throws Exception {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + http + path))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new AssertionError(node + "." + dc.name + " " + path + ": " + r.statusCode() + " " + r.body());
+      }
+      return r.body();
+    }
+
+    /** Member name → Serf status, from {@code GET /v1/agent/members?wan=1}. */
+    Map<String, String> wanMembers() throws Exception {
+      Map<String, String> out = new TreeMap<>();
+      for (JsonNode m : Json.mapper().readTree(get("/v1/agent/members?wan=1"))) {
+        out.put(m.get("Name").asText(), m.get("Status").asText());
+      }
+      return out;
+    }
+
+    /** DC → its gateways' node names, from this server's store (or {@code ?dc=} another DC's). */
+    Map<String, Set<String>> federationStates(String query) throws Exception {
+      Map<String, Set<String>> held = new TreeMap<>();
+      for (JsonNode state : Json.mapper().readTree(get("/v1/internal/federation-states" + query))) {
+        Set<String> names = new TreeSet<>();
+        state.get("MeshGateways").forEach(g -> names.add(g.at("/Node/Node").asText()));
+        held.put(state.get("Datacenter").asText(), names);
+      }
+      return held;
+    }
+
+    Map<String, Set<String>> federationStates() throws Exception {
+      return federationStates("");
+    }
+
+    String stderr() {
+      synchronized (process.stderr) {
+        return String.join("\n", process.stderr);
+      }
+    }
+  }
+
+  /** One DC: its servers and the gateways started in it. */
+  final class Dc {
+    final int n;
+    final String name;
+    final List<Server> servers = new ArrayList<>();
+    /** Ports of the gateways this DC starts with; the primary's are every secondary's primary-gateways. */
+    final List<Integer> gatewayPorts = new ArrayList<>();
+    final Map<String, MeshfedProcess> gateways = new TreeMap<>();
+
+    Dc(int n, String name) {
+      this.n = n;
+      this.name = name;
+    }
+
+    String gatewayHost() {
+      return "127.0." + n + ".2";
+    }
+
+    String gateway(int port) {
+      return gatewayHost() + ":" + port;
+    }
+
+    Server server() {
+      return servers.get(0);
+    }
+
+    /** Starts a gateway registered in this DC and exposing its servers; waits for its ready line. */
+    MeshfedProcess startGateway(String gatewayName, int port) throws Exception {
+      String address = gateway(port);
+      Server local = servers.stream().filter(s -> s.process != null && s.process.process.isAlive()).findFirst()
+          .orElseThrow();
+      MeshfedProcess gw = start("gateway", "--datacenter", name, "--listen", address, "--lan-address", address,
+          "--wan-address", address, "--admin-port", Integer.toString(freePort()),
+          "--server-addr", local.host + ":" + local.grpc, "--register", "--expose-servers", "--name", gatewayName);
+      gw.awaitReady(READY);
+      gateways.put(gatewayName, gw);
+      return gw;
+    }
+  }
+
+  Federation(Path dir, String primary) throws Exception {
+    this.dir = dir;
+    this.primary = primary;
+    this.ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
+    Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+  }
+
+  /** Declares a DC with {@code servers} servers and {@code gateways} gateway ports; the first is the primary. */
+  Dc dc(String name, int servers, int gateways) {
+    Dc dc = new Dc(dcs.size() + 1, name);
+    for (int i = 0; i < servers; i++) {
+      dc.servers.add(new Server(dc, "n" + dc.n + (char) ('a' + i), "127.0." + dc.n + "." + (10 + i)));
+    }
+    for (int i = 0; i < gateways; i++) {
+      dc.gatewayPorts.add(freePort());
+    }
+    dcs.add(dc);
+    return dc;
+  }
+
+  List<Dc> dcs() {
+    return List.copyOf(dcs);
+  }
+
+  Dc primary() {
+    return dcs.get(0);
+  }
+
+  /** Writes every server's config of {@code dc}, starts them all at once, and waits for them. */
+  void startServers(Dc dc, String extraConfig) throws Exception {
+    for (Server s : dc.servers) {
+      s.config = serverConfig(s, extraConfig);
+      s.process = start("server", "--config-file", s.config.toString());
+    }
+    for (Server s : dc.servers) {
+      s.process.awaitReady(READY);
+    }
+  }
+
+  /** Starts a stopped server again, on the same config and data. */
+  void restart(Server s) throws Exception {
+    s.process = start("server", "--config-file", s.config.toString());
+    s.process.awaitReady(READY);
+  }
+
+  /** Starts the gateways of {@code dc} ({@code gw<n><a|b|...>}) on their declared ports. */
+  void startGateways(Dc dc) throws Exception {
+    for (int i = 0; i < dc.gatewayPorts.size(); i++) {
+      dc.startGateway("gw" + dc.n + (char) ('a' + i), dc.gatewayPorts.get(i));
+    }
+  }
+
+  /** From now on, samples every server's connections every 200 ms. */
+  void sampleConnections() {
+    sampler.scheduleWithFixedDelay(this::sample, 0, 200, TimeUnit.MILLISECONDS);
+  }
+
+  /** Connections seen from a server to another DC's server address: must stay empty. */
+  Set<String> directConnections() {
+    return Set.copyOf(direct);
+  }
+
+  /** "dcX->dcY" for each server-to-gateway connection seen: proves the sampling sees connections. */
+  Set<String> connectionsToGateways() {
+    return Set.copyOf(throughGateways);
+  }
+
+  void awaitEveryWanMemberAlive() throws Exception {
+    Map<String, String> expected = new TreeMap<>();
+    dcs.forEach(dc -> dc.servers.forEach(s -> expected.put(s.node + "." + dc.name, "alive")));
+    forEveryServer(s -> Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(s.wanMembers()).as(s.node + "'s WAN members").isEqualTo(expected)));
+  }
+
+  /** Waits until every running server's own store holds {@code expected} (DC → gateway names). */
+  void awaitFederationStates(Map<String, Set<String>> expected) throws Exception {
+    forEveryServer(s -> Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(25)).untilAsserted(() ->
+        assertThat(s.federationStates()).as("federation states held by " + s.node + "." + s.dc.name)
+            .isEqualTo(expected)));
+  }
+
+  /** A check of one server, which may throw (an HTTP or gRPC call). */
+  interface ServerCheck {
+    void check(Server s) throws Exception;
+  }
+
+  /** Runs {@code check} on every running server, DC by DC. */
+  void forEveryServer(ServerCheck check) throws Exception {
+    for (Dc dc : dcs) {
+      for (Server s : dc.servers) {
+        if (s.process != null && s.process.process.isAlive()) {
+          check.check(s);
+        }
+      }
+    }
+  }
+
+  MeshfedProcess start(String... args) throws Exception {
+    MeshfedProcess p = MeshfedProcess.start(args);
+    synchronized (processes) {
+      processes.add(p);
+    }
+    return p;
+  }
+
+  @Override
+  public void close() {
+    sampler.shutdownNow();
+    synchronized (processes) {
+      processes.forEach(MeshfedProcess::close);
+    }
+  }
+
+  private void sample() {
+    for (Dc from : dcs) {
+      for (Server server : from.servers) {
+        MeshfedProcess p = server.process;
+        if (p == null || !p.process.isAlive()) {
+          continue;
+        }
+        try {
+          for (TcpConnections.Connection c : TcpConnections.establishedBy(p.process.pid())) {
+            for (Dc to : dcs) {
+              if (to != from && to.servers.stream().anyMatch(s -> s.host.equals(c.remoteAddress()))) {
+                direct.add(server.node + "." + from.name + " " + c);
+              }
+              if (c.remoteAddress().equals(to.gatewayHost())) {
+                throughGateways.add(from.name + "->" + to.name);
+              }
+            }
+          }
+        } catch (Exception processGone) {
+          // the process exited between the check and the read
+        }
+      }
+    }
+  }
+
+  private Path serverConfig(Server s, String extraConfig) throws Exception {
+    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, s.dc.name, s.node, "meshfed", Duration.ofDays(30));
+    Path certFile = Files.writeString(dir.resolve(s.node + ".pem"), cert.certificatePem());
+    Path keyFile = Files.writeString(dir.resolve(s.node + "-key.pem"), cert.privateKeyPem());
+    String primaryGateways = s.dc == primary() ? "" : "primary-gateways = ["
+        + String.join(", ", primary().gatewayPorts.stream().map(p -> quote(primary().gateway(p))).toList()) + "]";
+    return Files.writeString(dir.resolve(s.node + ".conf"), """
+        meshfed {
+          datacenter = %s, primary-datacenter = %s, node-name = %s, data-dir = %s
+          bind-address = "%s"
+          ports { http = %d, grpc = %d, server = %d, lan = %d }
+          tls { ca-file = %s, cert-file = %s, key-file = %s }
+          connect { enabled = true, enable-mesh-gateway-wan-federation = true }
+          %s
+          %s
+          %s
+        }
+        """.formatted(s.dc.name, primary, s.node, quote(dir.resolve("data-" + s.node).toString()), s.host, s.http,
+        s.grpc, s.serverPort, s.lan, quote(dir.resolve("ca.pem").toString()), quote(certFile.toString()),
+        quote(keyFile.toString()), primaryGateways, FAST_TIMINGS, extraConfig));
+  }
+
+  private static String quote(String s) {
+    return ConfigUtil.quoteString(s);
+  }
+
+  static int freePort() {
+    try {
+      return MeshfedProcess.freePort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
