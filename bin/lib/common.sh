@@ -16,3 +16,28 @@ meshfed_elapsed() {
   local s=$1
   if (( s >= 60 )); then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi
 }
+
+# meshfed_apt_install [APT-OPTION...] PACKAGE...: installs Debian packages quietly, running
+# `apt-get update` first, at most once per script run; on failure logs the last lines of apt's
+# output and returns 1. Callers check that we are root and that apt-get exists.
+MESHFED_APT_UPDATED=false
+meshfed_apt_install() {
+  local log
+  log="$(mktemp /tmp/meshfed-apt.XXXXXX.log)"
+  if ! $MESHFED_APT_UPDATED; then
+    if apt-get update -qq >"$log" 2>&1; then
+      MESHFED_APT_UPDATED=true
+    else
+      meshfed_log "apt-get update FAILED; last 20 lines of $log:"
+      tail -n 20 "$log" >&2
+      return 1
+    fi
+  fi
+  if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >>"$log" 2>&1; then
+    rm -f "$log"
+    return 0
+  fi
+  meshfed_log "apt-get install $* FAILED; last 20 lines of $log:"
+  tail -n 20 "$log" >&2
+  return 1
+}

@@ -13,7 +13,7 @@
 #     database `meshfed` (password `meshfed`). `meshfed_pg_teardown` (also run by
 #     the EXIT/INT/TERM traps set here) stops it and removes the dir.
 #
-# Needs meshfed_log from common.sh.
+# Needs meshfed_log and meshfed_apt_install from common.sh.
 
 MESHFED_PG_BASE=""      # temp dir of the throwaway cluster ("" = none started)
 MESHFED_PG_DATA=""
@@ -59,16 +59,7 @@ meshfed_pg_find_bin() {
 
 meshfed_pg_install() {
   meshfed_log "PostgreSQL not installed: installing Debian's postgresql package (apt-get)..."
-  local log
-  log="$(mktemp /tmp/meshfed-apt.XXXXXX.log)"
-  if apt-get update -qq >"$log" 2>&1 &&
-     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >>"$log" 2>&1; then
-    rm -f "$log"
-    return 0
-  fi
-  meshfed_log "apt-get install postgresql FAILED; last 20 lines of $log:"
-  tail -n 20 "$log" >&2
-  return 1
+  meshfed_apt_install postgresql
 }
 
 # A TCP port nobody listens on (127.0.0.1), from a random start in 20000-59999.
