@@ -168,9 +168,18 @@ final class Federation implements AutoCloseable {
 
   /** Declares a DC with {@code servers} servers and {@code gateways} gateway ports; the first is the primary. */
   Dc dc(String name, int servers, int gateways) {
-    Dc dc = new Dc(dcs.size() + 1, name);
+    List<String> nodes = new ArrayList<>();
     for (int i = 0; i < servers; i++) {
-      dc.servers.add(new Server(dc, "n" + dc.n + (char) ('a' + i), "127.0." + dc.n + "." + (10 + i)));
+      nodes.add("n" + (dcs.size() + 1) + (char) ('a' + i));
+    }
+    return dc(name, nodes, gateways);
+  }
+
+  /** A DC whose servers have these node names (FQDNs allowed). */
+  Dc dc(String name, List<String> nodes, int gateways) {
+    Dc dc = new Dc(dcs.size() + 1, name);
+    for (int i = 0; i < nodes.size(); i++) {
+      dc.servers.add(new Server(dc, nodes.get(i), "127.0." + dc.n + "." + (10 + i)));
     }
     for (int i = 0; i < gateways; i++) {
       dc.gatewayPorts.add(freePort());
@@ -246,6 +255,13 @@ final class Federation implements AutoCloseable {
   }
 
   /** Runs {@code check} on every running server, DC by DC. */
+  /** Waits until every running server's own store holds at least {@code expected}. */
+  void awaitFederationStatesContain(Map<String, Set<String>> expected) throws Exception {
+    forEveryServer(s -> Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+        assertThat(s.federationStates()).as("federation states held by " + s.node + "." + s.dc.name)
+            .containsAllEntriesOf(expected)));
+  }
+
   void forEveryServer(ServerCheck check) throws Exception {
     for (Dc dc : dcs) {
       for (Server s : dc.servers) {

@@ -31,7 +31,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * applies the difference to the local store (deletions first, then updates, 10 ms apart). Unlike
  * Consul, whose rounds are only rate-limited, the fetch is a blocking query from the index of the
  * last round, so it is the watch: a change in the primary answers the parked query at once and
- * reaches this DC within one round trip. The query's wait is bounded (5 minutes by default) so that
+ * reaches this DC within one round trip. The query's wait is bounded (30 s by default) so that
  * a stopped routine leaves no read parked in the primary for long; its answer, arriving after the
  * stop, goes to dead letters.
  *
@@ -48,7 +48,7 @@ public final class FederationStateReplication {
 
   /**
    * Tunables; {@link #defaults()} are Consul's (1 round/s burst 5, 100 writes/s, 120 s maximum
-   * retry delay) plus the query wait.
+   * retry delay) plus the query wait, {@link #DEFAULT_QUERY_WAIT}.
    */
   public record Settings(double roundsPerSecond, int burst, Duration applyInterval, Duration queryWait,
       RetryDelay retry, Random random) {
@@ -64,8 +64,17 @@ public final class FederationStateReplication {
       }
     }
 
+    /**
+     * 30 s, not Consul's 5 minutes: the read parks in the primary's store, a cluster singleton, and
+     * dies with it if that server crashes; the caller then only learns it when the wait runs out.
+     * Consul's followers answer these reads from their own copy, so a leader crash costs nothing
+     * there. Seen in FederationSuiteProcessTest: after {@code kill -9} of the primary's store host
+     * the secondaries stalled for the whole wait. An idle secondary now asks twice a minute.
+     */
+    public static final Duration DEFAULT_QUERY_WAIT = Duration.ofSeconds(30);
+
     public static Settings defaults() {
-      return new Settings(1.0, 5, Duration.ofMillis(10), Duration.ofMinutes(5), RetryDelay.REPLICATION, new Random());
+      return new Settings(1.0, 5, Duration.ofMillis(10), DEFAULT_QUERY_WAIT, RetryDelay.REPLICATION, new Random());
     }
 
     public Settings withQueryWait(Duration wait) {

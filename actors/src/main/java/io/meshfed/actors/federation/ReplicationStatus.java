@@ -27,7 +27,7 @@ public record ReplicationStatus(
 
   /**
    * How long ago the last successful round ended, or null if none. Replication is a blocking
-   * query, so a healthy secondary succeeds at least once per query wait (5 minutes by default); a
+   * query, so a healthy secondary succeeds at least once per query wait (30 s by default); a
    * larger value means the route to the primary has been failing that long.
    */
   public Duration sinceLastSuccess(Instant now) {
