@@ -37,16 +37,18 @@ import picocli.CommandLine.Spec;
 /** {@code meshfed demo}: N datacenters as child processes on loopback, and a live view of their federation. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Run a local multi-datacenter federation on loopback and watch it converge.",
-        "Creates a CA, certificates and configuration in a temporary directory, then starts per DC one TLS server "
-            + "(dcN on 127.0.N.1) and one mesh gateway (127.0.N.2) as child processes of this jar; dc1 is the "
-            + "primary, the others know only dc1's gateway. Each child's output goes to dcN-server.log or "
-            + "dcN-gateway.log in that directory.",
+        "Creates a CA, certificates and configuration in a temporary directory, then starts for each DC, as child "
+            + "processes of this jar, one TLS server and one mesh gateway: dcN's server on 127.0.N.1, its gateway "
+            + "on 127.0.N.2. dc1 is the primary, the others know only dc1's gateway. Each child's output goes to "
+            + "dcN-server.log or dcN-gateway.log in that directory.",
         "Then it shows, every 2 s, per DC the WAN members and the federation states its server holds, under a "
             + "headline saying whether the federation has converged (clearing the screen only on a terminal).",
         "Ctrl-C (or SIGTERM) stops every child (SIGTERM, then kill -9 after 10 s) and removes the directory "
             + "unless --keep. Children also stop by themselves if this process is killed with -9.",
-        "With --for, it stops by itself DURATION after it started; it exits 1 if the federation has not "
-            + "converged within --converge-timeout (or before DURATION ends, whichever comes first), else 0.",
+        "With --for, it stops by itself DURATION after it started, and fails if the federation has not "
+            + "converged within --converge-timeout or DURATION, whichever is shorter.",
+        "Exit status: 0 after --for, 1 if a process failed to start or (with --for) no convergence, "
+            + "2 for a usage error, 130 after Ctrl-C, 143 after SIGTERM.",
         ""})
 public final class DemoCommand implements Callable<Integer> {
   static final int MIN_DATACENTERS = 1;

@@ -174,9 +174,9 @@ public final class DemoView {
     out.append("  java -jar ").append(jar).append(" federation-state list --http-addr ").append(last.httpAddress())
         .append('\n');
     if (dcs.size() > 1 && gatewayPids.containsKey(last.name())) {
-        out.append("  kill ").append(gatewayPids.get(last.name())).append("   # stop ").append(last.name())
-            .append("'s gateway: its state loses the gateway everywhere (its log: ").append(last.name())
-            .append("-gateway.log)\n");
+      out.append("  kill ").append(gatewayPids.get(last.name())).append("   # stop ").append(last.name())
+          .append("'s gateway, then watch ").append(last.name()).append("'s state lose ").append(last.gatewayName())
+          .append(" in every DC and the WAN members turn failed\n");
     }
     out.append("Certificates, configuration, data and logs (dcN-server.log, dcN-gateway.log): ").append(dir)
         .append('\n');

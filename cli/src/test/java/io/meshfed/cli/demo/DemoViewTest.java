@@ -128,7 +128,7 @@ class DemoViewTest {
         .contains("Traffic between DCs only goes through the mesh gateways")
         .contains("  curl -s http://127.0.2.1:9501/v1/agent/members?wan=1\n")
         .contains("  java -jar /x/meshfed.jar federation-state list --http-addr 127.0.2.1:9501\n")
-        .contains("  kill 102   # stop dc2's gateway")
+        .contains("  kill 102   # stop dc2's gateway, then watch dc2's state lose gw2 in every DC and the WAN members turn failed\n")
         .contains("logs (dcN-server.log, dcN-gateway.log): /tmp/meshfed-demo-1\n")
         .endsWith("Ctrl-C stops everything.\n");
   }
