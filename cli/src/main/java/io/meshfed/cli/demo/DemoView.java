@@ -97,12 +97,11 @@ public final class DemoView {
     return new Headline(false, "not converged yet: " + String.join("; ", missing));
   }
 
-  /** The block printed at each refresh: a title, the headline, then per DC its members and states. */
+  /** The block printed at each refresh: a title, per DC its members and states, then the headline. */
   public static String render(List<Snapshot> snapshots, Instant now, Duration uptime, ZoneId zone) {
     StringBuilder out = new StringBuilder();
     out.append("== meshfed demo: ").append(count(snapshots.size(), "datacenter")).append(", up ")
         .append(duration(uptime)).append(", ").append(CLOCK.format(LocalTime.ofInstant(now, zone))).append(" ==\n");
-    out.append(headline(snapshots).text()).append('\n');
     for (Snapshot s : snapshots) {
       DemoDc dc = s.dc();
       out.append('\n').append(dc.name()).append(dc.primary() ? " (primary)" : "")
@@ -116,19 +115,17 @@ public final class DemoView {
       if (s.membersError() != null) {
         out.append("  WAN members: no answer: ").append(s.membersError()).append('\n');
       } else if (s.wanMembers().isEmpty()) {
-        out.append("  WAN members (0 alive):\n");
-        out.append("    none yet\n");
+        out.append("  WAN members: none yet\n");
       } else {
-        out.append("  WAN members (").append(alive).append(" alive):\n");
-        Table members = new Table("NAME", "ADDRESS", "STATUS");
-        s.wanMembers().stream().sorted((a, b) -> a.name().compareTo(b.name()))
-            .forEach(m -> members.row(m.name(), m.address() + ":" + m.port(), m.status()));
-        out.append(indent(members.render()));
+        out.append("  WAN members (").append(alive).append(" alive): ")
+            .append(s.wanMembers().stream().sorted((a, b) -> a.name().compareTo(b.name()))
+                .map(m -> m.name() + " " + m.status()).collect(Collectors.joining(", ")))
+            .append('\n');
       }
       if (s.statesError() != null) {
         out.append("  federation states: not served yet: ").append(s.statesError()).append('\n');
       } else if (s.states().isEmpty()) {
-        out.append("  federation states held (0):\n    none yet\n");
+        out.append("  federation states held: none yet\n");
       } else {
         out.append("  federation states held (").append(s.states().size()).append("):\n");
         Table states = new Table("DC", "GATEWAYS (node address)", "MODIFY-INDEX", "UPDATED");
@@ -138,6 +135,8 @@ public final class DemoView {
         out.append(indent(states.render()));
       }
     }
+    // Last, where a terminal and `| tail` show it even when the view is taller than the screen.
+    out.append('\n').append(headline(snapshots).text()).append('\n');
     return out.toString();
   }
 
