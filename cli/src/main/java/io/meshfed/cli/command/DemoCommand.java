@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
             + "processes of this jar, one TLS server and one mesh gateway: dcN's server on 127.0.N.1, its gateway "
             + "on 127.0.N.2. dc1 is the primary, the others know only dc1's gateway. Each child's output goes to "
             + "dcN-server.log or dcN-gateway.log in that directory.",
-        "Then it shows, every 2 s, per DC the WAN members and the federation states its server holds, under a "
+        "Then it shows, every 2 s, per DC the WAN members and the federation states its server holds, with a "
             + "headline saying whether the federation has converged (clearing the screen only on a terminal).",
         "Ctrl-C (or SIGTERM) stops every child (SIGTERM, then kill -9 after 10 s) and removes the directory "
             + "unless --keep. Children also stop by themselves if this process is killed with -9.",
