@@ -228,7 +228,7 @@ public final class DemoCommand implements Callable<Integer> {
       if (bounded.isPresent()) {
         if (convergedAfter == null && now > convergeDeadline) {
           err.println("Error: not converged within " + TimeUnit.NANOSECONDS.toSeconds(convergeDeadline - started)
-              + "s: " + headline.text());
+              + "s: " + headline.text().replaceFirst("^not converged yet: ", ""));
           err.flush();
           return 1;
         }
