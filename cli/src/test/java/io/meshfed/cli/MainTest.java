@@ -138,16 +138,23 @@ class MainTest {
   }
 
   @Test
-  void demoValidatesItsDatacenterCount() {
-    Result ok = run("demo", "--datacenters", "2");
-    assertThat(ok.exit()).isZero();
-    assertThat(ok.out()).isEqualTo("meshfed demo: a local multi-DC federation arrives with the end-to-end issue;"
-        + " for now run 'bin/meshfed server --dev'\n");
-    for (String bad : new String[] {"1", "10", "x"}) {
+  void demoValidatesItsOptions() {
+    for (String bad : new String[] {"0", "10", "x"}) {
       Result r = run("demo", "--datacenters", bad);
       assertThat(r.exit()).as(bad).isEqualTo(2);
       assertThat(r.err()).as(bad).startsWith("Error: ").hasLineCount(1);
     }
-    run("demo", "--datacenters=10").isOneErrorLine("Error: --datacenters must be 2 to 9, got 10 (see 'meshfed demo --help')");
+    run("demo", "--datacenters=10").isOneErrorLine("Error: --datacenters must be 1 to 9, got 10 (see 'meshfed demo --help')");
+    Result forever = run("demo", "--for", "soon");
+    assertThat(forever.exit()).isEqualTo(2);
+    forever.isOneErrorLine("Error: --for must be a positive duration such as 60s or 5m, got 'soon' (see 'meshfed demo --help')");
+  }
+
+  @Test
+  void demoNeedsTheRunnableJar() {
+    // Tests load the classes from a directory: the demo cannot start children of "this jar".
+    Result r = run("demo", "--datacenters", "1", "--for", "1s");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).startsWith("Error: meshfed demo starts its processes from the runnable jar").hasLineCount(1);
   }
 }

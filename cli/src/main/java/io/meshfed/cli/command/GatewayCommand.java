@@ -85,8 +85,13 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Event loop threads for connections; 0 means twice the processors (default: ${DEFAULT-VALUE}).")
   int ioThreads;
 
+  @Option(names = "--parent-pid", paramLabel = "PID", hidden = true,
+      description = "Stop when the process PID is gone (used by meshfed demo for its children).")
+  Long parentPid;
+
   @Override
   public Integer call() throws InterruptedException {
+    ParentWatch.exitWhenGone(parentPid);
     GatewaySettings settings;
     GatewayProcess.Control control;
     HostPort listenAt = address("--listen", listen);

@@ -80,8 +80,13 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-expect", paramLabel = "N", description = "Servers expected in this DC.")
   Integer bootstrapExpect;
 
+  @Option(names = "--parent-pid", paramLabel = "PID", hidden = true,
+      description = "Stop when the process PID is gone (used by meshfed demo for its children).")
+  Long parentPid;
+
   @Override
   public Integer call() throws InterruptedException {
+    ParentWatch.exitWhenGone(parentPid);
     if (!dev && configFile == null) {
       spec.commandLine().getErr().println("Error: give --dev or --config-file FILE (see meshfed server --help)");
       return 2;
