@@ -339,9 +339,18 @@ final class Federation implements AutoCloseable {
     return ConfigUtil.quoteString(s);
   }
 
+  /** Ports handed out in this JVM: the OS may offer a just-released port again, and two would clash. */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /** A free port not handed out before in this test JVM. */
   static int freePort() {
     try {
-      return MeshfedProcess.freePort();
+      while (true) {
+        int port = MeshfedProcess.freePort();
+        if (HANDED_OUT.add(port)) {
+          return port;
+        }
+      }
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
