@@ -36,16 +36,8 @@ final class Federation implements AutoCloseable {
   static final Duration CONVERGE = Duration.ofSeconds(90);
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  /** The WAN and locator timings the tests use: failures show within seconds, not minutes. */
-  private static final String FAST_TIMINGS = """
-      primary-gateways-interval = 1s
-      retry-interval-wan = 1s
-      wan {
-        probe-interval = 1s, probe-timeout = 500ms, gossip-interval = 200ms
-        push-pull-interval = 10s, reconnect-interval = 5s, gossip-to-the-dead-time = 10s
-      }
-      federation-states { gateway-probe-interval = 2s, gateway-probe-timeout = 1s }
-      """;
+  /** The demo's timings: failures show within seconds, not minutes. */
+  private static final String FAST_TIMINGS = io.meshfed.cli.demo.DemoCluster.FAST_TIMINGS;
 
   private final Path dir;
   private final CertificateTool.Issued ca;

@@ -22,6 +22,19 @@ import java.util.stream.Stream;
  * same jar. Children get {@code --parent-pid} of this JVM, so they stop if it dies, even by kill -9.
  */
 public final class DemoCluster {
+  /**
+   * WAN and federation-state timings for a federation on one machine (the demo, and the process
+   * tests): failures show within seconds instead of the WAN defaults' minute.
+   */
+  public static final String FAST_TIMINGS = """
+      primary-gateways-interval = 1s
+      retry-interval-wan = 1s
+      wan {
+        probe-interval = 1s, probe-timeout = 500ms, gossip-interval = 200ms
+        push-pull-interval = 10s, reconnect-interval = 5s, gossip-to-the-dead-time = 10s
+      }
+      federation-states { gateway-probe-interval = 2s, gateway-probe-timeout = 1s }
+      """;
   private static final Duration VALIDITY = Duration.ofDays(7);
   private static final String DOMAIN = "meshfed";
 
@@ -189,7 +202,6 @@ public final class DemoCluster {
     Path keyFile = Files.writeString(dir.resolve(dc.node() + "-key.pem"), cert.privateKeyPem());
     DemoDc primary = dcs.get(0);
     String primaryGateways = dc.primary() ? "" : "primary-gateways = [\"" + primary.gatewayAddress() + "\"]";
-    // The WAN and federation-state timings are the process tests' (faster than the defaults).
     return Files.writeString(dir.resolve(dc.name() + ".conf"), """
         meshfed {
           datacenter = %s, primary-datacenter = dc1, node-name = %s, data-dir = "%s"
@@ -198,16 +210,10 @@ public final class DemoCluster {
           tls { ca-file = "%s", cert-file = "%s", key-file = "%s" }
           connect { enabled = true, enable-mesh-gateway-wan-federation = true }
           %s
-          primary-gateways-interval = 1s
-          retry-interval-wan = 1s
-          wan {
-            probe-interval = 1s, probe-timeout = 500ms, gossip-interval = 200ms
-            push-pull-interval = 10s, reconnect-interval = 5s, gossip-to-the-dead-time = 10s
-          }
-          federation-states { gateway-probe-interval = 2s, gateway-probe-timeout = 1s }
+          %s
         }
         """.formatted(dc.name(), dc.node(), dir.resolve("data-" + dc.name()), dc.serverHost(), dc.http(), dc.grpc(),
-        dc.serverPort(), dc.lan(), dir.resolve("ca.pem"), certFile, keyFile, primaryGateways));
+        dc.serverPort(), dc.lan(), dir.resolve("ca.pem"), certFile, keyFile, primaryGateways, FAST_TIMINGS));
   }
 
   private static List<String> lines(Path log) {
