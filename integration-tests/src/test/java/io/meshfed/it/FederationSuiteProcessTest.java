@@ -96,12 +96,12 @@ class FederationSuiteProcessTest {
       // 20 gateway registrations, alternating between the DCs, each timed until every server holds it.
       List<Dc> dcs = f.dcs();
       List<Long> millis = new ArrayList<>();
-      long lastStart = 0;
+      long lastStart = System.nanoTime() - CHANGE_SPACING.toNanos();
       for (int i = 0; i < CHANGES; i++) {
-        long due = lastStart + CHANGE_SPACING.toNanos() - System.nanoTime();
-        if (lastStart != 0 && due > 0) {
-          Thread.sleep(TimeUnit.NANOSECONDS.toMillis(due)); // pacing the load, not waiting for a result
-        }
+        // pacing: the next change may start once the spacing since the last one has passed
+        long earliest = lastStart + CHANGE_SPACING.toNanos();
+        Awaitility.await().atMost(CHANGE_SPACING.multipliedBy(2)).pollInterval(Duration.ofMillis(10))
+            .until(() -> System.nanoTime() >= earliest);
         lastStart = System.nanoTime();
         Dc dc = dcs.get(i % dcs.size());
         Server registrar = dc.servers.get(i % dc.servers.size());
