@@ -7,6 +7,7 @@ import io.meshfed.actors.federation.ReplicationStatusHolder;
 import io.meshfed.actors.locator.GatewayLocatorView;
 import io.meshfed.actors.wan.WanRouter;
 import io.meshfed.actors.wan.swim.Member;
+import io.meshfed.actors.wan.swim.MemberState;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
@@ -72,6 +73,9 @@ public final class AgentEndpoint {
     }
     header(out, "meshfed_wan_members", "WAN members in this server's view, by datacenter and status");
     members.forEach((labels, n) -> sample(out, "meshfed_wan_members{" + labels + "}", n));
+    gauge(out, "meshfed_wan_members_suspect", "WAN members this server suspects right now: still alive (and"
+        + " routed to) until they refute or the suspicion ends; the first sign of a route problem",
+        wan.members().stream().filter(m -> m.state() == MemberState.SUSPECT).count());
     return out.toString();
   }
 

@@ -133,6 +133,15 @@ public final class GatewayLocator {
     }));
   }
 
+  /** Opted-in gateways without a critical check (warning is fine), as Consul's retainGateways. */
+  static List<CheckServiceNode> retain(List<CheckServiceNode> gateways) {
+    return gateways.stream()
+        .filter(g -> g.service() != null
+            && WireConstants.META_WAN_FEDERATION_ON.equals(g.service().meta().get(WireConstants.META_WAN_FEDERATION)))
+        .filter(g -> g.checks().stream().noneMatch(c -> HealthCheck.CRITICAL.equals(c.status())))
+        .toList();
+  }
+
   private static final class Running {
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
@@ -269,15 +278,6 @@ public final class GatewayLocator {
         }
       }
       changed();
-    }
-
-    /** Opted-in gateways without a critical check (warning is fine), as Consul's retainGateways. */
-    private static List<CheckServiceNode> retain(List<CheckServiceNode> gateways) {
-      return gateways.stream()
-          .filter(g -> g.service() != null
-              && WireConstants.META_WAN_FEDERATION_ON.equals(g.service().meta().get(WireConstants.META_WAN_FEDERATION)))
-          .filter(g -> g.checks().stream().noneMatch(c -> HealthCheck.CRITICAL.equals(c.status())))
-          .toList();
     }
 
     /**

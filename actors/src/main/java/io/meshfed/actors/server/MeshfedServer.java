@@ -26,6 +26,7 @@ import io.meshfed.actors.federation.ReplicationStatusHolder;
 import io.meshfed.actors.forward.FirstKnownGateways;
 import io.meshfed.actors.locator.GatewayLocator;
 import io.meshfed.actors.locator.GatewayLocatorView;
+import io.meshfed.actors.locator.LocalGatewayWait;
 import java.util.List;
 import io.meshfed.actors.leader.Leader;
 import io.meshfed.actors.wan.WanFeatureBarrier;
@@ -155,8 +156,7 @@ public final class MeshfedServer {
       InternalRpc internalRpc = new InternalRpc(rpcClient, dialer);
       ActorRef<WanMembership.Command> wan = system.systemActorOf(WanMembership.create(
               WanMembership.Setup.of(config, VERSION), dialer, wanRouter, ServerTransport.gossipDialer(config, tls),
-              // without TLS there is no locator, and only retry-join-wan's direct addresses to join
-              tls.isPresent() ? locator.whenPopulated() : CompletableFuture.completedFuture(null),
+              readyToJoinWan(config, tls.isPresent(), locator, storeClient, system), whyNotReadyToJoinWan(config),
               () -> LanMembers.servers(cluster.state()).stream().filter(s -> LanMembers.ALIVE.equals(s.status()))
                   .map(LanMembers.Server::node).toList()),
           "wan-membership", Props.empty());
@@ -271,6 +271,39 @@ public final class MeshfedServer {
 
   private interface Binder {
     CompletionStage<ServerBinding> bind(org.apache.pekko.http.javadsl.ServerBuilder server);
+  }
+
+  /**
+   * When the first WAN join may go. Without TLS there is no locator, and only retry-join-wan's direct
+   * addresses to join. With the locator, once it has read the store. A secondary federated through
+   * mesh gateways also waits for a gateway of its own ({@link LocalGatewayWait}). With
+   * static-gateways the routes are set by hand, and the catalog says nothing about them.
+   */
+  private static CompletionStage<Void> readyToJoinWan(ServerConfig config, boolean tls, GatewayLocatorView locator,
+      StoreClient store, ActorSystem<?> system) {
+    if (!tls) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (!waitsForOwnGateway(config)) {
+      return locator.whenPopulated();
+    }
+    CompletableFuture<Void> localGateway = LocalGatewayWait.start(store, system);
+    onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "stop-local-gateway-wait",
+        () -> localGateway.cancel(false));
+    return locator.whenPopulated().thenCompose(populated -> localGateway);
+  }
+
+  private static boolean waitsForOwnGateway(ServerConfig config) {
+    return !config.isPrimary() && !config.primaryGateways().isEmpty() && config.staticGateways().isEmpty();
+  }
+
+  /** What the join still waits for, in words, for the warning one retry interval after start. */
+  private static String whyNotReadyToJoinWan(ServerConfig config) {
+    return waitsForOwnGateway(config)
+        ? "no mesh gateway of datacenter " + config.datacenter() + " is registered and passing, and other"
+            + " datacenters reach this server only through one; register one (meshfed gateway --register) and"
+            + " the join follows"
+        : "the gateway locator has not read the local store yet (is this server up in its datacenter's cluster?)";
   }
 
   private static ServerBinding bind(ActorSystem<?> system, String host, int port, String what, String option,

@@ -7,6 +7,8 @@ import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.actors.wan.swim.GossipCodec;
 import io.meshfed.actors.wan.swim.GossipCodecException;
 import io.meshfed.actors.wan.swim.Member;
+import io.meshfed.actors.wan.swim.MemberState;
+import io.meshfed.actors.wan.swim.MembershipEvent;
 import io.meshfed.actors.wan.swim.Outbox;
 import io.meshfed.actors.wan.swim.SwimMembership;
 import io.meshfed.actors.wan.swim.SwimMessage;
@@ -77,7 +79,9 @@ public final class WanMembership {
 
   private record RetryJoin() implements Command {}
 
-  private record GatewaysKnown() implements Command {}
+  private record ReadyToJoin() implements Command {}
+
+  private record StillNotReadyToJoin() implements Command {}
 
   private record FloodJoin() implements Command {}
 
@@ -125,11 +129,13 @@ public final class WanMembership {
   private final SwimMembership swim;
   private final String joinTarget;
   private final Supplier<List<String>> lanServers;
+  private final String whyNotReady;
   private boolean joined;
 
   private WanMembership(Setup setup, ActorContext<Command> ctx, Dialer dialer, WanRouter router,
-      GossipDialer gossipDialer, Supplier<List<String>> lanServers) {
+      GossipDialer gossipDialer, Supplier<List<String>> lanServers, String whyNotReady) {
     this.setup = setup;
+    this.whyNotReady = whyNotReady;
     this.lanServers = lanServers;
     this.ctx = ctx;
     this.dialer = dialer;
@@ -139,9 +145,28 @@ public final class WanMembership {
     // the seed is logged so that a run's probe order and picks can be replayed in the simulation
     LOG.debug("WAN membership of {}.{} uses random seed {}", setup.node(), setup.datacenter(), seed);
     this.swim = new SwimMembership(setup.node(), setup.datacenter(), setup.address(), setup.tags(), setup.swim(),
-        new SplittableRandom(seed), new TransportOutbox(), router, now());
+        new SplittableRandom(seed), new TransportOutbox(), event -> {
+          logEvent(event);
+          router.onEvent(event);
+        }, now());
     this.joinTarget = SwimMembership.anyServerOf(setup.primaryDatacenter());
     router.self(swim.self());
+  }
+
+  /** Serf's member events, one line each: the WAN's history as an operator reads it. */
+  private static void logEvent(MembershipEvent event) {
+    Member m = event.member();
+    if (event instanceof MembershipEvent.Failed) {
+      LOG.warn("WAN member failed: {} at {}", m.name(), m.address());
+    } else if (event instanceof MembershipEvent.Reaped) {
+      LOG.info("WAN member forgotten after being {} too long: {}",
+          m.state() == MemberState.LEFT ? "left" : "failed", m.name());
+    } else {
+      String what = event instanceof MembershipEvent.Joined ? "joined"
+          : event instanceof MembershipEvent.Updated ? "updated"
+          : event instanceof MembershipEvent.Left ? "left" : "recovered";
+      LOG.info("WAN member {}: {} at {}", what, m.name(), m.address());
+    }
   }
 
   /** The membership's server-port side of packets: frames go to the actor as they arrive. */
@@ -156,16 +181,21 @@ public final class WanMembership {
   }
 
   /**
-   * @param gatewaysKnown completes when the dialer can name gateways (the gateway locator has read
-   *     the local store); the first join waits for it, later ones retry every retry interval anyway
+   * @param readyToJoin completes when joining makes sense: the dialer can name gateways (the gateway
+   *     locator has read the local store) and, for a secondary federated through mesh gateways, this
+   *     DC has one, without which no other DC can reach this server. Joins, and their retries every
+   *     retry interval, start then
+   * @param whyNotReady what {@code readyToJoin} waits for, logged as a warning if it takes longer
+   *     than one retry interval
    * @param lanServers node names of this DC's alive servers (its LAN cluster), flood-joined into the
    *     WAN membership: without it, servers of one DC that joined through different peers would
    *     form separate WAN islands
    */
   public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer,
-      CompletionStage<?> gatewaysKnown, Supplier<List<String>> lanServers) {
+      CompletionStage<?> readyToJoin, String whyNotReady, Supplier<List<String>> lanServers) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer, lanServers);
+      WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer, lanServers,
+          whyNotReady);
       SwimSettings s = setup.swim();
       // SwimMembership's contract: tick at least every min(probeTimeout, gossipInterval) / 2
       Duration tick = (s.probeTimeout().compareTo(s.gossipInterval()) < 0 ? s.probeTimeout() : s.gossipInterval())
@@ -173,8 +203,8 @@ public final class WanMembership {
       timers.startTimerWithFixedDelay(new Tick(), tick);
       timers.startTimerWithFixedDelay(new FloodJoin(), FLOOD_JOIN_INTERVAL);
       if (setup.joins()) {
-        ctx.pipeToSelf(gatewaysKnown, (ok, err) -> new GatewaysKnown());
-        timers.startTimerWithFixedDelay(new RetryJoin(), setup.retryInterval());
+        ctx.pipeToSelf(readyToJoin, (ok, err) -> new ReadyToJoin());
+        timers.startSingleTimer(new StillNotReadyToJoin(), setup.retryInterval());
       }
       return membership.behavior(timers);
     }));
@@ -190,8 +220,14 @@ public final class WanMembership {
           floodJoin();
           return Behaviors.same();
         })
-        .onMessage(GatewaysKnown.class, m -> {
+        .onMessage(ReadyToJoin.class, m -> {
+          timers.cancel(new StillNotReadyToJoin());
+          timers.startTimerWithFixedDelay(new RetryJoin(), setup.retryInterval());
           join();
+          return Behaviors.same();
+        })
+        .onMessage(StillNotReadyToJoin.class, m -> {
+          ctx.getLog().warn("not joining the WAN yet: {}", whyNotReady);
           return Behaviors.same();
         })
         .onMessage(RetryJoin.class, m -> {

@@ -217,7 +217,8 @@ class HttpApiTest {
       assertThat(line).matches("# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? -?[0-9.]+");
     }
     assertThat(r.body()).contains("meshfed_federation_state_replication_running 0\n",
-        "meshfed_federation_states_enabled 1\n", "meshfed_wan_members{datacenter=\"dc1\",status=\"alive\"} 1\n");
+        "meshfed_federation_states_enabled 1\n", "meshfed_wan_members{datacenter=\"dc1\",status=\"alive\"} 1\n",
+        "meshfed_wan_members_suspect 0\n");
     // Without TLS nothing crosses DCs: the locator does not run, and says so by never populating.
     JsonNode locator = json(get(server, "/v1/agent/gateway-locator", null));
     assertThat(locator.get("Populated").asBoolean()).isFalse();

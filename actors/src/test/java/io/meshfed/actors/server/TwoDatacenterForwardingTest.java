@@ -41,7 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 4, acceptance 4 and 5: two single-server DCs with TLS. dc2 reaches dc1 through
  * primary-gateways and dc1 reaches dc2 through static-gateways; with no mesh gateway, those name
- * the other server's server port, which is what a gateway would splice the connection to. The
+ * the other server's server port, which is what a gateway would splice the connection to. dc2 has
+ * static-gateways too: a secondary given only primary-gateways joins the WAN once a mesh gateway of
+ * its own is registered, and here there is none. The
  * servers start by forming the federation: WAN membership, anti-entropy and replication settle
  * before any test runs, so the only writes afterwards are the tests' own.
  */
@@ -65,7 +67,7 @@ class TwoDatacenterForwardingTest {
             List.of("127.0.0.1:" + dc2ServerPort)))));
     dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
         options("dc2", "n2", dc2ServerPort, tls("dc2", "n2"), Map.of("primary-gateways",
-            List.of("127.0.0.1:" + dc1ServerPort)))));
+            List.of("127.0.0.1:" + dc1ServerPort), "static-gateways.dc1", List.of("127.0.0.1:" + dc1ServerPort)))));
     // Each DC's own (gateway-less) state, pushed by anti-entropy to dc1 and replicated to dc2.
     for (MeshfedServer server : List.of(dc1, dc2)) {
       Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
@@ -196,6 +198,40 @@ class TwoDatacenterForwardingTest {
         "{\"Op\":\"frob\",\"State\":{\"Datacenter\":\"dc2\"}}", null);
     assertThat(invalid.statusCode()).isEqualTo(400);
     assertThat(invalid.body()).isEqualTo("Invalid federation state operation: frob");
+  }
+
+  /**
+   * A secondary given only primary-gateways joins the WAN once a mesh gateway of its own is in its
+   * catalog: before, no other DC could reach it. Its retries run every second here, so three
+   * seconds without a join are three refused chances.
+   */
+  @Test
+  void aSecondaryJoinsTheWanOnlyOnceItHasAMeshGateway() throws Exception {
+    int dc5ServerPort = TestServers.freePort();
+    MeshfedServer dc5 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
+        options("dc5", "n5", dc5ServerPort, tls("dc5", "n5"), Map.of("primary-gateways",
+            List.of("127.0.0.1:" + dc1ServerPort), "retry-interval-wan", "1s"))));
+    try {
+      Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(wanMemberNames(dc1)).contains("n1.dc1", "n2.dc2").doesNotContain("n5.dc5"));
+      String gateway = """
+          {"Node":"gw5","Address":"127.0.0.1",
+           "Service":{"Service":"mesh-gateway","Kind":"mesh-gateway","Port":%d,"Meta":{"meshfed-wan-federation":"1"}},
+           "Check":{"CheckID":"gw5-alive","Name":"alive","Status":"passing","ServiceID":"mesh-gateway"}}
+          """.formatted(dc5ServerPort);
+      assertThat(TestServers.put(dc5, "/v1/catalog/register", gateway, null).statusCode()).isEqualTo(200);
+      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(wanMemberNames(dc1)).contains("n5.dc5"));
+    } finally {
+      TestServers.stop(dc5);
+      // its anti-entropy may have written dc5's state in the primary; the other tests expect none
+      assertThat(TestServers.put(dc1, "/v1/internal/federation-state",
+          "{\"Op\":\"delete\",\"State\":{\"Datacenter\":\"dc5\"}}", null).statusCode()).isEqualTo(200);
+    }
+  }
+
+  private static List<String> wanMemberNames(MeshfedServer server) throws Exception {
+    return TestServers.json(TestServers.get(server, "/v1/agent/members?wan=1", null)).findValuesAsText("Name");
   }
 
   @Test

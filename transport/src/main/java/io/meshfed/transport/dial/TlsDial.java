@@ -10,6 +10,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -47,7 +48,7 @@ public final class TlsDial {
             if (!handshake.isSuccess()) {
               ch.close();
               result.completeExceptionally(new IOException("TLS handshake with " + sni + " via " + via
-                  + " failed: " + handshake.cause().getMessage(), handshake.cause()));
+                  + " failed: " + reason(handshake.cause()), handshake.cause()));
             } else if (!alpnId.equals(ssl.applicationProtocol())) {
               // BoringSSL servers complete the handshake without a protocol rather than failing it.
               ch.close();
@@ -59,5 +60,14 @@ public final class TlsDial {
           });
         });
     return result;
+  }
+
+  /** The failure in words: Netty's closed-channel error has no message of its own. */
+  private static String reason(Throwable cause) {
+    if (cause instanceof ClosedChannelException) {
+      return "the connection closed before the handshake completed (a mesh gateway closes a connection"
+          + " whose name it cannot route)";
+    }
+    return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
   }
 }

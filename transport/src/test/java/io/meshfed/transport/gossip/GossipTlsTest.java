@@ -13,7 +13,10 @@ import io.meshfed.transport.port.ServerPort;
 import io.meshfed.transport.port.ServerPortSettings;
 import io.meshfed.transport.tls.TlsContexts;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,6 +103,27 @@ class GossipTlsTest {
       assertThat(failure(packets.send("n1", new InetSocketAddress("127.0.0.1", 1), bytes("x"))))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("member name does not encode a datacenter: n1");
+    }
+  }
+
+  /** What a mesh gateway does with a name it cannot route: accept, then close before any TLS. */
+  @Test
+  void aConnectionClosedDuringTheHandshakeIsNamedAsSuch() throws Exception {
+    try (ServerSocket closer = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        GossipPackets packets = new GossipPackets(dialer())) {
+      Thread acceptor = new Thread(() -> {
+        try (Socket accepted = closer.accept()) {
+          accepted.getInputStream().read(); // the ClientHello's first byte, then close
+        } catch (IOException closedByTheTest) {
+          // the test is over
+        }
+      });
+      acceptor.start();
+      assertThat(failure(packets.send("n1.dc1", (InetSocketAddress) closer.getLocalSocketAddress(), bytes("x"))))
+          .isInstanceOf(IOException.class)
+          .hasMessageEndingWith("failed: the connection closed before the handshake completed (a mesh gateway"
+              + " closes a connection whose name it cannot route)");
+      acceptor.join(WAIT.toMillis());
     }
   }
 

@@ -19,6 +19,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The WAN membership of one server: a deterministic SWIM state machine with memberlist's semantics,
@@ -39,6 +41,9 @@ import java.util.random.RandomGenerator;
  * </ul>
  */
 public final class SwimMembership {
+  /** Suspicions and refutations: the early signs of a flaky route, which no event reports. */
+  private static final Logger LOG = LoggerFactory.getLogger(SwimMembership.class);
+
   private static final String ANY_SERVER_PREFIX = "*.";
 
   private final SwimSettings settings;
@@ -220,6 +225,10 @@ public final class SwimMembership {
     if (probe != null && !probe.acked) {
       Member target = members.get(probe.target);
       if (target != null && !target.state().isGone()) {
+        if (target.state() == MemberState.ALIVE) {
+          LOG.info("WAN member {} did not answer a probe within {}, directly or through others: suspecting it",
+              target.name(), settings.probeInterval());
+        }
         Suspect suspect = new Suspect(target.name(), target.incarnation(), selfName);
         // for a member already suspected this is an independent confirmation (Lifeguard)
         onSuspect(suspect, now);
@@ -233,8 +242,25 @@ public final class SwimMembership {
     probe = null;
     nextProbeTarget().ifPresent(target -> {
       probe = new Probe(nextSeq++, target, now);
-      outbox.sendPacket(target, new Ping(probe.seq, target, piggyback()));
+      outbox.sendPacket(target, new Ping(probe.seq, target, withSuspicionOf(target, piggyback())));
     });
+  }
+
+  /**
+   * Lifeguard's buddy system (memberlist's probeNode): a ping to a suspect carries its suspicion, so
+   * it can refute as soon as it is reachable, even after the gossip about it has run out. A new DC
+   * needs this: others cannot reach it until its gateways are known to theirs, they suspect it
+   * meanwhile, and the gossip saying so reaches everyone but the suspect.
+   */
+  private List<MemberUpdate> withSuspicionOf(String target, List<MemberUpdate> piggyback) {
+    Member m = members.get(target);
+    if (m == null || m.state() != MemberState.SUSPECT) {
+      return piggyback;
+    }
+    List<MemberUpdate> updates = new ArrayList<>(piggyback.size() + 1);
+    updates.add(new Suspect(m.name(), m.incarnation(), selfName));
+    updates.addAll(piggyback);
+    return updates;
   }
 
   /** Shuffled round-robin: every member is probed once per round, in a fresh random order. */
@@ -391,13 +417,21 @@ public final class SwimMembership {
 
   private void onSuspect(Suspect suspect, long now) {
     Member known = members.get(suspect.name());
-    if (known == null || suspect.incarnation() < known.incarnation()) {
+    if (known == null) {
       return;
     }
     if (suspect.name().equals(selfName)) {
-      if (!leaving()) {
+      if (leaving()) {
+        return;
+      }
+      if (suspect.incarnation() < known.incarnation()) {
+        remind(suspect.from());
+      } else {
         refute(suspect.incarnation(), suspect.from(), now);
       }
+      return;
+    }
+    if (suspect.incarnation() < known.incarnation()) {
       return;
     }
     if (known.state() != MemberState.ALIVE) {
@@ -435,6 +469,11 @@ public final class SwimMembership {
 
   /** Broadcasts the refutation, and sends it straight to the accuser, whose suspicion timer runs. */
   private void refute(long accusedIncarnation, String accuser, long now) {
+    if (accuser.equals(selfName)) {
+      LOG.info("announcing this server with a higher incarnation: the WAN held an older version of it");
+    } else {
+      LOG.warn("refuting {}'s claim that this server is suspect or failed", accuser);
+    }
     Member self = self();
     Alive alive = new Alive(selfName, Math.max(accusedIncarnation, self.incarnation()) + 1,
         self.address(), self.tags());
@@ -442,6 +481,20 @@ public final class SwimMembership {
     broadcasts.enqueue(alive);
     if (!accuser.equals(selfName) && members.containsKey(accuser)) {
       outbox.sendPacket(accuser, new Gossip(List.of(alive)));
+    }
+  }
+
+  /**
+   * An accuser still suspects an incarnation this member already refuted: the refutation was lost,
+   * typically while the accuser could send here but not be reached from here. Tells it again,
+   * without a new incarnation; with the buddy system this ends the suspicion at the accuser's next
+   * probe once it is reachable.
+   */
+  private void remind(String accuser) {
+    if (!accuser.equals(selfName) && members.containsKey(accuser)) {
+      Member self = self();
+      outbox.sendPacket(accuser, new Gossip(List.of(new Alive(selfName, self.incarnation(), self.address(),
+          self.tags()))));
     }
   }
 

@@ -9,6 +9,7 @@ import io.meshfed.actors.wan.swim.MemberUpdate.Suspect;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,21 @@ class IncarnationRulesTest {
 
   private static Alive aliveB(long incarnation) {
     return new Alive(B, incarnation, "10.0.0.2:8300", Map.of("role", "server"));
+  }
+
+  private record Pinged(long at, SwimMessage.Ping ping) {}
+
+  /** Ticks from 0 until this member sends its first ping. */
+  private Pinged tickUntilPing() {
+    long t = 0;
+    while (true) {
+      swim.tick(t += SimNetwork.TICK_MS);
+      Optional<SwimMessage.Ping> ping = sent.stream().map(Sent::message).filter(m -> m instanceof SwimMessage.Ping)
+          .map(m -> (SwimMessage.Ping) m).findFirst();
+      if (ping.isPresent()) {
+        return new Pinged(t, ping.get());
+      }
+    }
   }
 
   /** The updates this member piggy-backs on its next ack. */
@@ -195,19 +211,37 @@ class IncarnationRulesTest {
   @Test
   void unansweredProbeGoesIndirectThenSuspects() {
     hear(0, aliveB(1), new Alive("c.dc2", 0, "10.0.0.3:8300", Map.of()));
-    long t = 0;
-    SwimMessage.Ping ping = null;
-    while (ping == null) {
-      swim.tick(t += SimNetwork.TICK_MS);
-      ping = sent.stream().map(Sent::message).filter(m -> m instanceof SwimMessage.Ping)
-          .map(m -> (SwimMessage.Ping) m).findFirst().orElse(null);
-    }
+    Pinged first = tickUntilPing();
+    SwimMessage.Ping ping = first.ping();
+    long t = first.at();
     String target = ping.target();
     String helper = target.equals(B) ? "c.dc2" : B;
     swim.tick(t + S.probeTimeout().toMillis());
     assertTrue(sent.contains(new Sent(helper, new SwimMessage.PingReq(ping.seq(), target))));
     swim.tick(t + S.probeInterval().toMillis());
     assertEquals(MemberState.SUSPECT, swim.member(target).orElseThrow().state());
+  }
+
+  @Test
+  void aPingToASuspectCarriesItsSuspicion() {
+    hear(0, aliveB(1), new Suspect(B, 1, "c.dc2"));
+    assertEquals(MemberState.SUSPECT, stateOfB());
+    SwimMessage.Ping ping = tickUntilPing().ping();
+    assertEquals(B, ping.target());
+    assertTrue(ping.piggyback().contains(new Suspect(B, 1, ME)), "the ping tells B it is suspected: " + ping);
+  }
+
+  @Test
+  void aStaleSuspicionOfThisMemberIsAnsweredWithItsCurrentAlive() {
+    hear(0, aliveB(1), new Suspect(ME, 0, B));
+    Alive refutation = new Alive(ME, 1, "10.0.0.1:8300", Map.of());
+    assertTrue(sent.contains(new Sent(B, new SwimMessage.Gossip(List.of(refutation)))));
+    sent.clear();
+    // B never got it, and its next probe repeats the suspicion of incarnation 0
+    swim.receive(B, new SwimMessage.Ping(5, ME, List.of(new Suspect(ME, 0, B))), 100);
+    assertTrue(sent.contains(new Sent(B, new SwimMessage.Gossip(List.of(refutation)))),
+        "the same alive again, no new incarnation: " + sent);
+    assertEquals(1, swim.self().incarnation());
   }
 
   @Test

@@ -36,6 +36,7 @@ final class SimNetwork {
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private final Map<String, Long> latencies = new HashMap<>();
   private final Set<String> partitioned = new HashSet<>();
+  private final Set<String> unreachable = new HashSet<>();
   private long order;
   private long now;
   private double lossRate;
@@ -69,12 +70,12 @@ final class SimNetwork {
     @Override
     public void sendPacket(String toMember, SwimMessage message) {
       Node to = nodes.get(toMember);
-      if (to == null || !linked(this, to) || random.nextDouble() < lossRate) {
+      if (to == null || !reaches(this, to) || random.nextDouble() < lossRate) {
         return;
       }
       SwimMessage wire = roundTrip(name(), message);
       schedule(latency(this, to), () -> {
-        if (to.running && linked(this, to)) {
+        if (to.running && reaches(this, to)) {
           to.swim.receive(name(), wire, now);
         }
       });
@@ -83,13 +84,13 @@ final class SimNetwork {
     @Override
     public void exchangeState(String toMember, SwimMessage.PushPull localState) {
       Node to = SwimMembership.anyServerDatacenter(toMember).map(this::anyServerOf).orElse(nodes.get(toMember));
-      if (to == null || !linked(this, to)) {
+      if (to == null || !reaches(this, to)) {
         return;
       }
       SwimMessage.PushPull request = (SwimMessage.PushPull) roundTrip(name(), localState);
       long oneWay = latency(this, to);
       schedule(oneWay, () -> {
-        if (!to.running || !linked(this, to)) {
+        if (!to.running || !reaches(this, to)) {
           return;
         }
         SwimMessage reply = roundTrip(to.name(), to.swim.answerStateExchange(name(), request, now));
@@ -137,6 +138,15 @@ final class SimNetwork {
 
   void heal() {
     partitioned.clear();
+    unreachable.clear();
+  }
+
+  /**
+   * Nothing from outside reaches {@code dc}, while its members' own connections out still work, an
+   * answer included: a new DC before the others' gateways know its gateways.
+   */
+  void unreachable(String dc) {
+    unreachable.add(dc);
   }
 
   /** Silences a node: it neither ticks nor answers (a crash, or stopping after a leave). */
@@ -185,6 +195,11 @@ final class SimNetwork {
 
   private void schedule(long delay, Runnable action) {
     queue.add(new Delivery(now + delay, order++, action));
+  }
+
+  /** Whether {@code from} can open a connection to {@code to}. */
+  private boolean reaches(Node from, Node to) {
+    return linked(from, to) && (from.dc.equals(to.dc) || !unreachable.contains(to.dc));
   }
 
   private boolean linked(Node a, Node b) {

@@ -137,6 +137,45 @@ class SwimSimulationTest {
         + firstDisagreeing(net, null, MemberState.ALIVE));
   }
 
+  // --- 5. a new DC that others cannot reach at first is not declared dead, nor declares them ---
+
+  @Property(tries = 10, seed = "20261126", shrinking = ShrinkingMode.OFF)
+  void aDcReachableOnlyOutwardsAtFirstIsNotDeclaredDead(@ForAll long seed,
+      @ForAll @IntRange(min = 2, max = 6) int members, @ForAll @IntRange(min = 1, max = 3) int dcs) {
+    checkOneWayStart(seed, members, dcs);
+  }
+
+  /**
+   * A DC's server joins the WAN before the others' gateways can route to it: until its federation
+   * state reaches them, what it sends arrives and what they send is lost. Both sides suspect each
+   * other, and the gossip and refutations about it run out before the route exists. The window ends
+   * two probe intervals before the shortest suspicion would: the suspect learns of its suspicion
+   * from the next probe of it (Lifeguard's buddy system), and a member whose refutation was lost is
+   * told of the stale suspicion by its accuser's next probe and repeats its alive. Without either,
+   * a live member is declared dead (both seen with this window); a member unreachable for longer
+   * than a suspicion is rightly declared dead.
+   */
+  static void checkOneWayStart(long seed, int members, int dcs) {
+    SimNetwork net = new SimNetwork(seed);
+    formFederation(net, members, dcs);
+    Node late = net.start("late-0", "dc-late");
+    net.unreachable("dc-late");
+    late.swim.join(List.of(SwimMembership.anyServerOf("dc0")));
+    long window = S.suspicionTimeout(members + 1).minus(S.probeInterval().multipliedBy(2)).toMillis();
+    net.runUntil(net.now() + window);
+    net.heal();
+    long bound = net.now() + 2 * S.disseminationBound(members + 1).toMillis();
+    boolean alive = net.runUntil(() -> net.nodes().stream().allMatch(o -> net.nodes().stream()
+        .allMatch(i -> SimNetwork.stateOf(o, i) == MemberState.ALIVE)), bound);
+    assertTrue(alive, () -> "seed " + seed + ": not all alive " + bound + " ms after the route to "
+        + late.name() + " opened; " + firstDisagreeing(net, null, MemberState.ALIVE));
+    net.runUntil(net.now() + S.suspicionTimeout(members + 1).toMillis() * S.suspicionMaxTimeoutMult());
+    for (Node n : net.nodes()) {
+      List<MembershipEvent> failures = n.events.stream().filter(e -> e instanceof MembershipEvent.Failed).toList();
+      assertEquals(List.of(), failures, "seed " + seed + ": " + n.name() + " declared a live member dead");
+    }
+  }
+
   /**
    * After a heal: within a reconnect interval someone push/pulls across (both sides refute), the news
    * spreads (dissemination bound), and members the gossip missed catch up by push/pull (one more).
