@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
 
 /**
@@ -89,6 +90,13 @@ final class Federation implements AutoCloseable {
       return out;
     }
 
+    /** How many WAN members this server suspects right now, from its metrics. */
+    long suspects() throws Exception {
+      return get("/v1/agent/metrics").lines().filter(l -> l.startsWith("meshfed_wan_members_suspect "))
+          .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1))).findFirst()
+          .orElseThrow(() -> new AssertionError(node + "'s metrics lack meshfed_wan_members_suspect"));
+    }
+
     /** DC → its gateways' node names, from this server's store (or {@code ?dc=} another DC's). */
     Map<String, Set<String>> federationStates(String query) throws Exception {
       Map<String, Set<String>> held = new TreeMap<>();
@@ -119,10 +127,17 @@ final class Federation implements AutoCloseable {
     /** Ports of the gateways this DC starts with; the primary's are every secondary's primary-gateways. */
     final List<Integer> gatewayPorts = new ArrayList<>();
     final Map<String, MeshfedProcess> gateways = new TreeMap<>();
+    /** How this DC's processes are launched: as they are, or inside a {@link NetworkCut}. */
+    UnaryOperator<List<String>> launcher = UnaryOperator.identity();
 
     Dc(int n, String name) {
       this.n = n;
       this.name = name;
+    }
+
+    /** Every address of this DC, as CIDR. */
+    String network() {
+      return "127.0." + n + ".0/24";
     }
 
     String gatewayHost() {
@@ -142,7 +157,7 @@ final class Federation implements AutoCloseable {
       String address = gateway(port);
       Server local = servers.stream().filter(s -> s.process != null && s.process.process.isAlive()).findFirst()
           .orElseThrow();
-      MeshfedProcess gw = start("gateway", "--datacenter", name, "--listen", address, "--lan-address", address,
+      MeshfedProcess gw = start(launcher, "gateway", "--datacenter", name, "--listen", address, "--lan-address", address,
           "--wan-address", address, "--admin-port", Integer.toString(freePort()),
           "--server-addr", local.host + ":" + local.grpc, "--register", "--expose-servers", "--name", gatewayName);
       gw.awaitReady(READY);
@@ -192,7 +207,7 @@ final class Federation implements AutoCloseable {
   void startServers(Dc dc, String extraConfig) throws Exception {
     for (Server s : dc.servers) {
       s.config = serverConfig(s, extraConfig);
-      s.process = start("server", "--config-file", s.config.toString());
+      s.process = start(dc.launcher, "server", "--config-file", s.config.toString());
     }
     for (Server s : dc.servers) {
       s.process.awaitReady(READY);
@@ -201,7 +216,7 @@ final class Federation implements AutoCloseable {
 
   /** Starts a stopped server again, on the same config and data. */
   void restart(Server s) throws Exception {
-    s.process = start("server", "--config-file", s.config.toString());
+    s.process = start(s.dc.launcher, "server", "--config-file", s.config.toString());
     s.process.awaitReady(READY);
   }
 
@@ -227,11 +242,24 @@ final class Federation implements AutoCloseable {
     return Set.copyOf(throughGateways);
   }
 
+  /** Waits until every running server sees every server alive, and suspects none of them. */
   void awaitEveryWanMemberAlive() throws Exception {
     Map<String, String> expected = new TreeMap<>();
     dcs.forEach(dc -> dc.servers.forEach(s -> expected.put(s.node + "." + dc.name, "alive")));
-    forEveryServer(s -> Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-        assertThat(s.wanMembers()).as(s.node + "'s WAN members").isEqualTo(expected)));
+    forEveryServer(s -> Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      assertThat(s.wanMembers()).as(s.node + "'s WAN members").isEqualTo(expected);
+      assertThat(s.suspects()).as(s.node + "'s suspected WAN members").isZero();
+    }));
+  }
+
+  /**
+   * Waits until no running server has suspected any WAN member for {@code quiet}: right after a DC
+   * joins, members still suspect each other until the routes through the gateways exist, and a
+   * timing measured from then would count part of that.
+   */
+  void awaitNoSuspicionFor(Duration quiet) throws Exception {
+    Awaitility.await().during(quiet).atMost(CONVERGE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        forEveryServer(s -> assertThat(s.suspects()).as(s.node + "'s suspected WAN members").isZero()));
   }
 
   /** Waits until every running server's own store holds {@code expected} (DC → gateway names). */
@@ -246,7 +274,6 @@ final class Federation implements AutoCloseable {
     void check(Server s) throws Exception;
   }
 
-  /** Runs {@code check} on every running server, DC by DC. */
   /** Waits until every running server's own store holds at least {@code expected}. */
   void awaitFederationStatesContain(Map<String, Set<String>> expected) throws Exception {
     forEveryServer(s -> Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
@@ -254,6 +281,7 @@ final class Federation implements AutoCloseable {
             .containsAllEntriesOf(expected)));
   }
 
+  /** Runs {@code check} on every running server, DC by DC. */
   void forEveryServer(ServerCheck check) throws Exception {
     for (Dc dc : dcs) {
       for (Server s : dc.servers) {
@@ -264,8 +292,8 @@ final class Federation implements AutoCloseable {
     }
   }
 
-  MeshfedProcess start(String... args) throws Exception {
-    MeshfedProcess p = MeshfedProcess.start(args);
+  MeshfedProcess start(UnaryOperator<List<String>> launcher, String... args) throws Exception {
+    MeshfedProcess p = MeshfedProcess.start(launcher, args);
     synchronized (processes) {
       processes.add(p);
     }

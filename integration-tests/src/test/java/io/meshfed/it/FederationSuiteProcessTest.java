@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server has an FQDN node name (scenario f). Every WAN member is alive; every DC's federation state
  * is visible from every server through HTTP and gRPC; a cross-DC read is forwarded; the time from a
  * gateway registration to its visibility in every server of every DC is measured over 20 changes
- * (p50 and max printed; goal: under 1 s); and after {@code kill -9} of the primary's store host no
+ * after a first one (p50 and max printed; goal: under 1 s); and after {@code kill -9} of the primary's store host no
  * acknowledged federation-state write is lost, in the primary or in the secondaries (scenario d).
  * Changes start at most once per {@link #CHANGE_SPACING}: replication takes at most one round per
  * second once its burst of 5 is spent (Consul's limiter, reference §4), so back-to-back changes
@@ -93,31 +93,39 @@ class FederationSuiteProcessTest {
       assertThat(dc2.server().federationStates("?dc=dc3")).isEqualTo(expected);
       assertThat(dc3.server().federationStates("?dc=" + primaryName)).isEqualTo(expected);
 
-      // 20 gateway registrations, alternating between the DCs, each timed until every server holds it.
+      // 1 + 20 gateway registrations, alternating between the DCs, each timed until every server holds
+      // it. The first is reported on its own: it is the first change through every code path of 9
+      // fresh JVMs, and measures their class loading and compilation rather than the flow.
       List<Dc> dcs = f.dcs();
       List<Long> millis = new ArrayList<>();
       long lastStart = System.nanoTime() - CHANGE_SPACING.toNanos();
-      for (int i = 0; i < CHANGES; i++) {
+      for (int i = -1; i < CHANGES; i++) {
         // pacing: the next change may start once the spacing since the last one has passed
         long earliest = lastStart + CHANGE_SPACING.toNanos();
         Awaitility.await().atMost(CHANGE_SPACING.multipliedBy(2)).pollInterval(Duration.ofMillis(10))
             .until(() -> System.nanoTime() >= earliest);
         lastStart = System.nanoTime();
-        Dc dc = dcs.get(i % dcs.size());
-        Server registrar = dc.servers.get(i % dc.servers.size());
-        String node = "change-" + i;
+        Dc dc = dcs.get((i + dcs.size()) % dcs.size());
+        Server registrar = dc.servers.get((i + dc.servers.size()) % dc.servers.size());
+        String node = i < 0 ? "first-change" : "change-" + i;
         long start = lastStart;
         register(registrar, node);
         Set<String> names = new TreeSet<>(expected.get(dc.name));
         names.add(node);
         expected.put(dc.name, names);
         f.awaitFederationStates(expected);
-        millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        if (i < 0) {
+          System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, the first change: %d ms%n",
+              took);
+        } else {
+          millis.add(took);
+        }
       }
       List<Long> sorted = new ArrayList<>(millis);
       Collections.sort(sorted);
-      System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, %d changes at most one per "
-          + "%d ms: p50 %d ms, max %d ms; all: %s%n", CHANGES, CHANGE_SPACING.toMillis(), sorted.get(CHANGES / 2),
+      System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, the next %d changes at most one"
+          + " per %d ms: p50 %d ms, max %d ms; all: %s%n", CHANGES, CHANGE_SPACING.toMillis(), sorted.get(CHANGES / 2),
           sorted.get(CHANGES - 1), millis);
 
       // (d) kill -9 of the primary's store host while writes go on: nothing acknowledged is lost.

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** A real {@code meshfed} JVM started from the runnable jar, with its output captured line by line. */
 final class MeshfedProcess implements AutoCloseable {
@@ -32,12 +33,17 @@ final class MeshfedProcess implements AutoCloseable {
   }
 
   static MeshfedProcess start(String... args) throws IOException {
+    return start(UnaryOperator.identity(), args);
+  }
+
+  /** Starts the command that {@code launcher} makes of the plain java command line. */
+  static MeshfedProcess start(UnaryOperator<List<String>> launcher, String... args) throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException("the runnable jar " + JAR + " is missing: build with mvn package first");
     }
     List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
-    return new MeshfedProcess(new ProcessBuilder(cmd).start());
+    return new MeshfedProcess(new ProcessBuilder(launcher.apply(cmd)).start());
   }
 
   /** Runs a short-lived command to completion. */
@@ -124,6 +130,21 @@ final class MeshfedProcess implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /** Whether an executable named {@code tool} is on the PATH. */
+  static boolean onPath(String tool) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String d : path.split(java.io.File.pathSeparator)) {
+      Path p = Path.of(d.isEmpty() ? "." : d, tool);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String javaBin() {

@@ -44,7 +44,7 @@ class NodeClientProcessTest {
   static void nodeAndDependencies(@TempDir Path logs) throws Exception {
     List<String> missing = new ArrayList<>();
     for (String tool : List.of("node", "npm")) {
-      if (!onPath(tool)) {
+      if (!MeshfedProcess.onPath(tool)) {
         missing.add(tool);
       }
     }
@@ -122,19 +122,7 @@ class NodeClientProcessTest {
         .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static boolean onPath(String tool) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String d : path.split(File.pathSeparator)) {
-      Path p = Path.of(d.isEmpty() ? "." : d, tool);
-      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-        return true;
-      }
-    }
-    return false;
-  }
+
 
   record Result(int exitCode, List<String> stdout, List<String> stderr) {
     String out() {
