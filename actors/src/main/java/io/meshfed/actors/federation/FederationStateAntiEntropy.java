@@ -116,6 +116,7 @@ public final class FederationStateAntiEntropy {
       Objects.requireNonNull(primaryStates, "primaryStates (a secondary pushes to the primary)");
     }
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      ctx.setLoggerName(FederationStateAntiEntropy.class); // else log lines name Pekko's ActorCell
       Running r = new Running(ctx, timers, store, datacenter, isPrimary, barrier, primaryStates, replicationToken,
           settings);
       if (barrier.passed()) {

@@ -76,6 +76,7 @@ public final class FederationStatePruning {
           + interval + " and " + grace);
     }
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      ctx.setLoggerName(FederationStatePruning.class); // else log lines name Pekko's ActorCell
       timers.startTimerWithFixedDelay(Check.class, new Check(), interval);
       ctx.getSelf().tell(new Check());
       return new Running(ctx, store, ownDatacenter, datacentersInWan, grace, nanoClock).behavior();

@@ -130,6 +130,7 @@ public final class FederationStateReplication {
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(settings, "settings");
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      ctx.setLoggerName(FederationStateReplication.class); // else log lines name Pekko's ActorCell
       signal.replicationStarted();
       status.update(s -> new ReplicationStatus(true, null, null, null, 0, 0));
       ctx.getSelf().tell(new Round());

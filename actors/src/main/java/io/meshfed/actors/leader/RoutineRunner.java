@@ -48,7 +48,10 @@ final class RoutineRunner extends AbstractBehavior<RoutineRunner.Command> {
   private Instant lastErrorAt;
 
   static Behavior<Command> create(RoutineSpec spec, ActorRef<StatusChanged> listener) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new RoutineRunner(ctx, timers, spec, listener)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      ctx.setLoggerName(RoutineRunner.class); // else log lines name Pekko's ActorCell
+      return new RoutineRunner(ctx, timers, spec, listener);
+    }));
   }
 
   private RoutineRunner(ActorContext<Command> ctx, TimerScheduler<Command> timers, RoutineSpec spec,

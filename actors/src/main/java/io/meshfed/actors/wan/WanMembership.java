@@ -194,6 +194,7 @@ public final class WanMembership {
   public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer,
       CompletionStage<?> readyToJoin, String whyNotReady, Supplier<List<String>> lanServers) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      ctx.setLoggerName(WanMembership.class); // else log lines name Pekko's ActorCell
       WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer, lanServers,
           whyNotReady);
       SwimSettings s = setup.swim();
