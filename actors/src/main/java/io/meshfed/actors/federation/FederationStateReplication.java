@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -101,12 +102,18 @@ public final class FederationStateReplication {
 
   private record ApplyNext() implements Command {}
 
+  private record PrimaryCheck() implements Command {}
+
   private record Applied(FederationStateOp op, Throwable failure) implements Command {}
 
   private record Write(FederationStateOp op, FederationState state) {}
 
   /** The single timer: at most one of "next round", "retry" or "next write" is pending. */
   private static final Object TIMER = "replication";
+
+  /** During a backoff only: looks for the primary's servers coming back. */
+  private static final Object PRIMARY_WATCH = "primary-watch";
+  private static final Duration PRIMARY_WATCH_INTERVAL = Duration.ofSeconds(1);
 
   private FederationStateReplication() {}
 
@@ -118,16 +125,20 @@ public final class FederationStateReplication {
    *     {@link #NOT_SUPPORTED}
    * @param signal the gateway locator's replication signal
    * @param status where this routine publishes its {@link ReplicationStatus}
+   * @param primaryArrivals counts the primary's servers becoming alive in the WAN view
+   *     ({@link io.meshfed.actors.wan.WanRouter#arrivals}): a change during a backoff ends it, so
+   *     replication resumes within a second of a partition healing instead of up to 2 minutes later
    */
   public static Behavior<Command> create(StoreClient store, PrimaryFederationStates primary,
       Supplier<String> replicationToken, BooleanSupplier federationStatesSupported, ReplicationSignal signal,
-      ReplicationStatusHolder status, Settings settings) {
+      ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(primary, "primary");
     Objects.requireNonNull(replicationToken, "replicationToken");
     Objects.requireNonNull(federationStatesSupported, "federationStatesSupported");
     Objects.requireNonNull(signal, "signal");
     Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(primaryArrivals, "primaryArrivals");
     Objects.requireNonNull(settings, "settings");
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(FederationStateReplication.class); // else log lines name Pekko's ActorCell
@@ -135,7 +146,7 @@ public final class FederationStateReplication {
       status.update(s -> new ReplicationStatus(true, null, null, null, 0, 0));
       ctx.getSelf().tell(new Round());
       return new Running(ctx, timers, store, primary, replicationToken, federationStatesSupported, signal, status,
-          settings).behavior();
+          primaryArrivals, settings).behavior();
     }));
   }
 
@@ -148,8 +159,11 @@ public final class FederationStateReplication {
     private final BooleanSupplier supported;
     private final ReplicationSignal signal;
     private final ReplicationStatusHolder status;
+    private final LongSupplier primaryArrivals;
     private final Settings settings;
     private final TokenBucket limiter;
+    /** {@link #primaryArrivals} when the last round began: an arrival since then ends its backoff. */
+    private long arrivalsAtRound;
     /** The primary's index this DC is replicated up to; 0 forces a full sync. */
     private long lastRemoteIndex;
     /** The fetch in flight, cancelled if the routine stops (it may be parked in the primary for minutes). */
@@ -161,7 +175,7 @@ public final class FederationStateReplication {
 
     Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, StoreClient store,
         PrimaryFederationStates primary, Supplier<String> token, BooleanSupplier supported, ReplicationSignal signal,
-        ReplicationStatusHolder status, Settings settings) {
+        ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings) {
       this.ctx = ctx;
       this.timers = timers;
       this.store = store;
@@ -170,6 +184,7 @@ public final class FederationStateReplication {
       this.supported = supported;
       this.signal = signal;
       this.status = status;
+      this.primaryArrivals = primaryArrivals;
       this.settings = settings;
       this.limiter = new TokenBucket(settings.roundsPerSecond(), settings.burst(), System.nanoTime());
     }
@@ -177,6 +192,7 @@ public final class FederationStateReplication {
     Behavior<Command> behavior() {
       return Behaviors.receive(Command.class)
           .onMessage(Round.class, m -> round())
+          .onMessage(PrimaryCheck.class, m -> primaryCheck())
           .onMessage(Fetched.class, this::onFetched)
           .onMessage(LocalRead.class, this::onLocalRead)
           .onMessage(ApplyNext.class, m -> applyNext())
@@ -195,12 +211,23 @@ public final class FederationStateReplication {
           .build();
     }
 
+    private Behavior<Command> primaryCheck() {
+      if (primaryArrivals.getAsLong() != arrivalsAtRound) {
+        ctx.getLog().info("a server of the primary datacenter is alive again: retrying replication now");
+        timers.cancel(TIMER);
+        ctx.getSelf().tell(new Round());
+      }
+      return Behaviors.same();
+    }
+
     private Behavior<Command> round() {
+      timers.cancel(PRIMARY_WATCH);
       Duration wait = limiter.tryTake(System.nanoTime());
       if (!wait.isZero()) {
         timers.startSingleTimer(TIMER, new Round(), wait);
         return Behaviors.same();
       }
+      arrivalsAtRound = primaryArrivals.getAsLong();
       if (!supported.getAsBoolean()) {
         // Not logged and not told to the locator (Consul's SuppressErrorLog): the primary was not tried.
         return fail(NOT_SUPPORTED, false);
@@ -283,6 +310,7 @@ public final class FederationStateReplication {
       }
       status.update(s -> s.failed(Instant.now(), error));
       timers.startSingleTimer(TIMER, new Round(), settings.retry().after(failures, settings.random()));
+      timers.startTimerWithFixedDelay(PRIMARY_WATCH, new PrimaryCheck(), PRIMARY_WATCH_INTERVAL);
       return Behaviors.same();
     }
   }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -34,10 +35,11 @@ final class LeaderRoutines {
    * @param signal the gateway locator of this server: only the server hosting the leader runs
    *     replication, and its locator is the one that must hear about it
    * @param datacentersInWan lower-case DCs with a WAN member that has not left, for pruning
+   * @param primaryArrivals the primary's servers becoming alive in the WAN view, for replication
    */
   static List<RoutineSpec> of(ServerConfig config, StoreClient store, FederationBarrier barrier,
       PrimaryFederationStates primary, ReplicationSignal signal, ReplicationStatusHolder replicationStatus,
-      Supplier<Set<String>> datacentersInWan) {
+      Supplier<Set<String>> datacentersInWan, LongSupplier primaryArrivals) {
     Supplier<String> replicationToken = () -> config.acl().replicationToken();
     List<RoutineSpec> routines = new ArrayList<>(List.of(
         RoutineSpec.of(MemberReconciler.NAME,
@@ -52,7 +54,7 @@ final class LeaderRoutines {
           config.federationStates().pruneAfter())));
     } else {
       routines.add(RoutineSpec.of(FederationStateReplication.NAME, () -> FederationStateReplication.create(store,
-          primary, replicationToken, barrier::passed, signal, replicationStatus,
+          primary, replicationToken, barrier::passed, signal, replicationStatus, primaryArrivals,
           FederationStateReplication.Settings.defaults())));
     }
     return List.copyOf(routines);

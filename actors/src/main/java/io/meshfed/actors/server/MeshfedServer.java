@@ -170,7 +170,8 @@ public final class MeshfedServer {
       CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();
       system.tell(new ServerGuardian.StartLeader(LeaderRoutines.of(config, storeClient, barrier,
           PrimaryFederationStates.over(federation, config.primaryDatacenter()), locator,
-          replicationStatus, wanRouter::datacenters), () -> LeaderRoutines.details(replicationStatus), leaderStarted));
+          replicationStatus, wanRouter::datacenters, () -> wanRouter.arrivals(config.primaryDatacenter())),
+          () -> LeaderRoutines.details(replicationStatus), leaderStarted));
       ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
       ServerPort serverPort = ServerTransport.serverPort(config, tls, RpcEndpoints.server(federation),
           WanMembership.packetReceiver(wan), WanMembership.streamReceiver(wan, system.scheduler()));

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The WAN membership as the rest of the server reads it: DC → alive servers for cross-DC routing,
@@ -27,6 +28,7 @@ public final class WanRouter implements MembershipListener {
   // sorted by name, so the members API lists them in a stable order
   private final Map<String, Member> members = new ConcurrentSkipListMap<>();
   private final Map<String, Map<String, Boolean>> aliveByDc = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> arrivals = new ConcurrentHashMap<>();
 
   /** Registers this server itself: SWIM reports no event for the local member. */
   public void self(Member self) {
@@ -75,13 +77,25 @@ public final class WanRouter implements MembershipListener {
     };
   }
 
+  /**
+   * How many times a server of {@code datacenter} has become alive in this view (joined, or
+   * recovered after being failed or left): a change tells a waiting routine that the DC may be
+   * reachable again.
+   */
+  public long arrivals(String datacenter) {
+    AtomicLong n = arrivals.get(Names.datacenterKey(datacenter));
+    return n == null ? 0 : n.get();
+  }
+
   private void apply(Member member, boolean alive) {
     members.put(member.name(), member);
     // SWIM admits valid WAN member names only
     String node = Names.parseWanMemberName(member.name()).orElseThrow().node();
     Map<String, Boolean> nodes = aliveByDc.computeIfAbsent(member.datacenter(), dc -> new ConcurrentSkipListMap<>());
     if (alive && member.state() != MemberState.DEAD && member.state() != MemberState.LEFT) {
-      nodes.put(node, Boolean.TRUE);
+      if (nodes.put(node, Boolean.TRUE) == null) {
+        arrivals.computeIfAbsent(Names.datacenterKey(member.datacenter()), dc -> new AtomicLong()).incrementAndGet();
+      }
     } else {
       nodes.remove(node);
     }

@@ -188,7 +188,7 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
         RoutineSpec.of(FederationStateAntiEntropy.NAME, () -> FederationStateAntiEntropy.create(local, localDc, false,
             PASSED, primary, token, FederationStateAntiEntropy.Settings.defaults())),
         RoutineSpec.of(FederationStateReplication.NAME, () -> FederationStateReplication.create(local, primary, token,
-            PASSED::passed, view, status, FederationStateReplication.Settings.defaults())));
+            PASSED::passed, view, status, () -> 0L, FederationStateReplication.Settings.defaults())));
 
     primaryLeaderDc = uniqueDc("primary-leader");
     primaryLeaderStore = fx.store(primaryLeaderDc);

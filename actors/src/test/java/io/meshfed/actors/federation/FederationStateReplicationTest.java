@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -34,6 +35,7 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
   private FakePrimary primary;
   private final AtomicReference<String> token = new AtomicReference<>("repl-1");
   private final AtomicBoolean supported = new AtomicBoolean(true);
+  private final AtomicLong primaryArrivals = new AtomicLong();
   private ReplicationStatusHolder status;
 
   @BeforeEach
@@ -50,7 +52,8 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
 
   private ActorRef<FederationStateReplication.Command> start(FederationStateReplication.Settings settings) {
     return spawnRoutine(FederationStateReplication.create(
-        secondaryStore, primary, token::get, supported::get, FederationFixture.signalTo(signals), status, settings));
+        secondaryStore, primary, token::get, supported::get, FederationFixture.signalTo(signals), status,
+        primaryArrivals::get, settings));
   }
 
   private static FederationStateReplication.Settings fast() {
@@ -207,6 +210,27 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
     FakePrimary.ListCall c7 = seen.get(seen.size() - 1);
     Duration gap = Duration.ofNanos(c7.atNanos() - c6.atNanos());
     assertThat(gap).isGreaterThanOrEqualTo(Duration.ofMillis(200)).isLessThan(Duration.ofMillis(700));
+  }
+
+  /**
+   * A partition heals: a server of the primary is alive again in the WAN view while replication
+   * waits out a long backoff. The next round starts within the watch's second, not the backoff's
+   * 60 s, which the 10 s wait for the next call would not outlast.
+   */
+  @Test
+  void aPrimaryServerAliveAgainEndsTheBackoff() {
+    primary.failList = n -> n == 2;
+    start(FederationStateReplication.Settings.defaults().withQueryWait(Duration.ofMillis(100)).withRate(100, 5)
+        .withRetry(new RetryDelay(Duration.ofSeconds(60), Duration.ofSeconds(120), 0), new Random(42)));
+    nextList();
+    FakePrimary.ListCall failed = nextList();
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    signals.expectMessage("error: primary unreachable (call 2)");
+    primaryArrivals.incrementAndGet();
+    FakePrimary.ListCall retried = nextList();
+    assertThat(Duration.ofNanos(retried.atNanos() - failed.atNanos())).isLessThan(Duration.ofSeconds(10));
+    signals.expectMessage("ok");
   }
 
   @Test
