@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -142,18 +143,18 @@ class GettingStartedGuideProcessTest {
 
   /** Reads again until the answer has the guide's shape: the federation takes a while to converge. */
   private void awaitMatch(String what, List<String> expected, Output output) {
-    List<List<String>> last = new ArrayList<>();
+    AtomicReference<List<String>> last = new AtomicReference<>();
     try {
       Awaitility.await().atMost(SETTLE).pollInterval(Duration.ofSeconds(1)).pollDelay(Duration.ZERO)
           .ignoreExceptions().untilAsserted(() -> {
             List<String> actual = output.get();
-            last.add(0, actual);
+            last.set(actual);
             assertMatches(what, expected, actual);
           });
     } catch (ConditionTimeoutException e) {
       // The last comparison says what differs.
       assertMatches(what + " (still after " + SETTLE.toSeconds() + " s)", expected,
-          last.isEmpty() ? List.of("<no output: " + e.getMessage() + ">") : last.get(0));
+          last.get() == null ? List.of("<no output: " + e.getMessage() + ">") : last.get());
     }
   }
 
@@ -246,7 +247,8 @@ class GettingStartedGuideProcessTest {
     running.stream().filter(r -> !order.contains(r)).forEach(order::add);
     for (Running r : order) {
       // 143: the JVM's exit status after SIGTERM once its shutdown hooks have run.
-      assertThat(r.process().terminate(Duration.ofSeconds(30))).as("exit code after SIGTERM of $ " + r.command())
+      assertThat(r.process().terminate(Duration.ofSeconds(30)))
+          .as("stopping as the guide says, gateways first: exit code after SIGTERM of $ " + r.command())
           .isIn(0, 130, 143);
     }
   }
@@ -272,8 +274,8 @@ class GettingStartedGuideProcessTest {
     }
     assertThat(ports).as("the guide's fixed ports").isNotEmpty();
     for (int port : ports) {
-      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-        s.setReuseAddress(true);
+      try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+        // Free.
       } catch (IOException e) {
         throw new AssertionError("port " + port + " of docs/getting-started.md is already in use on 127.0.0.1 ("
             + e.getMessage() + "): the guide runs on its fixed ports; stop whatever holds it", e);
