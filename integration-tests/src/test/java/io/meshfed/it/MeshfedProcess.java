@@ -38,17 +38,36 @@ final class MeshfedProcess implements AutoCloseable {
 
   /** Starts the command that {@code launcher} makes of the plain java command line. */
   static MeshfedProcess start(UnaryOperator<List<String>> launcher, String... args) throws IOException {
+    return start(null, launcher, args);
+  }
+
+  /** Starts it in {@code workDir}, so that relative paths in its arguments and config resolve there. */
+  static MeshfedProcess startIn(Path workDir, String... args) throws IOException {
+    return start(workDir, UnaryOperator.identity(), args);
+  }
+
+  private static MeshfedProcess start(Path workDir, UnaryOperator<List<String>> launcher, String... args)
+      throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException("the runnable jar " + JAR + " is missing: build with mvn package first");
     }
     List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
-    return new MeshfedProcess(new ProcessBuilder(launcher.apply(cmd)).start());
+    ProcessBuilder builder = new ProcessBuilder(launcher.apply(cmd));
+    if (workDir != null) {
+      builder.directory(workDir.toFile());
+    }
+    return new MeshfedProcess(builder.start());
   }
 
   /** Runs a short-lived command to completion. */
   static Result run(Duration timeout, String... args) throws Exception {
-    try (MeshfedProcess p = start(args)) {
+    return runIn(null, timeout, args);
+  }
+
+  /** Runs a short-lived command to completion in {@code workDir} (null: this JVM's working directory). */
+  static Result runIn(Path workDir, Duration timeout, String... args) throws Exception {
+    try (MeshfedProcess p = start(workDir, UnaryOperator.identity(), args)) {
       if (!p.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError("meshfed " + String.join(" ", args) + " did not finish within " + timeout);
       }

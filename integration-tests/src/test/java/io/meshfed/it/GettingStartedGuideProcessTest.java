@@ -1,0 +1,390 @@
+package io.meshfed.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.protocol.model.Json;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * docs/getting-started.md, followed as written: every HOCON block is written to the file named
+ * just before it, every {@code $ } command of every console block runs in one empty directory,
+ * with the guide's fixed ports, and what it prints must match what the guide shows, up to what the
+ * guide says may differ (times, indexes, absolute paths). Log excerpts (untagged blocks) must appear
+ * in the logs of the processes started so far. So the guide cannot drift from the code unnoticed.
+ */
+class GettingStartedGuideProcessTest {
+  private static final Path GUIDE = Path.of(System.getProperty("user.dir")).resolve("../docs/getting-started.md")
+      .normalize();
+  private static final Duration READY = Duration.ofSeconds(90);
+  private static final Duration CLI = Duration.ofSeconds(60);
+  /** How long a read may take to show what the guide shows (members turn alive, states replicate). */
+  private static final Duration SETTLE = Duration.ofSeconds(90);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  private static final Pattern SECTION = Pattern.compile("^## (.+)$");
+  private static final Pattern FILE_NAME = Pattern.compile("^`([\\w.-]+\\.\\w+)`");
+  private static final Pattern GUIDE_PORT = Pattern.compile(
+      "127\\.0\\.0\\.1:(\\d+)|--admin-port (\\d+)|\\b(?:http|grpc|server|lan) = (\\d+)");
+  /**
+   * A log line's time and logger: the logger is left out because an actor's log may be named after
+   * the actor or after Pekko's ActorCell, depending on where it logs from.
+   */
+  private static final Pattern LOG_PREFIX = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (\\w+) +\\S+ - ");
+  // What the guide says may differ. The ports are the guide's own here, so they must match.
+  private static final Pattern ISO_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
+  private static final Pattern NUMBER = Pattern.compile("^\\d+$");
+  private static final Pattern ABSOLUTE_DIR = Pattern.compile("(?<![\\w.:/])/(?:[^\\s/]+/)+");
+  private static final Set<String> LONG_RUNNING = Set.of("server", "gateway");
+
+  @TempDir Path dir;
+
+  private final List<Running> running = new ArrayList<>();
+
+  /** A server or gateway the guide starts in the background ("in a second terminal"). */
+  private record Running(String command, MeshfedProcess process) {}
+
+  private sealed interface Step permits WriteFile, Command, LogExcerpt {
+    String where();
+  }
+
+  private record WriteFile(String where, String name, String content) implements Step {}
+
+  private record Command(String where, String command, List<String> expected) implements Step {}
+
+  private record LogExcerpt(String where, List<String> lines) implements Step {}
+
+  @Test
+  void theGuideIsTrue() throws Exception {
+    String guide = Files.readString(GUIDE);
+    List<Step> steps = parse(guide);
+    assertThat(steps).as("steps read from " + GUIDE).filteredOn(Command.class::isInstance).hasSizeGreaterThan(5);
+    assertGuidePortsFree(guide);
+    try {
+      for (Step step : steps) {
+        if (step instanceof WriteFile w) {
+          Files.writeString(dir.resolve(w.name()), w.content());
+        } else if (step instanceof Command c) {
+          follow(c);
+        } else if (step instanceof LogExcerpt l) {
+          awaitInLogs(l);
+        }
+      }
+      stopAll();
+    } finally {
+      running.forEach(r -> r.process().close());
+    }
+  }
+
+  private void follow(Command c) throws Exception {
+    List<String> argv = words(c.command());
+    String what = c.where() + ": $ " + c.command();
+    long started = System.nanoTime();
+    followCommand(c, argv, what);
+    System.out.printf("guide: $ %s: as shown after %d ms%n", c.command(), (System.nanoTime() - started) / 1_000_000);
+  }
+
+  private void followCommand(Command c, List<String> argv, String what) throws Exception {
+    if (argv.get(0).equals("curl")) {
+      assertThat(argv).as(what + " (the test knows curl -s URL only)").hasSize(3).element(1).isEqualTo("-s");
+      awaitMatch(what, c.expected(), () -> httpGet(argv.get(2)));
+      return;
+    }
+    assertThat(argv.get(0)).as(what + ": a command the test knows").isEqualTo("meshfed");
+    String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+    if (LONG_RUNNING.contains(args[0])) {
+      MeshfedProcess p = MeshfedProcess.startIn(dir, args);
+      running.add(new Running(c.command(), p));
+      String ready;
+      try {
+        ready = p.awaitReady(READY);
+      } catch (AssertionError e) {
+        throw new AssertionError(what + ": " + e.getMessage(), e);
+      }
+      assertMatches(what, c.expected(), List.of(ready));
+    } else if (args[0].equals("tls")) {
+      // It creates files: once only.
+      assertMatches(what, c.expected(), runToCompletion(what, args));
+    } else {
+      awaitMatch(what, c.expected(), () -> runToCompletion(what, args));
+    }
+  }
+
+  private List<String> runToCompletion(String what, String[] args) throws Exception {
+    MeshfedProcess.Result r = MeshfedProcess.runIn(dir, CLI, args);
+    assertThat(r.exitCode()).as(what + ": exit code; stdout " + r.stdout() + " stderr " + r.stderr()).isZero();
+    return r.stdout();
+  }
+
+  private interface Output {
+    List<String> get() throws Exception;
+  }
+
+  /** Reads again until the answer has the guide's shape: the federation takes a while to converge. */
+  private void awaitMatch(String what, List<String> expected, Output output) {
+    AtomicReference<List<String>> last = new AtomicReference<>();
+    try {
+      Awaitility.await().atMost(SETTLE).pollInterval(Duration.ofSeconds(1)).pollDelay(Duration.ZERO)
+          .ignoreExceptions().untilAsserted(() -> {
+            List<String> actual = output.get();
+            last.set(actual);
+            assertMatches(what, expected, actual);
+          });
+    } catch (ConditionTimeoutException e) {
+      // The last comparison says what differs.
+      assertMatches(what + " (still after " + SETTLE.toSeconds() + " s)", expected,
+          last.get() == null ? List.of("<no output: " + e.getMessage() + ">") : last.get());
+    }
+  }
+
+  private static void assertMatches(String what, List<String> expected, List<String> actual) {
+    String message = what + "\n--- the guide shows:\n" + String.join("\n", expected)
+        + "\n--- it printed:\n" + String.join("\n", actual) + "\n---";
+    if (expected.size() == 1 && expected.get(0).endsWith(" ...")) {
+      String prefix = expected.get(0).substring(0, expected.get(0).length() - 4);
+      assertThat(actual).as(message + "\n(the guide shows the start of one line)").hasSize(1);
+      assertThat(actual.get(0)).as(message).startsWith(prefix);
+      return;
+    }
+    if (expected.size() == 1 && expected.get(0).startsWith("{")) {
+      assertThat(actual).as(message).hasSize(1);
+      assertSameJson(message, expected.get(0), actual.get(0));
+      return;
+    }
+    assertThat(actual).as(message + "\n(number of lines)").hasSameSizeAs(expected);
+    for (int i = 0; i < expected.size(); i++) {
+      assertThat(cells(actual.get(i))).as(message + "\n(line " + (i + 1) + ")").isEqualTo(cells(expected.get(i)));
+    }
+  }
+
+  /**
+   * The same top-level keys, and the same values except numbers (indexes, counters) and times.
+   */
+  private static void assertSameJson(String message, String expected, String actual) {
+    JsonNode e;
+    JsonNode a;
+    try {
+      e = Json.mapper().readTree(expected);
+      a = Json.mapper().readTree(actual);
+    } catch (IOException ex) {
+      throw new AssertionError(message + "\n(not JSON: " + ex.getMessage() + ")", ex);
+    }
+    assertThat(fieldNames(a)).as(message + "\n(top-level keys)").isEqualTo(fieldNames(e));
+    for (String key : fieldNames(e)) {
+      if (!e.get(key).isNumber() && !ISO_TIME.matcher(e.get(key).asText()).matches()) {
+        assertThat(a.get(key)).as(message + "\n(" + key + ")").isEqualTo(e.get(key));
+      }
+    }
+  }
+
+  private static Set<String> fieldNames(JsonNode node) {
+    Set<String> names = new TreeSet<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  /** A line as its columns (two or more spaces apart, or "key: value"), each with times, numbers and dirs masked. */
+  static List<String> cells(String line) {
+    String masked = ABSOLUTE_DIR.matcher(ISO_TIME.matcher(line).replaceAll("<time>")).replaceAll("<dir>/");
+    List<String> cells = new ArrayList<>();
+    Matcher kv = Pattern.compile("^(\\s*[\\w-]+): (.*)$").matcher(masked);
+    String[] parts = kv.matches() ? new String[] {kv.group(1) + ":", kv.group(2)} : masked.split(" {2,}", -1);
+    for (String part : parts) {
+      cells.add(NUMBER.matcher(part.strip()).matches() ? "<number>" : part.stripTrailing());
+    }
+    return cells;
+  }
+
+  /** Each line of an excerpt, without its time, must show up in the log of a process started so far. */
+  private void awaitInLogs(LogExcerpt excerpt) {
+    List<String> wanted = excerpt.lines().stream().map(l -> LOG_PREFIX.matcher(l).replaceFirst("$1 - ")).toList();
+    List<String> missing = new ArrayList<>(wanted);
+    try {
+      Awaitility.await().atMost(SETTLE).pollInterval(Duration.ofMillis(500)).until(() -> {
+        List<String> logs = new ArrayList<>();
+        for (Running r : running) {
+          synchronized (r.process().stderr) {
+            r.process().stderr.forEach(l -> logs.add(LOG_PREFIX.matcher(l).replaceFirst("$1 - ")));
+          }
+        }
+        missing.removeIf(logs::contains);
+        return missing.isEmpty();
+      });
+    } catch (ConditionTimeoutException e) {
+      StringBuilder logs = new StringBuilder();
+      for (Running r : running) {
+        logs.append("\n--- $ ").append(r.command()).append('\n').append(String.join("\n", r.process().stderr));
+      }
+      throw new AssertionError(excerpt.where() + ": log lines the guide shows but no process logged within "
+          + SETTLE.toSeconds() + " s:\n" + String.join("\n", missing) + "\n--- the logs:" + logs, e);
+    }
+  }
+
+  /** As the guide says in its last section: gateways first, so they deregister while their server answers. */
+  private void stopAll() throws Exception {
+    List<Running> order = new ArrayList<>(running.stream().filter(r -> r.command().startsWith("meshfed gateway")).toList());
+    running.stream().filter(r -> !order.contains(r)).forEach(order::add);
+    for (Running r : order) {
+      // 143: the JVM's exit status after SIGTERM once its shutdown hooks have run.
+      assertThat(r.process().terminate(Duration.ofSeconds(30)))
+          .as("stopping as the guide says, gateways first: exit code after SIGTERM of $ " + r.command())
+          .isIn(0, 130, 143);
+    }
+  }
+
+  private static List<String> httpGet(String url) throws Exception {
+    URI uri = URI.create(url.contains("://") ? url : "http://" + url);
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("GET " + uri + ": " + r.body()).isEqualTo(200);
+    return r.body().lines().toList();
+  }
+
+  /** Fails at once, naming the port, rather than letting a server fail to bind deep into the guide. */
+  private static void assertGuidePortsFree(String guide) {
+    Set<Integer> ports = new TreeSet<>();
+    Matcher m = GUIDE_PORT.matcher(guide);
+    while (m.find()) {
+      for (int g = 1; g <= m.groupCount(); g++) {
+        if (m.group(g) != null) {
+          ports.add(Integer.parseInt(m.group(g)));
+        }
+      }
+    }
+    assertThat(ports).as("the guide's fixed ports").isNotEmpty();
+    for (int port : ports) {
+      try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+        // Free.
+      } catch (IOException e) {
+        throw new AssertionError("port " + port + " of docs/getting-started.md is already in use on 127.0.0.1 ("
+            + e.getMessage() + "): the guide runs on its fixed ports; stop whatever holds it", e);
+      }
+    }
+  }
+
+  /** The guide's steps in order: files to write, commands with their output, log excerpts. */
+  static List<Step> parse(String guide) {
+    List<Step> steps = new ArrayList<>();
+    String section = "(before the first section)";
+    String pendingFile = null;
+    Iterator<String> lines = guide.lines().iterator();
+    int lineNo = 0;
+    while (lines.hasNext()) {
+      String line = lines.next();
+      lineNo++;
+      Matcher s = SECTION.matcher(line);
+      if (s.matches()) {
+        section = s.group(1);
+        continue;
+      }
+      Matcher f = FILE_NAME.matcher(line);
+      if (f.find()) {
+        pendingFile = f.group(1);
+        continue;
+      }
+      if (!line.startsWith("```")) {
+        continue;
+      }
+      String lang = line.substring(3).strip();
+      int start = lineNo;
+      List<String> block = new ArrayList<>();
+      while (lines.hasNext()) {
+        String l = lines.next();
+        lineNo++;
+        if (l.startsWith("```")) {
+          break;
+        }
+        block.add(l);
+      }
+      String where = "guide section \"" + section + "\", block at line " + start;
+      switch (lang) {
+        case "hocon" -> {
+          if (pendingFile == null) {
+            throw new AssertionError(where + ": a hocon block without a `file.conf` line before it");
+          }
+          steps.add(new WriteFile(where, pendingFile, String.join("\n", block) + "\n"));
+          pendingFile = null;
+        }
+        case "console" -> steps.addAll(commands(where, block));
+        case "" -> steps.add(new LogExcerpt(where, block));
+        // Putting bin on the PATH and making an empty directory: done here by running the jar in @TempDir.
+        case "shell" -> { }
+        default -> throw new AssertionError(where + ": a ```" + lang + " block the test does not know");
+      }
+    }
+    return steps;
+  }
+
+  private static List<Command> commands(String where, List<String> block) {
+    List<Command> commands = new ArrayList<>();
+    for (int i = 0; i < block.size(); ) {
+      String line = block.get(i++);
+      if (!line.startsWith("$ ")) {
+        throw new AssertionError(where + ": output before any $ command: " + line);
+      }
+      StringBuilder command = new StringBuilder(line.substring(2));
+      while (command.toString().endsWith("\\") && i < block.size()) {
+        command.setLength(command.length() - 1);
+        command.append(' ').append(block.get(i++).strip());
+      }
+      List<String> expected = new ArrayList<>();
+      while (i < block.size() && !block.get(i).startsWith("$ ")) {
+        expected.add(block.get(i++));
+      }
+      commands.add(new Command(where, command.toString().replaceAll("\\s+", " ").strip(), expected));
+    }
+    return commands;
+  }
+
+  /** Splits a command line into words as a shell would for these commands: blanks, "double" and 'single' quotes. */
+  static List<String> words(String command) {
+    List<String> words = new ArrayList<>();
+    StringBuilder word = null;
+    char quote = 0;
+    for (char ch : command.toCharArray()) {
+      if (quote != 0) {
+        if (ch == quote) {
+          quote = 0;
+        } else {
+          word.append(ch);
+        }
+      } else if (ch == '"' || ch == '\'') {
+        quote = ch;
+        word = word == null ? new StringBuilder() : word;
+      } else if (Character.isWhitespace(ch)) {
+        if (word != null) {
+          words.add(word.toString());
+          word = null;
+        }
+      } else {
+        word = word == null ? new StringBuilder() : word;
+        word.append(ch);
+      }
+    }
+    if (word != null) {
+      words.add(word.toString());
+    }
+    return words;
+  }
+}
