@@ -47,10 +47,7 @@ class GettingStartedGuideProcessTest {
   private static final Pattern FILE_NAME = Pattern.compile("^`([\\w.-]+\\.\\w+)`");
   private static final Pattern GUIDE_PORT = Pattern.compile(
       "127\\.0\\.0\\.1:(\\d+)|--admin-port (\\d+)|\\b(?:http|grpc|server|lan) = (\\d+)");
-  /**
-   * A log line's time and logger: the logger is left out because an actor's log may be named after
-   * the actor or after Pekko's ActorCell, depending on where it logs from.
-   */
+  /** A log line's time and logger: what the guide's excerpts are about is the level and the text. */
   private static final Pattern LOG_PREFIX = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (\\w+) +\\S+ - ");
   // What the guide says may differ. The ports are the guide's own here, so they must match.
   private static final Pattern ISO_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");

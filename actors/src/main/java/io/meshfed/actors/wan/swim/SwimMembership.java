@@ -226,8 +226,8 @@ public final class SwimMembership {
       Member target = members.get(probe.target);
       if (target != null && !target.state().isGone()) {
         if (target.state() == MemberState.ALIVE) {
-          LOG.info("WAN member {} did not answer a probe within {}, directly or through others: suspecting it",
-              target.name(), settings.probeInterval());
+          LOG.info("WAN member {} did not answer a probe within {} ms, directly or through others: suspecting it",
+              target.name(), settings.probeInterval().toMillis());
         }
         Suspect suspect = new Suspect(target.name(), target.incarnation(), selfName);
         // for a member already suspected this is an independent confirmation (Lifeguard)
