@@ -21,14 +21,19 @@ meshfed_iptables_notice() {
   } >&2
 }
 
+# iptables on the PATH, or where Debian puts it (a PATH without the sbin directories is common).
+meshfed_iptables_present() {
+  command -v iptables >/dev/null 2>&1 || [[ -x /usr/sbin/iptables || -x /sbin/iptables ]]
+}
+
 meshfed_iptables_provision() {
-  command -v iptables >/dev/null 2>&1 && return 0
+  meshfed_iptables_present && return 0
   if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     meshfed_log "the network-cut scenario needs iptables: installing Debian's iptables (apt-get)..."
     meshfed_apt_install --no-install-recommends iptables ||
       { meshfed_iptables_notice "installing iptables failed"; return 0; }
     hash -r
-    command -v iptables >/dev/null 2>&1 || meshfed_iptables_notice "no iptables on PATH even after installing it"
+    meshfed_iptables_present || meshfed_iptables_notice "no iptables even after installing it"
   else
     meshfed_iptables_notice "iptables not installed and we are not root with apt-get"
   fi

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 
 /**
@@ -25,6 +26,10 @@ import org.awaitility.Awaitility;
 final class NetworkCut implements AutoCloseable {
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
   private static final Duration COMMAND = Duration.ofSeconds(30);
+  /** A root shell's PATH has the sbin directories; a test JVM's may not. */
+  private static final Optional<String> IPTABLES = MeshfedProcess.onPath("iptables") ? Optional.of("iptables")
+      : Stream.of("/usr/sbin/iptables", "/sbin/iptables").filter(f -> Files.isExecutable(Path.of(f)))
+          .findFirst();
 
   private final Path cgroup;
   private final List<String> mark;
@@ -36,8 +41,9 @@ final class NetworkCut implements AutoCloseable {
     if (!"root".equals(System.getProperty("user.name"))) {
       return Optional.of("not root (iptables needs it)");
     }
-    if (!MeshfedProcess.onPath("iptables")) {
-      return Optional.of("iptables is not on the PATH (bin/test installs Debian's iptables when run as root)");
+    if (IPTABLES.isEmpty()) {
+      return Optional.of("iptables is neither on the PATH nor in /usr/sbin or /sbin (bin/test installs Debian's"
+          + " iptables when run as root)");
     }
     if (cgroup2Root().isEmpty()) {
       return Optional.of("no cgroup2 file system is mounted");
@@ -101,7 +107,7 @@ final class NetworkCut implements AutoCloseable {
 
   /** Runs iptables {@code op} on {@code rule}: the chain first, or {@code -t table} then the chain. */
   private static void iptables(String op, List<String> rule) throws Exception {
-    List<String> command = new ArrayList<>(List.of("iptables", "-w", "10"));
+    List<String> command = new ArrayList<>(List.of(IPTABLES.orElseThrow(), "-w", "10"));
     int chain = rule.get(0).equals("-t") ? 2 : 0;
     command.addAll(rule.subList(0, chain));
     command.add(op);
