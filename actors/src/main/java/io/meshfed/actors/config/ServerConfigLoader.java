@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -124,7 +125,7 @@ public final class ServerConfigLoader {
       if (!dev) {
         fail("meshfed.data-dir is not set: give the directory that holds this server's state (--data-dir)");
       }
-      dataDir = createTempDataDir();
+      dataDir = devDataDir();
       ephemeral = true;
     } else {
       dataDir = Path.of(dataDirText).toAbsolutePath();
@@ -347,11 +348,18 @@ public final class ServerConfigLoader {
     return p;
   }
 
-  private static Path createTempDataDir() {
-    try {
-      return Files.createTempDirectory("meshfed-dev-");
-    } catch (IOException e) {
-      throw new ConfigException("--dev: cannot create a temporary data directory: " + e.getMessage());
+  /**
+   * A fresh path under the temp dir for a {@code --dev} server. Nothing is created here: the server
+   * creates it when it starts and deletes it when it stops, so a configuration that is only loaded
+   * (validated, tested) leaves nothing behind.
+   */
+  private static Path devDataDir() {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    while (true) {
+      Path candidate = tmp.resolve("meshfed-dev-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()));
+      if (!Files.exists(candidate)) {
+        return candidate;
+      }
     }
   }
 

@@ -44,6 +44,7 @@ import io.meshfed.protocol.v1.OperatorServicePowerApiHandlerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -112,7 +113,7 @@ public final class MeshfedServer {
     // Checked first: a bad certificate stops start-up before anything is locked or started, and
     // Artery's TLS uses the same material as the server port.
     Optional<TlsMaterial> tls = ServerTransport.tlsMaterial(config);
-    prepareDataDir(config.dataDir());
+    prepareDataDir(config);
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
     JournalSettings journal = journalSettings(config);
     CompletableFuture<ActorRef<DcStore.Command>> storeStarted = new CompletableFuture<>();
@@ -124,6 +125,7 @@ public final class MeshfedServer {
           LanCluster.setup(config, tls, pekkoOverrides.withFallback(pekkoConfig(config, journal))));
     } catch (RuntimeException e) {
       lock.close();
+      deleteIfEphemeral(config);
       throw e;
     }
     // Whatever stops the system (stop(), a signal, a failed store), the data dir is released after.
@@ -358,9 +360,15 @@ public final class MeshfedServer {
         .resolve();
   }
 
-  private static void prepareDataDir(Path dir) {
+  private static void prepareDataDir(ServerConfig config) {
+    Path dir = config.dataDir();
     try {
-      Files.createDirectories(dir);
+      if (config.ephemeralDataDir() && dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        // a --dev server's data in the shared temp dir: readable by its owner only
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } else {
+        Files.createDirectories(dir);
+      }
     } catch (IOException e) {
       throw new ConfigException("meshfed.data-dir: cannot create " + dir + ": " + e.getMessage());
     }

@@ -3,13 +3,18 @@ package io.meshfed.actors.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshfed.actors.config.ServerConfig;
+import io.meshfed.actors.config.ServerConfigLoader;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
@@ -47,6 +52,22 @@ class StopLeavesNothingTest {
         assertThatThrownBy(() -> connect(port)).as("port " + port + " after stop").isInstanceOf(IOException.class);
       }
     }
+  }
+
+  /** A --dev server's temporary data dir exists, owner-only, while it runs, and is gone once it stopped. */
+  @Test
+  void aDevServerRemovesItsTemporaryDataDir() throws Exception {
+    ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, Map.of("node-name", "n1"));
+    assertThat(config.dataDir()).doesNotExist();
+    MeshfedServer server = MeshfedServer.start(config);
+    try {
+      assertThat(config.dataDir()).isDirectory();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config.dataDir())))
+          .isEqualTo("rwx------");
+    } finally {
+      TestServers.stop(server);
+    }
+    assertThat(config.dataDir()).doesNotExist();
   }
 
   private static void connect(int port) throws IOException {
