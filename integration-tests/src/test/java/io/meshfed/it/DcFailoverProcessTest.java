@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,10 +87,7 @@ class DcFailoverProcessTest {
 
   @Test
   void survivorsServeReadsAndWritesAfterKill9OfTheStoreHost() throws Exception {
-    String url = System.getenv("MESHFED_TEST_PG_URL");
-    Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
-    String user = System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed");
-    String password = System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed");
+    TestPostgres postgres = TestPostgres.require("the DC fail-over test (its servers share a PostgreSQL journal)");
     // The journal may hold states of earlier runs (a database given by MESHFED_TEST_PG_URL): this
     // run's states have names of their own.
     String run = "r" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
@@ -119,15 +115,11 @@ class DcFailoverProcessTest {
             retry-join = [%s]
             bootstrap-expect = 3
             lan { failure-timeout = 2s }
-            persistence {
-              journal = postgres
-              postgres { url = %s, user = %s, password = %s }
-            }
+            %s
           }
           """.formatted(DC, DC, node, ConfigUtil.quoteString(dir.resolve(node).toString()),
           server, lan, http, grpc,
-          String.join(", ", seeds.stream().map(ConfigUtil::quoteString).toList()),
-          ConfigUtil.quoteString(url), ConfigUtil.quoteString(user), ConfigUtil.quoteString(password)));
+          String.join(", ", seeds.stream().map(ConfigUtil::quoteString).toList()), postgres.persistenceConfig()));
       servers.add(new Server(node, http, lan, MeshfedProcess.start("server", "--config-file", conf.toString())));
     }
     // All three start at once: start order does not matter.

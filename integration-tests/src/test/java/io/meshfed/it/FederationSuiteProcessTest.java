@@ -27,7 +27,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,10 +51,7 @@ class FederationSuiteProcessTest {
 
   @Test
   void aFederationOfFiveServersInThreeDcs() throws Exception {
-    String url = System.getenv("MESHFED_TEST_PG_URL");
-    Assumptions.assumeTrue(url != null, "PostgreSQL not provisioned (set MESHFED_TEST_PG_URL; bin/test does)");
-    String user = System.getenv().getOrDefault("MESHFED_TEST_PG_USER", "meshfed");
-    String password = System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed");
+    TestPostgres postgres = TestPostgres.require("the federation suite (its primary shares a PostgreSQL journal)");
     // The shared journal may hold earlier runs' primaries: this run's primary has a name of its own.
     String primaryName = "p" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
 
@@ -68,8 +64,8 @@ class FederationSuiteProcessTest {
           retry-join = [%s]
           bootstrap-expect = 3
           lan { failure-timeout = 2s }
-          persistence { journal = postgres, postgres { url = "%s", user = "%s", password = "%s" } }
-          """.formatted(seeds, url, user, password));
+          %s
+          """.formatted(seeds, postgres.persistenceConfig()));
       f.startGateways(primary);
       for (Dc dc : List.of(dc2, dc3)) {
         f.startServers(dc, "");
