@@ -79,7 +79,8 @@ public final class WanMembership {
 
   private record RetryJoin() implements Command {}
 
-  private record ReadyToJoin() implements Command {}
+  /** The wait for {@code readyToJoin} ended; with a failure (cancelled at shutdown) there is no join. */
+  private record ReadyToJoin(Throwable failure) implements Command {}
 
   private record StillNotReadyToJoin() implements Command {}
 
@@ -204,7 +205,7 @@ public final class WanMembership {
       timers.startTimerWithFixedDelay(new Tick(), tick);
       timers.startTimerWithFixedDelay(new FloodJoin(), FLOOD_JOIN_INTERVAL);
       if (setup.joins()) {
-        ctx.pipeToSelf(readyToJoin, (ok, err) -> new ReadyToJoin());
+        ctx.pipeToSelf(readyToJoin, (ok, err) -> new ReadyToJoin(err));
         timers.startSingleTimer(new StillNotReadyToJoin(), setup.retryInterval());
       }
       return membership.behavior(timers);
@@ -223,6 +224,10 @@ public final class WanMembership {
         })
         .onMessage(ReadyToJoin.class, m -> {
           timers.cancel(new StillNotReadyToJoin());
+          if (m.failure() != null) {
+            ctx.getLog().debug("not joining the WAN: the wait to join ended with {}", m.failure().toString());
+            return Behaviors.same();
+          }
           timers.startTimerWithFixedDelay(new RetryJoin(), setup.retryInterval());
           join();
           return Behaviors.same();
