@@ -17,12 +17,16 @@ public final class Acl {
 
   /** Throws a permission-denied {@link ApiException} unless {@code token} grants {@code needed}. */
   public void authorize(String token, Policy needed) {
-    if (!enabled) {
-      return;
-    }
-    Policy held = token == null ? null : tokens.get(token);
-    if (held == null || !held.allows(needed)) {
+    if (!allows(token, needed)) {
       throw ApiException.permissionDenied();
     }
+  }
+
+  public boolean allows(String token, Policy needed) {
+    if (!enabled) {
+      return true;
+    }
+    Policy held = token == null ? null : tokens.get(token);
+    return held != null && held.allows(needed);
   }
 }

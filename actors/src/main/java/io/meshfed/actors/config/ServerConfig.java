@@ -31,7 +31,8 @@ public record ServerConfig(
     List<String> retryJoinWan,
     SwimSettings wan,
     FederationStates federationStates,
-    Acl acl) {
+    Acl acl,
+    Limits limits) {
 
   public boolean isPrimary() {
     return datacenter.equals(primaryDatacenter);
@@ -67,4 +68,26 @@ public record ServerConfig(
   public record Acl(boolean enabled, List<Token> tokens, String replicationToken) {}
 
   public record Token(String secret, String policy) {}
+
+  public record Limits(HttpLimits http, GrpcLimits grpc) {}
+
+  /**
+   * @param requestHeaderTimeout a request's head must be complete this soon after its first byte
+   *     (or after the connection opens)
+   * @param requestBodyTimeout a request's body must be complete this soon after its head
+   * @param idleTimeout a keep-alive connection with no request in progress is closed after this
+   */
+  public record HttpLimits(int maxConnections, int maxConnectionsPerClient, Duration requestHeaderTimeout,
+      Duration requestBodyTimeout, Duration idleTimeout, long maxRequestBody) {}
+
+  /**
+   * @param handshakeTimeout the HTTP/2 preface and the first call must arrive this soon after the
+   *     connection opens
+   * @param requestMessageTimeout a call's request message must be complete this soon after its headers
+   * @param idleTimeout a connection with no call in progress is closed after this
+   * @param keepaliveInterval HTTP/2 PINGs while calls are open but quiet, so a watch keeps its connection
+   */
+  public record GrpcLimits(int maxConnections, int maxConnectionsPerClient, Duration handshakeTimeout,
+      Duration requestMessageTimeout, Duration idleTimeout, long maxMessage, int maxConcurrentStreams,
+      Duration keepaliveInterval) {}
 }

@@ -208,7 +208,58 @@ public final class ServerConfigLoader {
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
         retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways,
         primaryGatewaysInterval, staticGateways,
-        retryIntervalWan, retryJoinWan, wan(c), federationStates(c), acl(c));
+        retryIntervalWan, retryJoinWan, wan(c), federationStates(c), acl(c), limits(c));
+  }
+
+  /** Body and message caps may not go below what a valid federation state or registration needs. */
+  private static final long MIN_MESSAGE_BYTES = 256 * 1024;
+  private static final long MAX_MESSAGE_BYTES = 64L * 1024 * 1024;
+
+  private static ServerConfig.Limits limits(Config c) {
+    ServerConfig.HttpLimits http = new ServerConfig.HttpLimits(
+        connections(c, "limits.http.max-connections"), connections(c, "limits.http.max-connections-per-client"),
+        positiveDuration(c, "limits.http.request-header-timeout"),
+        positiveDuration(c, "limits.http.request-body-timeout"), positiveDuration(c, "limits.http.idle-timeout"),
+        messageBytes(c, "limits.http.max-request-body"));
+    perClientWithinTotal("limits.http", http.maxConnectionsPerClient(), http.maxConnections());
+    ServerConfig.GrpcLimits grpc = new ServerConfig.GrpcLimits(
+        connections(c, "limits.grpc.max-connections"), connections(c, "limits.grpc.max-connections-per-client"),
+        positiveDuration(c, "limits.grpc.handshake-timeout"),
+        positiveDuration(c, "limits.grpc.request-message-timeout"), positiveDuration(c, "limits.grpc.idle-timeout"),
+        messageBytes(c, "limits.grpc.max-message"), integer(c, "limits.grpc.max-concurrent-streams"),
+        positiveDuration(c, "limits.grpc.keepalive-interval"));
+    perClientWithinTotal("limits.grpc", grpc.maxConnectionsPerClient(), grpc.maxConnections());
+    if (grpc.maxConcurrentStreams() < 1 || grpc.maxConcurrentStreams() > 10_000) {
+      fail("meshfed.limits.grpc.max-concurrent-streams must be 1-10000, got " + grpc.maxConcurrentStreams());
+    }
+    if (grpc.keepaliveInterval().compareTo(Duration.ofSeconds(1)) < 0) {
+      fail("meshfed.limits.grpc.keepalive-interval must be at least 1s, got " + grpc.keepaliveInterval());
+    }
+    return new ServerConfig.Limits(http, grpc);
+  }
+
+  private static int connections(Config c, String path) {
+    int n = integer(c, path);
+    if (n < 1 || n > 1_000_000) {
+      fail("meshfed." + path + " must be 1-1000000, got " + n);
+    }
+    return n;
+  }
+
+  private static void perClientWithinTotal(String block, int perClient, int total) {
+    if (perClient > total) {
+      fail("meshfed." + block + ".max-connections-per-client (" + perClient + ") must not exceed "
+          + "max-connections (" + total + ")");
+    }
+  }
+
+  private static long messageBytes(Config c, String path) {
+    long bytes = typed(path, "a size like 1MiB", () -> c.getBytes(path));
+    if (bytes < MIN_MESSAGE_BYTES || bytes > MAX_MESSAGE_BYTES) {
+      fail("meshfed." + path + " must be 256KiB-64MiB (a federation state or a registration must fit), got "
+          + c.getValue(path).unwrapped());
+    }
+    return bytes;
   }
 
   private static Map<String, List<String>> staticGateways(Config c) {

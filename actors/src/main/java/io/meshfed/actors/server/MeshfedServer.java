@@ -64,9 +64,12 @@ import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.stream.Materializer;
+import io.meshfed.actors.api.grpc.GrpcGate;
+import io.meshfed.actors.api.listener.ApiListener;
+import io.meshfed.actors.api.listener.ConnectionLimits;
+import io.meshfed.actors.api.listener.ListenerStats;
+import io.meshfed.actors.api.listener.ProtocolStack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,13 +88,13 @@ public final class MeshfedServer {
 
   private final ServerConfig config;
   private final ActorSystem<ServerGuardian.Command> system;
-  private final ServerBinding http;
-  private final ServerBinding grpc;
+  private final ApiListener http;
+  private final ApiListener grpc;
   private final CompletionStage<Done> released;
   private final InternalRpc internalRpc;
 
-  private MeshfedServer(ServerConfig config, ActorSystem<ServerGuardian.Command> system, ServerBinding http,
-      ServerBinding grpc, CompletionStage<Done> released, InternalRpc internalRpc) {
+  private MeshfedServer(ServerConfig config, ActorSystem<ServerGuardian.Command> system, ApiListener http,
+      ApiListener grpc, CompletionStage<Done> released, InternalRpc internalRpc) {
     this.config = config;
     this.system = system;
     this.http = http;
@@ -113,6 +116,7 @@ public final class MeshfedServer {
     // Checked first: a bad certificate stops start-up before anything is locked or started, and
     // Artery's TLS uses the same material as the server port.
     Optional<TlsMaterial> tls = ServerTransport.tlsMaterial(config);
+    PortCheck.ensureFree(config);
     prepareDataDir(config);
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
     JournalSettings journal = journalSettings(config);
@@ -182,19 +186,26 @@ public final class MeshfedServer {
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
           wanRouter);
 
-      ServerBinding http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
-          server -> server.withSettings(http1Only(system)).bind(new HttpApi(federation, catalog, operator,
-              new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter)).route()));
+      ApiListeners.Stats apiStats = ApiListeners.Stats.create();
+      HttpApi httpApi = new HttpApi(federation, catalog, operator,
+          new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter), acl,
+          config.limits().http(), apiStats::prometheus);
+      ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
+          ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
+              httpApi.route()), apiStats.http());
       @SuppressWarnings("unchecked")
-      var grpcHandler = ServiceHandler.concatOrNotFound(
+      var grpcServices = ServiceHandler.concatOrNotFound(
           FederationStateServicePowerApiHandlerFactory.partial(new FederationStateGrpc(federation),
               io.meshfed.protocol.v1.FederationStateService.name, system),
           CatalogServicePowerApiHandlerFactory.partial(new CatalogGrpc(catalog),
               io.meshfed.protocol.v1.CatalogService.name, system),
           OperatorServicePowerApiHandlerFactory.partial(new OperatorGrpc(operator),
               io.meshfed.protocol.v1.OperatorService.name, system));
-      ServerBinding grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
-          server -> server.bind(grpcHandler));
+      ApiListener grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
+          ApiListeners.grpcLimits(config.limits().grpc()), ApiListeners.grpc(system, config.limits().grpc(),
+              new GrpcGate(ApiListeners.handler(grpcServices), acl, config.limits().grpc().maxMessage(),
+                  config.limits().grpc().requestMessageTimeout(), Materializer.matFromSystem(system)),
+              apiStats.grpc()), apiStats.grpc());
       if (config.bootstrapExpect() == 1) {
         // Alone, the server forms its DC at once; answering before that would only produce 503s.
         await(upInCluster(system), "this server did not come up in its cluster");
@@ -272,10 +283,6 @@ public final class MeshfedServer {
     return released;
   }
 
-  private interface Binder {
-    CompletionStage<ServerBinding> bind(org.apache.pekko.http.javadsl.ServerBuilder server);
-  }
-
   /**
    * When the first WAN join may go. Without TLS there is no locator, and only retry-join-wan's direct
    * addresses to join. With the locator, once it has read the store. A secondary federated through
@@ -309,32 +316,25 @@ public final class MeshfedServer {
         : "the gateway locator has not read the local store yet (is this server up in its datacenter's cluster?)";
   }
 
-  private static ServerBinding bind(ActorSystem<?> system, String host, int port, String what, String option,
-      Binder binder) {
+  /**
+   * Binds a client API; its listener is unbound when coordinated shutdown begins and its connections
+   * are closed, with {@link #UNBIND_DEADLINE} for requests in progress, before the cluster is left.
+   */
+  private static ApiListener bind(ActorSystem<?> system, String host, int port, String what, String option,
+      ConnectionLimits limits, ProtocolStack stack, ListenerStats stats) {
     try {
-      ServerBinding binding = binder.bind(Http.get(system).newServerAt(host, port))
+      ApiListener listener = ApiListener.bind(system, what, host, port, limits, stack, stats)
           .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      binding.addToCoordinatedShutdown(UNBIND_DEADLINE, system);
-      return binding;
+      CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+      shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-" + option, listener::unbind);
+      shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "terminate-" + option,
+          () -> listener.terminate(UNBIND_DEADLINE));
+      return listener;
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      String reason = cause instanceof BindException || String.valueOf(cause.getMessage()).contains("in use")
-          ? "address already in use" : ServerGuardian.rootMessage(cause);
-      throw new ConfigException("cannot listen on " + host + ":" + port + " for the " + what + ": " + reason
-          + " (" + option + ")");
+      throw new ConfigException(PortCheck.cannotListen(host, port, what, option, e.getCause()));
     } catch (InterruptedException | TimeoutException e) {
       throw new ConfigException("cannot listen on " + host + ":" + port + " for the " + what + ": " + e);
     }
-  }
-
-  /**
-   * The HTTP API speaks HTTP/1.1 only: HTTP/2 is switched on for the gRPC port, and clients that
-   * try an h2c upgrade on a request with a body (the JDK's HttpClient does) would otherwise fail.
-   */
-  private static ServerSettings http1Only(ActorSystem<?> system) {
-    return ServerSettings.create(ConfigFactory.parseString(
-        "pekko.http.server.enable-http2 = off, pekko.http.server.preview.enable-http2 = off")
-        .withFallback(system.settings().config()));
   }
 
   private static JournalSettings journalSettings(ServerConfig config) {
@@ -406,7 +406,7 @@ public final class MeshfedServer {
     }
   }
 
-  private static String hostPort(ServerBinding b) {
-    return b.localAddress().getAddress().getHostAddress() + ":" + b.localAddress().getPort();
+  private static String hostPort(ApiListener l) {
+    return l.localAddress().getAddress().getHostAddress() + ":" + l.localAddress().getPort();
   }
 }

@@ -132,13 +132,19 @@ class AclAndRestartTest {
   }
 
   @Test
-  void aTakenPortIsRefusedWithOneLine() throws Exception {
+  void aTakenPortIsRefusedWithOneLineBeforeAnythingStarts() throws Exception {
     MeshfedServer first = TestServers.start(dir.resolve("a"), Map.of());
     try {
       assertThatThrownBy(() -> TestServers.start(dir.resolve("b"), Map.of("ports.http", first.httpPort())))
           .isInstanceOf(ConfigException.class)
           .hasMessage("cannot listen on 127.0.0.1:" + first.httpPort()
               + " for the HTTP API: address already in use (meshfed.ports.http)");
+      // Refused before the data dir is made, the journal opened or the cluster started.
+      assertThat(dir.resolve("b")).doesNotExist();
+      assertThatThrownBy(() -> TestServers.start(dir.resolve("c"), Map.of("ports.lan", first.config().ports().lan())))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("for the LAN cluster: address already in use (meshfed.ports.lan)");
+      assertThat(dir.resolve("c")).doesNotExist();
     } finally {
       TestServers.stop(first);
     }

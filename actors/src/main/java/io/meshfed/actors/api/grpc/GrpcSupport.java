@@ -1,6 +1,8 @@
 package io.meshfed.actors.api.grpc;
 
 import io.grpc.Status;
+import io.meshfed.actors.acl.Tokens;
+import io.meshfed.actors.api.ErrorText;
 import io.meshfed.actors.endpoint.ApiException;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -25,9 +27,7 @@ final class GrpcSupport {
   private GrpcSupport() {}
 
   static String token(Metadata metadata) {
-    return metadata.getText(WireConstants.GRPC_TOKEN_KEY).orElseGet(() -> metadata.getText("authorization")
-        .filter(a -> a.regionMatches(true, 0, "Bearer ", 0, 7)).map(a -> a.substring(7).trim())
-        .orElse(null));
+    return Tokens.of(metadata.getText(WireConstants.GRPC_TOKEN_KEY), metadata.getText("authorization"));
   }
 
   /** Maps a result, turning an {@link ApiException} into the matching gRPC status. */
@@ -52,7 +52,7 @@ final class GrpcSupport {
     if (e.code() == ApiException.Code.INTERNAL) {
       LOG.error("gRPC API call failed: {}", e.getMessage());
     }
-    return new GrpcServiceException(status.withDescription(e.getMessage()));
+    return new GrpcServiceException(status.withDescription(ErrorText.oneLine(e.getMessage())));
   }
 
   /**

@@ -4,6 +4,15 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.actors.acl.Acl;
+import io.meshfed.actors.acl.Policy;
+import io.meshfed.actors.acl.Tokens;
+import io.meshfed.actors.api.ErrorText;
+import io.meshfed.actors.config.ServerConfig;
+import io.meshfed.persistence.store.DcStore;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import io.meshfed.actors.endpoint.ApiException;
 import io.meshfed.actors.endpoint.AgentEndpoint;
 import io.meshfed.actors.endpoint.CatalogEndpoint;
@@ -32,7 +41,6 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatcher0;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,27 +49,45 @@ import org.slf4j.LoggerFactory;
  * status of their {@link ApiException.Code}; reads carry {@code X-Meshfed-Index}.
  */
 public final class HttpApi extends AllDirectives {
-  public static final String TOKEN_HEADER = "X-Meshfed-Token";
+  public static final String TOKEN_HEADER = Tokens.HEADER;
   public static final String INDEX_HEADER = "X-Meshfed-Index";
   public static final String KNOWN_LEADER_HEADER = "X-Meshfed-KnownLeader";
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final PathMatcher0 INTERNAL = segment("v1").slash("internal");
+  /** Past a blocking read's own deadline (the store's or a forwarded call's, 10 s over the wait). */
+  private static final Duration BLOCKING_READ_MARGIN = Duration.ofSeconds(15);
 
   private final FederationStateEndpoint federation;
   private final CatalogEndpoint catalog;
   private final OperatorEndpoint operator;
   private final AgentEndpoint agent;
+  private final Acl acl;
+  private final ServerConfig.HttpLimits limits;
+  private final Supplier<String> listenerMetrics;
   private final ObjectMapper json = Json.mapper();
 
   public HttpApi(FederationStateEndpoint federation, CatalogEndpoint catalog, OperatorEndpoint operator,
-      AgentEndpoint agent) {
+      AgentEndpoint agent, Acl acl, ServerConfig.HttpLimits limits, Supplier<String> listenerMetrics) {
     this.federation = federation;
     this.catalog = catalog;
     this.operator = operator;
     this.agent = agent;
+    this.acl = acl;
+    this.limits = limits;
+    this.listenerMetrics = listenerMetrics;
   }
 
+  /**
+   * Every route, sealed: a rejection (no such path, wrong method, bad query string) and an
+   * exception answer with one line too, and a request that outlives its timeout gets meshfed's 503.
+   */
   public Route route() {
+    return withRequestTimeoutResponse(HttpApi::timedOut, () -> routes())
+        .seal(RejectionHandler.defaultHandler().mapRejectionResponse(HttpApi::oneLineRejection),
+            ExceptionHandler.newBuilder().matchAny(e -> complete(errorResponse(ApiException.from(e)))).build());
+  }
+
+  private Route routes() {
     return withToken(token -> concat(
         federationStateRoutes(token),
         catalogRoutes(token),
@@ -75,7 +101,8 @@ public final class HttpApi extends AllDirectives {
         // Prometheus text 0.0.4 (Consul serves it with ?format=prometheus; it is the only format here)
         path(segment("v1").slash("agent").slash("metrics"), () -> get(() ->
             respondNow(() -> HttpResponse.create().withStatus(StatusCodes.OK).withEntity(
-                ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8), agent.metrics(token).getBytes(StandardCharsets.UTF_8))))),
+                ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8),
+                (agent.metrics(token) + listenerMetrics.get()).getBytes(StandardCharsets.UTF_8))))),
         path(segment("v1").slash("status").slash("leader"), () -> get(() ->
             respondNow(() -> jsonResponse(operator.leader(token), Optional.empty()))))));
   }
@@ -92,7 +119,7 @@ public final class HttpApi extends AllDirectives {
                 : jsonResponse(new HttpBodies.FederationStateResponse(r.value(), r.index(), true),
                     Optional.of(r.index())))))),
         path(INTERNAL.slash("federation-state"), () -> put(() ->
-            withBody(HttpBodies.FederationStateRequest.class, body ->
+            withBody(token, HttpBodies.FederationStateRequest.class, body ->
                 respond(federation.apply(token, body.op(), body.state()), w ->
                     jsonResponse(new HttpBodies.WriteResponse(w.index(), w.applied()), Optional.of(w.index())))))),
         pathPrefix(INTERNAL.slash("federation-state"), () -> pathEndOrSingleSlash(() -> get(() ->
@@ -102,15 +129,15 @@ public final class HttpApi extends AllDirectives {
   private Route catalogRoutes(String token) {
     return concat(
         path(segment("v1").slash("catalog").slash("register"), () -> put(() ->
-            withBody(HttpBodies.RegisterRequest.class, body ->
+            withBody(token, HttpBodies.RegisterRequest.class, body ->
                 respond(catalog.register(token, body.toNode(), body.service(), body.allChecks()), w ->
                     jsonResponse(true, Optional.of(w.index())))))),
         path(segment("v1").slash("catalog").slash("deregister"), () -> put(() ->
-            withBody(HttpBodies.DeregisterRequest.class, body ->
+            withBody(token, HttpBodies.DeregisterRequest.class, body ->
                 respond(catalog.deregister(token, body.datacenter(), body.node(), body.serviceId(), body.checkId()),
                     w -> jsonResponse(true, Optional.of(w.index())))))),
         path(segment("v1").slash("catalog").slash("check-update"), () -> put(() ->
-            withBody(HttpBodies.CheckUpdateRequest.class, body ->
+            withBody(token, HttpBodies.CheckUpdateRequest.class, body ->
                 respond(catalog.updateCheck(token, body.node(), body.checkId(), body.status(), body.output()),
                     w -> jsonResponse(true, Optional.of(w.index())))))),
         path(segment("v1").slash("catalog").slash("service").slash(segment()), name -> get(() -> withQuery(q ->
@@ -132,12 +159,14 @@ public final class HttpApi extends AllDirectives {
 
   private Route withToken(Function<String, Route> inner) {
     return optionalHeaderValueByName(TOKEN_HEADER, token ->
-        optionalHeaderValueByName("Authorization", auth -> inner.apply(token.orElseGet(() ->
-            auth.filter(a -> a.regionMatches(true, 0, "Bearer ", 0, 7)).map(a -> a.substring(7).trim())
-                .orElse(null)))));
+        optionalHeaderValueByName("Authorization", auth -> inner.apply(Tokens.of(token, auth))));
   }
 
-  /** Blocking-query parameters: {@code ?dc=}, {@code ?index=N}, {@code ?wait=30s}. */
+  /**
+   * Blocking-query parameters: {@code ?dc=}, {@code ?index=N}, {@code ?wait=30s}. A blocking read
+   * may take its whole wait, so its request timeout is set past the endpoint's own deadline: the
+   * endpoint's answer (or its 503) always comes first.
+   */
   private Route withQuery(Function<QueryOptions, Route> inner) {
     return parameterMap(params -> {
       QueryOptions q;
@@ -146,8 +175,16 @@ public final class HttpApi extends AllDirectives {
       } catch (ApiException e) {
         return error(e);
       }
-      return inner.apply(q);
+      return q.minIndex() == 0 ? inner.apply(q)
+          : withRequestTimeout(requestTimeout(q), HttpApi::timedOut, () -> inner.apply(q));
     });
+  }
+
+  /** How long a blocking read may take: its wait (capped, plus jitter), the call deadline, a margin. */
+  static Duration requestTimeout(QueryOptions q) {
+    Duration wait = q.maxWait().isZero() ? DcStore.DEFAULT_WAIT
+        : q.maxWait().compareTo(DcStore.MAX_WAIT) > 0 ? DcStore.MAX_WAIT : q.maxWait();
+    return wait.plus(wait.dividedBy(16)).plus(BLOCKING_READ_MARGIN);
   }
 
   static QueryOptions parseQuery(Map<String, String> params) {
@@ -169,19 +206,41 @@ public final class HttpApi extends AllDirectives {
     return new QueryOptions(params.getOrDefault("dc", ""), index, wait);
   }
 
-  private <T> Route withBody(Class<T> type, Function<T, Route> inner) {
-    return entity(Unmarshaller.entityToString(), text -> {
-      T body;
-      try {
-        body = text.isBlank() ? null : json.readValue(text, type);
-      } catch (JsonProcessingException e) {
-        return error(ApiException.invalid("Request decode failed: " + e.getOriginalMessage()));
-      }
-      if (body == null) {
-        return error(ApiException.invalid("Request decode failed: the body is empty"));
-      }
-      return inner.apply(body);
-    });
+  /**
+   * A write's body: the token is checked first (every body-carrying call is a write), so an
+   * unauthorized client never has its body read; the body must then arrive in full within the body
+   * timeout and the size limit before it is decoded.
+   */
+  private <T> Route withBody(String token, Class<T> type, Function<T, Route> inner) {
+    if (!acl.allows(token, Policy.OPERATOR_WRITE)) {
+      return error(ApiException.permissionDenied());
+    }
+    return extractRequestEntity(entity -> extractMaterializer(materializer ->
+        onComplete(entity.toStrict(limits.requestBodyTimeout().toMillis(), limits.maxRequestBody(), materializer),
+            read -> {
+              if (read.isFailure()) {
+                return complete(bodyNotRead(read.failed().get()));
+              }
+              try {
+                return inner.apply(RequestBodies.decode(json, read.get().getData().toArray(), type));
+              } catch (ApiException e) {
+                return error(e);
+              }
+            })));
+  }
+
+  private HttpResponse bodyNotRead(Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (cause instanceof EntityStreamSizeException) {
+      return text(StatusCodes.PAYLOAD_TOO_LARGE, "request body exceeds the limit of " + limits.maxRequestBody()
+          + " bytes (meshfed.limits.http.max-request-body)");
+    }
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return text(StatusCodes.REQUEST_TIMEOUT, "request body not complete within "
+          + limits.requestBodyTimeout().toSeconds() + "s (meshfed.limits.http.request-body-timeout)");
+    }
+    return errorResponse(ApiException.from(cause));
   }
 
   private <T> Route respond(CompletionStage<T> result, Function<T, HttpResponse> ok) {
@@ -226,8 +285,24 @@ public final class HttpApi extends AllDirectives {
     if (e.code() == ApiException.Code.INTERNAL) {
       LOG.error("HTTP API call failed: {}", e.getMessage());
     }
-    return HttpResponse.create().withStatus(e.code().httpStatus())
-        .withEntity(ContentTypes.TEXT_PLAIN_UTF8, e.getMessage());
+    return text(StatusCodes.get(e.code().httpStatus()), e.getMessage());
+  }
+
+  /** Errors are one line of plain text, whatever the message quotes. */
+  private static HttpResponse text(org.apache.pekko.http.javadsl.model.StatusCode status, String message) {
+    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.TEXT_PLAIN_UTF8, ErrorText.oneLine(message));
+  }
+
+  private static HttpResponse timedOut(org.apache.pekko.http.javadsl.model.HttpRequest request) {
+    return text(StatusCodes.SERVICE_UNAVAILABLE, "the request did not complete in time; retry");
+  }
+
+  /** Pekko's rejection texts (404, 405, a malformed query) can quote the request: made one bounded line. */
+  private static HttpResponse oneLineRejection(HttpResponse response) {
+    if (!(response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict)) {
+      return response;
+    }
+    return response.withEntity(ContentTypes.TEXT_PLAIN_UTF8, ErrorText.oneLine(strict.getData().utf8String()));
   }
 
   private static boolean truthy(String v) {

@@ -1,0 +1,33 @@
+package io.meshfed.actors.api.listener;
+
+import java.net.InetSocketAddress;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
+
+/** The protocol an {@link ApiListener} speaks on each connection it admits. */
+public interface ProtocolStack {
+  /** The bytes-in, bytes-out flow of one connection; the request layer reports to {@code activity}. */
+  Flow<ByteString, ByteString, ?> connection(ConnectionActivity activity, InetSocketAddress remote);
+
+  /** The whole answer to a connection that is refused before it is read: one line, then close. */
+  ByteString refusal(Refusal refusal);
+
+  /** Why a connection was not admitted; {@code message} is the one line the client is told. */
+  record Refusal(Kind kind, String message) {
+    public enum Kind { PER_CLIENT_LIMIT, TOTAL_LIMIT, STOPPING }
+  }
+
+  /** The last bytes a connection gets when the {@link ConnectionGuard} closes it. */
+  Farewells farewells();
+
+  interface Farewells {
+    /** HTTP/1.1: each request head has its own timeout from its first byte; HTTP/2: only the first. */
+    boolean everyRequestHasAHeadTimeout();
+
+    /** @param partial some bytes of a request had arrived */
+    ByteString firstRequestTimedOut(boolean partial, ConnectionLimits limits);
+
+    /** Closing a connection with no request in progress (idle, or the listener stops). */
+    ByteString closing();
+  }
+}
