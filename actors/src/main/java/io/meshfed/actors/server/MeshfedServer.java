@@ -64,7 +64,6 @@ import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.stream.Materializer;
 import io.meshfed.actors.api.grpc.GrpcGate;
 import io.meshfed.actors.api.listener.ApiListener;
 import io.meshfed.actors.api.listener.ConnectionLimits;
@@ -204,7 +203,7 @@ public final class MeshfedServer {
       ApiListener grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           ApiListeners.grpcLimits(config.limits().grpc()), ApiListeners.grpc(system, config.limits().grpc(),
               new GrpcGate(ApiListeners.handler(grpcServices), acl, config.limits().grpc().maxMessage(),
-                  config.limits().grpc().requestMessageTimeout(), Materializer.matFromSystem(system)),
+                  config.limits().grpc().requestMessageTimeout(), system),
               apiStats.grpc()), apiStats.grpc());
       if (config.bootstrapExpect() == 1) {
         // Alone, the server forms its DC at once; answering before that would only produce 503s.

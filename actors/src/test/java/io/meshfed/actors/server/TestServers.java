@@ -23,11 +23,16 @@ final class TestServers {
   private TestServers() {}
 
   static MeshfedServer start(Path dataDir, Map<String, Object> extra) {
+    return start(dataDir, extra, com.typesafe.config.ConfigFactory.empty());
+  }
+
+  /** With Pekko settings over the server's own, as {@link MeshfedServer#start(ServerConfig, com.typesafe.config.Config)}. */
+  static MeshfedServer start(Path dataDir, Map<String, Object> extra, com.typesafe.config.Config pekko) {
     Map<String, Object> overrides = new HashMap<>(extra);
     overrides.put("data-dir", dataDir.toString());
     overrides.put("node-name", "n1");
     ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, overrides);
-    MeshfedServer server = MeshfedServer.start(config);
+    MeshfedServer server = MeshfedServer.start(config, pekko);
     settled(server);
     return server;
   }

@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -20,12 +19,12 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * What every gRPC call passes before a service sees it, in the order that keeps work small: the
@@ -45,20 +44,27 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
       org.apache.pekko.http.javadsl.model.MediaTypes.applicationBinary("grpc", false));
   /** gRPC's message prefix: a compression flag and a 4-byte big-endian length. */
   private static final int PREFIX_BYTES = 5;
+  /** After a refusal, how long and how much of the rest of the request is read and dropped. */
+  private static final Duration DRAIN_GRACE = Duration.ofSeconds(2);
+  private static final long DRAIN_BYTES = 4L * 1024 * 1024;
 
   private final Function<HttpRequest, CompletionStage<HttpResponse>> services;
   private final Acl acl;
   private final long maxMessageBytes;
   private final Duration messageTimeout;
   private final Materializer materializer;
+  private final org.apache.pekko.actor.Scheduler scheduler;
+  private final scala.concurrent.ExecutionContext executor;
 
   public GrpcGate(Function<HttpRequest, CompletionStage<HttpResponse>> services, Acl acl, long maxMessageBytes,
-      Duration messageTimeout, Materializer materializer) {
+      Duration messageTimeout, ActorSystem<?> system) {
     this.services = services;
     this.acl = acl;
     this.maxMessageBytes = maxMessageBytes;
     this.messageTimeout = messageTimeout;
-    this.materializer = materializer;
+    this.materializer = Materializer.matFromSystem(system);
+    this.scheduler = system.classicSystem().scheduler();
+    this.executor = system.executionContext();
   }
 
   @Override
@@ -77,47 +83,73 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
     if (declared.isPresent() && declared.get() > maxMessageBytes + PREFIX_BYTES) {
       return refuse(request, Status.RESOURCE_EXHAUSTED, tooLarge(declared.get() - PREFIX_BYTES));
     }
-    return services.apply(request.withEntity(bounded(request.entity())));
+    return read(request).thenCompose(read -> read.refusal() != null
+        ? CompletableFuture.completedFuture(trailersOnly(read.refusal(), read.description()))
+        : services.apply(request.withEntity(HttpEntities.create(GRPC, read.message()))));
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private RequestEntity bounded(RequestEntity entity) {
-    Flow<ByteString, ByteString, ?> bound = Flow.of(ByteString.class)
-        .statefulMap(MessageBound::new, (state, bytes) -> {
-          state.check(bytes);
-          return org.apache.pekko.japi.Pair.create(state, bytes);
-        }, state -> Optional.empty())
-        .completionTimeout(messageTimeout)
-        .mapError(TimeoutException.class, e -> new GrpcServiceException(Status.DEADLINE_EXCEEDED
-            .withDescription("the request message did not arrive within " + messageTimeout.toSeconds()
-                + "s (meshfed.limits.grpc.request-message-timeout)")));
-    // Every javadsl entity is a scaladsl one; the javadsl request entity has no transformDataBytes.
-    return ((org.apache.pekko.http.scaladsl.model.RequestEntity) entity)
-        .transformDataBytes((org.apache.pekko.stream.scaladsl.Flow) bound.asScala());
+  /** The request message in full, or why it was refused. */
+  private record Read(ByteString message, Status refusal, String description) {}
+
+  /**
+   * Reads the request's one message with its bounds. A refusal is answered while the request's
+   * remaining bytes are still read and dropped for a short while: cancelling the request stream
+   * at once would reset it before the answer left, and the client would see only CANCELLED. A
+   * client that goes on sending after the answer is cut off ({@link #DRAIN_GRACE}, {@link
+   * #DRAIN_BYTES}).
+   */
+  private CompletionStage<Read> read(HttpRequest request) {
+    CompletableFuture<Read> result = new CompletableFuture<>();
+    MessageBound bound = new MessageBound();
+    org.apache.pekko.actor.Cancellable deadline = scheduler.scheduleOnce(messageTimeout,
+        () -> result.complete(new Read(null, Status.DEADLINE_EXCEEDED, "the request message did not arrive within "
+            + messageTimeout.toSeconds() + "s (meshfed.limits.grpc.request-message-timeout)")), executor);
+    request.entity().getDataBytes()
+        .takeWithin(messageTimeout.plus(DRAIN_GRACE))
+        .takeWhile(bytes -> !result.isDone() || bound.dropped < DRAIN_BYTES)
+        .runWith(Sink.foreach(bytes -> {
+          if (result.isDone()) {
+            bound.dropped += bytes.size();
+          } else {
+            bound.add(bytes).ifPresent(tooLarge ->
+                result.complete(new Read(null, Status.RESOURCE_EXHAUSTED, tooLarge)));
+          }
+        }), materializer)
+        .whenComplete((done, failure) -> {
+          deadline.cancel();
+          result.complete(failure == null ? new Read(bound.message(), null, null)
+              : new Read(null, Status.CANCELLED, "the request was cancelled before its message arrived"));
+        });
+    return result;
   }
 
-  /** Counts a request's bytes and reads the first message prefix as it goes by. */
+  /** Collects a request's bytes; the first message prefix is checked as soon as it is complete. */
   private final class MessageBound {
-    private final byte[] prefix = new byte[PREFIX_BYTES];
-    private int prefixRead;
-    private long total;
+    private final ByteStringBuilder bytes = ByteString.createBuilder();
+    private boolean prefixChecked;
+    private long dropped;
 
-    void check(ByteString bytes) {
-      for (int i = 0; i < bytes.size() && prefixRead < PREFIX_BYTES; i++) {
-        prefix[prefixRead++] = bytes.apply(i);
-      }
-      if (prefixRead == PREFIX_BYTES) {
-        long length = ((prefix[1] & 0xffL) << 24) | ((prefix[2] & 0xffL) << 16) | ((prefix[3] & 0xffL) << 8)
-            | (prefix[4] & 0xffL);
+    /** The reason to refuse the request, once its bytes show it is too large. */
+    Optional<String> add(ByteString chunk) {
+      bytes.append(chunk);
+      if (!prefixChecked && bytes.length() >= PREFIX_BYTES) {
+        prefixChecked = true;
+        ByteString prefix = bytes.result().take(PREFIX_BYTES);
+        long length = ((prefix.apply(1) & 0xffL) << 24) | ((prefix.apply(2) & 0xffL) << 16)
+            | ((prefix.apply(3) & 0xffL) << 8) | (prefix.apply(4) & 0xffL);
         if (length > maxMessageBytes) {
-          throw new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(tooLarge(length)));
+          return Optional.of(tooLarge(length));
         }
       }
-      total += bytes.size();
       // Every call of the API takes one message; more bytes than one message can hold are too many.
-      if (total > maxMessageBytes + PREFIX_BYTES) {
-        throw new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(tooLarge(total - PREFIX_BYTES)));
+      if (bytes.length() > maxMessageBytes + PREFIX_BYTES) {
+        return Optional.of(tooLarge(bytes.length() - PREFIX_BYTES));
       }
+      return Optional.empty();
+    }
+
+    ByteString message() {
+      return bytes.result();
     }
   }
 
@@ -127,15 +159,21 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
   }
 
   /**
-   * A trailers-only response (gRPC over HTTP/2: status in the headers, no body); the request body is
-   * cancelled, not read, so the client is told to stop sending it.
+   * Refuses a call from its headers alone: its message is never read. The answer goes out first;
+   * the request stream is then cut off, so a client that goes on sending is stopped.
    */
   private CompletionStage<HttpResponse> refuse(HttpRequest request, Status status, String description) {
-    request.entity().getDataBytes().runWith(Sink.cancelled(), materializer);
-    return CompletableFuture.completedFuture(HttpResponse.create()
+    scheduler.scheduleOnce(DRAIN_GRACE,
+        () -> request.entity().getDataBytes().runWith(Sink.cancelled(), materializer), executor);
+    return CompletableFuture.completedFuture(trailersOnly(status, description));
+  }
+
+  /** gRPC over HTTP/2's Trailers-Only response: the status in the headers, no message. */
+  private static HttpResponse trailersOnly(Status status, String description) {
+    return HttpResponse.create()
         .withEntity(HttpEntities.create(GRPC, new byte[0]))
         .addHeader(RawHeader.create("grpc-status", Integer.toString(status.getCode().value())))
-        .addHeader(RawHeader.create("grpc-message", percentEncoded(ErrorText.oneLine(description)))));
+        .addHeader(RawHeader.create("grpc-message", percentEncoded(ErrorText.oneLine(description))));
   }
 
   /** The gRPC spec's Status-Message: bytes outside printable ASCII, and '%', as %XX of UTF-8. */

@@ -12,6 +12,7 @@ import io.meshfed.actors.config.ServerConfig;
 import io.meshfed.persistence.store.DcStore;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import io.meshfed.actors.endpoint.ApiException;
 import io.meshfed.actors.endpoint.AgentEndpoint;
@@ -215,8 +216,9 @@ public final class HttpApi extends AllDirectives {
     if (!acl.allows(token, Policy.OPERATOR_WRITE)) {
       return error(ApiException.permissionDenied());
     }
-    return extractRequestEntity(entity -> extractMaterializer(materializer ->
-        onComplete(entity.toStrict(limits.requestBodyTimeout().toMillis(), limits.maxRequestBody(), materializer),
+    return extractRequestEntity(entity -> entity.getContentLengthOption().orElse(0) > limits.maxRequestBody()
+        ? complete(tooLarge())
+        : extractMaterializer(materializer -> onComplete(entity.toStrict(limits.requestBodyTimeout().toMillis(), limits.maxRequestBody(), materializer),
             read -> {
               if (read.isFailure()) {
                 return complete(bodyNotRead(read.failed().get()));
@@ -233,14 +235,21 @@ public final class HttpApi extends AllDirectives {
     Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
     if (cause instanceof EntityStreamSizeException) {
-      return text(StatusCodes.PAYLOAD_TOO_LARGE, "request body exceeds the limit of " + limits.maxRequestBody()
-          + " bytes (meshfed.limits.http.max-request-body)");
+      return tooLarge();
     }
     if (cause instanceof java.util.concurrent.TimeoutException) {
       return text(StatusCodes.REQUEST_TIMEOUT, "request body not complete within "
           + limits.requestBodyTimeout().toSeconds() + "s (meshfed.limits.http.request-body-timeout)");
     }
+    if (cause instanceof EntityStreamException broken) {
+      return text(StatusCodes.BAD_REQUEST, "invalid request body: " + broken.info().summary());
+    }
     return errorResponse(ApiException.from(cause));
+  }
+
+  private HttpResponse tooLarge() {
+    return text(StatusCodes.PAYLOAD_TOO_LARGE, "request body exceeds the limit of " + limits.maxRequestBody()
+        + " bytes (meshfed.limits.http.max-request-body)");
   }
 
   private <T> Route respond(CompletionStage<T> result, Function<T, HttpResponse> ok) {
