@@ -3,9 +3,6 @@ package io.meshfed.actors.server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meshfed.actors.acl.Acl;
-import io.meshfed.actors.api.grpc.CatalogGrpc;
-import io.meshfed.actors.api.grpc.FederationStateGrpc;
-import io.meshfed.actors.api.grpc.OperatorGrpc;
 import io.meshfed.actors.api.http.HttpApi;
 import io.meshfed.actors.config.ConfigException;
 import io.meshfed.actors.config.ServerConfig;
@@ -38,9 +35,6 @@ import io.meshfed.transport.tls.TlsMaterial;
 import java.util.Optional;
 import io.meshfed.persistence.journal.JournalSettings;
 import io.meshfed.persistence.store.DcStore;
-import io.meshfed.protocol.v1.CatalogServicePowerApiHandlerFactory;
-import io.meshfed.protocol.v1.FederationStateServicePowerApiHandlerFactory;
-import io.meshfed.protocol.v1.OperatorServicePowerApiHandlerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.file.Files;
@@ -60,11 +54,11 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import io.meshfed.actors.api.grpc.GrpcGate;
+import io.meshfed.actors.api.grpc.GrpcServices;
 import io.meshfed.actors.api.listener.ApiListener;
 import io.meshfed.actors.api.listener.ConnectionLimits;
 import io.meshfed.actors.api.listener.ListenerStats;
@@ -192,14 +186,7 @@ public final class MeshfedServer {
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
               httpApi.route()), apiStats.http());
-      @SuppressWarnings("unchecked")
-      var grpcServices = ServiceHandler.concatOrNotFound(
-          FederationStateServicePowerApiHandlerFactory.partial(new FederationStateGrpc(federation),
-              io.meshfed.protocol.v1.FederationStateService.name, system),
-          CatalogServicePowerApiHandlerFactory.partial(new CatalogGrpc(catalog),
-              io.meshfed.protocol.v1.CatalogService.name, system),
-          OperatorServicePowerApiHandlerFactory.partial(new OperatorGrpc(operator),
-              io.meshfed.protocol.v1.OperatorService.name, system));
+      var grpcServices = GrpcServices.handler(federation, catalog, operator, system);
       ApiListener grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           ApiListeners.grpcLimits(config.limits().grpc()), ApiListeners.grpc(system, config.limits().grpc(),
               new GrpcGate(ApiListeners.handler(grpcServices), acl, config.limits().grpc().maxMessage(),

@@ -54,6 +54,37 @@ class StopLeavesNothingTest {
     }
   }
 
+  /**
+   * Connections of the client APIs are closed at stop whatever they are doing: idle, in the
+   * middle of a blocking read, or carrying a watch; a client never keeps a stopped server's socket.
+   */
+  @Test
+  void stopClosesEveryClientConnectionWhateverItIsDoing() throws Exception {
+    MeshfedServer server = TestServers.start(dir.resolve("busy"), Map.of());
+    try (RawConnections raw = new RawConnections();
+         RawHttp2 watch = RawHttp2.connect(RawConnections.loopback(1), server.grpcPort())) {
+      Socket idle = raw.open(RawConnections.loopback(1), server.httpPort());
+      RawConnections.send(idle, "GET /v1/status/leader HTTP/1.1\r\nHost: x\r\n\r\n");
+      long index = TestServers.index(TestServers.get(server, "/v1/internal/federation-states", null));
+      Socket blocking = raw.open(RawConnections.loopback(1), server.httpPort());
+      RawConnections.send(blocking, "GET /v1/internal/federation-states?index=" + index
+          + "&wait=5m HTTP/1.1\r\nHost: x\r\n\r\n");
+      watch.preface();
+      watch.grpcHeaders(1, "/meshfed.v1.FederationStateService/WatchList", null);
+      watch.data(1, new byte[] {0, 0, 0, 0, 0}, true);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+        RawHttp2.Frame f = watch.readFrame();
+        return f != null && f.type() == RawHttp2.DATA && f.stream() == 1;
+      });
+
+      TestServers.stop(server);
+      for (Socket s : List.of(idle, blocking, watch.socket())) {
+        assertThat(RawConnections.readUntilClosed(s, Duration.ofSeconds(10))).doesNotEndWith("<still open>");
+      }
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(serverThreads()).isEmpty());
+  }
+
   /** A --dev server's temporary data dir exists, owner-only, while it runs, and is gone once it stopped. */
   @Test
   void aDevServerRemovesItsTemporaryDataDir() throws Exception {

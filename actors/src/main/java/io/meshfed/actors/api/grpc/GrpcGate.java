@@ -85,7 +85,8 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
     }
     return read(request).thenCompose(read -> read.refusal() != null
         ? CompletableFuture.completedFuture(trailersOnly(read.refusal(), read.description()))
-        : services.apply(request.withEntity(HttpEntities.create(GRPC, read.message()))));
+        : services.apply(request.withEntity(HttpEntities.create(GRPC, read.message())))
+            .thenApply(response -> unknownMethod(request, response)));
   }
 
   /** The request message in full, or why it was refused. */
@@ -117,7 +118,7 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
         }), materializer)
         .whenComplete((done, failure) -> {
           deadline.cancel();
-          result.complete(failure == null ? new Read(bound.message(), null, null)
+          result.complete(failure == null ? bound.framed()
               : new Read(null, Status.CANCELLED, "the request was cancelled before its message arrived"));
         });
     return result;
@@ -148,8 +149,29 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
       return Optional.empty();
     }
 
-    ByteString message() {
-      return bytes.result();
+    /**
+     * The request as exactly one uncompressed message (gRPC over HTTP/2: a 5-byte prefix, then as
+     * many bytes as it declares), or why not. Checked here because Pekko gRPC reports a broken
+     * frame as an internal error and logs it, which a client could repeat at will.
+     */
+    Read framed() {
+      ByteString all = bytes.result();
+      if (all.isEmpty()) {
+        return new Read(null, Status.INVALID_ARGUMENT, "the request carries no message");
+      }
+      if (all.size() < PREFIX_BYTES) {
+        return new Read(null, Status.INVALID_ARGUMENT, "the request ends inside its 5-byte message prefix");
+      }
+      if (all.apply(0) != 0) {
+        return new Read(null, Status.UNIMPLEMENTED, "compressed messages are not supported: send them uncompressed");
+      }
+      long declared = ((all.apply(1) & 0xffL) << 24) | ((all.apply(2) & 0xffL) << 16) | ((all.apply(3) & 0xffL) << 8)
+          | (all.apply(4) & 0xffL);
+      if (declared != all.size() - PREFIX_BYTES) {
+        return new Read(null, Status.INVALID_ARGUMENT, "the message prefix declares " + declared + " bytes but "
+            + (all.size() - PREFIX_BYTES) + " follow: send exactly one message");
+      }
+      return new Read(all, null, null);
     }
   }
 
@@ -166,6 +188,14 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
     scheduler.scheduleOnce(DRAIN_GRACE,
         () -> request.entity().getDataBytes().runWith(Sink.cancelled(), materializer), executor);
     return CompletableFuture.completedFuture(trailersOnly(status, description));
+  }
+
+  /** A path no service serves is gRPC's UNIMPLEMENTED, not a bare HTTP 404 without a status. */
+  private static HttpResponse unknownMethod(HttpRequest request, HttpResponse response) {
+    if (response.status().intValue() != 404 || response.getHeader("grpc-status").isPresent()) {
+      return response;
+    }
+    return trailersOnly(Status.UNIMPLEMENTED, "unknown method " + request.getUri().path());
   }
 
   /** gRPC over HTTP/2's Trailers-Only response: the status in the headers, no message. */
