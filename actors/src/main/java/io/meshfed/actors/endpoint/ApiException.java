@@ -1,5 +1,7 @@
 package io.meshfed.actors.endpoint;
 
+import io.meshfed.protocol.model.Quote;
+
 /**
  * A failed API call, the same for the HTTP API, the gRPC API and internal RPC: a code that each
  * front maps to its own status, and a message meant for the caller.
@@ -44,7 +46,7 @@ public final class ApiException extends RuntimeException {
 
   /** Consul's structs.ErrNoDCPath: the DC is unknown or cannot be reached. */
   public static ApiException noPathTo(String datacenter) {
-    return new ApiException(Code.UNAVAILABLE, "No path to datacenter \"" + datacenter + "\"");
+    return new ApiException(Code.UNAVAILABLE, "No path to datacenter " + Quote.of(datacenter));
   }
 
   /** Unwraps CompletionException layers; anything that is not an ApiException becomes INTERNAL. */
