@@ -64,8 +64,9 @@ public final class Limits {
    * All federation states together, as the list answer carries them. That answer crosses the LAN
    * as one Artery message (at most 4 MiB, Jackson CBOR) and a replication answer as one internal
    * RPC frame (16 MiB). CBOR spells out every field name, empty ones included, so a list of
-   * near-empty records is up to about 7.2 times its protobuf size: 512 KiB keeps even that under
-   * 4 MiB (AnswerSizeTest builds it). About 600 DCs with two gateways each.
+   * near-empty records is about 7.1 times its protobuf size: 512 KiB of them is 3.6 MiB of CBOR,
+   * still one message (AnswerSizeTest builds it; 2 MiB would be about 15 MB). About 600 DCs with
+   * two gateways each.
    */
   public static final int MAX_FEDERATION_STATES_BYTES = 512 * 1024;
 
