@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class Validation {
   /** Consul's service kinds; "" is a typical service. */
-  public static final Set<String> SERVICE_KINDS = Set.of("", "connect-proxy", WireConstants.KIND_MESH_GATEWAY,
+  private static final Set<String> SERVICE_KINDS = Set.of("", "connect-proxy", WireConstants.KIND_MESH_GATEWAY,
       "terminating-gateway", "ingress-gateway", "api-gateway");
 
   private static final Pattern META_KEY = Pattern.compile("[a-zA-Z0-9_-]+");
@@ -45,7 +45,7 @@ public final class Validation {
       error = serviceError(service, false);
     }
     if (error.isEmpty()) {
-      error = checksError(node.node(), checks, " per registration");
+      error = checksError(node.node(), checks);
     }
     if (error.isPresent()) {
       return error;
@@ -142,7 +142,11 @@ public final class Validation {
     if (error.isEmpty()) {
       error = serviceError(gateway.service(), true);
     }
-    return error.isPresent() ? error : checksError(gateway.node().node(), gateway.checks(), "");
+    if (error.isEmpty() && gateway.checks().size() > Limits.MAX_CHECKS_PER_REGISTRATION) {
+      error = Optional.of("has " + gateway.checks().size() + " checks, over the limit of "
+          + Limits.MAX_CHECKS_PER_REGISTRATION);
+    }
+    return error.isPresent() ? error : checksError(gateway.node().node(), gateway.checks());
   }
 
   // ---- the parts ----
@@ -254,9 +258,10 @@ public final class Validation {
     return Optional.empty();
   }
 
-  private static Optional<String> checksError(String node, List<HealthCheck> checks, String scope) {
+  private static Optional<String> checksError(String node, List<HealthCheck> checks) {
     if (checks.size() > Limits.MAX_CHECKS_PER_REGISTRATION) {
-      return Optional.of(checks.size() + " checks exceed the limit of " + Limits.MAX_CHECKS_PER_REGISTRATION + scope);
+      return Optional.of(checks.size() + " checks exceed the limit of " + Limits.MAX_CHECKS_PER_REGISTRATION
+          + " per registration");
     }
     for (int i = 0; i < checks.size(); i++) {
       HealthCheck check = checks.get(i);
@@ -351,7 +356,7 @@ public final class Validation {
   }
 
   /** An address: at most 255 characters, no whitespace or control characters. */
-  public static Optional<String> addressError(String what, String address) {
+  static Optional<String> addressError(String what, String address) {
     if (address.length() > Limits.MAX_ADDRESS_LENGTH) {
       return Optional.of(what + " " + Quote.of(address) + ": longer than " + Limits.MAX_ADDRESS_LENGTH + " characters");
     }

@@ -297,7 +297,7 @@ class ValidationTest {
             + "0-9, '_' and '-' (no dots, no upper case)");
     List<HealthCheck> checks = IntStream.range(0, 33).mapToObj(i -> check("c" + i)).toList();
     assertThat(Validation.federationStateError(state("dc2", new CheckServiceNode(node("gw1", "10.0.0.2"),
-        gatewayService(8443, Map.of()), checks)))).contains("mesh gateway 1 33 checks exceed the limit of 32");
+        gatewayService(8443, Map.of()), checks)))).contains("mesh gateway 1 has 33 checks, over the limit of 32");
   }
 
   @Test
