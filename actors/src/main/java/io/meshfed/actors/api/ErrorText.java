@@ -27,7 +27,7 @@ public final class ErrorText {
         case '\t' -> out.append("\\t");
         default -> {
           if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-            out.append(String.format("\\u%04x", (int) c));
+            out.append(String.format("\\u%04X", (int) c));
           } else {
             out.append(c);
           }

@@ -15,7 +15,7 @@ import java.util.function.BooleanSupplier;
 /**
  * What this one server is doing about federation, for operators: the gateway locator's current
  * decisions, and Prometheus gauges (Consul's {@code leader.replication.federation-state.*} and
- * more). Consul users had to infer these from log lines (reference §13); here they can be read.
+ * more). Consul users had to infer these from log lines; here they can be read.
  */
 public final class AgentEndpoint {
   private final Acl acl;

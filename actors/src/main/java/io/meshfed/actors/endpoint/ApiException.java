@@ -1,5 +1,7 @@
 package io.meshfed.actors.endpoint;
 
+import io.meshfed.protocol.model.Quote;
+
 /**
  * A failed API call, the same for the HTTP API, the gRPC API and internal RPC: a code that each
  * front maps to its own status, and a message meant for the caller.
@@ -26,12 +28,21 @@ public final class ApiException extends RuntimeException {
   private final Code code;
 
   public ApiException(Code code, String message) {
-    super(message, null, false, false);
+    this(code, message, null);
+  }
+
+  private ApiException(Code code, String message, Throwable cause) {
+    super(message, cause, false, false);
     this.code = code;
   }
 
   public Code code() {
     return code;
+  }
+
+  /** What to log for an INTERNAL error: the failure it stands for, with its stack. */
+  public Throwable forLog() {
+    return getCause() != null ? getCause() : this;
   }
 
   public static ApiException invalid(String message) {
@@ -44,10 +55,14 @@ public final class ApiException extends RuntimeException {
 
   /** Consul's structs.ErrNoDCPath: the DC is unknown or cannot be reached. */
   public static ApiException noPathTo(String datacenter) {
-    return new ApiException(Code.UNAVAILABLE, "No path to datacenter \"" + datacenter + "\"");
+    return new ApiException(Code.UNAVAILABLE, "No path to datacenter " + Quote.of(datacenter));
   }
 
-  /** Unwraps CompletionException layers; anything that is not an ApiException becomes INTERNAL. */
+  /**
+   * Unwraps CompletionException layers; anything that is not an ApiException becomes INTERNAL, with
+   * a message that names no Java type (the client cannot act on it) and the failure as the cause,
+   * for the front that answers to log.
+   */
   public static ApiException from(Throwable t) {
     Throwable cause = t;
     while ((cause instanceof java.util.concurrent.CompletionException
@@ -57,6 +72,6 @@ public final class ApiException extends RuntimeException {
     if (cause instanceof ApiException api) {
       return api;
     }
-    return new ApiException(Code.INTERNAL, "internal error: " + cause);
+    return new ApiException(Code.INTERNAL, "internal error; the server logged the cause", cause);
   }
 }

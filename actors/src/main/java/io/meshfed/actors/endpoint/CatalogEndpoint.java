@@ -24,27 +24,15 @@ public final class CatalogEndpoint {
     this.acl = acl;
   }
 
-  /** Registers a node, and optionally a service and checks; the node's DC defaults to this one. */
+  /**
+   * Registers a node, and optionally a service and checks; the node's DC defaults to this one.
+   * Check outputs are cut to Consul's 4 KiB, as its agent does; everything else must be valid.
+   */
   public CompletionStage<WriteResult> register(String token, Node node, NodeService service, List<HealthCheck> checks) {
     return Endpoints.guarded(() -> {
       acl.authorize(token, Policy.OPERATOR_WRITE);
-      if (node == null || node.node().isEmpty()) {
-        throw ApiException.invalid("Must provide node");
-      }
-      if (node.address().isEmpty()) {
-        throw ApiException.invalid("Must provide address");
-      }
-      Endpoints.requireLocal(self, node.datacenter());
-      Node local = new Node(node.node(), node.address(), self.datacenter(), node.taggedAddresses(), node.meta());
-      List<HealthCheck> all = checks == null ? List.of() : checks;
-      for (HealthCheck c : all) {
-        if (c.definition() != null) {
-          c.definition().error().ifPresent(err -> {
-            throw ApiException.invalid("invalid check \"" + c.checkId() + "\": " + err);
-          });
-        }
-      }
-      return store.ask(reply -> new DcStore.RegisterCatalog(local, service, all, reply));
+      RequestValidation.Registration r = RequestValidation.registration(node, service, checks, self);
+      return store.ask(reply -> new DcStore.RegisterCatalog(r.node(), r.service(), r.checks(), reply));
     });
   }
 
@@ -55,11 +43,13 @@ public final class CatalogEndpoint {
       if (node == null || node.isEmpty()) {
         throw ApiException.invalid("Must provide node");
       }
-      Endpoints.requireLocal(self, datacenter == null ? "" : datacenter);
+      RequestValidation.requireValidTarget(orEmpty(datacenter));
+      Endpoints.requireLocal(self, orEmpty(datacenter));
       return store.ask(reply -> new DcStore.DeregisterCatalog(node, orEmpty(serviceId), orEmpty(checkId), reply));
     });
   }
 
+  /** Sets a check's status and output; the output is cut to Consul's 4 KiB, as its agent does. */
   public CompletionStage<WriteResult> updateCheck(String token, String node, String checkId, String status,
       String output) {
     return Endpoints.guarded(() -> {
@@ -67,7 +57,8 @@ public final class CatalogEndpoint {
       if (node == null || node.isEmpty() || checkId == null || checkId.isEmpty()) {
         throw ApiException.invalid("Must provide node and check ID");
       }
-      return store.ask(reply -> new DcStore.UpdateCheck(node, checkId, orEmpty(status), orEmpty(output), reply));
+      String truncated = RequestValidation.checkOutput(checkId, output);
+      return store.ask(reply -> new DcStore.UpdateCheck(node, checkId, orEmpty(status), truncated, reply));
     });
   }
 
@@ -75,6 +66,7 @@ public final class CatalogEndpoint {
   public CompletionStage<QueryResult<List<CheckServiceNode>>> services(String token, String name, String kind,
       QueryOptions q) {
     return Endpoints.guarded(() -> {
+      q.requireValid();
       acl.authorize(token, Policy.OPERATOR_READ);
       Endpoints.requireLocal(self, q.datacenter());
       return store.askBlocking(q, reply ->

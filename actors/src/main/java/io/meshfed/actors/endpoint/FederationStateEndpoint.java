@@ -8,9 +8,7 @@ import io.meshfed.persistence.store.DcStore.WriteResult;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
-import io.meshfed.protocol.model.Validation;
 import io.meshfed.protocol.convert.ProtoConvert;
-import io.meshfed.protocol.names.Names;
 import io.meshfed.protocol.v1.ApplyFederationStateResponse;
 import io.meshfed.protocol.v1.GetFederationStateResponse;
 import io.meshfed.protocol.v1.ListFederationStatesRequest;
@@ -21,13 +19,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 
 /**
- * FederationState Apply/Get/List/ListMeshGateways (reference §3): validation with Consul's
- * messages, ACL checks, routing. The HTTP API, the gRPC API and internal RPC all call this.
+ * FederationState Apply/Get/List/ListMeshGateways: validation with Consul's messages, ACL checks,
+ * routing. The HTTP API, the gRPC API and internal RPC all call this.
  */
 public final class FederationStateEndpoint {
   /** Internal RPC method names: the same endpoint serves them in the target DC. */
@@ -44,8 +41,8 @@ public final class FederationStateEndpoint {
   private final String notEnabled;
 
   /**
-   * @param featureEnabled the feature barrier (reference §6): while false, the DC that serves a
-   *     call answers 503 with {@code notEnabled}, after forwarding as Consul does
+   * @param featureEnabled the feature barrier: while false, the DC that serves a call answers 503
+   *     with {@code notEnabled}, after forwarding as Consul does
    */
   public FederationStateEndpoint(StoreClient store, ServerIdentity self, Acl acl, RemoteDatacenters remote,
       BooleanSupplier featureEnabled, String notEnabled) {
@@ -58,48 +55,42 @@ public final class FederationStateEndpoint {
   }
 
   /**
-   * Upserts or deletes a DC's federation state. Always served by the primary DC (reference §3):
-   * a secondary forwards it there.
+   * Upserts or deletes a DC's federation state. Always served by the primary DC: a secondary
+   * forwards it there, once it is valid, so nothing invalid crosses the WAN. The primary checks the
+   * token, as Consul's does after forwarding, and validates again.
    */
   public CompletionStage<WriteResult> apply(String token, String op, FederationState state) {
     if (!self.isPrimary()) {
-      // Consul forwards first and the primary validates and checks the token; only the op is
-      // checked here, because the forwarded message carries it as an enum that cannot hold a typo.
-      if (FederationStateOp.parse(op).isEmpty()) {
-        return CompletableFuture.failedFuture(ApiException.invalid("Invalid federation state operation: " + op));
-      }
-      return forwarder.call(self.primaryDatacenter(), APPLY, token, Protos.applyRequest(op, state),
-          Forwarder.CALL_DEADLINE, ApplyFederationStateResponse.parser(),
-          r -> new WriteResult(r.getIndex(), r.getApplied()));
+      return Endpoints.guarded(() -> {
+        RequestValidation.federationState(RequestValidation.federationStateOp(op), state);
+        return forwarder.call(self.primaryDatacenter(), APPLY, token, Protos.applyRequest(op, state),
+            Forwarder.CALL_DEADLINE, ApplyFederationStateResponse.parser(),
+            r -> new WriteResult(r.getIndex(), r.getApplied()));
+      });
     }
     return Endpoints.guarded(() -> {
       requireFeature();
       acl.authorize(token, Policy.OPERATOR_WRITE);
-      if (state == null || state.datacenter().isEmpty()) {
-        throw ApiException.invalid("invalid request: missing federation state datacenter");
-      }
-      FederationStateOp parsed = FederationStateOp.parse(op)
-          .orElseThrow(() -> ApiException.invalid("Invalid federation state operation: " + op));
-      FederationState toWrite = state;
-      if (parsed == FederationStateOp.UPSERT) {
-        validateUpsert(state);
-        if (state.updatedAt() == null) {
-          toWrite = state.withUpdatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
-        }
-      }
-      FederationState write = toWrite;
-      return store.ask(reply -> new DcStore.ApplyFederationState(parsed, write, reply));
+      FederationStateOp parsed = RequestValidation.federationStateOp(op);
+      RequestValidation.federationState(parsed, state);
+      FederationState toWrite = parsed == FederationStateOp.UPSERT && state.updatedAt() == null
+          ? state.withUpdatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)) : state;
+      return store.ask(reply -> new DcStore.ApplyFederationState(parsed, toWrite, reply));
     });
   }
 
   /** One DC's record ({@code value} null when absent), served by {@code q.datacenter()}. */
   public CompletionStage<QueryResult<FederationState>> get(String token, String datacenter, QueryOptions q) {
-    if (!self.servesLocally(q.datacenter())) {
-      return forwarder.call(q.datacenter(), GET, token, Protos.getRequest(datacenter, q), Forwarder.deadline(q),
-          GetFederationStateResponse.parser(), r -> new DcStore.FederationStateResult(r.getMeta().getIndex(),
-              r.hasState() ? ProtoConvert.fromProto(r.getState()) : null));
-    }
     return Endpoints.guarded(() -> {
+      q.requireValid();
+      if (datacenter != null && !datacenter.isEmpty()) {
+        RequestValidation.requireValidLookup(datacenter);
+      }
+      if (!self.servesLocally(q.datacenter())) {
+        return forwarder.call(q.datacenter(), GET, token, Protos.getRequest(datacenter, q), Forwarder.deadline(q),
+            GetFederationStateResponse.parser(), r -> new DcStore.FederationStateResult(r.getMeta().getIndex(),
+                r.hasState() ? ProtoConvert.fromProto(r.getState()) : null));
+      }
       requireFeature();
       acl.authorize(token, Policy.OPERATOR_READ);
       if (datacenter == null || datacenter.isEmpty()) {
@@ -110,13 +101,14 @@ public final class FederationStateEndpoint {
   }
 
   public CompletionStage<QueryResult<List<FederationState>>> list(String token, QueryOptions q) {
-    if (!self.servesLocally(q.datacenter())) {
-      return forwarder.call(q.datacenter(), LIST, token, ListFederationStatesRequest.newBuilder()
-              .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListFederationStatesResponse.parser(),
-          r -> new DcStore.FederationStatesResult(r.getMeta().getIndex(),
-              r.getStatesList().stream().map(ProtoConvert::fromProto).toList()));
-    }
     return Endpoints.guarded(() -> {
+      q.requireValid();
+      if (!self.servesLocally(q.datacenter())) {
+        return forwarder.call(q.datacenter(), LIST, token, ListFederationStatesRequest.newBuilder()
+                .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListFederationStatesResponse.parser(),
+            r -> new DcStore.FederationStatesResult(r.getMeta().getIndex(),
+                r.getStatesList().stream().map(ProtoConvert::fromProto).toList()));
+      }
       requireFeature();
       acl.authorize(token, Policy.OPERATOR_READ);
       return store.askBlocking(q, reply -> new DcStore.ListFederationStates(q.minIndex(), q.maxWait(), reply));
@@ -125,12 +117,13 @@ public final class FederationStateEndpoint {
 
   public CompletionStage<QueryResult<Map<String, List<CheckServiceNode>>>> listMeshGateways(
       String token, QueryOptions q) {
-    if (!self.servesLocally(q.datacenter())) {
-      return forwarder.call(q.datacenter(), LIST_MESH_GATEWAYS, token, ListMeshGatewaysRequest.newBuilder()
-              .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListMeshGatewaysResponse.parser(),
-          r -> new DcStore.MeshGatewaysResult(r.getMeta().getIndex(), Protos.gateways(r)));
-    }
     return Endpoints.guarded(() -> {
+      q.requireValid();
+      if (!self.servesLocally(q.datacenter())) {
+        return forwarder.call(q.datacenter(), LIST_MESH_GATEWAYS, token, ListMeshGatewaysRequest.newBuilder()
+                .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListMeshGatewaysResponse.parser(),
+            r -> new DcStore.MeshGatewaysResult(r.getMeta().getIndex(), Protos.gateways(r)));
+      }
       requireFeature();
       acl.authorize(token, Policy.OPERATOR_READ);
       return store.askBlocking(q, reply -> new DcStore.ListMeshGateways(q.minIndex(), q.maxWait(), reply));
@@ -140,26 +133,6 @@ public final class FederationStateEndpoint {
   private void requireFeature() {
     if (!featureEnabled.getAsBoolean()) {
       throw new ApiException(ApiException.Code.UNAVAILABLE, notEnabled);
-    }
-  }
-
-  private static void validateUpsert(FederationState state) {
-    Names.datacenterError(state.datacenter())
-        .ifPresent(err -> { throw ApiException.invalid("invalid request: " + err); });
-    int i = 0;
-    for (CheckServiceNode gw : state.meshGateways()) {
-      i++;
-      String which = "invalid request: mesh gateway " + i;
-      if (gw.node() == null || gw.node().node().isEmpty()) {
-        throw ApiException.invalid(which + " has no Node");
-      }
-      if (gw.service() == null || gw.service().service().isEmpty()) {
-        throw ApiException.invalid(which + " (node \"" + gw.node().node() + "\") has no Service");
-      }
-      Validation.metaError(which + " node meta", gw.node().meta())
-          .ifPresent(err -> { throw ApiException.invalid(err); });
-      Validation.metaError(which + " service meta", gw.service().meta())
-          .ifPresent(err -> { throw ApiException.invalid(err); });
     }
   }
 }

@@ -6,6 +6,7 @@ import com.google.protobuf.Parser;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.internal.Forwarded;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -32,6 +33,12 @@ final class Forwarder {
 
   <R extends Message, T> CompletionStage<T> call(String datacenter, String method, String token, Message request,
       Duration deadline, Parser<R> responseParser, Function<R, T> result) {
+    // The DC becomes part of the SNI name of the dial: never dial a name that is not a DC's.
+    try {
+      RequestValidation.requireValidTarget(datacenter);
+    } catch (ApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     byte[] forwarded = Forwarded.newBuilder().setToken(token == null ? "" : token)
         .setRequest(request.toByteString()).build().toByteArray();
     return Cancellation.derived(remote.call(datacenter, method, forwarded, deadline), sent -> sent.thenApply(bytes -> {

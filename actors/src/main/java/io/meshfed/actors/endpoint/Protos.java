@@ -91,8 +91,10 @@ public final class Protos {
         .setMinIndex(q.minIndex()).setWaitMs(q.maxWait().toMillis()).build();
   }
 
+  /** {@code min_index} above Long.MAX_VALUE reads as negative and is refused; such a {@code wait_ms} is the cap. */
   public static QueryOptions options(io.meshfed.protocol.v1.QueryOptions o) {
-    return new QueryOptions(o.getDatacenter(), o.getMinIndex(), java.time.Duration.ofMillis(o.getWaitMs()));
+    return new QueryOptions(o.getDatacenter(), o.getMinIndex(),
+        java.time.Duration.ofMillis(o.getWaitMs() < 0 ? Long.MAX_VALUE : o.getWaitMs()));
   }
 
   public static Map<String, List<CheckServiceNode>> gateways(ListMeshGatewaysResponse r) {

@@ -5,7 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Internal RPC to any server of another DC (DESIGN §6): through a mesh gateway, with TLS and SNI
+ * Internal RPC to any server of another DC: through a mesh gateway, with TLS and SNI
  * {@code server.<dc>.<domain>}. Failures are {@link ApiException}s with the codes the API gives.
  */
 public interface RemoteDatacenters {

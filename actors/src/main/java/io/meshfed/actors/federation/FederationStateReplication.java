@@ -1,5 +1,6 @@
 package io.meshfed.actors.federation;
 
+import io.meshfed.actors.endpoint.ApiException;
 import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.actors.forward.ReplicationSignal;
 import io.meshfed.persistence.store.DcStore;
@@ -104,7 +105,7 @@ public final class FederationStateReplication {
 
   private record PrimaryCheck() implements Command {}
 
-  private record Applied(FederationStateOp op, Throwable failure) implements Command {}
+  private record Applied(Write write, Throwable failure) implements Command {}
 
   private record Write(FederationStateOp op, FederationState state) {}
 
@@ -161,6 +162,8 @@ public final class FederationStateReplication {
     private final ReplicationStatusHolder status;
     private final LongSupplier primaryArrivals;
     private final Settings settings;
+    /** Records the local store refused, by DC and the primary's modify index: each is logged once. */
+    private final java.util.Set<String> refusedRecords = new java.util.HashSet<>();
     private final TokenBucket limiter;
     /** {@link #primaryArrivals} when the last round began: an arrival since then ends its backoff. */
     private long arrivalsAtRound;
@@ -275,14 +278,18 @@ public final class FederationStateReplication {
         return succeed();
       }
       ctx.pipeToSelf(store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(w.op(), w.state(),
-          reply)), (done, err) -> new Applied(w.op(), err));
+          reply)), (done, err) -> new Applied(w, err));
       return Behaviors.same();
     }
 
     private Behavior<Command> onApplied(Applied m) {
-      if (m.failure() != null) {
-        String what = m.op() == FederationStateOp.DELETE ? "deletions" : "updates";
-        return fail("failed to apply local federation state " + what + ": " + unwrap(m.failure()).getMessage(), true);
+      Throwable failure = m.failure() == null ? null : unwrap(m.failure());
+      if (failure instanceof ApiException refused && refused.code() == ApiException.Code.INVALID_ARGUMENT
+          && m.write().op() == FederationStateOp.UPSERT) {
+        skipRefused(m.write().state(), refused);
+      } else if (failure != null) {
+        String what = m.write().op() == FederationStateOp.DELETE ? "deletions" : "updates";
+        return fail("failed to apply local federation state " + what + ": " + failure.getMessage(), true);
       }
       if (writes.isEmpty()) {
         return succeed();
@@ -290,6 +297,20 @@ public final class FederationStateReplication {
       // Pacing between consecutive writes, not after the last (Consul's apply ticker).
       timers.startSingleTimer(TIMER, new ApplyNext(), settings.applyInterval());
       return Behaviors.same();
+    }
+
+    /**
+     * A record this DC's store refuses (one the primary stored before the current limits, or a
+     * primary of another version wrote) is left out, once and loudly, instead of failing every
+     * round: one bad DC must not stop the replication of all the others. Deleting or fixing it in
+     * the primary ends it.
+     */
+    private void skipRefused(FederationState state, ApiException refused) {
+      if (refusedRecords.add(state.datacenter() + "@" + state.modifyIndex())) {
+        ctx.getLog().warn("replication left out the federation state of {} (primary modify index {}): this DC's "
+            + "store refuses it: {}; fix or delete it in the primary", state.datacenter(), state.modifyIndex(),
+            refused.getMessage());
+      }
     }
 
     private Behavior<Command> succeed() {

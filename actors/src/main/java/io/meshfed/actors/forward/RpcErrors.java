@@ -6,10 +6,15 @@ import io.meshfed.transport.rpc.RpcException;
 
 /** The API's error codes on internal RPC and back, so a forwarded call fails as a local one would. */
 final class RpcErrors {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RpcEndpoints.class);
+
   private RpcErrors() {}
 
   static RpcException toRpc(Throwable failure) {
     ApiException e = ApiException.from(failure);
+    if (e.code() == ApiException.Code.INTERNAL) {
+      LOG.error("internal RPC call failed", e.forLog());
+    }
     RpcCode code = switch (e.code()) {
       case INVALID_ARGUMENT -> RpcCode.INVALID_ARGUMENT;
       case PERMISSION_DENIED -> RpcCode.PERMISSION_DENIED;

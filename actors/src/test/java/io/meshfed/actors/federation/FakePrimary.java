@@ -30,6 +30,8 @@ final class FakePrimary implements PrimaryFederationStates {
   private final AtomicInteger upsertCalls = new AtomicInteger();
   volatile IntPredicate failList = n -> false;
   volatile IntPredicate failUpsert = n -> false;
+  /** What the primary answers instead of its store's list: records a store of today would refuse. */
+  volatile java.util.function.UnaryOperator<List<FederationState>> answer = java.util.function.UnaryOperator.identity();
 
   FakePrimary(StoreClient store, TestProbe<Object> calls) {
     this.store = new AtomicReference<>(store);
@@ -43,8 +45,9 @@ final class FakePrimary implements PrimaryFederationStates {
     if (failList.test(n)) {
       return CompletableFuture.failedFuture(new IllegalStateException("primary unreachable (call " + n + ")"));
     }
-    return store.get().askBlocking(new QueryOptions("", minIndex, wait),
-        reply -> new DcStore.ListFederationStates(minIndex, wait, reply));
+    return store.get().<DcStore.QueryResult<List<FederationState>>>askBlocking(new QueryOptions("", minIndex, wait),
+        reply -> new DcStore.ListFederationStates(minIndex, wait, reply))
+        .thenApply(r -> new DcStore.FederationStatesResult(r.index(), answer.apply(r.value())));
   }
 
   @Override

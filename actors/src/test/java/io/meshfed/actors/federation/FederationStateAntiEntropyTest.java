@@ -113,8 +113,10 @@ class FederationStateAntiEntropyTest extends FederationRoutineTestBase {
     assertThat(call.state().datacenter()).isEqualTo(dc);
     assertThat(call.state().meshGateways()).isEqualTo(catalogGateways());
     assertThat(call.state().updatedAt()).isNotNull();
-    // It went to the primary, not into the secondary's own store.
-    assertThat(get(primaryStore, dc).meshGateways()).hasSize(1);
+    // It went to the primary (the call is reported before the primary's store has it), not into the
+    // secondary's own store.
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(get(primaryStore, dc)).isNotNull().satisfies(s -> assertThat(s.meshGateways()).hasSize(1)));
     assertThat(get(local, dc)).isNull();
 
     // A catalog change in the secondary is pushed again.

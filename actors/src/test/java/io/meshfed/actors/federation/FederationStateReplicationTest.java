@@ -66,6 +66,27 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
   }
 
   @Test
+  void aRecordThisStoreRefusesIsLeftOutAndTheOthersStillReplicate() {
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
+    // As a primary that stored it before today's limits would serve it: a gateway port of 70000.
+    FederationState invalid = state("dc-bad", gateway("dc-bad", "gw-bad", 70_000, HealthCheck.PASSING))
+        .withIndexes(0, 2, 2);
+    primary.answer = states -> {
+      List<FederationState> withInvalid = new ArrayList<>(states);
+      withInvalid.add(invalid);
+      return withInvalid;
+    };
+    start(fast());
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(byDc(secondaryStore)).containsKey("dc-a").doesNotContainKey("dc-bad");
+      assertThat(status.get().healthy()).isTrue();
+      assertThat(status.get().consecutiveFailures()).isZero();
+    });
+  }
+
+  @Test
   void fullSyncCopiesEveryRecordWithThePrimarysModifyIndexAndDeletesLocalOnlyOnes() {
     upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
     upsert(primaryStore, state("dc-b", gateway("dc-b", "gw-b1", 8443, HealthCheck.PASSING),

@@ -136,7 +136,8 @@ class HttpApiHardeningTest {
     assertThat(hugeUri.body()).startsWith("invalid HTTP request: URI length exceeds the configured limit");
     HttpResponse<String> longName = get(server, "/v1/internal/federation-states?index=" + "9".repeat(1_500), WRITER);
     assertThat(longName.statusCode()).isEqualTo(400);
-    assertThat(longName.body()).hasSizeLessThan(600).endsWith("more characters)");
+    assertThat(longName.body()).isEqualTo("Invalid index: '" + "9".repeat(64) + "'…(1500 chars) is not a "
+        + "non-negative integer");
 
     HttpResponse<String> wrongType = put(server, "/v1/catalog/register",
         "{\"Node\":\"n\",\"Address\":\"10.0.0.1\",\"Service\":{\"Service\":\"s\",\"Port\":\"eighty\"}}", WRITER);
@@ -153,7 +154,7 @@ class HttpApiHardeningTest {
 
     HttpResponse<String> controls = get(server, "/v1/health/service/x?index=%07%0A%1B", WRITER);
     assertThat(controls.statusCode()).isEqualTo(400);
-    assertThat(controls.body()).isEqualTo("Invalid index: '\\u0007\\n\\u001b' is not a non-negative integer");
+    assertThat(controls.body()).isEqualTo("Invalid index: '\\u0007\\n\\u001B' is not a non-negative integer");
     for (HttpResponse<String> r : List.of(hugeUri, longName, wrongType, outOfRange, broken, controls)) {
       assertThat(r.body()).doesNotContainPattern("\\p{Cntrl}").doesNotContain("java.", "`");
     }

@@ -57,8 +57,7 @@ class TcpChecksTest {
   @Test
   void aBadDefinitionIsRefusedAndRegistersNothing() throws Exception {
     for (String[] bad : new String[][] {
-        {gateway(0, "1s"), "invalid check \"gw-listening\": Definition.TCP must be HOST:PORT with a port in "
-            + "1-65535, got \"127.0.0.1:0\""},
+        {gateway(0, "1s"), "service port 0: a mesh gateway needs a port in 1-65535"},
         {gateway(8443, "100ms"), "invalid check \"gw-listening\": Definition.Interval must be a duration of at "
             + "least 1s (e.g. \"10s\"), got \"100ms\""},
         {gateway(8443, "often"), "invalid check \"gw-listening\": Definition.Interval must be a duration of at "

@@ -14,11 +14,14 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The DC state store (DESIGN §4): one event-sourced actor per DC holding the catalog and the
+ * The DC state store: one event-sourced actor per DC holding the catalog and the
  * federation states, with one monotonically increasing store index and blocking reads.
  *
  * <p>Every write answers {@code StatusReply<WriteResult>}: success with the index it produced, or
- * an error whose message says what was wrong; a rejected write changes nothing. Every read answers
+ * an error whose message says what was wrong; a rejected write changes nothing. Writes are checked
+ * with the endpoints' rules ({@code Validation}) and against the totals of {@code Limits} that only
+ * the store can see: the catalog, all federation states, and the DC's mesh gateways as anti-entropy
+ * would publish them. Every read answers
  * {@code StatusReply<QueryResult<T>>} with the index of the table it reflects. A read with
  * {@code minIndex > 0} is parked until that table's index exceeds {@code minIndex} or {@code waitTime}
  * (capped at {@link #MAX_WAIT}; zero means {@link #DEFAULT_WAIT}) has passed, then answered with
@@ -41,7 +44,7 @@ public final class DcStore {
           GetFederationState, ListFederationStates, ListMeshGateways, ListServices,
           DcStoreBehavior.WaitExpired {}
 
-  /** Upsert or delete one DC's federation state (reference §2.3). */
+  /** Upsert or delete one DC's federation state. */
   public record ApplyFederationState(
       FederationStateOp op, FederationState state, ActorRef<StatusReply<WriteResult>> replyTo)
       implements Command {}

@@ -16,13 +16,16 @@ import io.meshfed.persistence.store.StoreEvent.CheckUpdated;
 import io.meshfed.persistence.store.StoreEvent.FederationStateDeleted;
 import io.meshfed.persistence.store.StoreEvent.FederationStateUpserted;
 import io.meshfed.persistence.store.StoreState.CatalogNode;
+import io.meshfed.protocol.convert.ProtoConvert;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
 import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Limits;
 import io.meshfed.protocol.model.Node;
 import io.meshfed.protocol.model.NodeService;
+import io.meshfed.protocol.model.Quote;
 import io.meshfed.protocol.model.Validation;
-import io.meshfed.protocol.names.Names;
+import io.meshfed.protocol.names.WireConstants;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -65,9 +69,11 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
 
   private record Parked(Table table, long minIndex, Command read) {}
 
-  private static final String INVALID_STATUS = "invalid check status '%s': use passing, warning or critical";
-
+  private final String datacenter;
   private final TimerScheduler<Command> timers;
+  private final TableSize<FederationState> federationStatesSize =
+      new TableSize<>(fs -> ProtoConvert.asListElement(ProtoConvert.encodedSize(fs)));
+  private final TableSize<CatalogNode> catalogSize = new TableSize<>(CatalogNode::encodedSize);
   // Insertion order, so that reads woken by one write are answered oldest first.
   private final Map<Long, Parked> parked = new LinkedHashMap<>();
   private long nextReadId;
@@ -81,6 +87,7 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     // backoff, which recovers its state from the journal again; callers see "unavailable" meanwhile.
     super(PersistenceId.of("dc-store", datacenter, "|"),
         SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+    this.datacenter = datacenter;
     this.timers = timers;
   }
 
@@ -141,75 +148,66 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     if (state.datacenter().isEmpty()) {
       return reject(c.replyTo(), "missing datacenter on federation state");
     }
+    FederationState existing = s.federationState(state.datacenter());
     if (c.op() == FederationStateOp.DELETE) {
-      if (s.federationState(state.datacenter()) == null) {
+      if (existing == null) {
         return unchanged(s, c.replyTo());
       }
-      return persist(new FederationStateDeleted(state.datacenter()), c.replyTo());
+      long size = federationStatesSize.replacing(s.federationStates(), existing, null);
+      return persist(new FederationStateDeleted(state.datacenter()), c.replyTo(),
+          next -> federationStatesSize.remember(next.federationStates(), size));
     }
     // The clock is read here, not in the event handler, so that replay is deterministic.
     FederationState stamped = state.updatedAt() == null ? state.withUpdatedAt(Instant.now()) : state;
-    return persist(new FederationStateUpserted(stamped), c.replyTo());
-  }
-
-  private Effect<StoreEvent, StoreState> onRegister(StoreState s, RegisterCatalog c) {
-    Optional<String> error = registrationError(s, c);
+    Optional<String> error = Validation.federationStateError(stamped);
     if (error.isPresent()) {
       return reject(c.replyTo(), error.get());
     }
-    String nodeName = c.node().node();
-    List<HealthCheck> checks = new ArrayList<>();
-    for (HealthCheck check : c.checks() == null ? List.<HealthCheck>of() : c.checks()) {
-      checks.add(check.withNode(nodeName));
+    long size = federationStatesSize.replacing(s.federationStates(), existing, stamped);
+    if (size > Limits.MAX_FEDERATION_STATES_BYTES && size > federationStatesSize.of(s.federationStates())) {
+      return reject(c.replyTo(), "the federation states would total " + size + " bytes encoded, over the limit of "
+          + Limits.MAX_FEDERATION_STATES_BYTES + "; delete the states of DCs that are gone");
     }
-    CatalogRegistered event = new CatalogRegistered(c.node(), c.service(), checks);
-    return persistIfChanged(s, s.registered(event.node(), event.service(), event.checks()), event, c.replyTo());
+    return persist(new FederationStateUpserted(stamped), c.replyTo(),
+        next -> federationStatesSize.remember(next.federationStates(), size));
   }
 
-  private static Optional<String> registrationError(StoreState s, RegisterCatalog c) {
+  private Effect<StoreEvent, StoreState> onRegister(StoreState s, RegisterCatalog c) {
     Node node = c.node();
     if (node == null) {
-      return Optional.of("missing node in catalog registration");
+      return reject(c.replyTo(), "missing node in catalog registration");
     }
-    Optional<String> error = Names.nodeNameError(node.node());
+    List<HealthCheck> checks = new ArrayList<>();
+    for (HealthCheck check : c.checks() == null ? List.<HealthCheck>of() : c.checks()) {
+      checks.add(check == null ? null : Validation.withTruncatedOutput(check.withNode(node.node())));
+    }
+    Optional<String> error = Validation.registrationError(node, c.service(), checks);
+    if (error.isEmpty()) {
+      error = unknownServiceError(s, node.node(), c.service(), checks);
+    }
     if (error.isPresent()) {
-      return error;
+      return reject(c.replyTo(), error.get());
     }
-    if (node.address().isEmpty()) {
-      return Optional.of("missing address on node '" + node.node() + "'");
-    }
-    error = Validation.metaError("node meta", node.meta());
-    if (error.isPresent()) {
-      return error;
-    }
-    NodeService service = c.service();
-    if (service != null) {
-      if (service.service().isEmpty()) {
-        return Optional.of("service name is required");
-      }
-      error = Validation.metaError("service meta", service.meta());
-      if (error.isPresent()) {
-        return error;
-      }
-    }
+    CatalogRegistered event = new CatalogRegistered(node, c.service(), checks);
+    return writeCatalog(s, node.node(), s.registered(event.node(), event.service(), event.checks()), event,
+        c.replyTo());
+  }
+
+  /** A check may only name a service of its node: one registered before, or in the same registration. */
+  private static Optional<String> unknownServiceError(StoreState s, String node, NodeService service,
+      List<HealthCheck> checks) {
     Set<String> serviceIds = new HashSet<>();
-    CatalogNode existing = s.node(node.node());
+    CatalogNode existing = s.node(node);
     if (existing != null) {
       serviceIds.addAll(existing.services().keySet());
     }
     if (service != null) {
       serviceIds.add(service.id());
     }
-    for (HealthCheck check : c.checks() == null ? List.<HealthCheck>of() : c.checks()) {
-      if (check == null || check.checkId().isEmpty()) {
-        return Optional.of("check ID is required (node '" + node.node() + "')");
-      }
-      if (!HealthCheck.STATUSES.contains(check.status())) {
-        return Optional.of(INVALID_STATUS.formatted(check.status()));
-      }
+    for (HealthCheck check : checks) {
       if (!check.serviceId().isEmpty() && !serviceIds.contains(check.serviceId())) {
-        return Optional.of("check '" + check.checkId() + "' refers to service '" + check.serviceId()
-            + "', which is not registered on node '" + node.node() + "'");
+        return Optional.of("check " + Quote.single(check.checkId()) + " refers to service "
+            + Quote.single(check.serviceId()) + ", which is not registered on node " + Quote.single(node));
       }
     }
     return Optional.empty();
@@ -220,8 +218,8 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
       return reject(c.replyTo(), "node name is empty");
     }
     CatalogDeregistered event = new CatalogDeregistered(c.node(), orEmpty(c.serviceId()), orEmpty(c.checkId()));
-    return persistIfChanged(
-        s, s.deregistered(event.node(), event.serviceId(), event.checkId()), event, c.replyTo());
+    return writeCatalog(s, c.node(), s.deregistered(event.node(), event.serviceId(), event.checkId()), event,
+        c.replyTo());
   }
 
   private Effect<StoreEvent, StoreState> onUpdateCheck(StoreState s, UpdateCheck c) {
@@ -229,24 +227,74 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     String checkId = orEmpty(c.checkId());
     CatalogNode existing = s.node(node);
     if (existing == null || !existing.checks().containsKey(checkId)) {
-      return reject(c.replyTo(), "check '" + checkId + "' not found on node '" + node + "'");
+      return reject(c.replyTo(), "check " + Quote.single(checkId) + " not found on node " + Quote.single(node));
     }
     String status = orEmpty(c.status());
-    if (!HealthCheck.STATUSES.contains(status)) {
-      return reject(c.replyTo(), INVALID_STATUS.formatted(status));
+    String output = Validation.truncatedOutput(orEmpty(c.output()));
+    Optional<String> error = Validation.checkStatusError(status).or(() -> Validation.checkOutputError(checkId, output));
+    if (error.isPresent()) {
+      return reject(c.replyTo(), error.get());
     }
-    CheckUpdated event = new CheckUpdated(node, checkId, status, orEmpty(c.output()));
-    return persistIfChanged(s, s.checkUpdated(node, checkId, status, event.output()), event, c.replyTo());
+    CheckUpdated event = new CheckUpdated(node, checkId, status, output);
+    return writeCatalog(s, node, s.checkUpdated(node, checkId, status, output), event, c.replyTo());
   }
 
-  /** Journals a catalog event only if it changes the catalog, so a no-op wakes no reader. */
-  private Effect<StoreEvent, StoreState> persistIfChanged(
-      StoreState s, Map<String, CatalogNode> next, StoreEvent event, ActorRef<StatusReply<WriteResult>> replyTo) {
-    return next.equals(s.nodes()) ? unchanged(s, replyTo) : persist(event, replyTo);
+  /**
+   * Journals a catalog write that changes something. A write that changes nothing answers at once
+   * and wakes no reader; one that would grow the catalog over its total, or leave the DC's mesh
+   * gateways unfit for a federation state, is rejected.
+   */
+  private Effect<StoreEvent, StoreState> writeCatalog(StoreState s, String nodeName, Map<String, CatalogNode> next,
+      StoreEvent event, ActorRef<StatusReply<WriteResult>> replyTo) {
+    if (next.equals(s.nodes())) {
+      return unchanged(s, replyTo);
+    }
+    CatalogNode before = s.node(nodeName);
+    CatalogNode after = next.get(StoreState.nodeKey(nodeName));
+    long size = catalogSize.replacing(s.nodes(), before, after);
+    if (size > Limits.MAX_CATALOG_BYTES && size > catalogSize.of(s.nodes())) {
+      return reject(replyTo, "the catalog would be " + size + " bytes encoded, over the limit of "
+          + Limits.MAX_CATALOG_BYTES + "; deregister what is gone");
+    }
+    Optional<String> gateways = meshGatewaysError(s.nodes(), next, before, after);
+    if (gateways.isPresent()) {
+      return reject(replyTo, gateways.get());
+    }
+    return persist(event, replyTo, state -> catalogSize.remember(state.nodes(), size));
   }
 
-  private Effect<StoreEvent, StoreState> persist(StoreEvent event, ActorRef<StatusReply<WriteResult>> replyTo) {
+  /**
+   * Anti-entropy publishes the catalog's mesh gateways as this DC's federation state, so a write
+   * that would make them an invalid one (too many, too big) could never be published: it is
+   * rejected. Gateways already unfit before the write (stored before these limits) do not block it.
+   */
+  private Optional<String> meshGatewaysError(Map<String, CatalogNode> current, Map<String, CatalogNode> next,
+      CatalogNode before, CatalogNode after) {
+    if (!hostsMeshGateway(before) && !hostsMeshGateway(after)) {
+      return Optional.empty();
+    }
+    Optional<String> error = Validation.federationStateError(meshGatewaysState(next));
+    if (error.isEmpty() || Validation.federationStateError(meshGatewaysState(current)).isPresent()) {
+      return Optional.empty();
+    }
+    return Optional.of("this DC's mesh gateways would no longer fit in its federation state, so anti-entropy "
+        + "could not publish them: " + error.get());
+  }
+
+  private FederationState meshGatewaysState(Map<String, CatalogNode> nodes) {
+    return new FederationState(datacenter, StoreState.services(nodes, "", WireConstants.KIND_MESH_GATEWAY), null,
+        0, 0, 0);
+  }
+
+  private static boolean hostsMeshGateway(CatalogNode node) {
+    return node != null
+        && node.services().values().stream().anyMatch(s -> s.kind().equals(WireConstants.KIND_MESH_GATEWAY));
+  }
+
+  private Effect<StoreEvent, StoreState> persist(StoreEvent event, ActorRef<StatusReply<WriteResult>> replyTo,
+      Consumer<StoreState> measured) {
     return Effect().persist(event).thenRun(next -> {
+      measured.accept(next);
       replyTo.tell(StatusReply.success(new WriteResult(next.index(), true)));
       wakeParked(next);
     });

@@ -2,6 +2,7 @@ package io.meshfed.persistence.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.meshfed.protocol.convert.ProtoConvert;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
@@ -14,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -34,6 +36,8 @@ record StoreState(
     @JsonProperty("federationStates") Map<String, FederationState> federationStates,
     @JsonProperty("nodes") Map<String, CatalogNode> nodes)
     implements StoreSerializable {
+
+  private static final Class<?> UNMODIFIABLE_SORTED = Collections.unmodifiableSortedMap(new TreeMap<>()).getClass();
 
   /**
    * The store index starts at 1 and tables at 0: an empty table reports index 1 (never 0, like
@@ -61,13 +65,45 @@ record StoreState(
       services = sorted(services);
       checks = sorted(checks);
     }
+
+    /** One of its services as reads list it: with the node, its node-level checks, then the service's. */
+    CheckServiceNode instance(NodeService service) {
+      List<HealthCheck> of = new ArrayList<>();
+      for (HealthCheck c : checks.values()) {
+        if (c.serviceId().isEmpty()) {
+          of.add(c);
+        }
+      }
+      for (HealthCheck c : checks.values()) {
+        if (c.serviceId().equals(service.id())) {
+          of.add(c);
+        }
+      }
+      return new CheckServiceNode(node, service, of);
+    }
+
+    /**
+     * What the node adds to the catalog's encoded size: its service instances as a list answer
+     * carries them, or, without services, the node and its checks, which no answer lists but the
+     * store keeps all the same.
+     */
+    long encodedSize() {
+      if (services.isEmpty()) {
+        return ProtoConvert.listedSize(new CheckServiceNode(node, null, List.copyOf(checks.values())));
+      }
+      long size = 0;
+      for (NodeService s : services.values()) {
+        size += ProtoConvert.listedSize(instance(s));
+      }
+      return size;
+    }
   }
 
   static String nodeKey(String node) {
     return node.toLowerCase(Locale.ROOT);
   }
 
-  // ---- federation states (reference §2.3) ----
+  // ---- federation states ----
 
   FederationState federationState(String datacenter) {
     return federationStates.get(Names.datacenterKey(datacenter));
@@ -122,33 +158,23 @@ record StoreState(
    * by node name then service id. {@code kind} wins over {@code name}; both empty means all.
    */
   List<CheckServiceNode> services(String name, String kind) {
+    return services(nodes, name, kind);
+  }
+
+  /** {@link #services(String, String)} of a catalog that is not (yet) a state's. */
+  static List<CheckServiceNode> services(Map<String, CatalogNode> nodes, String name, String kind) {
     List<CheckServiceNode> found = new ArrayList<>();
     for (CatalogNode n : nodes.values()) {
       for (NodeService s : n.services().values()) {
         boolean match = !kind.isEmpty() ? kind.equals(s.kind())
             : name.isEmpty() || name.equals(s.service());
         if (match) {
-          found.add(new CheckServiceNode(n.node(), s, checksOf(n, s.id())));
+          found.add(n.instance(s));
         }
       }
     }
     found.sort(BY_NODE_THEN_SERVICE);
     return Collections.unmodifiableList(found);
-  }
-
-  private static List<HealthCheck> checksOf(CatalogNode n, String serviceId) {
-    List<HealthCheck> checks = new ArrayList<>();
-    for (HealthCheck c : n.checks().values()) {
-      if (c.serviceId().isEmpty()) {
-        checks.add(c);
-      }
-    }
-    for (HealthCheck c : n.checks().values()) {
-      if (c.serviceId().equals(serviceId)) {
-        checks.add(c);
-      }
-    }
-    return checks;
   }
 
   /**
@@ -216,7 +242,18 @@ record StoreState(
     return next;
   }
 
+  /**
+   * An unmodifiable copy in key order. A table that already is one is kept as it is, so that a
+   * write to one table leaves the other the same object: the store measures its tables' sizes by
+   * identity ({@link TableSize}), and copying every table on every write costs for nothing.
+   */
   private static <V> Map<String, V> sorted(Map<String, V> m) {
-    return m == null || m.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(m));
+    if (m == null || m.isEmpty()) {
+      return Map.of();
+    }
+    if (m.getClass() == UNMODIFIABLE_SORTED && ((SortedMap<String, V>) m).comparator() == null) {
+      return m;
+    }
+    return Collections.unmodifiableSortedMap(new TreeMap<>(m));
   }
 }

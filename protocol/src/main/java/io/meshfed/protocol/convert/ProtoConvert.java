@@ -1,9 +1,11 @@
 package io.meshfed.protocol.convert;
 
+import com.google.protobuf.CodedOutputStream;
+import io.meshfed.protocol.model.CheckDefinition;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
-import io.meshfed.protocol.model.CheckDefinition;
 import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Limits;
 import io.meshfed.protocol.model.Node;
 import io.meshfed.protocol.model.NodeService;
 import io.meshfed.protocol.model.ServiceAddress;
@@ -17,9 +19,11 @@ public final class ProtoConvert {
   private ProtoConvert() {}
 
   public static io.meshfed.protocol.v1.Node toProto(Node n) {
-    return io.meshfed.protocol.v1.Node.newBuilder()
-        .setNode(n.node()).setAddress(n.address()).setDatacenter(n.datacenter())
-        .putAllTaggedAddresses(n.taggedAddresses()).putAllMeta(n.meta()).build();
+    var b = io.meshfed.protocol.v1.Node.newBuilder()
+        .setNode(n.node()).setAddress(n.address()).setDatacenter(n.datacenter());
+    n.taggedAddresses().forEach((k, v) -> b.putTaggedAddresses(k, orEmpty(v)));
+    n.meta().forEach((k, v) -> b.putMeta(k, orEmpty(v)));
+    return b.build();
   }
 
   public static Node fromProto(io.meshfed.protocol.v1.Node n) {
@@ -29,9 +33,11 @@ public final class ProtoConvert {
   public static io.meshfed.protocol.v1.NodeService toProto(NodeService s) {
     var b = io.meshfed.protocol.v1.NodeService.newBuilder()
         .setId(s.id()).setService(s.service()).setKind(s.kind()).addAllTags(s.tags())
-        .setAddress(s.address()).setPort(s.port()).putAllMeta(s.meta());
-    s.taggedAddresses().forEach((k, v) -> b.putTaggedAddresses(k,
-        io.meshfed.protocol.v1.ServiceAddress.newBuilder().setAddress(v.address()).setPort(v.port()).build()));
+        .setAddress(s.address()).setPort(s.port());
+    s.meta().forEach((k, v) -> b.putMeta(k, orEmpty(v)));
+    s.taggedAddresses().forEach((k, v) -> b.putTaggedAddresses(k, v == null
+        ? io.meshfed.protocol.v1.ServiceAddress.getDefaultInstance()
+        : io.meshfed.protocol.v1.ServiceAddress.newBuilder().setAddress(v.address()).setPort(v.port()).build()));
     return b.build();
   }
 
@@ -91,9 +97,26 @@ public final class ProtoConvert {
         .setModifyIndex(fs.modifyIndex())
         .addAllMeshGateways(toProto(fs.meshGateways()));
     if (fs.updatedAt() != null) {
-      b.setUpdatedAtMs(fs.updatedAt().toEpochMilli());
+      b.setUpdatedAtMs(epochMilli(fs.updatedAt()));
     }
     return b.build();
+  }
+
+  /** Saturates instead of throwing for an instant beyond the long range of milliseconds. */
+  private static long epochMilli(Instant at) {
+    try {
+      return at.toEpochMilli();
+    } catch (ArithmeticException e) {
+      return at.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  /**
+   * Maps decoded from JSON may hold null values (Consul's clients send {@code "k": null}); records
+   * stored before validation rejected them still do, and must convert all the same.
+   */
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
   }
 
   public static FederationState fromProto(io.meshfed.protocol.v1.FederationState fs) {
@@ -102,5 +125,36 @@ public final class ProtoConvert {
         fs.getMeshGatewaysList().stream().map(ProtoConvert::fromProto).toList(),
         fs.getUpdatedAtMs() == 0 ? null : Instant.ofEpochMilli(fs.getUpdatedAtMs()),
         fs.getPrimaryModifyIndex(), fs.getCreateIndex(), fs.getModifyIndex());
+  }
+
+  /**
+   * The encoded size of a federation state as the store keeps it. The indexes the store assigns,
+   * and the UpdatedAt it stamps when none is given, count at their widest, so a state measures the
+   * same before it is stored and after.
+   */
+  public static int encodedSize(FederationState fs) {
+    FederationState widest = fs.withIndexes(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE)
+        .withUpdatedAt(fs.updatedAt() == null ? Limits.MAX_UPDATED_AT : fs.updatedAt());
+    return toProto(widest).getSerializedSize();
+  }
+
+  /** The encoded size of a catalog registration: {@code meshfed.v1.RegisterRequest}. */
+  public static int encodedSize(Node node, NodeService service, List<HealthCheck> checks) {
+    var b = io.meshfed.protocol.v1.RegisterRequest.newBuilder().setNode(toProto(node));
+    if (service != null) {
+      b.setService(toProto(service));
+    }
+    checks.forEach(c -> b.addChecks(toProto(c)));
+    return b.build().getSerializedSize();
+  }
+
+  /** The encoded size of one service instance as a list answer carries it (tag and length included). */
+  public static int listedSize(CheckServiceNode entry) {
+    return asListElement(toProto(entry).getSerializedSize());
+  }
+
+  /** What a message of {@code encodedSize} bytes takes as an element of a list answer's field 1. */
+  public static int asListElement(int encodedSize) {
+    return 1 + CodedOutputStream.computeUInt32SizeNoTag(encodedSize) + encodedSize;
   }
 }

@@ -31,17 +31,22 @@ public record CheckDefinition(
   public Optional<String> error() {
     int colon = tcp.lastIndexOf(':');
     if (colon <= 0 || port(tcp.substring(colon + 1)) < 1) {
-      return Optional.of("Definition.TCP must be HOST:PORT with a port in 1-65535, got \"" + tcp + "\"");
+      return Optional.of("Definition.TCP must be HOST:PORT with a port in 1-65535, got " + Quote.of(tcp));
+    }
+    // The leader dials this host: the rules of any other address apply.
+    Optional<String> host = Validation.addressError("Definition.TCP host", host());
+    if (host.isPresent()) {
+      return host;
     }
     Optional<Duration> every = GoDuration.parse(interval);
     if (every.isEmpty() || every.get().compareTo(MIN_INTERVAL) < 0) {
-      return Optional.of("Definition.Interval must be a duration of at least 1s (e.g. \"10s\"), got \""
-          + interval + "\"");
+      return Optional.of("Definition.Interval must be a duration of at least 1s (e.g. \"10s\"), got "
+          + Quote.of(interval));
     }
     if (!timeout.isEmpty()) {
       Optional<Duration> limit = GoDuration.parse(timeout);
       if (limit.isEmpty() || limit.get().isZero()) {
-        return Optional.of("Definition.Timeout must be a positive duration (e.g. \"5s\"), got \"" + timeout + "\"");
+        return Optional.of("Definition.Timeout must be a positive duration (e.g. \"5s\"), got " + Quote.of(timeout));
       }
     }
     return Optional.empty();

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The mesh gateways of one DC (reference §2.1). {@code createIndex}/{@code modifyIndex} are the
+ * The mesh gateways of one DC. {@code createIndex}/{@code modifyIndex} are the
  * local store's; {@code primaryModifyIndex} is the record's modify index in the primary.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)

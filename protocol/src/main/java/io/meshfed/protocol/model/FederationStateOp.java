@@ -2,7 +2,7 @@ package io.meshfed.protocol.model;
 
 import java.util.Optional;
 
-/** The operations of FederationState.Apply (reference §2.2). */
+/** The operations of FederationState.Apply. */
 public enum FederationStateOp {
   UPSERT("upsert"),
   DELETE("delete");

@@ -1,11 +1,12 @@
 package io.meshfed.protocol.names;
 
+import io.meshfed.protocol.model.Quote;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * DC names, node names, SNI names and WAN member names (DESIGN §3). Every rule about how these are
+ * DC names, node names, SNI names and WAN member names. Every rule about how these are
  * spelled lives here so that the server, the gateway and the CLI cannot drift apart.
  */
 public final class Names {
@@ -24,8 +25,8 @@ public final class Names {
       return Optional.of("datacenter name is empty");
     }
     if (!DATACENTER.matcher(dc).matches()) {
-      return Optional.of("invalid datacenter name '" + dc
-          + "': use 1 to 63 characters of a-z, 0-9, '_' and '-' (no dots, no upper case)");
+      return Optional.of("invalid datacenter name " + Quote.single(dc)
+          + ": use 1 to 63 characters of a-z, 0-9, '_' and '-' (no dots, no upper case)");
     }
     return Optional.empty();
   }
@@ -39,15 +40,15 @@ public final class Names {
       return Optional.of("node name is empty");
     }
     if (node.indexOf('/') >= 0) {
-      return Optional.of("invalid node name '" + node + "': it must not contain '/'");
+      return Optional.of("invalid node name " + Quote.single(node) + ": it must not contain '/'");
     }
     if (node.length() > MAX_NODE_NAME) {
-      return Optional.of("invalid node name '" + node + "': longer than " + MAX_NODE_NAME + " characters");
+      return Optional.of("invalid node name " + Quote.single(node) + ": longer than " + MAX_NODE_NAME + " characters");
     }
     for (String label : node.split("\\.", -1)) {
       if (!LABEL.matcher(label).matches()) {
-        return Optional.of("invalid node name '" + node
-            + "': each dot-separated part must be 1 to 63 letters, digits, '-' or '_', not starting or ending with '-'");
+        return Optional.of("invalid node name " + Quote.single(node)
+            + ": each dot-separated part must be 1 to 63 letters, digits, '-' or '_', not starting or ending with '-'");
       }
     }
     return Optional.empty();

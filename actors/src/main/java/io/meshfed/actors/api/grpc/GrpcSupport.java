@@ -50,7 +50,7 @@ final class GrpcSupport {
       case INTERNAL -> Status.INTERNAL;
     };
     if (e.code() == ApiException.Code.INTERNAL) {
-      LOG.error("gRPC API call failed: {}", e.getMessage());
+      LOG.error("gRPC API call failed", e.forLog());
     }
     return new GrpcServiceException(status.withDescription(ErrorText.oneLine(e.getMessage())));
   }

@@ -25,6 +25,7 @@ import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.GoDuration;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Json;
+import io.meshfed.protocol.model.Quote;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -195,14 +196,14 @@ public final class HttpApi extends AllDirectives {
       try {
         index = Long.parseUnsignedLong(indexText);
       } catch (NumberFormatException e) {
-        throw ApiException.invalid("Invalid index: '" + indexText + "' is not a non-negative integer");
+        throw ApiException.invalid("Invalid index: " + Quote.single(indexText) + " is not a non-negative integer");
       }
     }
     Duration wait = Duration.ZERO;
     String waitText = params.get("wait");
     if (waitText != null && !waitText.isEmpty()) {
       wait = GoDuration.parse(waitText).orElseThrow(() ->
-          ApiException.invalid("Invalid wait time: '" + waitText + "' (use a duration like 30s or 5m)"));
+          ApiException.invalid("Invalid wait time: " + Quote.single(waitText) + " (use a duration like 30s or 5m)"));
     }
     return new QueryOptions(params.getOrDefault("dc", ""), index, wait);
   }
@@ -292,7 +293,7 @@ public final class HttpApi extends AllDirectives {
 
   private static HttpResponse errorResponse(ApiException e) {
     if (e.code() == ApiException.Code.INTERNAL) {
-      LOG.error("HTTP API call failed: {}", e.getMessage());
+      LOG.error("HTTP API call failed", e.forLog());
     }
     return text(StatusCodes.get(e.code().httpStatus()), e.getMessage());
   }
