@@ -115,16 +115,26 @@ class ApiAttackProcessTest {
       long validCalls = 0;
       long maxRssKb = 0;
       long maxLatencyMs = 0;
-      long end = System.nanoTime() + ATTACK.toNanos();
+      long start = System.nanoTime();
+      long end = start + ATTACK.toNanos();
       while (System.nanoTime() < end) {
         long t0 = System.nanoTime();
-        HttpResponse<String> r = valid(httpClient, http, "/v1/internal/federation-states");
-        long httpMs = (System.nanoTime() - t0) / 1_000_000;
-        long t1 = System.nanoTime();
-        ListFederationStatesResponse listed = grpcClient.list().addHeader("x-meshfed-token", READER)
-            .invoke(ListFederationStatesRequest.getDefaultInstance()).toCompletableFuture()
-            .get(VALID_LATENCY.toMillis(), TimeUnit.MILLISECONDS);
-        long grpcMs = (System.nanoTime() - t1) / 1_000_000;
+        HttpResponse<String> r;
+        ListFederationStatesResponse listed;
+        long httpMs;
+        long grpcMs;
+        try {
+          r = valid(httpClient, http, "/v1/internal/federation-states");
+          httpMs = (System.nanoTime() - t0) / 1_000_000;
+          long t1 = System.nanoTime();
+          listed = grpcClient.list().addHeader("x-meshfed-token", READER)
+              .invoke(ListFederationStatesRequest.getDefaultInstance()).toCompletableFuture()
+              .get(VALID_LATENCY.toMillis(), TimeUnit.MILLISECONDS);
+          grpcMs = (System.nanoTime() - t1) / 1_000_000;
+        } catch (Exception e) {
+          throw new AssertionError("a valid call failed after " + (System.nanoTime() - start) / 1_000_000_000
+              + " s of attack: " + e + "; " + state(server), e);
+        }
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(listed.getStatesCount()).isEqualTo(1);
         if (httpMs > 500 || grpcMs > 500) {
@@ -167,6 +177,16 @@ class ApiAttackProcessTest {
       clients.terminate();
       clients.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** Whether the server still runs, and what it said last about trouble. */
+  private static String state(MeshfedProcess server) {
+    List<String> lines = new ArrayList<>(server.stdout);
+    lines.addAll(server.stderr);
+    List<String> trouble = lines.stream().filter(l -> l.contains("ERROR") || l.contains("Error")
+        || l.contains("WARN")).toList();
+    return "server " + (server.process.isAlive() ? "alive" : "exited with " + server.process.exitValue())
+        + "; its last error lines: " + trouble.subList(Math.max(0, trouble.size() - 5), trouble.size());
   }
 
   /** One attacker: oversized and malformed requests on both ports, as fast as they go. */

@@ -23,12 +23,7 @@ final class Forwarder {
 
   /** A blocking read may wait in the other DC; its deadline covers that wait and the way back. */
   static Duration deadline(QueryOptions q) {
-    if (q.minIndex() == 0) {
-      return CALL_DEADLINE;
-    }
-    Duration wait = q.maxWait().isZero() ? DcStore.DEFAULT_WAIT
-        : q.maxWait().compareTo(DcStore.MAX_WAIT) > 0 ? DcStore.MAX_WAIT : q.maxWait();
-    return wait.plus(wait.dividedBy(16)).plus(CALL_DEADLINE);
+    return q.longestWait().plus(CALL_DEADLINE);
   }
 
   <R extends Message, T> CompletionStage<T> call(String datacenter, String method, String token, Message request,

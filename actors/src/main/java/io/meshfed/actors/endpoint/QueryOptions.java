@@ -1,5 +1,6 @@
 package io.meshfed.actors.endpoint;
 
+import io.meshfed.persistence.store.DcStore;
 import java.time.Duration;
 
 /**
@@ -18,6 +19,20 @@ public record QueryOptions(String datacenter, long minIndex, Duration maxWait) {
 
   public QueryOptions withMinIndex(long index) {
     return new QueryOptions(datacenter, index, maxWait);
+  }
+
+  /**
+   * The longest the store may take to answer: the wait as the store applies it (default when zero,
+   * capped) plus its largest jitter, 1/16; zero for a read that does not block. Whoever waits for
+   * the answer adds its own margin to this.
+   */
+  public Duration longestWait() {
+    if (minIndex == 0) {
+      return Duration.ZERO;
+    }
+    Duration wait = maxWait.isZero() || maxWait.isNegative() ? DcStore.DEFAULT_WAIT
+        : maxWait.compareTo(DcStore.MAX_WAIT) > 0 ? DcStore.MAX_WAIT : maxWait;
+    return wait.plus(wait.dividedBy(16));
   }
 
   /** Before anything is read, forwarded or dialled: a DC the read can be sent to, an index not below 0. */

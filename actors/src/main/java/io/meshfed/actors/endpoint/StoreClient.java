@@ -37,9 +37,7 @@ public final class StoreClient {
   /** A blocking read: the ask outlives the store's own wait (capped, plus jitter) by a margin. */
   public <T> CompletionStage<T> askBlocking(
       QueryOptions q, Function<ActorRef<StatusReply<T>>, DcStore.Command> message) {
-    Duration wait = q.minIndex() == 0 ? Duration.ZERO
-        : q.maxWait().isZero() ? DcStore.DEFAULT_WAIT : min(q.maxWait(), DcStore.MAX_WAIT);
-    return ask(message, wait.plus(wait.dividedBy(16)).plus(CALL_TIMEOUT));
+    return ask(message, q.longestWait().plus(CALL_TIMEOUT));
   }
 
   private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, DcStore.Command> message, Duration timeout) {
@@ -86,9 +84,5 @@ public final class StoreClient {
           "the DC state store did not answer within " + timeout.toSeconds() + "s; retry");
     }
     return ApiException.from(cause);
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
   }
 }

@@ -9,7 +9,6 @@ import io.meshfed.actors.acl.Policy;
 import io.meshfed.actors.acl.Tokens;
 import io.meshfed.actors.api.ErrorText;
 import io.meshfed.actors.config.ServerConfig;
-import io.meshfed.persistence.store.DcStore;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.scaladsl.model.EntityStreamException;
@@ -182,11 +181,9 @@ public final class HttpApi extends AllDirectives {
     });
   }
 
-  /** How long a blocking read may take: its wait (capped, plus jitter), the call deadline, a margin. */
+  /** How long a blocking read may take: its longest wait, then a margin past the endpoint's deadline. */
   static Duration requestTimeout(QueryOptions q) {
-    Duration wait = q.maxWait().isZero() ? DcStore.DEFAULT_WAIT
-        : q.maxWait().compareTo(DcStore.MAX_WAIT) > 0 ? DcStore.MAX_WAIT : q.maxWait();
-    return wait.plus(wait.dividedBy(16)).plus(BLOCKING_READ_MARGIN);
+    return q.longestWait().plus(BLOCKING_READ_MARGIN);
   }
 
   static QueryOptions parseQuery(Map<String, String> params) {
