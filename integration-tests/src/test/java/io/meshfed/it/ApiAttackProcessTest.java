@@ -83,7 +83,6 @@ class ApiAttackProcessTest {
     ExecutorService pool = Executors.newCachedThreadPool();
     try (MeshfedProcess server = MeshfedProcess.start("server", "--dev", "--config-file", config.toString())) {
       server.awaitReady(Duration.ofSeconds(90));
-      long pid = server.process.pid();
       HttpClient httpClient = HttpClient.newBuilder().connectTimeout(VALID_LATENCY).build();
       FederationStateServiceClient grpcClient = FederationStateServiceClient.create(GrpcClientSettings
           .connectToServiceAt("127.0.0.1", grpc, clients).withTls(false), clients);
@@ -141,7 +140,7 @@ class ApiAttackProcessTest {
           slow.add("http " + httpMs + " ms, grpc " + grpcMs + " ms");
         }
         maxLatencyMs = Math.max(maxLatencyMs, Math.max(httpMs, grpcMs));
-        maxRssKb = Math.max(maxRssKb, rssKb(pid));
+        maxRssKb = Math.max(maxRssKb, server.rssKb());
         validCalls++;
         // Pace the valid client on the clock, not with a sleep: one call pair every 100 ms.
         long next = t0 + 100_000_000L;
@@ -287,14 +286,6 @@ class ApiAttackProcessTest {
     return Long.parseLong(r.headers().firstValue("X-Meshfed-Index").orElseThrow());
   }
 
-  private static long rssKb(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    }
-    throw new IllegalStateException("no VmRSS for " + pid);
-  }
 
   private static InetAddress loopback(int last) {
     try {

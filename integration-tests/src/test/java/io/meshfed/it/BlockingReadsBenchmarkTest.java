@@ -58,10 +58,9 @@ class BlockingReadsBenchmarkTest {
     try (MeshfedProcess server = MeshfedProcess.start("server", "--dev", "--node", "n1",
         "--data-dir", dir.resolve("data").toString(), "--http-port", Integer.toString(http))) {
       server.awaitReady(Duration.ofSeconds(90));
-      long pid = server.process.pid();
       long statesIndex = awaitIndex(control, http, "/v1/internal/federation-state/dc1");
       long catalogIndex = index(get(control, http, "/v1/health/service/nothing-here"));
-      long rssBefore = rssKb(pid);
+      long rssBefore = server.rssKb();
 
       List<CompletableFuture<Answer>> answers = new ArrayList<>();
       long start = System.nanoTime();
@@ -76,7 +75,7 @@ class BlockingReadsBenchmarkTest {
       List<Long> rss = Collections.synchronizedList(new ArrayList<>());
       long writeAt = start + WRITE_AFTER.toNanos();
       while (System.nanoTime() < writeAt) {
-        rss.add(rssKb(pid));
+        rss.add(server.rssKb());
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).completeOnTimeout(null, 1, TimeUnit.SECONDS)
             .join();
       }
@@ -88,11 +87,11 @@ class BlockingReadsBenchmarkTest {
       assertThat(write.statusCode()).as(write.body()).isEqualTo(200);
       long writeMs = (written - start) / 1_000_000;
       while (!answers.stream().allMatch(CompletableFuture::isDone)) {
-        rss.add(rssKb(pid));
+        rss.add(server.rssKb());
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).completeOnTimeout(null, 1, TimeUnit.SECONDS)
             .join();
       }
-      long rssAfter = rssKb(pid);
+      long rssAfter = server.rssKb();
 
       List<Answer> all = answers.stream().map(CompletableFuture::join).toList();
       List<Long> woken = all.stream().filter(a -> a.group() == 0).map(a -> a.millis() - writeMs).sorted().toList();
@@ -148,12 +147,4 @@ class BlockingReadsBenchmarkTest {
     return Long.parseLong(r.headers().firstValue("X-Meshfed-Index").orElseThrow());
   }
 
-  private static long rssKb(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    }
-    return 0;
-  }
 }

@@ -1,16 +1,10 @@
 package io.meshfed.actors.api.listener;
 
 import java.time.Duration;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
-import org.apache.pekko.stream.BidiShape;
-import org.apache.pekko.stream.Inlet;
-import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.javadsl.BidiFlow;
-import org.apache.pekko.stream.stage.AbstractInHandler;
-import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
-import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -21,20 +15,13 @@ import org.apache.pekko.util.ByteString;
  * waits (a blocking read, a watch): the request layer reports starts and ends through
  * {@link ConnectionActivity}. The bytes themselves pass through unchanged.
  */
-final class ConnectionGuard extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
+final class ConnectionGuard extends SocketSideStage {
   /** Once the last response is handed to the protocol stack, the time it gets to reach the socket. */
   static final Duration FLUSH_GRACE = Duration.ofMillis(200);
 
   private static final String FIRST_REQUEST = "first-request";
   private static final String IDLE = "idle";
   private static final String CLOSE = "close";
-
-  private final Inlet<ByteString> fromNet = Inlet.create("ConnectionGuard.fromNet");
-  private final Outlet<ByteString> toStack = Outlet.create("ConnectionGuard.toStack");
-  private final Inlet<ByteString> fromStack = Inlet.create("ConnectionGuard.fromStack");
-  private final Outlet<ByteString> toNet = Outlet.create("ConnectionGuard.toNet");
-  private final BidiShape<ByteString, ByteString, ByteString, ByteString> shape =
-      BidiShape.of(fromNet, toStack, fromStack, toNet);
 
   private final ConnectionLimits limits;
   private final ProtocolStack.Farewells farewells;
@@ -43,84 +30,34 @@ final class ConnectionGuard extends GraphStage<BidiShape<ByteString, ByteString,
 
   private ConnectionGuard(ConnectionLimits limits, ProtocolStack.Farewells farewells, ConnectionActivity activity,
       ListenerStats stats) {
+    super("ConnectionGuard");
     this.limits = limits;
     this.farewells = farewells;
     this.activity = activity;
     this.stats = stats;
   }
 
-  static BidiFlow<ByteString, ByteString, ByteString, ByteString, org.apache.pekko.NotUsed> create(
+  static BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> create(
       ConnectionLimits limits, ProtocolStack.Farewells farewells, ConnectionActivity activity, ListenerStats stats) {
-    return BidiFlow.fromGraph(new ConnectionGuard(limits, farewells, activity, stats));
-  }
-
-  @Override
-  public BidiShape<ByteString, ByteString, ByteString, ByteString> shape() {
-    return shape;
+    return new ConnectionGuard(limits, farewells, activity, stats).asBidiFlow();
   }
 
   @Override
   public GraphStageLogic createLogic(Attributes inheritedAttributes) {
-    return new TimerGraphStageLogic(shape) {
+    return new Logic() {
       private int inFlight;
       private boolean draining;
-      private boolean closing;
       /** Bytes arrived since the connection last had no request in progress: a request is on its way. */
       private boolean partialRequest;
       private long lastFinishedNanos = System.nanoTime();
 
-      {
-        setHandler(fromNet, new AbstractInHandler() {
-          @Override
-          public void onPush() {
-            ByteString bytes = grab(fromNet);
-            if (inFlight == 0 && !partialRequest && farewells.everyRequestHasAHeadTimeout()) {
-              partialRequest = true;
-              scheduleOnce(FIRST_REQUEST, limits.firstRequestTimeout());
-            }
-            push(toStack, bytes);
-          }
-
-          @Override
-          public void onUpstreamFinish() {
-            complete(toStack);
-          }
-        });
-        setHandler(toStack, new AbstractOutHandler() {
-          @Override
-          public void onPull() {
-            pull(fromNet);
-          }
-
-          @Override
-          public void onDownstreamFinish(Throwable cause) {
-            cancel(fromNet, cause);
-          }
-        });
-        setHandler(fromStack, new AbstractInHandler() {
-          @Override
-          public void onPush() {
-            push(toNet, grab(fromStack));
-          }
-
-          @Override
-          public void onUpstreamFinish() {
-            complete(toNet);
-          }
-        });
-        setHandler(toNet, new AbstractOutHandler() {
-          @Override
-          public void onPull() {
-            if (!closing) {
-              pull(fromStack);
-            }
-          }
-
-          @Override
-          public void onDownstreamFinish(Throwable cause) {
-            cancel(fromStack, cause);
-          }
-        });
+      @Override
+      void fromClient(ByteString bytes) {
+        if (inFlight == 0 && !partialRequest && farewells.everyRequestHasAHeadTimeout()) {
+          partialRequest = true;
+          scheduleOnce(FIRST_REQUEST, limits.firstRequestTimeout());
+        }
+        push(toStack, bytes);
       }
 
       @Override
@@ -159,28 +96,12 @@ final class ConnectionGuard extends GraphStage<BidiShape<ByteString, ByteString,
       public void onTimer(Object key) {
         if (FIRST_REQUEST.equals(key)) {
           stats.closedFirstRequestTimeout.incrementAndGet();
-          closeWith(farewells.firstRequestTimedOut(partialRequest, limits));
+          closeWith(farewells.firstRequestTimedOut().apply(partialRequest, limits));
         } else if (IDLE.equals(key)) {
           stats.closedIdle.incrementAndGet();
           closeWith(farewells.closing());
         } else if (CLOSE.equals(key)) {
           closeWith(farewells.closing());
-        }
-      }
-
-      /** Stops taking the stack's output, writes a last word (may be empty), then closes both ways. */
-      private void closeWith(ByteString last) {
-        if (closing) {
-          return;
-        }
-        closing = true;
-        cancel(fromNet);
-        cancel(fromStack);
-        complete(toStack);
-        if (last.isEmpty()) {
-          complete(toNet);
-        } else {
-          emit(toNet, last, () -> complete(toNet));
         }
       }
     };

@@ -65,25 +65,11 @@ public final class Http1Stack implements ProtocolStack {
     return FAREWELLS;
   }
 
-  private static final Farewells FAREWELLS = new Farewells() {
-    @Override
-    public boolean everyRequestHasAHeadTimeout() {
-      return true;
-    }
-
-    @Override
-    public ByteString firstRequestTimedOut(boolean partial, ConnectionLimits limits) {
-      // A client that sent nothing is not waiting for an answer; one that sent part of a request is.
-      return partial ? response(408, "Request Timeout", "request head not complete within "
+  /** A client that sent nothing is not waiting for an answer; one that sent part of a request is. */
+  private static final Farewells FAREWELLS = new Farewells(true, (partial, limits) -> partial
+      ? response(408, "Request Timeout", "request head not complete within "
           + limits.firstRequestTimeout().toSeconds() + "s (" + limits.option() + ".request-header-timeout)")
-          : ByteString.emptyByteString();
-    }
-
-    @Override
-    public ByteString closing() {
-      return ByteString.emptyByteString();
-    }
-  };
+      : ByteString.emptyByteString(), ByteString.emptyByteString());
 
   /** A whole response written by hand, for connections the HTTP layer never saw (RFC 9112 §4). */
   static ByteString response(int status, String reason, String body) {

@@ -71,21 +71,8 @@ public final class Http2Stack implements ProtocolStack {
     return FAREWELLS;
   }
 
-  private static final Farewells FAREWELLS = new Farewells() {
-    @Override
-    public boolean everyRequestHasAHeadTimeout() {
-      return false;
-    }
-
-    @Override
-    public ByteString firstRequestTimedOut(boolean partial, ConnectionLimits limits) {
-      return Http2Frames.goAway(Http2Frames.NO_ERROR, "no request within " + limits.firstRequestTimeout().toSeconds()
-          + "s (" + limits.option() + ".handshake-timeout)");
-    }
-
-    @Override
-    public ByteString closing() {
-      return Http2Frames.goAway(Http2Frames.NO_ERROR, "closing an idle connection");
-    }
-  };
+  private static final Farewells FAREWELLS = new Farewells(false, (partial, limits) -> Http2Frames.goAway(
+      Http2Frames.NO_ERROR, "no request within " + limits.firstRequestTimeout().toSeconds() + "s ("
+          + limits.option() + ".handshake-timeout)"),
+      Http2Frames.goAway(Http2Frames.NO_ERROR, "closing an idle connection"));
 }

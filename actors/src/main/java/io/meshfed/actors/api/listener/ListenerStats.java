@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /** Counters of one API listener; {@link #prometheus} renders several for {@code /v1/agent/metrics}. */
 public final class ListenerStats {
@@ -36,37 +37,40 @@ public final class ListenerStats {
     moreBadRequests = counter;
   }
 
+  private record Series(String labels, ToLongFunction<ListenerStats> value) {}
+
+  private record Family(String name, String type, String help, List<Series> series) {}
+
+  private static final List<Family> FAMILIES = List.of(
+      new Family("meshfed_api_connections_open", "gauge", "open connections of the client API",
+          List.of(new Series("", s -> s.open.getAsInt()))),
+      new Family("meshfed_api_connections_total", "counter", "connections admitted by the client API",
+          List.of(new Series("", s -> s.accepted.get()))),
+      new Family("meshfed_api_connections_refused_total", "counter",
+          "connections refused at once: over the limit per client address or in all",
+          List.of(new Series("reason=\"per_client_limit\"", s -> s.refusedPerClient.get()),
+              new Series("reason=\"total_limit\"", s -> s.refusedTotal.get()))),
+      new Family("meshfed_api_connections_closed_total", "counter",
+          "connections closed by the server: no complete request in time, or idle",
+          List.of(new Series("reason=\"first_request_timeout\"", s -> s.closedFirstRequestTimeout.get()),
+              new Series("reason=\"idle\"", s -> s.closedIdle.get()))),
+      new Family("meshfed_api_bad_requests_total", "counter",
+          "requests refused before the application saw them: unparsable, or the wrong protocol for the port",
+          List.of(new Series("", s -> s.badRequests.get() + s.moreBadRequests.getAsLong()))));
+
   /** The counters of {@code listeners} in Prometheus text 0.0.4, one family at a time. */
   public static String prometheus(List<ListenerStats> listeners) {
     StringBuilder out = new StringBuilder();
-    family(out, "meshfed_api_connections_open", "gauge", "open connections of the client API");
-    listeners.forEach(s -> sample(out, "meshfed_api_connections_open", s.api, "", s.open.getAsInt()));
-    family(out, "meshfed_api_connections_total", "counter", "connections admitted by the client API");
-    listeners.forEach(s -> sample(out, "meshfed_api_connections_total", s.api, "", s.accepted.get()));
-    family(out, "meshfed_api_connections_refused_total", "counter",
-        "connections refused at once: over the limit per client address or in all");
-    listeners.forEach(s -> {
-      sample(out, "meshfed_api_connections_refused_total", s.api, "reason=\"per_client_limit\"",
-          s.refusedPerClient.get());
-      sample(out, "meshfed_api_connections_refused_total", s.api, "reason=\"total_limit\"", s.refusedTotal.get());
-    });
-    family(out, "meshfed_api_connections_closed_total", "counter",
-        "connections closed by the server: no complete request in time, or idle");
-    listeners.forEach(s -> {
-      sample(out, "meshfed_api_connections_closed_total", s.api, "reason=\"first_request_timeout\"",
-          s.closedFirstRequestTimeout.get());
-      sample(out, "meshfed_api_connections_closed_total", s.api, "reason=\"idle\"", s.closedIdle.get());
-    });
-    family(out, "meshfed_api_bad_requests_total", "counter",
-        "requests refused before the application saw them: unparsable, or the wrong protocol for the port");
-    listeners.forEach(s -> sample(out, "meshfed_api_bad_requests_total", s.api, "",
-        s.badRequests.get() + s.moreBadRequests.getAsLong()));
+    for (Family f : FAMILIES) {
+      out.append("# HELP ").append(f.name()).append(' ').append(f.help()).append('\n');
+      out.append("# TYPE ").append(f.name()).append(' ').append(f.type()).append('\n');
+      for (ListenerStats listener : listeners) {
+        for (Series series : f.series()) {
+          sample(out, f.name(), listener.api, series.labels(), series.value().applyAsLong(listener));
+        }
+      }
+    }
     return out.toString();
-  }
-
-  private static void family(StringBuilder out, String name, String type, String help) {
-    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
   }
 
   private static void sample(StringBuilder out, String name, String api, String labels, long value) {

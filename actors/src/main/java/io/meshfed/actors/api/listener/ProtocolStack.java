@@ -1,6 +1,7 @@
 package io.meshfed.actors.api.listener;
 
 import java.net.InetSocketAddress;
+import java.util.function.BiFunction;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 
@@ -20,14 +21,14 @@ public interface ProtocolStack {
   /** The last bytes a connection gets when the {@link ConnectionGuard} closes it. */
   Farewells farewells();
 
-  interface Farewells {
-    /** HTTP/1.1: each request head has its own timeout from its first byte; HTTP/2: only the first. */
-    boolean everyRequestHasAHeadTimeout();
-
-    /** @param partial some bytes of a request had arrived */
-    ByteString firstRequestTimedOut(boolean partial, ConnectionLimits limits);
-
-    /** Closing a connection with no request in progress (idle, or the listener stops). */
-    ByteString closing();
-  }
+  /**
+   * @param everyRequestHasAHeadTimeout HTTP/1.1: each request head has its own timeout from its
+   *     first byte; HTTP/2: only the first request has one
+   * @param firstRequestTimedOut what a connection that sent no complete request in time is told;
+   *     its first argument says whether some bytes of a request had arrived
+   * @param closing what a connection with no request in progress is told when it is closed (idle,
+   *     or the listener stops)
+   */
+  record Farewells(boolean everyRequestHasAHeadTimeout,
+      BiFunction<Boolean, ConnectionLimits, ByteString> firstRequestTimedOut, ByteString closing) {}
 }
