@@ -1,5 +1,6 @@
 package io.meshfed.transport.port;
 
+import io.meshfed.transport.logging.Causes;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
@@ -29,33 +30,20 @@ final class Refusals {
   }
 
   void refuse(Channel channel, RefusalReason reason, String message) {
+    report(channel, reason, message);
+    channel.close();
+  }
+
+  /** Counts and logs a refusal unless the connection was refused before; the caller closes it. */
+  void report(Channel channel, RefusalReason reason, String message) {
     if (channel.attr(REFUSED).setIfAbsent(reason) == null) {
       stats.countRefusal(reason);
       log.warn("server port: refused {}: {}", describe(channel.remoteAddress()), oneLine(message));
     }
-    channel.close();
   }
 
   void refuseTlsHandshake(Channel channel, Throwable cause) {
-    refuse(channel, RefusalReason.TLS_HANDSHAKE_FAILED, "TLS handshake failed: " + describe(cause));
-  }
-
-  /**
-   * The messages along the cause chain, each once: OpenSSL's own message is often generic ("General
-   * OpenSslEngine problem") while its cause says what the trust manager rejected. A wrapper that
-   * only repeats its cause (Netty's DecoderException) adds nothing.
-   */
-  static String describe(Throwable cause) {
-    StringBuilder described = new StringBuilder();
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      String message = t.getMessage() == null || t.getMessage().isBlank()
-          ? t.getClass().getSimpleName() : t.getMessage();
-      boolean repeatsCause = t.getCause() != null && message.equals(t.getCause().toString());
-      if (!repeatsCause && described.indexOf(message) < 0) {
-        described.append(described.length() == 0 ? "" : ": ").append(message);
-      }
-    }
-    return described.toString();
+    refuse(channel, RefusalReason.TLS_HANDSHAKE_FAILED, "TLS handshake failed: " + Causes.describe(cause));
   }
 
   private static String describe(SocketAddress address) {

@@ -1,5 +1,6 @@
 package io.meshfed.transport.port;
 
+import io.meshfed.transport.logging.Causes;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -61,7 +62,7 @@ public final class ServerPort implements AutoCloseable {
     if (!bound.isSuccess()) {
       shutDown(acceptor, workers);
       throw new IOException("server port: cannot bind " + settings.host() + ":" + settings.port()
-          + ": " + Refusals.describe(bound.cause()), bound.cause());
+          + ": " + Causes.describe(bound.cause()), bound.cause());
     }
     return new ServerPort(acceptor, workers, bound.channel(), connections, stats);
   }

@@ -6,12 +6,13 @@ import io.netty.channel.socket.SocketChannel;
 
 /**
  * The pipeline of a freshly accepted connection: {@code handshake-timeout}, {@code first-byte},
- * {@code handshake-errors}. The sniffer replaces itself with {@code tls} and {@code alpn} or with
- * a plaintext protocol; dispatch removes the two guards.
+ * {@code handshake-errors}. The sniffer replaces itself with {@code alpn-offer}, {@code tls} and
+ * {@code alpn} or with a plaintext protocol; dispatch removes the two guards.
  */
 final class ServerPortInitializer extends ChannelInitializer<SocketChannel> {
   static final String HANDSHAKE_TIMEOUT = "handshake-timeout";
   static final String FIRST_BYTE = "first-byte";
+  static final String ALPN_OFFER = "alpn-offer";
   static final String TLS = "tls";
   static final String ALPN = "alpn";
   static final String HANDSHAKE_ERRORS = "handshake-errors";
