@@ -43,6 +43,7 @@ public final class GossipPackets implements AutoCloseable {
   private final Duration idleTimeout;
   private final EventLoopGroup group;
   private final GossipCounters counters = new GossipCounters();
+  private final GossipProblems problems = new GossipProblems(counters);
   private final Map<String, PacketConnection> pool = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -147,7 +148,7 @@ public final class GossipPackets implements AutoCloseable {
         new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
     pipeline.addLast("gossip-idle-closer", new GossipIdleCloser(counters));
     pipeline.addLast("gossip-frame-encoder", GossipFrameEncoder.INSTANCE);
-    pipeline.addLast("gossip-errors", new GossipConnectionErrors(peer, counters));
+    pipeline.addLast("gossip-errors", new GossipConnectionErrors(peer, problems));
   }
 
   private static IllegalStateException closedError() {

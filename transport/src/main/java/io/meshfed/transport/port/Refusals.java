@@ -1,17 +1,22 @@
 package io.meshfed.transport.port;
 
 import io.meshfed.transport.logging.Causes;
+import io.meshfed.transport.logging.RateLimitedLog;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.EnumMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes a connection that will not be handed to a protocol, logging and counting it once. One
- * failure can be reported more than once (a failed handshake is both an event and an exception,
- * in an order that differs between Netty versions; a deadline can race a close), and those reports
+ * Closes a connection that will not be handed to a protocol, counting it once and logging it once
+ * within the limit of its reason ({@link RateLimitedLog}: anyone who can reach the port can cause
+ * refusals, so each reason has its own budget of lines and a flood of one hides no other). One
+ * failure can be reported more than once (a failed handshake is both an event and an exception, in
+ * an order that differs between Netty versions; a deadline can race a close), and those reports
  * are one story.
  */
 final class Refusals {
@@ -24,9 +29,13 @@ final class Refusals {
   private static final int MAX_REASON_CHARS = 240;
 
   private final ServerPortStats stats;
+  private final Map<RefusalReason, RateLimitedLog> logs = new EnumMap<>(RefusalReason.class);
 
   Refusals(ServerPortStats stats) {
     this.stats = stats;
+    for (RefusalReason reason : RefusalReason.values()) {
+      logs.put(reason, RateLimitedLog.warn(log));
+    }
   }
 
   void refuse(Channel channel, RefusalReason reason, String message) {
@@ -38,7 +47,7 @@ final class Refusals {
   void report(Channel channel, RefusalReason reason, String message) {
     if (channel.attr(REFUSED).setIfAbsent(reason) == null) {
       stats.countRefusal(reason);
-      log.warn("server port: refused {}: {}", describe(channel.remoteAddress()), oneLine(message));
+      logs.get(reason).log("server port: refused {}: {}", describe(channel.remoteAddress()), oneLine(message));
     }
   }
 

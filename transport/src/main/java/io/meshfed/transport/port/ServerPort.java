@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A running server port (DESIGN §6). Refusals are logged at WARN under this class's logger, one
- * line per refused connection: {@code server port: refused <address>: <reason>}.
+ * A running server port. Refusals are counted in {@link #stats()} and logged at WARN under this
+ * class's logger, {@code server port: refused <address>: <reason>}: the first few of each reason
+ * one line each, then one line a minute with the number left out ({@code RateLimitedLog}).
  */
 public final class ServerPort implements AutoCloseable {
   /** Every thread the port starts carries this prefix, so a leak is visible by name. */
