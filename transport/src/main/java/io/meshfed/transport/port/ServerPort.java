@@ -1,5 +1,6 @@
 package io.meshfed.transport.port;
 
+import io.meshfed.transport.limit.ConnectionLimit;
 import io.meshfed.transport.logging.Causes;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -51,13 +52,14 @@ public final class ServerPort implements AutoCloseable {
         1, new DefaultThreadFactory(THREAD_NAME_PREFIX + "accept"), NioIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(
         0, new DefaultThreadFactory(THREAD_NAME_PREFIX + "io"), NioIoHandler.newFactory());
-    ServerPortStats stats = new ServerPortStats();
+    ConnectionLimit limit = new ConnectionLimit(settings.maxConnections());
+    ServerPortStats stats = new ServerPortStats(limit::open);
     // Notifications run on whichever thread completes them; the port needs no executor of its own.
     ChannelGroup connections = new DefaultChannelGroup("server-port", ImmediateEventExecutor.INSTANCE);
     ChannelFuture bound = new ServerBootstrap()
         .group(acceptor, workers)
         .channel(NioServerSocketChannel.class)
-        .childHandler(new ServerPortInitializer(settings, stats, connections))
+        .childHandler(new ServerPortInitializer(settings, stats, limit, connections))
         .bind(settings.host(), settings.port())
         .awaitUninterruptibly();
     if (!bound.isSuccess()) {

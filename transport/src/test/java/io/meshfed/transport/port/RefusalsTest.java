@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** How a refusal is reported, independent of which Netty event triggered it. */
 class RefusalsTest {
-  private final ServerPortStats stats = new ServerPortStats();
+  private final ServerPortStats stats = new ServerPortStats(() -> 0);
   private final Refusals refusals = new Refusals(stats);
   private final EmbeddedChannel channel = new EmbeddedChannel();
   private LogCapture logs;
