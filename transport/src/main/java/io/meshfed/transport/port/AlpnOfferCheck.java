@@ -26,12 +26,18 @@ final class AlpnOfferCheck extends SslClientHelloHandler<Optional<List<String>>>
    * alert itself, fatal(2) no_application_protocol(120) (RFC 8446 §6, RFC 7301 §3.2).
    */
   private static final byte[] NO_APPLICATION_PROTOCOL = {21, 3, 3, 0, 2, 2, 120};
+  /**
+   * Bound on the buffered ClientHello; a longer one fails the handshake. Ample for a hello with
+   * post-quantum key shares, far below the 16 MiB a handshake message may claim (RFC 8446 §4).
+   */
+  static final int MAX_CLIENT_HELLO_BYTES = 64 * 1024;
 
   private final Set<String> served;
   private final Refusals refusals;
   private boolean refused;
 
   AlpnOfferCheck(Set<String> served, Refusals refusals) {
+    super(MAX_CLIENT_HELLO_BYTES);
     this.served = served;
     this.refusals = refusals;
   }
