@@ -37,7 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mesh gateway (DESIGN §9): reads the SNI name of each TLS connection without terminating TLS,
+ * The mesh gateway: reads the SNI name of each TLS connection without terminating TLS,
  * routes by it, and splices bytes both ways. Feed it routing tables with {@link #updateRoutes}.
  *
  * <p>It runs on NIO. Netty 4.2.18's epoll transport lost the tail of half-closed splices in our

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * long as the connection lives and hands each payload to the listener. An empty or undecodable
  * packet is dropped and counted; a length above 4 MiB closes the connection. Both are logged within
  * limits (a peer can send any number). A connection that carried no frame for the idle timeout is closed,
- * as the sender's pool does (reference §8.4). Register the same instance for TLS and plaintext:
+ * as the sender's pool does. Register the same instance for TLS and plaintext:
  * {@code applicationProtocol(ALPN_WAN_GOSSIP_PACKET, receiver)} or
  * {@code plaintextProtocol(TYPE_WAN_GOSSIP_PACKET, receiver)}.
  *

@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sending side of {@code meshfed/wan-gossip/packet} (reference §8.4): each packet is one frame on
+ * The sending side of {@code meshfed/wan-gossip/packet}: each packet is one frame on
  * a pooled connection, one connection per WAN member name ({@code <node>.<dc>}).
  *
  * <p>Unlike Consul's pool of idle connections, each lent to one writer at a time, a member has a
@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * while it stays open, whatever address later sends pass.
  */
 public final class GossipPackets implements AutoCloseable {
-  /** Idle pooled connections close after this long (reference §8.4: GossipPacketMaxIdleTime). */
+  /** Idle pooled connections close after this long (Consul's GossipPacketMaxIdleTime). */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(2);
   public static final String THREAD_NAME_PREFIX = "meshfed-gossip-packets";
 

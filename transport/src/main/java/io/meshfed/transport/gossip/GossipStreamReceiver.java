@@ -14,7 +14,7 @@ import java.util.Objects;
  * {@code plaintextProtocol(TYPE_WAN_GOSSIP_STREAM, receiver)}.
  */
 public final class GossipStreamReceiver implements ProtocolHandler {
-  /** The 10 s Consul's wanfed allows a stream dial (reference §8.4), here for the whole exchange. */
+  /** The 10 s Consul's wanfed allows a stream dial, here for the whole exchange. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
 
   private final GossipStreamHandler handler;
