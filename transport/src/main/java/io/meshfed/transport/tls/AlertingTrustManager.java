@@ -14,6 +14,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * The JDK's PKIX check of a peer's chain against the CAs of the TLS material, with failures that
@@ -156,8 +157,10 @@ final class AlertingTrustManager extends X509ExtendedTrustManager {
     String what = peer + " certificate " + chain[0].getSubjectX500Principal().getName();
     Anchor anchor = anchor(chain);
     if (anchor == null) {
-      return failure(Alert.UNKNOWN_CA, what + " is not issued by a trusted CA (its chain ends at one issued by "
-          + chain[chain.length - 1].getIssuerX500Principal().getName() + ")", refused);
+      X500Principal issuer = chain[chain.length - 1].getIssuerX500Principal();
+      boolean sameName = cas.stream().anyMatch(ca -> ca.getSubjectX500Principal().equals(issuer));
+      return failure(Alert.UNKNOWN_CA, what + " is not issued by a trusted CA (issuer " + issuer.getName()
+          + (sameName ? ", which has our CA's name but not its key: a CA created for another DC?)" : ")"), refused);
     }
     Instant now = Instant.now();
     for (int i = 0; i <= anchor.index() + 1; i++) {
@@ -199,9 +202,8 @@ final class AlertingTrustManager extends X509ExtendedTrustManager {
   }
 
   private CertificateException failure(Alert alert, String message, CertificateException cause) {
-    String described = message + " (alert " + alert.name + ")";
     return withVerifyErrors
-        ? new OpenSslCertificateException(described, cause, alert.verifyError())
-        : new CertificateException(described, cause);
+        ? new OpenSslCertificateException(message + " (alert " + alert.name + ")", cause, alert.verifyError())
+        : new CertificateException(message, cause);
   }
 }

@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.KeyManager;
@@ -196,12 +198,12 @@ final class JdkTlsClient {
     }
 
     @Override
-    public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+    public X509Certificate[] getCertificateChain(String alias) {
       return keys.getCertificateChain(alias);
     }
 
     @Override
-    public java.security.PrivateKey getPrivateKey(String alias) {
+    public PrivateKey getPrivateKey(String alias) {
       return keys.getPrivateKey(alias);
     }
   }
