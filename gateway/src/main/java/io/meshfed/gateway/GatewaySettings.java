@@ -12,6 +12,9 @@ import java.util.Optional;
  *
  * @param listen where clients connect; port 0 picks a free port
  * @param admin where GET /metrics and GET /health are served; none when empty
+ * @param adminMaxConnections admin connections open at once; more are closed at accept
+ * @param adminRequestTimeout time a new admin connection has to send a complete request
+ * @param adminIdleTimeout time a kept-alive admin connection has to send its next complete request
  * @param maxClientHelloBytes bound on the ClientHello, record headers included
  * @param clientHelloTimeout time a client has to send its whole ClientHello
  * @param connectTimeout time one TCP connect to an upstream may take
@@ -20,12 +23,17 @@ import java.util.Optional;
  * @param ejectionTime how long an ejected endpoint is passed over
  * @param idleTimeout a spliced connection with no byte either way for this long is closed
  * @param maxConnectionsPerRoute open connections per route beyond which new ones are refused
+ * @param maxConnections client connections open at once, all routes and those not yet routed;
+ *     more are closed at accept
  * @param ioThreads event loop threads; 0 for Netty's default (twice the processors)
  * @param initialRoutes the table served from the first connection on
  */
 public record GatewaySettings(
     InetSocketAddress listen,
     Optional<InetSocketAddress> admin,
+    int adminMaxConnections,
+    Duration adminRequestTimeout,
+    Duration adminIdleTimeout,
     int maxClientHelloBytes,
     Duration clientHelloTimeout,
     Duration connectTimeout,
@@ -34,6 +42,7 @@ public record GatewaySettings(
     Duration ejectionTime,
     Duration idleTimeout,
     int maxConnectionsPerRoute,
+    int maxConnections,
     int ioThreads,
     RouteTable initialRoutes) {
 
@@ -45,6 +54,16 @@ public record GatewaySettings(
   public static final Duration DEFAULT_EJECTION_TIME = Duration.ofSeconds(30);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ROUTE = 10_000;
+  /**
+   * Each spliced connection holds two descriptors (client and upstream): 40,000 at the cap, within
+   * the common limit of 65,536 open files.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
+  /** Scrapers and health checks: a handful of clients, each with a connection or two. */
+  public static final int DEFAULT_ADMIN_MAX_CONNECTIONS = 64;
+  public static final Duration DEFAULT_ADMIN_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  /** Longer than the usual scrape interval (15 to 30 s), so a scraper's connection is reused. */
+  public static final Duration DEFAULT_ADMIN_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
   /** Smallest bound that can hold a ClientHello: one record header, one handshake header, a little body. */
   static final int MIN_CLIENT_HELLO_BYTES = 64;
@@ -69,12 +88,16 @@ public record GatewaySettings(
     requirePositive("connect-timeout", connectTimeout);
     requirePositive("ejection-time", ejectionTime);
     requirePositive("idle-timeout", idleTimeout);
+    requirePositive("admin-request-timeout", adminRequestTimeout);
+    requirePositive("admin-idle-timeout", adminIdleTimeout);
     if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("gateway connect-timeout is too long: " + connectTimeout);
     }
     requireAtLeastOne("connect-attempts", connectAttempts);
     requireAtLeastOne("eject-after-failures", ejectAfterFailures);
     requireAtLeastOne("max-connections-per-route", maxConnectionsPerRoute);
+    requireAtLeastOne("max-connections", maxConnections);
+    requireAtLeastOne("admin-max-connections", adminMaxConnections);
     if (ioThreads < 0) {
       throw new IllegalArgumentException("gateway io-threads must be 0 (default) or more, got " + ioThreads);
     }
@@ -108,6 +131,9 @@ public record GatewaySettings(
   public static final class Builder {
     private final InetSocketAddress listen;
     private InetSocketAddress admin;
+    private int adminMaxConnections = DEFAULT_ADMIN_MAX_CONNECTIONS;
+    private Duration adminRequestTimeout = DEFAULT_ADMIN_REQUEST_TIMEOUT;
+    private Duration adminIdleTimeout = DEFAULT_ADMIN_IDLE_TIMEOUT;
     private int maxClientHelloBytes = DEFAULT_MAX_CLIENT_HELLO_BYTES;
     private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -116,6 +142,7 @@ public record GatewaySettings(
     private Duration ejectionTime = DEFAULT_EJECTION_TIME;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxConnectionsPerRoute = DEFAULT_MAX_CONNECTIONS_PER_ROUTE;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int ioThreads;
     private RouteTable initialRoutes = RouteTable.EMPTY;
 
@@ -125,6 +152,21 @@ public record GatewaySettings(
 
     public Builder admin(String host, int port) {
       this.admin = address("admin", host, port);
+      return this;
+    }
+
+    public Builder adminMaxConnections(int max) {
+      this.adminMaxConnections = max;
+      return this;
+    }
+
+    public Builder adminRequestTimeout(Duration timeout) {
+      this.adminRequestTimeout = timeout;
+      return this;
+    }
+
+    public Builder adminIdleTimeout(Duration timeout) {
+      this.adminIdleTimeout = timeout;
       return this;
     }
 
@@ -168,6 +210,11 @@ public record GatewaySettings(
       return this;
     }
 
+    public Builder maxConnections(int max) {
+      this.maxConnections = max;
+      return this;
+    }
+
     public Builder ioThreads(int threads) {
       this.ioThreads = threads;
       return this;
@@ -179,9 +226,10 @@ public record GatewaySettings(
     }
 
     public GatewaySettings build() {
-      return new GatewaySettings(listen, Optional.ofNullable(admin), maxClientHelloBytes, clientHelloTimeout,
-          connectTimeout, connectAttempts, ejectAfterFailures, ejectionTime, idleTimeout, maxConnectionsPerRoute,
-          ioThreads, initialRoutes);
+      return new GatewaySettings(listen, Optional.ofNullable(admin), adminMaxConnections, adminRequestTimeout,
+          adminIdleTimeout, maxClientHelloBytes, clientHelloTimeout, connectTimeout, connectAttempts,
+          ejectAfterFailures, ejectionTime, idleTimeout, maxConnectionsPerRoute, maxConnections, ioThreads,
+          initialRoutes);
     }
   }
 }

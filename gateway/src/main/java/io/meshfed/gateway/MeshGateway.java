@@ -6,6 +6,7 @@ import io.meshfed.gateway.route.RouteTable;
 import io.meshfed.gateway.route.RoutingTableHolder;
 import io.meshfed.gateway.splice.SpliceConfig;
 import io.meshfed.gateway.upstream.UpstreamSelector;
+import io.meshfed.transport.limit.ConnectionLimit;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -36,7 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mesh gateway (DESIGN §9): reads the SNI name of each TLS connection without terminating TLS,
+ * The mesh gateway: reads the SNI name of each TLS connection without terminating TLS,
  * routes by it, and splices bytes both ways. Feed it routing tables with {@link #updateRoutes}.
  *
  * <p>It runs on NIO. Netty 4.2.18's epoll transport lost the tail of half-closed splices in our
@@ -85,7 +86,8 @@ public final class MeshGateway implements AutoCloseable {
     // Notifications run on whichever thread completes them; the group needs no executor of its own.
     ChannelGroup channels = new DefaultChannelGroup("meshfed-gateway", ImmediateEventExecutor.INSTANCE);
     RoutingTableHolder routes = new RoutingTableHolder(settings.initialRoutes());
-    GatewayMetrics metrics = new GatewayMetrics(() -> routes.current().version());
+    ConnectionLimit clients = new ConnectionLimit(settings.maxConnections());
+    GatewayMetrics metrics = new GatewayMetrics(() -> routes.current().version(), clients::open);
     UpstreamSelector selector = new UpstreamSelector(settings.ejectAfterFailures(), settings.ejectionTime(),
         Clock.systemUTC(), new Random(), ejected -> {
           metrics.countEjection();
@@ -104,13 +106,15 @@ public final class MeshGateway implements AutoCloseable {
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.SO_KEEPALIVE, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-          .childHandler(new ClientInitializer(config, settings.maxClientHelloBytes(), settings.clientHelloTimeout()))));
+          .childHandler(new ClientInitializer(config, clients, settings.maxClientHelloBytes(),
+              settings.clientHelloTimeout()))));
       if (settings.admin().isPresent()) {
         // Scrapes are rare and small: the accepting thread serves them, off the relaying loops.
         listeners.add(bind("admin", settings.admin().get(), new ServerBootstrap()
             .group(acceptor)
             .channel(NioServerSocketChannel.class)
-            .childHandler(new AdminInitializer(metrics, channels))));
+            .childHandler(new AdminInitializer(metrics, channels, new ConnectionLimit(settings.adminMaxConnections()),
+                settings.adminRequestTimeout(), settings.adminIdleTimeout()))));
       }
     } catch (IOException e) {
       listeners.forEach(listener -> listener.close().awaitUninterruptibly());

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Which SNI names go where (DESIGN §9), with real TLS clients and servers. */
+/** Which SNI names go where (docs/gateway.md, "Routing rules"), with real TLS clients and servers. */
 class GatewayRoutingTest {
   private static TestPki pki;
   private static TestServer n1;

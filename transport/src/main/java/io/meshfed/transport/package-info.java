@@ -1,2 +1,2 @@
-/** The transport module (DESIGN §2); filled by its own issue. */
+/** The transport module: TLS material and contexts, the server port, internal RPC, WAN gossip, dialing. */
 package io.meshfed.transport;

@@ -19,6 +19,7 @@ import io.meshfed.transport.gossip.GossipPacketReceiver;
 import io.meshfed.transport.gossip.GossipPackets;
 import io.meshfed.transport.gossip.GossipStreamReceiver;
 import io.meshfed.transport.gossip.GossipStreams;
+import io.meshfed.transport.gossip.MalformedGossipPacketException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -66,8 +67,8 @@ public final class WanMembership {
 
   public sealed interface Command {}
 
-  /** A frame from a {@code meshfed/wan-gossip/packet} connection. */
-  public record PacketReceived(byte[] payload) implements Command {}
+  /** A packet from a {@code meshfed/wan-gossip/packet} connection, decoded on the server port. */
+  public record PacketReceived(GossipCodec.Envelope envelope) implements Command {}
 
   /** A state exchange request from a {@code meshfed/wan-gossip/stream} connection. */
   public record StateExchangeReceived(byte[] request, ActorRef<StatusReply<byte[]>> replyTo) implements Command {}
@@ -170,9 +171,16 @@ public final class WanMembership {
     }
   }
 
-  /** The membership's server-port side of packets: frames go to the actor as they arrive. */
+  /** The membership's server-port side of packets: decoded on arrival and sent to the actor. */
   public static GossipPacketReceiver packetReceiver(ActorRef<Command> membership) {
-    return new GossipPacketReceiver(packet -> membership.tell(new PacketReceived(packet.payload())));
+    // Decoded here, so the transport counts a malformed packet and logs it within limits.
+    return new GossipPacketReceiver(packet -> {
+      try {
+        membership.tell(new PacketReceived(GossipCodec.decode(packet.payload())));
+      } catch (GossipCodecException e) {
+        throw new MalformedGossipPacketException(e.getMessage(), e);
+      }
+    });
   }
 
   /** The membership's server-port side of streams: the event loop is handed a stage, never blocked. */
@@ -241,7 +249,7 @@ public final class WanMembership {
           return Behaviors.same();
         })
         .onMessage(PacketReceived.class, m -> {
-          decode(m.payload(), "packet").ifPresent(e -> swim.receive(e.from(), e.message(), now()));
+          swim.receive(m.envelope().from(), m.envelope().message(), now());
           return Behaviors.same();
         })
         .onMessage(StateExchangeReceived.class, m -> {

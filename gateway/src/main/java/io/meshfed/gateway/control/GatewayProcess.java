@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
 public final class GatewayProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayProcess.class);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+  /** Idle time of the connection to the local server, while a watch is open, before a ping. */
+  static final Duration KEEPALIVE_TIME = Duration.ofSeconds(30);
+  /** An unanswered ping closes the connection; the watches then reconnect. */
+  private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * Where the routing table comes from, and what to register.
@@ -51,8 +55,7 @@ public final class GatewayProcess implements AutoCloseable {
     this.system = ActorSystem.create(Behaviors.empty(), "meshfed-gateway", ConfigFactory.parseString(
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\npekko.loglevel = WARNING")
         .withFallback(ConfigFactory.load()));
-    GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(control.serverHost(), control.serverPort(),
-        system).withTls(false);
+    GrpcClientSettings settings = localServer(control.serverHost(), control.serverPort(), system, KEEPALIVE_TIME);
     this.federation = FederationStateServiceClient.create(settings, system);
     this.catalog = CatalogServiceClient.create(settings, system);
     String server = control.serverHost() + ":" + control.serverPort();
@@ -60,6 +63,24 @@ public final class GatewayProcess implements AutoCloseable {
         snapshot -> install(control, snapshot));
     this.registration = control.registration().map(spec -> new GatewayRegistration(system, catalog,
         control.token(), spec));
+  }
+
+  /**
+   * The gRPC client of the local server's API. It never stops reconnecting: by default Pekko gRPC
+   * shuts a channel down that failed its first 20 connection attempts (about 20 minutes of grpc-java's
+   * backoff), so a gateway started while its server was down that long would never watch it. While
+   * a watch is open the client sends HTTP/2 PINGs (RFC 9113 §6.7) after
+   * {@code keepAlive} without traffic, so a watch that carries nothing for long is neither dropped
+   * by a NAT or firewall nor left hanging on a dead server.
+   */
+  static GrpcClientSettings localServer(String host, int port, ActorSystem<?> system, Duration keepAlive) {
+    return GrpcClientSettings.connectToServiceAt(host, port, system)
+        .withTls(false)
+        .withConnectionAttempts(-1)
+        .withChannelBuilderOverrides(builder -> builder
+            .keepAliveTime(keepAlive.toMillis(), TimeUnit.MILLISECONDS)
+            .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .keepAliveWithoutCalls(false));
   }
 
   /**

@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the gateway registered in its DC's catalog (DESIGN §9, reference §9.1): kind
+ * Keeps the gateway registered in its DC's catalog: kind
  * {@code mesh-gateway}, its LAN and WAN addresses, the opt-in meta with {@code --expose-servers},
  * and a TCP check on the LAN address that the DC's leader runs, so the check turns critical when
  * the gateway dies. Every {@link #RECHECK} it looks for its entry and registers again if it is

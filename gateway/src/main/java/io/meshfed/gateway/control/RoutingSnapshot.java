@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a gateway routes to, as its local server sees it (DESIGN §9): the DC's servers by node name
+ * What a gateway routes to, as its local server sees it: the DC's servers by node name
  * (their server ports), and every other DC's gateways (their WAN addresses). Host names are
  * resolved here, on each update, never on the proxy's event loops; one that does not resolve is
  * left out with a warning.

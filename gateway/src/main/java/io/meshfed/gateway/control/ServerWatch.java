@@ -5,42 +5,53 @@ import io.meshfed.protocol.v1.CatalogServiceClient;
 import io.meshfed.protocol.v1.FederationStateServiceClient;
 import io.meshfed.protocol.v1.ListMeshGatewaysRequest;
 import io.meshfed.protocol.v1.ListServicesRequest;
+import io.meshfed.transport.logging.Causes;
+import io.meshfed.transport.logging.RateLimitedLog;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.javadsl.StreamResponseRequestBuilder;
+import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.RestartSettings;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
- * Watches the local server for what the routing table needs (DESIGN §9): the DC's {@code meshfed}
- * service entries and ListMeshGateways. Each watch is a gRPC stream that is reopened with backoff
- * when it fails (the server restarts, say); the last snapshot stays in force meanwhile, so open and
- * new connections keep flowing. A new snapshot goes to {@code onChange} once both watches have
- * answered, and after every change of either.
+ * Watches the local server for what the routing table needs: the DC's {@code meshfed} service
+ * entries and ListMeshGateways. Each watch is a gRPC stream, reopened when it ends or fails (the
+ * server restarts, its store moves) after a short backoff: {@link #FIRST_RETRY}, doubling up to
+ * {@link #MAX_RETRY}, and back to the first once a message arrives. The last snapshot stays in
+ * force meanwhile, so open and new connections keep flowing. A new snapshot goes to
+ * {@code onChange} once both watches have answered, and after every change of either.
+ *
+ * <p>Each watch logs one line when it stops working, with the gRPC status and description, and
+ * one when it works again; both within limits, should the server fail every watch right after
+ * its first answer.
  */
 public final class ServerWatch implements AutoCloseable {
+  static final Duration FIRST_RETRY = Duration.ofMillis(200);
+  static final Duration MAX_RETRY = Duration.ofSeconds(5);
+  private static final double JITTER = 0.2;
   private static final Logger LOG = LoggerFactory.getLogger(ServerWatch.class);
-  static final RestartSettings RESTART = RestartSettings.create(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2);
 
   private final Object lock = new Object();
   private final Consumer<RoutingSnapshot> onChange;
-  private final String server;
-  private final UniqueKillSwitch servers;
-  private final UniqueKillSwitch gateways;
-  private final AtomicBoolean failing = new AtomicBoolean();
+  private final Watch<Map<String, InetSocketAddress>> servers;
+  private final Watch<Map<String, List<InetSocketAddress>>> gateways;
   private Map<String, InetSocketAddress> lastServers;
   private Map<String, List<InetSocketAddress>> lastGateways;
 
@@ -51,41 +62,22 @@ public final class ServerWatch implements AutoCloseable {
   public ServerWatch(ActorSystem<?> system, FederationStateServiceClient federation, CatalogServiceClient catalog,
       String server, String token, String localDatacenter, Consumer<RoutingSnapshot> onChange) {
     this.onChange = onChange;
-    this.server = server;
     ListServicesRequest serversRequest = ListServicesRequest.newBuilder().setName(WireConstants.SERVER_SERVICE).build();
-    this.servers = run(system, () -> withToken(catalog.watchServices(), token).invoke(serversRequest)
-        .map(r -> RoutingSnapshot.localServers(r.getNodesList())), "the DC's servers", this::servers);
-    this.gateways = run(system, () -> withToken(federation.watchMeshGateways(), token)
-        .invoke(ListMeshGatewaysRequest.getDefaultInstance())
-        .map(r -> RoutingSnapshot.remoteGateways(localDatacenter, r)), "the DCs' mesh gateways", this::gateways);
+    this.servers = new Watch<>(system, "the DC's servers", server,
+        () -> withToken(catalog.watchServices(), token).invoke(serversRequest)
+            .map(r -> RoutingSnapshot.localServers(r.getNodesList())),
+        this::servers);
+    this.gateways = new Watch<>(system, "the DCs' mesh gateways", server,
+        () -> withToken(federation.watchMeshGateways(), token).invoke(ListMeshGatewaysRequest.getDefaultInstance())
+            .map(r -> RoutingSnapshot.remoteGateways(localDatacenter, r)),
+        this::gateways);
+    servers.open();
+    gateways.open();
   }
 
   private static <Q, R> StreamResponseRequestBuilder<Q, R> withToken(StreamResponseRequestBuilder<Q, R> builder,
       String token) {
     return token.isEmpty() ? builder : builder.addHeader(WireConstants.GRPC_TOKEN_KEY, token);
-  }
-
-  private <T> UniqueKillSwitch run(ActorSystem<?> system, java.util.function.Supplier<Source<T, NotUsed>> watch,
-      String what, Consumer<T> apply) {
-    return RestartSource.withBackoff(RESTART, () -> watch.get()
-            .watchTermination((mat, done) -> {
-              done.whenComplete((d, err) -> {
-                // One line when the server stops answering, one when it is back: not one per retry.
-                if (err != null && failing.compareAndSet(false, true)) {
-                  LOG.warn("cannot watch {} on the local server {}: {}; keeping the last routing table and retrying",
-                      what, server, err.getMessage());
-                }
-              });
-              return mat;
-            }))
-        .viaMat(KillSwitches.single(), Keep.right())
-        .toMat(Sink.foreach(value -> {
-          if (failing.compareAndSet(true, false)) {
-            LOG.info("watching the local server {} again", server);
-          }
-          apply.accept(value);
-        }), Keep.left())
-        .run(system);
   }
 
   private void servers(Map<String, InetSocketAddress> value) {
@@ -110,7 +102,93 @@ public final class ServerWatch implements AutoCloseable {
 
   @Override
   public void close() {
-    servers.shutdown();
-    gateways.shutdown();
+    servers.close();
+    gateways.close();
+  }
+
+  /** One gRPC stream, reopened with backoff for as long as the gateway runs. */
+  private static final class Watch<T> {
+    private final ActorSystem<?> system;
+    private final String what;
+    private final String server;
+    private final Supplier<Source<T, NotUsed>> stream;
+    private final Consumer<T> apply;
+    private final Backoff backoff = new Backoff(FIRST_RETRY, MAX_RETRY, JITTER, () -> ThreadLocalRandom.current().nextDouble());
+    private final RateLimitedLog stopped = RateLimitedLog.warn(LOG);
+    private final RateLimitedLog recovered = new RateLimitedLog(LOG, Level.INFO, RateLimitedLog.DEFAULT_BURST,
+        RateLimitedLog.DEFAULT_INTERVAL, System::nanoTime);
+    private boolean closed;
+    private boolean failing;
+    private UniqueKillSwitch running;
+    private Cancellable retry;
+
+    Watch(ActorSystem<?> system, String what, String server, Supplier<Source<T, NotUsed>> stream, Consumer<T> apply) {
+      this.system = system;
+      this.what = what;
+      this.server = server;
+      this.stream = stream;
+      this.apply = apply;
+    }
+
+    void open() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        Pair<UniqueKillSwitch, CompletionStage<Done>> run = stream.get()
+            .viaMat(KillSwitches.single(), Keep.right())
+            .toMat(Sink.foreach(this::received), Keep.both())
+            .run(system);
+        running = run.first();
+        run.second().whenComplete((done, error) -> ended(error));
+      }
+    }
+
+    private void received(T value) {
+      boolean wasFailing;
+      synchronized (this) {
+        backoff.reset();
+        wasFailing = failing;
+        failing = false;
+      }
+      if (wasFailing) {
+        recovered.log("watching {} on the local server {} again", what, server);
+      }
+      apply.accept(value);
+    }
+
+    private void ended(Throwable error) {
+      Duration delay;
+      boolean firstFailure;
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        delay = backoff.next();
+        firstFailure = !failing;
+        failing = true;
+        retry = system.scheduler().scheduleOnce(delay, this::open, system.executionContext());
+      }
+      String why = error == null ? "the server ended it" : Causes.describe(error);
+      if (firstFailure) {
+        stopped.log("the watch of {} on the local server {} stopped: {}; keeping the last routing table and"
+            + " reconnecting", what, server, why);
+      } else {
+        LOG.debug("the watch of {} on the local server {} stopped again: {}; next attempt in {} ms", what, server,
+            why, delay.toMillis());
+      }
+    }
+
+    void close() {
+      synchronized (this) {
+        closed = true;
+        if (retry != null) {
+          retry.cancel();
+        }
+        if (running != null) {
+          running.shutdown();
+        }
+      }
+    }
   }
 }

@@ -1,9 +1,11 @@
 package io.meshfed.gateway.metrics;
 
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,10 +22,17 @@ public final class GatewayMetrics {
   private final RouteStats unrouted = new RouteStats();
   private final LongAdder unknownSni = new LongAdder();
   private final LongAdder ejections = new LongAdder();
+  private final Map<AdminClosure, LongAdder> adminClosures = new EnumMap<>(AdminClosure.class);
   private final LongSupplier routeTableVersion;
+  private final IntSupplier openConnections;
 
-  public GatewayMetrics(LongSupplier routeTableVersion) {
+  /** @param openConnections client connections open now, what the gateway's connection cap counts */
+  public GatewayMetrics(LongSupplier routeTableVersion, IntSupplier openConnections) {
     this.routeTableVersion = routeTableVersion;
+    this.openConnections = openConnections;
+    for (AdminClosure closure : AdminClosure.values()) {
+      adminClosures.put(closure, new LongAdder());
+    }
   }
 
   /** The stats of a route, created on first use. Route names always hold dots, so never clash with {@link #UNROUTED}. */
@@ -43,6 +52,18 @@ public final class GatewayMetrics {
 
   public void countEjection() {
     ejections.increment();
+  }
+
+  public void countAdminClosure(AdminClosure closure) {
+    adminClosures.get(closure).increment();
+  }
+
+  public int openConnections() {
+    return openConnections.getAsInt();
+  }
+
+  public long adminClosures(AdminClosure closure) {
+    return adminClosures.get(closure).sum();
   }
 
   public long unknownSni() {
@@ -74,6 +95,9 @@ public final class GatewayMetrics {
     String active = "meshfed_gateway_active_connections";
     text.family(active, "gauge", "Open connections by route, from admission to close.");
     named.forEach((route, stats) -> text.sample(active, stats.active(), "route", route));
+    String open = "meshfed_gateway_open_connections";
+    text.family(open, "gauge", "Open client connections, routed or not; what max-connections caps.")
+        .sample(open, openConnections());
     String bytes = "meshfed_gateway_bytes_total";
     text.family(bytes, "counter", "Bytes relayed by route and direction.");
     named.forEach((route, stats) -> {
@@ -81,6 +105,11 @@ public final class GatewayMetrics {
         text.sample(bytes, stats.bytes(direction).sum(), "route", route, "direction", direction.label());
       }
     });
+    String admin = "meshfed_gateway_admin_connections_closed_total";
+    text.family(admin, "counter", "Admin connections closed by the gateway: at its cap or after a timeout.");
+    for (AdminClosure closure : AdminClosure.values()) {
+      text.sample(admin, adminClosures.get(closure).sum(), "reason", closure.label());
+    }
     return text
         .family("meshfed_gateway_unknown_sni_total", "counter", "Connections whose SNI name matched no route.")
         .sample("meshfed_gateway_unknown_sni_total", unknownSni.sum())

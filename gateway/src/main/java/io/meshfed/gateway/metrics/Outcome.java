@@ -13,7 +13,8 @@ public enum Outcome {
   TIMEOUT("timeout", Stage.UNROUTED),
   /** Before the ClientHello was complete, or while the upstream was being dialed. */
   CLIENT_CLOSED("client_closed", Stage.EITHER),
-  LIMIT("limit", Stage.ROUTED),
+  /** Route {@code none}: the gateway had max-connections open; else the route had its cap open. */
+  LIMIT("limit", Stage.EITHER),
   UPSTREAM_FAILED("upstream_failed", Stage.ROUTED);
 
   /** Whether the outcome can happen before a route is known, after, or both. */

@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * An immutable routing table (DESIGN §9), built by {@link RouteTableBuilder}. Exact names win;
+ * An immutable routing table, built by {@link RouteTableBuilder}. Exact names win;
  * otherwise {@code <anything>.server.<dc>.<domain>} matches the route of remote DC {@code dc}.
  *
  * @param exact routes by lower-case SNI name

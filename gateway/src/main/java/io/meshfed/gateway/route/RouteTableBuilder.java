@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns {@link RoutingInputs} into a {@link RouteTable} by the rules of DESIGN §9 (Consul's
- * mesh-gateway listeners, reference §9.2):
+ * Turns {@link RoutingInputs} into a {@link RouteTable} by the rules of docs/gateway.md (as
+ * Consul's mesh-gateway listeners route):
  * <ul>
  *   <li>{@code <node>.server.<local dc>.<domain>} → that server;
  *   <li>{@code server.<local dc>.<domain>} → every healthy local server;

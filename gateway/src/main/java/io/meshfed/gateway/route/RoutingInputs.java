@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a gateway knows about the federation, from a local server's watches (DESIGN §9).
+ * What a gateway knows about the federation, from a local server's watches.
  *
  * @param localServers healthy servers of the local DC: node name → server-port address
  * @param remoteGateways mesh gateways of other DCs: DC name → WAN addresses; an entry for the local

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * Dials for internal RPC over native TLS (DESIGN §6): the TCP connection goes to the key's address
+ * Dials for internal RPC over native TLS: the TCP connection goes to the key's address
  * (a mesh gateway for another DC), the TLS SNI names the server that must answer, and that server's
  * certificate is verified against the name. The connection is handed over only once the handshake
  * has negotiated {@code meshfed/rpc} (RFC 7301), so every failure carries its reason.

@@ -1,5 +1,6 @@
 package io.meshfed.transport.dial;
 
+import io.meshfed.transport.logging.Causes;
 import io.meshfed.transport.rpc.TcpDial;
 import io.meshfed.transport.tls.TlsContexts;
 import io.netty.channel.Channel;
@@ -62,12 +63,15 @@ public final class TlsDial {
     return result;
   }
 
-  /** The failure in words: Netty's closed-channel error has no message of its own. */
+  /**
+   * The failure in words: Netty's closed-channel error has no message of its own, and BoringSSL's
+   * ("General OpenSslEngine problem") leaves what the trust manager refused to its causes.
+   */
   private static String reason(Throwable cause) {
     if (cause instanceof ClosedChannelException) {
       return "the connection closed before the handshake completed (a mesh gateway closes a connection"
           + " whose name it cannot route)";
     }
-    return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    return Causes.describe(cause);
   }
 }

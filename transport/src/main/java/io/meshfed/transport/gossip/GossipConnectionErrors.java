@@ -8,19 +8,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a gossip pipeline: closes the connection on any error. An oversize frame is a
- * peer breaking the protocol and is logged at WARN, once per connection since the decoder drops the
- * rest; resets and other I/O errors are routine for datagram-like traffic and stay at DEBUG.
+ * peer breaking the protocol, counted and logged within limits ({@link GossipProblems}), once per
+ * connection since the decoder drops the rest; resets and other I/O errors are routine for
+ * datagram-like traffic and stay at DEBUG.
  */
 final class GossipConnectionErrors extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(GossipConnectionErrors.class);
 
   private final String peer;
-  private final GossipCounters counters;
+  private final GossipProblems problems;
 
   /** @param peer how the log names the other end, e.g. its address and SNI name */
-  GossipConnectionErrors(String peer, GossipCounters counters) {
+  GossipConnectionErrors(String peer, GossipProblems problems) {
     this.peer = peer;
-    this.counters = counters;
+    this.problems = problems;
   }
 
   /** "address (SNI name)": through a gateway the address alone does not say who is calling. */
@@ -33,8 +34,7 @@ final class GossipConnectionErrors extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     GossipFrameTooLargeException tooLarge = find(cause);
     if (tooLarge != null) {
-      counters.countOversize();
-      log.warn("closing gossip connection with {}: {}", peer, tooLarge.getMessage());
+      problems.oversize(peer, tooLarge);
     } else {
       log.debug("closing gossip connection {} after an error", peer, cause);
     }

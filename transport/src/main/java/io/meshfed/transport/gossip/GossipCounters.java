@@ -8,6 +8,8 @@ public final class GossipCounters {
   private final AtomicLong framesSent = new AtomicLong();
   private final AtomicLong framesReceived = new AtomicLong();
   private final AtomicLong refusedOversize = new AtomicLong();
+  private final AtomicLong packetsDropped = new AtomicLong();
+  private final AtomicLong handlerFailures = new AtomicLong();
   private final AtomicLong connectionsOpened = new AtomicLong();
   private final AtomicLong connectionsClosed = new AtomicLong();
   private final AtomicLong connectionsReaped = new AtomicLong();
@@ -27,6 +29,16 @@ public final class GossipCounters {
   /** Frames over 4 MiB: refused before sending, or read from a peer whose connection was closed. */
   public long refusedOversize() {
     return refusedOversize.get();
+  }
+
+  /** Packets received but not handed on: empty, or not decodable by the listener. */
+  public long packetsDropped() {
+    return packetsDropped.get();
+  }
+
+  /** Packets and stream requests on which our listener or handler failed. */
+  public long handlerFailures() {
+    return handlerFailures.get();
   }
 
   /** Connections dialed (client side) or accepted (server side). */
@@ -69,6 +81,14 @@ public final class GossipCounters {
 
   void countOversize() {
     refusedOversize.incrementAndGet();
+  }
+
+  void countDropped() {
+    packetsDropped.incrementAndGet();
+  }
+
+  void countHandlerFailure() {
+    handlerFailures.incrementAndGet();
   }
 
   void countReaped() {

@@ -5,7 +5,7 @@ import java.io.IOException;
 
 /**
  * A gossip frame above {@link WireConstants#MAX_GOSSIP_FRAME_BYTES}: refused before sending, or read
- * as a length prefix from a peer, which then loses its connection (a DoS guard, reference §8.4).
+ * as a length prefix from a peer, which then loses its connection (a DoS guard).
  */
 public final class GossipFrameTooLargeException extends IOException {
   private final long size;

@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The reaper of gossip packet connections: closes a connection on the idle event of the
  * {@link io.netty.handler.timeout.IdleStateHandler} before it, so connections to members we stopped
- * talking to do not pile up on either end (reference §8.4: 2 minutes on both ends).
+ * talking to do not pile up on either end (2 minutes on both ends, as in Consul's wanfed).
  */
 final class GossipIdleCloser extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(GossipIdleCloser.class);

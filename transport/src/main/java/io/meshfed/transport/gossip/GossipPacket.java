@@ -4,6 +4,6 @@ import io.meshfed.transport.port.ConnectionInfo;
 
 /**
  * One received gossip packet. Through a mesh gateway the remote address is the gateway's, so the
- * sender's identity is whatever the payload says it is (reference §8.4).
+ * sender's identity is whatever the payload says it is.
  */
 public record GossipPacket(byte[] payload, ConnectionInfo connection) {}

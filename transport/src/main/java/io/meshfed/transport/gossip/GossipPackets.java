@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sending side of {@code meshfed/wan-gossip/packet} (reference §8.4): each packet is one frame on
+ * The sending side of {@code meshfed/wan-gossip/packet}: each packet is one frame on
  * a pooled connection, one connection per WAN member name ({@code <node>.<dc>}).
  *
  * <p>Unlike Consul's pool of idle connections, each lent to one writer at a time, a member has a
@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * while it stays open, whatever address later sends pass.
  */
 public final class GossipPackets implements AutoCloseable {
-  /** Idle pooled connections close after this long (reference §8.4: GossipPacketMaxIdleTime). */
+  /** Idle pooled connections close after this long (Consul's GossipPacketMaxIdleTime). */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(2);
   public static final String THREAD_NAME_PREFIX = "meshfed-gossip-packets";
 
@@ -43,6 +43,7 @@ public final class GossipPackets implements AutoCloseable {
   private final Duration idleTimeout;
   private final EventLoopGroup group;
   private final GossipCounters counters = new GossipCounters();
+  private final GossipProblems problems = new GossipProblems(counters);
   private final Map<String, PacketConnection> pool = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -147,7 +148,7 @@ public final class GossipPackets implements AutoCloseable {
         new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
     pipeline.addLast("gossip-idle-closer", new GossipIdleCloser(counters));
     pipeline.addLast("gossip-frame-encoder", GossipFrameEncoder.INSTANCE);
-    pipeline.addLast("gossip-errors", new GossipConnectionErrors(peer, counters));
+    pipeline.addLast("gossip-errors", new GossipConnectionErrors(peer, problems));
   }
 
   private static IllegalStateException closedError() {

@@ -14,12 +14,13 @@ import java.util.Objects;
  * {@code plaintextProtocol(TYPE_WAN_GOSSIP_STREAM, receiver)}.
  */
 public final class GossipStreamReceiver implements ProtocolHandler {
-  /** The 10 s Consul's wanfed allows a stream dial (reference §8.4), here for the whole exchange. */
+  /** The 10 s Consul's wanfed allows a stream dial, here for the whole exchange. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
 
   private final GossipStreamHandler handler;
   private final Duration deadline;
   private final GossipCounters counters = new GossipCounters();
+  private final GossipProblems problems = new GossipProblems(counters);
 
   public GossipStreamReceiver(GossipStreamHandler handler) {
     this(handler, DEFAULT_DEADLINE);
@@ -39,8 +40,8 @@ public final class GossipStreamReceiver implements ProtocolHandler {
     pipeline.addLast("gossip-deadline", new GossipExchangeDeadline(deadline, counters));
     pipeline.addLast("gossip-frame-decoder", new GossipFrameDecoder());
     pipeline.addLast("gossip-frame-encoder", GossipFrameEncoder.INSTANCE);
-    pipeline.addLast("gossip-stream-responder", new GossipStreamResponder(handler, info, counters));
-    pipeline.addLast("gossip-errors", new GossipConnectionErrors(GossipConnectionErrors.describe(info), counters));
+    pipeline.addLast("gossip-stream-responder", new GossipStreamResponder(handler, info, counters, problems));
+    pipeline.addLast("gossip-errors", new GossipConnectionErrors(GossipConnectionErrors.describe(info), problems));
   }
 
   public GossipCounters counters() {

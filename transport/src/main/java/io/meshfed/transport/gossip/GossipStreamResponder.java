@@ -9,25 +9,24 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Answers the one request frame of a stream connection with the handler's response frame, then
  * closes. A second request frame breaks the protocol and closes the connection.
  */
 final class GossipStreamResponder extends SimpleChannelInboundHandler<ByteBuf> {
-  private static final Logger log = LoggerFactory.getLogger(GossipStreamResponder.class);
-
   private final GossipStreamHandler handler;
   private final ConnectionInfo info;
   private final GossipCounters counters;
+  private final GossipProblems problems;
   private boolean requested;
 
-  GossipStreamResponder(GossipStreamHandler handler, ConnectionInfo info, GossipCounters counters) {
+  GossipStreamResponder(GossipStreamHandler handler, ConnectionInfo info, GossipCounters counters,
+      GossipProblems problems) {
     this.handler = handler;
     this.info = info;
     this.counters = counters;
+    this.problems = problems;
   }
 
   @Override
@@ -49,13 +48,10 @@ final class GossipStreamResponder extends SimpleChannelInboundHandler<ByteBuf> {
 
   private void respond(ChannelHandlerContext ctx, byte[] response, Throwable error) {
     if (error != null || response == null) {
-      log.warn("gossip stream handler failed for {}; closing without an answer",
-          GossipConnectionErrors.describe(info), error);
+      problems.streamHandlerFailed(GossipConnectionErrors.describe(info), error);
       ctx.close();
     } else if (GossipFrameTooLargeException.tooLarge(response.length)) {
-      counters.countOversize();
-      log.warn("gossip stream response to {} refused: {}", GossipConnectionErrors.describe(info),
-          new GossipFrameTooLargeException(response.length).getMessage());
+      problems.responseTooLarge(GossipConnectionErrors.describe(info), response.length);
       ctx.close();
     } else {
       ctx.writeAndFlush(response).addListener((ChannelFuture written) -> {

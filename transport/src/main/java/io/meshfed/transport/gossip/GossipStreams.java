@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The calling side of {@code meshfed/wan-gossip/stream}: each exchange (a push/pull of full state)
  * dials a fresh connection, writes one request frame, reads one response frame and closes, as
- * Consul's wanfed does (reference §8.4). Nothing is pooled: exchanges are rare and large.
+ * Consul's wanfed does. Nothing is pooled: exchanges are rare and large.
  */
 public final class GossipStreams implements AutoCloseable {
   public static final String THREAD_NAME_PREFIX = "meshfed-gossip-streams";

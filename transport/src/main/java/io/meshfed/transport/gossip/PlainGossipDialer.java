@@ -18,9 +18,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * Dials a member of the local DC without TLS and selects the protocol with its type byte (DESIGN §3).
+ * Dials a member of the local DC without TLS and selects the protocol with its type byte.
  * Only for dev mode and tests: the server port accepts plaintext only where TLS is not configured,
- * and a member of another DC is refused, never dialed in plaintext (DESIGN §6).
+ * and a member of another DC is refused, never dialed in plaintext.
  */
 public final class PlainGossipDialer implements GossipDialer {
   private final String localDatacenter;

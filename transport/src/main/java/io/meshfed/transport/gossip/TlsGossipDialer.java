@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 
 /**
- * Dials a member over native TLS (DESIGN §6). The TCP connection goes to the given address, the
+ * Dials a member over native TLS. The TCP connection goes to the given address, the
  * member's own server port in the same DC or a mesh gateway for another DC; the SNI (RFC 6066 §3) is
  * {@code <node>.server.<dc>.<domain>} derived from the member name, and the server certificate is
  * verified against that name, not the address, since through a gateway only the name says which
@@ -63,7 +63,7 @@ public final class TlsGossipDialer implements GossipDialer {
 
   /**
    * {@code <node>.server.<dc>.<domain>} for a member; {@code server.<dc>.<domain>} for the join
-   * placeholder {@code *.<dc>} ("any server of dc", reference §7.4), which the gateway or server
+   * placeholder {@code *.<dc>} ("any server of dc"), which the gateway or server
    * answers with whichever server it picks. Null when {@code member} is neither.
    */
   private String sni(String member) {

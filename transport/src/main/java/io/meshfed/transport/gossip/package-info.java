@@ -1,5 +1,5 @@
 /**
- * WAN gossip transport on the server port (DESIGN §3, §6; reference §8.4).
+ * WAN gossip transport on the server port, after Consul's wanfed.
  *
  * <p>Packets ({@code meshfed/wan-gossip/packet}): datagram-like messages sent as length-prefixed
  * frames on pooled connections keyed by WAN member name, see {@link

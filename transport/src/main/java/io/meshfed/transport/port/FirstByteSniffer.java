@@ -68,7 +68,8 @@ final class FirstByteSniffer extends ChannelInboundHandlerAdapter {
     // HandshakeTimeout bounds the handshake; a second, longer timer would only blur the reason.
     tls.setHandshakeTimeoutMillis(0);
     ctx.pipeline()
-        .addAfter(ctx.name(), ServerPortInitializer.TLS, tls)
+        .addAfter(ctx.name(), ServerPortInitializer.ALPN_OFFER, new AlpnOfferCheck(applicationProtocols.keySet(), refusals))
+        .addAfter(ServerPortInitializer.ALPN_OFFER, ServerPortInitializer.TLS, tls)
         .addAfter(ServerPortInitializer.TLS, ServerPortInitializer.ALPN,
             new AlpnDispatcher(applicationProtocols, refusals, dispatch));
   }

@@ -1,5 +1,6 @@
 package io.meshfed.transport.port;
 
+import io.meshfed.transport.logging.Causes;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import javax.net.ssl.SSLException;
@@ -24,7 +25,7 @@ final class HandshakeErrors extends ChannelInboundHandlerAdapter {
       refusals.refuseTlsHandshake(ctx.channel(), cause);
     } else {
       refusals.refuse(ctx.channel(), RefusalReason.CONNECTION_FAILED,
-          "connection failed before dispatch: " + Refusals.describe(cause));
+          "connection failed before dispatch: " + Causes.describe(cause));
     }
   }
 

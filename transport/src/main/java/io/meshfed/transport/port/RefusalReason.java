@@ -2,6 +2,8 @@ package io.meshfed.transport.port;
 
 /** Why the server port closed a connection before handing it to a protocol. */
 public enum RefusalReason {
+  /** The port had its maximum of connections open; closed at accept, nothing read. */
+  CONNECTION_LIMIT,
   /** A plaintext type byte arrived on a port that requires TLS. */
   PLAINTEXT_REFUSED,
   /** The first byte is neither a registered type byte nor, with TLS configured, a TLS record. */

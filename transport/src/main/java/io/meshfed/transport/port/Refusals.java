@@ -1,16 +1,22 @@
 package io.meshfed.transport.port;
 
+import io.meshfed.transport.logging.Causes;
+import io.meshfed.transport.logging.RateLimitedLog;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.EnumMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes a connection that will not be handed to a protocol, logging and counting it once. One
- * failure can be reported more than once (a failed handshake is both an event and an exception,
- * in an order that differs between Netty versions; a deadline can race a close), and those reports
+ * Closes a connection that will not be handed to a protocol, counting it once and logging it once
+ * within the limit of its reason ({@link RateLimitedLog}: anyone who can reach the port can cause
+ * refusals, so each reason has its own budget of lines and a flood of one hides no other). One
+ * failure can be reported more than once (a failed handshake is both an event and an exception, in
+ * an order that differs between Netty versions; a deadline can race a close), and those reports
  * are one story.
  */
 final class Refusals {
@@ -23,39 +29,30 @@ final class Refusals {
   private static final int MAX_REASON_CHARS = 240;
 
   private final ServerPortStats stats;
+  private final Map<RefusalReason, RateLimitedLog> logs = new EnumMap<>(RefusalReason.class);
 
   Refusals(ServerPortStats stats) {
     this.stats = stats;
+    for (RefusalReason reason : RefusalReason.values()) {
+      logs.put(reason, RateLimitedLog.warn(log));
+    }
   }
 
   void refuse(Channel channel, RefusalReason reason, String message) {
-    if (channel.attr(REFUSED).setIfAbsent(reason) == null) {
-      stats.countRefusal(reason);
-      log.warn("server port: refused {}: {}", describe(channel.remoteAddress()), oneLine(message));
-    }
+    report(channel, reason, message);
     channel.close();
   }
 
-  void refuseTlsHandshake(Channel channel, Throwable cause) {
-    refuse(channel, RefusalReason.TLS_HANDSHAKE_FAILED, "TLS handshake failed: " + describe(cause));
+  /** Counts and logs a refusal unless the connection was refused before; the caller closes it. */
+  void report(Channel channel, RefusalReason reason, String message) {
+    if (channel.attr(REFUSED).setIfAbsent(reason) == null) {
+      stats.countRefusal(reason);
+      logs.get(reason).log("server port: refused {}: {}", describe(channel.remoteAddress()), oneLine(message));
+    }
   }
 
-  /**
-   * The messages along the cause chain, each once: OpenSSL's own message is often generic ("General
-   * OpenSslEngine problem") while its cause says what the trust manager rejected. A wrapper that
-   * only repeats its cause (Netty's DecoderException) adds nothing.
-   */
-  static String describe(Throwable cause) {
-    StringBuilder described = new StringBuilder();
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      String message = t.getMessage() == null || t.getMessage().isBlank()
-          ? t.getClass().getSimpleName() : t.getMessage();
-      boolean repeatsCause = t.getCause() != null && message.equals(t.getCause().toString());
-      if (!repeatsCause && described.indexOf(message) < 0) {
-        described.append(described.length() == 0 ? "" : ": ").append(message);
-      }
-    }
-    return described.toString();
+  void refuseTlsHandshake(Channel channel, Throwable cause) {
+    refuse(channel, RefusalReason.TLS_HANDSHAKE_FAILED, "TLS handshake failed: " + Causes.describe(cause));
   }
 
   private static String describe(SocketAddress address) {

@@ -1,5 +1,7 @@
 package io.meshfed.transport.port;
 
+import io.meshfed.transport.limit.ConnectionLimit;
+import io.meshfed.transport.logging.Causes;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -17,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A running server port (DESIGN §6). Refusals are logged at WARN under this class's logger, one
- * line per refused connection: {@code server port: refused <address>: <reason>}.
+ * A running server port. Refusals are counted in {@link #stats()} and logged at WARN under this
+ * class's logger, {@code server port: refused <address>: <reason>}: the first few of each reason
+ * one line each, then one line a minute with the number left out ({@code RateLimitedLog}).
  */
 public final class ServerPort implements AutoCloseable {
   /** Every thread the port starts carries this prefix, so a leak is visible by name. */
@@ -49,19 +52,20 @@ public final class ServerPort implements AutoCloseable {
         1, new DefaultThreadFactory(THREAD_NAME_PREFIX + "accept"), NioIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(
         0, new DefaultThreadFactory(THREAD_NAME_PREFIX + "io"), NioIoHandler.newFactory());
-    ServerPortStats stats = new ServerPortStats();
+    ConnectionLimit limit = new ConnectionLimit(settings.maxConnections());
+    ServerPortStats stats = new ServerPortStats(limit::open);
     // Notifications run on whichever thread completes them; the port needs no executor of its own.
     ChannelGroup connections = new DefaultChannelGroup("server-port", ImmediateEventExecutor.INSTANCE);
     ChannelFuture bound = new ServerBootstrap()
         .group(acceptor, workers)
         .channel(NioServerSocketChannel.class)
-        .childHandler(new ServerPortInitializer(settings, stats, connections))
+        .childHandler(new ServerPortInitializer(settings, stats, limit, connections))
         .bind(settings.host(), settings.port())
         .awaitUninterruptibly();
     if (!bound.isSuccess()) {
       shutDown(acceptor, workers);
       throw new IOException("server port: cannot bind " + settings.host() + ":" + settings.port()
-          + ": " + Refusals.describe(bound.cause()), bound.cause());
+          + ": " + Causes.describe(bound.cause()), bound.cause());
     }
     return new ServerPort(acceptor, workers, bound.channel(), connections, stats);
   }

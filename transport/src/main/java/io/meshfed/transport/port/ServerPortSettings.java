@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param applicationProtocols handlers by ALPN id (RFC 7301); TLS only
  * @param plaintextProtocols handlers by type byte ({@code TYPE_RPC..TYPE_HIGHEST}); no TLS only
  * @param handshakeTimeout bounds the first byte and the TLS handshake together
+ * @param maxConnections connections open at once, handshaking or dispatched; more are closed at accept
  */
 public record ServerPortSettings(
     String host,
@@ -30,9 +31,15 @@ public record ServerPortSettings(
     Optional<SslContext> sslContext,
     Map<String, ProtocolHandler> applicationProtocols,
     Map<Byte, ProtocolHandler> plaintextProtocols,
-    Duration handshakeTimeout) {
+    Duration handshakeTimeout,
+    int maxConnections) {
 
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * A server holds a few pooled connections per peer server of every DC plus the gateways' and
+   * probes' dials; thousands leave room for that and stay far below the default descriptor limits.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 4096;
 
   public ServerPortSettings {
     Objects.requireNonNull(host, "host");
@@ -45,6 +52,9 @@ public record ServerPortSettings(
     Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
     if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
       throw new IllegalArgumentException("handshake timeout must be positive: " + handshakeTimeout);
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("max connections must be at least 1: " + maxConnections);
     }
     if (sslContext.isPresent() && !sslContext.get().isServer()) {
       throw new IllegalArgumentException("the server port needs a server-side SslContext");
@@ -84,6 +94,7 @@ public record ServerPortSettings(
     private final Map<String, ProtocolHandler> applicationProtocols = new LinkedHashMap<>();
     private final Map<Byte, ProtocolHandler> plaintextProtocols = new LinkedHashMap<>();
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
     private Builder(String host, int port) {
       this.host = host;
@@ -110,9 +121,14 @@ public record ServerPortSettings(
       return this;
     }
 
+    public Builder maxConnections(int max) {
+      this.maxConnections = max;
+      return this;
+    }
+
     public ServerPortSettings build() {
       return new ServerPortSettings(host, port, Optional.ofNullable(sslContext),
-          applicationProtocols, plaintextProtocols, handshakeTimeout);
+          applicationProtocols, plaintextProtocols, handshakeTimeout, maxConnections);
     }
   }
 }

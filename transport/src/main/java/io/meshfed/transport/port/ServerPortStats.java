@@ -3,13 +3,16 @@ package io.meshfed.transport.port;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /** Counters of one server port, safe to read from any thread. */
 public final class ServerPortStats {
   private final Map<RefusalReason, AtomicLong> refused = new EnumMap<>(RefusalReason.class);
   private final AtomicLong dispatched = new AtomicLong();
+  private final IntSupplier open;
 
-  ServerPortStats() {
+  ServerPortStats(IntSupplier open) {
+    this.open = open;
     for (RefusalReason reason : RefusalReason.values()) {
       refused.put(reason, new AtomicLong());
     }
@@ -22,6 +25,11 @@ public final class ServerPortStats {
 
   public long refusedTotal() {
     return refused.values().stream().mapToLong(AtomicLong::get).sum();
+  }
+
+  /** Connections open now, what the port's connection limit counts. */
+  public int openConnections() {
+    return open.getAsInt();
   }
 
   /** Connections handed to a protocol handler. */

@@ -34,6 +34,7 @@ public final class RpcServer {
   private final Map<String, Method> methods;
   private final int maxFrameBytes;
   private final Duration idleTimeout;
+  private final RpcProblems problems = new RpcProblems(new RpcServerStats());
 
   private RpcServer(Builder builder) {
     this.methods = Map.copyOf(builder.methods);
@@ -48,7 +49,7 @@ public final class RpcServer {
   /** Installs frame codec, idle handling and call dispatch at the end of an accepted channel's pipeline. */
   public Consumer<ChannelPipeline> pipelineInstaller() {
     return pipeline -> {
-      ServerCallDispatcher dispatcher = new ServerCallDispatcher(methods, maxFrameBytes);
+      ServerCallDispatcher dispatcher = new ServerCallDispatcher(methods, maxFrameBytes, problems);
       pipeline.addLast("rpc-frame-splitter", new FrameSplitter(maxFrameBytes));
       pipeline.addLast("rpc-frame-decoder", new FrameDecoder());
       pipeline.addLast("rpc-frame-encoder", FrameEncoder.INSTANCE);
@@ -57,6 +58,11 @@ public final class RpcServer {
       pipeline.addLast("rpc-idle-closer", new IdleCloser(dispatcher::callsInFlight));
       pipeline.addLast("rpc-dispatcher", dispatcher);
     };
+  }
+
+  /** Protocol errors and handler failures over every connection this server was installed on. */
+  public RpcServerStats stats() {
+    return problems.stats();
   }
 
   public static final class Builder {

@@ -29,13 +29,15 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
 
   private final Map<String, RpcServer.Method> methods;
   private final int maxFrameBytes;
+  private final RpcProblems problems;
   private final Map<Integer, ServerCall> calls = new HashMap<>();
   private ChannelHandlerContext ctx;
   private int highestStreamId;
 
-  ServerCallDispatcher(Map<String, RpcServer.Method> methods, int maxFrameBytes) {
+  ServerCallDispatcher(Map<String, RpcServer.Method> methods, int maxFrameBytes, RpcProblems problems) {
     this.methods = methods;
     this.maxFrameBytes = maxFrameBytes;
+    this.problems = problems;
   }
 
   int callsInFlight() {
@@ -75,9 +77,9 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
     if (cause instanceof IOException) {
       log.debug("RPC connection {} failed: {}", ctx.channel(), cause.toString());
     } else if (cause instanceof DecoderException) {
-      log.warn("closing RPC connection {}: {}", ctx.channel(), cause.getMessage());
+      problems.protocolError(ctx.channel(), cause.getMessage());
     } else {
-      log.warn("closing RPC connection {} after an unexpected error", ctx.channel(), cause);
+      problems.handlerFailed("closing RPC connection " + ctx.channel() + " after an unexpected error", cause);
     }
     ctx.close();
   }
@@ -154,14 +156,15 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
     call.stopped = true;
     call.deadlineTimer.cancel(false);
     if (last.bodyLength() > maxFrameBytes) {
-      log.warn("{}: answer of {} bytes exceeds the maximum frame size of {}", call.method, last.bodyLength(), maxFrameBytes);
+      problems.handlerFailed(call.method + ": answer of " + last.bodyLength()
+          + " bytes exceeds the maximum frame size of " + maxFrameBytes, null);
       last = new Frame.Error(call.id, RpcCode.INTERNAL, "answer of " + call.method + " exceeds the maximum frame size");
     }
     write(last);
   }
 
   /** Handler failures are logged here, once: the caller only learns the code and a short message. */
-  private static RpcException toRpcException(String method, Throwable error) {
+  private RpcException toRpcException(String method, Throwable error) {
     Throwable cause = error;
     while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
       cause = cause.getCause();
@@ -172,7 +175,7 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
     if (cause instanceof CancellationException) {
       return new RpcException(RpcCode.CANCELLED, method + " was cancelled by the server");
     }
-    log.warn("RPC method {} failed", method, cause);
+    problems.handlerFailed("RPC method " + method + " failed", cause);
     return new RpcException(RpcCode.INTERNAL, "internal error in " + method + ": " + cause.getClass().getSimpleName());
   }
 
@@ -193,11 +196,11 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
   }
 
   private void closeForProtocolError(String reason) {
-    log.warn("closing RPC connection {}: protocol error: {}", ctx.channel(), reason);
+    problems.protocolError(ctx.channel(), reason);
     ctx.close();
   }
 
-  private static final class ServerCall {
+  private final class ServerCall {
     final int id;
     final String method;
     final long deadlineMillis;
@@ -221,7 +224,7 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
       try {
         cancellable.cancel();
       } catch (RuntimeException e) {
-        log.warn("cancelling RPC method {} failed", method, e);
+        problems.handlerFailed("cancelling RPC method " + method + " failed", e);
       }
     }
   }

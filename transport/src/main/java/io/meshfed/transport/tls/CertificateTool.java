@@ -38,7 +38,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 
 /**
- * Creates the CA, server and client certificates of a meshfed deployment (DESIGN §10, Consul's
+ * Creates the CA, server and client certificates of a meshfed deployment (Consul's
  * {@code tls ca create} / {@code tls cert create}). Keys are EC P-256: BoringSSL, the JDK and
  * OpenSSL all handle them, and they are small enough to generate on every call in tests.
  */

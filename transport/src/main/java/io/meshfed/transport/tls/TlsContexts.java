@@ -22,7 +22,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,24 +56,30 @@ public final class TlsContexts {
   /**
    * The server port's context. Client certificates are always required, whatever
    * {@code verify-incoming} says, because mesh gateways expose this port to other DCs (Consul's
-   * IncomingALPNRPCConfig does the same). Only the CA of {@code material} is trusted.
+   * IncomingALPNRPCConfig does the same). Only the CA of {@code material} is trusted, and a refused
+   * certificate gets the alert RFC 8446 §6.2 names for its fault ({@link AlertingTrustManager}).
    */
   public static SslContext serverPort(TlsMaterial material, List<String> alpnIds) throws SSLException {
+    SslProvider provider = provider();
     return SslContextBuilder.forServer(material.privateKey(), chain(material))
-        .sslProvider(provider())
-        .trustManager(material.caCertificates().toArray(X509Certificate[]::new))
+        .sslProvider(provider)
+        .trustManager(trustManager(material, provider))
         .clientAuth(ClientAuth.REQUIRE)
         .protocols(PROTOCOLS)
         .applicationProtocolConfig(alpn(alpnIds))
         .build();
   }
 
-  /** A context for dialing a server port with protocol {@code alpnId}, presenting the certificate. */
+  /**
+   * A context for dialing a server port with protocol {@code alpnId}, presenting the certificate. A
+   * server certificate it refuses gets the alert RFC 8446 §6.2 names, as on the server port.
+   */
   public static SslContext client(TlsMaterial material, String alpnId) throws SSLException {
+    SslProvider provider = provider();
     return SslContextBuilder.forClient()
-        .sslProvider(provider())
+        .sslProvider(provider)
         .keyManager(material.privateKey(), chain(material))
-        .trustManager(material.caCertificates().toArray(X509Certificate[]::new))
+        .trustManager(trustManager(material, provider))
         .endpointIdentificationAlgorithm("HTTPS")
         .protocols(PROTOCOLS)
         .applicationProtocolConfig(alpn(List.of(alpnId)))
@@ -104,21 +110,17 @@ public final class TlsContexts {
       KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       keyManagers.init(keys, NO_PASSWORD);
 
-      KeyStore trusted = KeyStore.getInstance("PKCS12");
-      trusted.load(null, null);
-      List<X509Certificate> cas = material.caCertificates();
-      for (int i = 0; i < cas.size(); i++) {
-        trusted.setCertificateEntry("ca-" + i, cas.get(i));
-      }
-      TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      trustManagers.init(trusted);
-
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
+      context.init(keyManagers.getKeyManagers(),
+          new TrustManager[] {AlertingTrustManager.pkix(material.caCertificates())}, null);
       return context;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot build a JDK TLS context: " + e.getMessage(), e);
     }
+  }
+
+  private static TrustManager trustManager(TlsMaterial material, SslProvider provider) {
+    return new AlertingTrustManager(material.caCertificates(), provider == SslProvider.OPENSSL);
   }
 
   private static X509Certificate[] chain(TlsMaterial material) {
@@ -127,8 +129,9 @@ public final class TlsContexts {
 
   /**
    * BoringSSL's server cannot fail the handshake on an unknown ALPN id (netty's OpenSSL provider
-   * rejects FATAL_ALERT for both behaviours): it completes without a protocol, so whoever reads
-   * {@code applicationProtocol()} must close connections where it is null.
+   * rejects FATAL_ALERT for both behaviours): it completes without a protocol. The server port
+   * therefore refuses such a ClientHello itself, with the alert RFC 7301 §3.2 names, before the
+   * engine sees it; other users must close connections where {@code applicationProtocol()} is null.
    */
   private static ApplicationProtocolConfig alpn(List<String> ids) {
     return new ApplicationProtocolConfig(Protocol.ALPN, SelectorFailureBehavior.NO_ADVERTISE,

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The 4 MiB frame limit (DESIGN §3) on both sides. */
+/** The 4 MiB frame limit on both sides. */
 class GossipFrameLimitTest {
   private static final int LIMIT = WireConstants.MAX_GOSSIP_FRAME_BYTES;
 
