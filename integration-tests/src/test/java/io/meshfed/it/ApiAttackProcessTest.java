@@ -168,6 +168,8 @@ class ApiAttackProcessTest {
               + " (over 500 ms: %s); max RSS %d MB (cap %d MB)%n", attacks.get(), ATTACK, ATTACKERS, validCalls,
           maxLatencyMs, slow, maxRssKb / 1024, RSS_CAP_KB / 1024);
       assertThat(maxLatencyMs).isLessThan(VALID_LATENCY.toMillis());
+      // Thousands of bad requests, a handful of log lines: refusals are counted, not logged one by one.
+      assertThat(troubleLines(server)).as("WARN and ERROR lines the server printed").hasSizeLessThan(20);
       assertThat(maxRssKb).isLessThan(RSS_CAP_KB);
       assertThat(attacks.get()).isGreaterThan(ATTACKERS * 10L);
       grpcClient.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -178,12 +180,15 @@ class ApiAttackProcessTest {
     }
   }
 
-  /** Whether the server still runs, and what it said last about trouble. */
-  private static String state(MeshfedProcess server) {
+  private static List<String> troubleLines(MeshfedProcess server) {
     List<String> lines = new ArrayList<>(server.stdout);
     lines.addAll(server.stderr);
-    List<String> trouble = lines.stream().filter(l -> l.contains("ERROR") || l.contains("Error")
-        || l.contains("WARN")).toList();
+    return lines.stream().filter(l -> l.contains("ERROR") || l.contains("Error") || l.contains("WARN")).toList();
+  }
+
+  /** Whether the server still runs, and what it said last about trouble. */
+  private static String state(MeshfedProcess server) {
+    List<String> trouble = troubleLines(server);
     return "server " + (server.process.isAlive() ? "alive" : "exited with " + server.process.exitValue())
         + "; its last error lines: " + trouble.subList(Math.max(0, trouble.size() - 5), trouble.size());
   }

@@ -149,6 +149,20 @@ class ServerProcessTest {
     assertThat(r.stdout()).isEmpty();
   }
 
+  /** A port in use is the first and only thing said: before the journal, the cluster or a log line. */
+  @Test
+  void aPortInUseStopsStartUpBeforeAnythingStarts() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      var r = MeshfedProcess.run(CLI, "server", "--dev", "--data-dir", dir.resolve("d").toString(),
+          "--grpc-port", Integer.toString(taken.getLocalPort()));
+      assertThat(r.exitCode()).isEqualTo(1);
+      assertThat(r.stderr()).containsExactly("Error: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + " for the gRPC API: address already in use (meshfed.ports.grpc)");
+      assertThat(r.stdout()).isEmpty();
+      assertThat(dir.resolve("d")).doesNotExist();
+    }
+  }
+
   @Test
   void serverWithoutModeIsAUsageError() throws Exception {
     var r = MeshfedProcess.run(CLI, "server");

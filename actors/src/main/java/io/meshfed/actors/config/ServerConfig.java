@@ -69,7 +69,12 @@ public record ServerConfig(
 
   public record Token(String secret, String policy) {}
 
-  public record Limits(HttpLimits http, GrpcLimits grpc) {}
+  public record Limits(HttpLimits http, GrpcLimits grpc, ServerPortLimits serverPort) {}
+
+  /**
+   * @param handshakeTimeout the first byte and the TLS handshake together must take no longer
+   */
+  public record ServerPortLimits(int maxConnections, Duration handshakeTimeout) {}
 
   /**
    * @param requestHeaderTimeout a request's head must be complete this soon after its first byte

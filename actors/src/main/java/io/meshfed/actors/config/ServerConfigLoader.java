@@ -235,7 +235,10 @@ public final class ServerConfigLoader {
     if (grpc.keepaliveInterval().compareTo(Duration.ofSeconds(1)) < 0) {
       fail("meshfed.limits.grpc.keepalive-interval must be at least 1s, got " + grpc.keepaliveInterval());
     }
-    return new ServerConfig.Limits(http, grpc);
+    ServerConfig.ServerPortLimits serverPort = new ServerConfig.ServerPortLimits(
+        connections(c, "limits.server-port.max-connections"),
+        positiveDuration(c, "limits.server-port.handshake-timeout"));
+    return new ServerConfig.Limits(http, grpc, serverPort);
   }
 
   private static int connections(Config c, String path) {

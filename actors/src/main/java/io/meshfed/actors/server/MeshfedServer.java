@@ -31,6 +31,9 @@ import io.meshfed.actors.wan.WanMembership;
 import io.meshfed.actors.wan.WanRouter;
 import io.meshfed.transport.port.ServerPort;
 import io.meshfed.transport.rpc.RpcClient;
+import io.meshfed.transport.rpc.RpcServer;
+import io.meshfed.transport.gossip.GossipPacketReceiver;
+import io.meshfed.transport.gossip.GossipStreamReceiver;
 import io.meshfed.transport.tls.TlsMaterial;
 import java.util.Optional;
 import io.meshfed.persistence.journal.JournalSettings;
@@ -172,8 +175,12 @@ public final class MeshfedServer {
           replicationStatus, wanRouter::datacenters, () -> wanRouter.arrivals(config.primaryDatacenter())),
           () -> LeaderRoutines.details(replicationStatus), leaderStarted));
       ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
-      ServerPort serverPort = ServerTransport.serverPort(config, tls, RpcEndpoints.server(federation),
-          WanMembership.packetReceiver(wan), WanMembership.streamReceiver(wan, system.scheduler()));
+      RpcServer rpcServer = RpcEndpoints.server(federation);
+      GossipPacketReceiver gossipPackets = WanMembership.packetReceiver(wan);
+      GossipStreamReceiver gossipStreams = WanMembership.streamReceiver(wan, system.scheduler());
+      ServerPort serverPort = ServerTransport.serverPort(config, tls, rpcServer, gossipPackets, gossipStreams);
+      TransportMetrics transportMetrics = new TransportMetrics(serverPort.stats(), rpcServer.stats(),
+          gossipPackets.counters(), gossipStreams.counters());
       onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
@@ -182,7 +189,7 @@ public final class MeshfedServer {
       ApiListeners.Stats apiStats = ApiListeners.Stats.create();
       HttpApi httpApi = new HttpApi(federation, catalog, operator,
           new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter), acl,
-          config.limits().http(), apiStats::prometheus);
+          config.limits().http(), () -> apiStats.prometheus() + transportMetrics.prometheus());
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
               httpApi.route()), apiStats.http());

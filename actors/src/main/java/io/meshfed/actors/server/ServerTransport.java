@@ -77,7 +77,9 @@ final class ServerTransport {
   static ServerPort serverPort(ServerConfig config, Optional<TlsMaterial> tls, RpcServer rpc,
       GossipPacketReceiver gossipPackets, GossipStreamReceiver gossipStreams) {
     ProtocolHandler rpcHandler = (pipeline, info) -> rpc.pipelineInstaller().accept(pipeline);
-    ServerPortSettings.Builder settings = ServerPortSettings.builder(config.bindAddress(), config.ports().server());
+    ServerPortSettings.Builder settings = ServerPortSettings.builder(config.bindAddress(), config.ports().server())
+        .maxConnections(config.limits().serverPort().maxConnections())
+        .handshakeTimeout(config.limits().serverPort().handshakeTimeout());
     try {
       if (tls.isPresent()) {
         settings.tls(TlsContexts.serverPort(tls.get(), WireConstants.ALPN_IDS))

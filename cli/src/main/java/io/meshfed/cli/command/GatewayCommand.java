@@ -81,6 +81,22 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Open connections per route beyond which new ones are refused (default: ${DEFAULT-VALUE}).")
   int maxConnectionsPerRoute;
 
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "20000",
+      description = "Client connections open at once; more are closed at accept (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--admin-max-connections", paramLabel = "N", defaultValue = "64",
+      description = "Admin port connections open at once; more are closed at accept (default: ${DEFAULT-VALUE}).")
+  int adminMaxConnections;
+
+  @Option(names = "--admin-request-timeout", paramLabel = "DURATION", defaultValue = "10s",
+      description = "Time an admin connection has to send a complete request (default: ${DEFAULT-VALUE}).")
+  String adminRequestTimeout;
+
+  @Option(names = "--admin-idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+      description = "Time a kept-alive admin connection has to send its next request (default: ${DEFAULT-VALUE}).")
+  String adminIdleTimeout;
+
   @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
       description = "Event loop threads for connections; 0 means twice the processors (default: ${DEFAULT-VALUE}).")
   int ioThreads;
@@ -126,6 +142,10 @@ public final class GatewayCommand implements Callable<Integer> {
         .connectTimeout(duration("--connect-timeout", connectTimeout))
         .idleTimeout(duration("--idle-timeout", idleTimeout))
         .maxConnectionsPerRoute(maxConnectionsPerRoute)
+        .maxConnections(maxConnections)
+        .adminMaxConnections(adminMaxConnections)
+        .adminRequestTimeout(duration("--admin-request-timeout", adminRequestTimeout))
+        .adminIdleTimeout(duration("--admin-idle-timeout", adminIdleTimeout))
         .ioThreads(ioThreads);
     if (adminPort < 0 || adminPort > 65535) {
       throw new IllegalArgumentException("--admin-port must be 0 to 65535, got " + adminPort);

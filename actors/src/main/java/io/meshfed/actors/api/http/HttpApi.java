@@ -64,18 +64,18 @@ public final class HttpApi extends AllDirectives {
   private final AgentEndpoint agent;
   private final Acl acl;
   private final ServerConfig.HttpLimits limits;
-  private final Supplier<String> listenerMetrics;
+  private final Supplier<String> moreMetrics;
   private final ObjectMapper json = Json.mapper();
 
   public HttpApi(FederationStateEndpoint federation, CatalogEndpoint catalog, OperatorEndpoint operator,
-      AgentEndpoint agent, Acl acl, ServerConfig.HttpLimits limits, Supplier<String> listenerMetrics) {
+      AgentEndpoint agent, Acl acl, ServerConfig.HttpLimits limits, Supplier<String> moreMetrics) {
     this.federation = federation;
     this.catalog = catalog;
     this.operator = operator;
     this.agent = agent;
     this.acl = acl;
     this.limits = limits;
-    this.listenerMetrics = listenerMetrics;
+    this.moreMetrics = moreMetrics;
   }
 
   /**
@@ -103,7 +103,7 @@ public final class HttpApi extends AllDirectives {
         path(segment("v1").slash("agent").slash("metrics"), () -> get(() ->
             respondNow(() -> HttpResponse.create().withStatus(StatusCodes.OK).withEntity(
                 ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8),
-                (agent.metrics(token) + listenerMetrics.get()).getBytes(StandardCharsets.UTF_8))))),
+                (agent.metrics(token) + moreMetrics.get()).getBytes(StandardCharsets.UTF_8))))),
         path(segment("v1").slash("status").slash("leader"), () -> get(() ->
             respondNow(() -> jsonResponse(operator.leader(token), Optional.empty()))))));
   }
