@@ -177,6 +177,25 @@ class HttpApiHardeningTest {
             .containsPattern("meshfed_api_bad_requests_total\\{api=\"http\"} [1-9][0-9]{2,}"));
   }
 
+  @Test
+  void theListenersAndTheServerPortAreInTheMetricsWellFormed() throws Exception {
+    String text = get(server, "/v1/agent/metrics", WRITER).body();
+    java.util.Map<String, Long> declared = new java.util.HashMap<>();
+    for (String line : text.split("\n")) {
+      if (line.startsWith("# TYPE ")) {
+        declared.merge(line.split(" ")[2], 1L, Long::sum);
+      } else if (!line.startsWith("# HELP ")) {
+        assertThat(line).matches("[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*})? -?[0-9.]+");
+        assertThat(declared).as("TYPE before the samples of " + line).containsKey(line.split("[{ ]")[0]);
+      }
+    }
+    assertThat(declared.values()).as("one TYPE per family").containsOnly(1L);
+    assertThat(text).contains("meshfed_api_connections_open{api=\"http\"}", "meshfed_api_connections_open{api=\"grpc\"}",
+        "meshfed_api_connections_refused_total{api=\"http\",reason=\"per_client_limit\"}",
+        "meshfed_server_port_refused_total{reason=\"connection_limit\"} 0",
+        "meshfed_rpc_server_protocol_errors_total 0", "meshfed_gossip_received_dropped_total{reason=\"undecodable_packet\"}");
+  }
+
   private long storeIndex() throws Exception {
     return index(get(server, "/v1/internal/federation-states", WRITER));
   }
