@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.event.Logging;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -53,7 +52,7 @@ final class ApiListeners {
         l.idleTimeout(), "meshfed.limits.grpc");
   }
 
-  static ProtocolStack http(ActorSystem<?> system, ServerConfig.HttpLimits limits, Route route) {
+  static ProtocolStack http(ActorSystem<?> system, ServerConfig.HttpLimits limits, Route route, ListenerStats stats) {
     Config settings = ConfigFactory.parseString("""
         pekko.http.server {
           enable-http2 = off
@@ -66,7 +65,7 @@ final class ApiListeners {
         }""".formatted(HTTP_REQUEST_TIMEOUT, limits.maxRequestBody(), ParsingErrors.class.getName()))
         .withFallback(system.settings().config());
     return new Http1Stack(system, org.apache.pekko.http.javadsl.settings.ServerSettings.create(settings),
-        Logging.getLogger(system.classicSystem(), HttpApiLog.class), handler(route.handler(system)));
+        handler(route.handler(system)), stats);
   }
 
   /** Pekko's handlers may throw checked exceptions; the listeners take a failed stage instead. */
@@ -100,14 +99,8 @@ final class ApiListeners {
         }""".formatted(2 * limits.maxMessage(), limits.maxConcurrentStreams(),
         limits.keepaliveInterval().toMillis()))
         .withFallback(system.settings().config());
-    return new Http2Stack(system, org.apache.pekko.http.scaladsl.settings.ServerSettings.apply(settings),
-        Logging.getLogger(system.classicSystem(), GrpcApiLog.class), handler, stats,
+    return new Http2Stack(system, org.apache.pekko.http.scaladsl.settings.ServerSettings.apply(settings), handler, stats,
         "this port serves the gRPC API over HTTP/2 (h2c with prior knowledge); the HTTP API has its own "
             + "port (meshfed.ports.http)");
   }
-
-  /** Names for Pekko HTTP's own log lines about each API. */
-  private static final class HttpApiLog {}
-
-  private static final class GrpcApiLog {}
 }

@@ -192,7 +192,7 @@ public final class MeshfedServer {
           config.limits().http(), () -> apiStats.prometheus() + transportMetrics.prometheus());
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
-              httpApi.route()), apiStats.http());
+              httpApi.route(), apiStats.http()), apiStats.http());
       var grpcServices = GrpcServices.handler(federation, catalog, operator, system);
       ApiListener grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           ApiListeners.grpcLimits(config.limits().grpc()), ApiListeners.grpc(system, config.limits().grpc(),

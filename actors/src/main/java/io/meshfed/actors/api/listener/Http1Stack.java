@@ -29,11 +29,11 @@ public final class Http1Stack implements ProtocolStack {
   private final LoggingAdapter log;
   private final Function<HttpRequest, CompletionStage<HttpResponse>> handler;
 
-  public Http1Stack(ActorSystem<?> system, ServerSettings settings, LoggingAdapter log,
-      Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+  public Http1Stack(ActorSystem<?> system, ServerSettings settings,
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler, ListenerStats stats) {
     this.system = system;
     this.settings = settings;
-    this.log = log;
+    this.log = new ConnectionLog("http", stats);
     this.handler = handler;
   }
 
@@ -49,7 +49,7 @@ public final class Http1Stack implements ProtocolStack {
     Flow<HttpRequest, HttpResponse, NotUsed> application = Flow.of(HttpRequest.class)
         .mapAsync(1, request -> RequestTracking.handle(activity, request, handler)
             .thenApply(response -> activity.draining() ? response.addHeader(Connection.create("close")) : response));
-    return application.join(http.atop(plaintext));
+    return application.join(http.atop(plaintext)).addAttributes(ConnectionLog.STAGE_FAILURES_UNLOGGED);
   }
 
   @Override

@@ -35,11 +35,11 @@ public final class Http2Stack implements ProtocolStack {
   /**
    * @param wrongProtocol the one line an HTTP/1.x client is told (which port it wants instead)
    */
-  public Http2Stack(ActorSystem<?> system, ServerSettings settings, LoggingAdapter log,
+  public Http2Stack(ActorSystem<?> system, ServerSettings settings,
       Function<HttpRequest, CompletionStage<HttpResponse>> handler, ListenerStats stats, String wrongProtocol) {
     this.system = system;
     this.settings = settings;
-    this.log = log;
+    this.log = new ConnectionLog("grpc", stats);
     this.handler = handler;
     this.stats = stats;
     this.wrongProtocol = wrongProtocol;
@@ -56,7 +56,8 @@ public final class Http2Stack implements ProtocolStack {
     var http2 = Http2Blueprint.serverStack(settings, log, Http2Blueprint.serverStack$default$3(), false,
         TelemetrySpi$.MODULE$.create(system.classicSystem()),
         org.apache.pekko.http.scaladsl.Http$.MODULE$.apply(system.classicSystem()).dateHeaderRendering());
-    Flow<ByteString, ByteString, ?> stack = application.join(http2).asJava();
+    Flow<ByteString, ByteString, ?> stack = application.join(http2).asJava()
+        .addAttributes(ConnectionLog.STAGE_FAILURES_UNLOGGED);
     return PrefaceCheck.create(wrongProtocol, stats).join(stack);
   }
 

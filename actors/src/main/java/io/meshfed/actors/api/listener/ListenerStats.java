@@ -13,6 +13,7 @@ public final class ListenerStats {
   final AtomicLong refusedTotal = new AtomicLong();
   final AtomicLong closedFirstRequestTimeout = new AtomicLong();
   final AtomicLong closedIdle = new AtomicLong();
+  private final AtomicLong connectionFailures = new AtomicLong();
   private final AtomicLong badRequests = new AtomicLong();
   private final String api;
   private volatile IntSupplier open = () -> 0;
@@ -30,6 +31,11 @@ public final class ListenerStats {
   /** A request the protocol layer refused before the application saw it (malformed, wrong protocol). */
   void countBadRequest() {
     badRequests.incrementAndGet();
+  }
+
+  /** A connection the protocol stack reported as failed (mostly a peer breaking the protocol). */
+  void countConnectionFailure() {
+    connectionFailures.incrementAndGet();
   }
 
   /** Bad requests counted elsewhere (Pekko HTTP's parser reports to a handler it makes by name). */
@@ -51,9 +57,10 @@ public final class ListenerStats {
           List.of(new Series("reason=\"per_client_limit\"", s -> s.refusedPerClient.get()),
               new Series("reason=\"total_limit\"", s -> s.refusedTotal.get()))),
       new Family("meshfed_api_connections_closed_total", "counter",
-          "connections closed by the server: no complete request in time, or idle",
+          "connections closed by the server: no complete request in time, idle, or a failed protocol stack",
           List.of(new Series("reason=\"first_request_timeout\"", s -> s.closedFirstRequestTimeout.get()),
-              new Series("reason=\"idle\"", s -> s.closedIdle.get()))),
+              new Series("reason=\"idle\"", s -> s.closedIdle.get()),
+              new Series("reason=\"protocol_error\"", s -> s.connectionFailures.get()))),
       new Family("meshfed_api_bad_requests_total", "counter",
           "requests refused before the application saw them: unparsable, or the wrong protocol for the port",
           List.of(new Series("", s -> s.badRequests.get() + s.moreBadRequests.getAsLong()))));
