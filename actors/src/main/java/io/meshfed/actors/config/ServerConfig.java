@@ -69,7 +69,13 @@ public record ServerConfig(
 
   public record Token(String secret, String policy) {}
 
-  public record Limits(HttpLimits http, GrpcLimits grpc, ServerPortLimits serverPort) {}
+  /**
+   * @param requestBuffer request bytes (HTTP bodies, gRPC messages) both APIs may hold at once while
+   *     they read them
+   * @param blockingReads blocking reads and watch rounds that may wait in the store at once
+   */
+  public record Limits(HttpLimits http, GrpcLimits grpc, ServerPortLimits serverPort, long requestBuffer,
+      int blockingReads) {}
 
   /**
    * @param handshakeTimeout the first byte and the TLS handshake together must take no longer

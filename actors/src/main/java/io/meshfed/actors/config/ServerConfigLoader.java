@@ -238,7 +238,12 @@ public final class ServerConfigLoader {
     ServerConfig.ServerPortLimits serverPort = new ServerConfig.ServerPortLimits(
         connections(c, "limits.server-port.max-connections"),
         positiveDuration(c, "limits.server-port.handshake-timeout"));
-    return new ServerConfig.Limits(http, grpc, serverPort);
+    long requestBuffer = typed("limits.request-buffer", "a size like 64MiB", () -> c.getBytes("limits.request-buffer"));
+    if (requestBuffer < Math.max(http.maxRequestBody(), grpc.maxMessage())) {
+      fail("meshfed.limits.request-buffer (" + requestBuffer + " bytes) must hold at least one request of "
+          + "limits.http.max-request-body and of limits.grpc.max-message");
+    }
+    return new ServerConfig.Limits(http, grpc, serverPort, requestBuffer, connections(c, "limits.blocking-reads"));
   }
 
   private static int connections(Config c, String path) {

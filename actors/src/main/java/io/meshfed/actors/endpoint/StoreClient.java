@@ -19,7 +19,7 @@ import org.apache.pekko.pattern.StatusReply;
 /** Asks the DC state store and turns its answers into results or {@link ApiException}s. */
 public final class StoreClient {
   /** How long a non-blocking store call may take before the caller gets "unavailable". */
-  static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private final ActorRef<DcStore.Command> store;
   private final ActorSystem<?> system;

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -162,8 +164,8 @@ public final class FederationStateReplication {
     private final ReplicationStatusHolder status;
     private final LongSupplier primaryArrivals;
     private final Settings settings;
-    /** Records the local store refused, by DC and the primary's modify index: each is logged once. */
-    private final java.util.Set<String> refusedRecords = new java.util.HashSet<>();
+    /** The primary's modify index of the last record of each DC the local store refused: each is logged once. */
+    private final Map<String, Long> refusedRecords = new HashMap<>();
     private final TokenBucket limiter;
     /** {@link #primaryArrivals} when the last round began: an arrival since then ends its backoff. */
     private long arrivalsAtRound;
@@ -278,7 +280,7 @@ public final class FederationStateReplication {
         return succeed();
       }
       ctx.pipeToSelf(store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(w.op(), w.state(),
-          reply)), (done, err) -> new Applied(w, err));
+          true, reply)), (done, err) -> new Applied(w, err));
       return Behaviors.same();
     }
 
@@ -306,7 +308,8 @@ public final class FederationStateReplication {
      * the primary ends it.
      */
     private void skipRefused(FederationState state, ApiException refused) {
-      if (refusedRecords.add(state.datacenter() + "@" + state.modifyIndex())) {
+      Long before = refusedRecords.put(state.datacenter(), state.modifyIndex());
+      if (before == null || before != state.modifyIndex()) {
         ctx.getLog().warn("replication left out the federation state of {} (primary modify index {}): this DC's "
             + "store refuses it: {}; fix or delete it in the primary", state.datacenter(), state.modifyIndex(),
             refused.getMessage());

@@ -2,7 +2,9 @@ package io.meshfed.actors.server;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.meshfed.actors.api.BlockingReads;
 import io.meshfed.actors.api.http.ParsingErrors;
+import io.meshfed.actors.api.listener.RequestBudget;
 import io.meshfed.actors.api.listener.ConnectionLimits;
 import io.meshfed.actors.api.listener.Http1Stack;
 import io.meshfed.actors.api.listener.Http2Stack;
@@ -40,6 +42,21 @@ final class ApiListeners {
     String prometheus() {
       return ListenerStats.prometheus(List.of(http, grpc));
     }
+  }
+
+  /** The limits both APIs share, in Prometheus text 0.0.4: how much of each is in use. */
+  static String sharedLimits(RequestBudget budget, BlockingReads reads) {
+    return "# HELP meshfed_api_request_buffer_bytes request bytes the client APIs hold while reading them "
+        + "(limit: meshfed_api_request_buffer_limit_bytes)\n"
+        + "# TYPE meshfed_api_request_buffer_bytes gauge\n"
+        + "meshfed_api_request_buffer_bytes " + budget.used() + "\n"
+        + "# HELP meshfed_api_request_buffer_limit_bytes limits.request-buffer\n"
+        + "# TYPE meshfed_api_request_buffer_limit_bytes gauge\n"
+        + "meshfed_api_request_buffer_limit_bytes " + budget.max() + "\n"
+        + "# HELP meshfed_api_blocking_reads_waiting blocking reads and watch rounds of API clients waiting "
+        + "in the store (limit: limits.blocking-reads)\n"
+        + "# TYPE meshfed_api_blocking_reads_waiting gauge\n"
+        + "meshfed_api_blocking_reads_waiting " + reads.waiting() + "\n";
   }
 
   static ConnectionLimits httpLimits(ServerConfig.HttpLimits l) {

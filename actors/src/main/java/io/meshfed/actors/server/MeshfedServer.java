@@ -60,7 +60,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import io.meshfed.actors.api.BlockingReads;
 import io.meshfed.actors.api.grpc.GrpcGate;
+import io.meshfed.actors.api.listener.RequestBudget;
 import io.meshfed.actors.api.grpc.GrpcServices;
 import io.meshfed.actors.api.listener.ApiListener;
 import io.meshfed.actors.api.listener.ConnectionLimits;
@@ -187,16 +189,19 @@ public final class MeshfedServer {
           wanRouter);
 
       ApiListeners.Stats apiStats = ApiListeners.Stats.create();
+      BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
+      RequestBudget requestBudget = new RequestBudget(config.limits().requestBuffer());
       HttpApi httpApi = new HttpApi(federation, catalog, operator,
           new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter), acl,
-          config.limits().http(), () -> apiStats.prometheus() + transportMetrics.prometheus());
+          config.limits().http(), () -> apiStats.prometheus() + ApiListeners.sharedLimits(requestBudget, blockingReads)
+              + transportMetrics.prometheus(), blockingReads, requestBudget);
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
               httpApi.route(), apiStats.http()), apiStats.http());
-      var grpcServices = GrpcServices.handler(federation, catalog, operator, system);
+      var grpcServices = GrpcServices.handler(federation, catalog, operator, blockingReads, system);
       ApiListener grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           ApiListeners.grpcLimits(config.limits().grpc()), ApiListeners.grpc(system, config.limits().grpc(),
-              new GrpcGate(ApiListeners.handler(grpcServices), acl, config.limits().grpc().maxMessage(),
+              new GrpcGate(ApiListeners.handler(grpcServices), acl, requestBudget, config.limits().grpc().maxMessage(),
                   config.limits().grpc().requestMessageTimeout(), system),
               apiStats.grpc()), apiStats.grpc());
       if (config.bootstrapExpect() == 1) {

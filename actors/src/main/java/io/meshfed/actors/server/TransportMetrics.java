@@ -28,7 +28,8 @@ record TransportMetrics(ServerPortStats port, RpcServerStats rpc, GossipCounters
     counter(out, "meshfed_rpc_server_handler_failures_total",
         "internal RPC calls that failed inside this server (answered INTERNAL)", rpc.handlerFailures());
     family(out, "meshfed_gossip_received_dropped_total", "counter",
-        "WAN gossip received and dropped: packets empty or undecodable, frames over 4 MiB, failed handlers");
+        "WAN gossip dropped: packets empty or undecodable, frames over 4 MiB (received, or answers too big to "
+            + "send), failed handlers");
     out.append("meshfed_gossip_received_dropped_total{reason=\"undecodable_packet\"} ")
         .append(packets.packetsDropped()).append('\n');
     out.append("meshfed_gossip_received_dropped_total{reason=\"oversize_frame\"} ")

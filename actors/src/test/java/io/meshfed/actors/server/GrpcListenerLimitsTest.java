@@ -58,17 +58,20 @@ class GrpcListenerLimitsTest {
 
   @BeforeAll
   void start() {
-    server = TestServers.start(dir.resolve("data"), Map.of(
-        "acl.enabled", true,
-        "acl.tokens", List.of(Map.of("secret", READER, "policy", "operator:read"),
-            Map.of("secret", WRITER, "policy", "operator:write")),
-        "limits.grpc.max-connections", 40,
-        "limits.grpc.max-connections-per-client", 8,
-        "limits.grpc.handshake-timeout", "2s",
-        "limits.grpc.request-message-timeout", "1s",
-        "limits.grpc.idle-timeout", "1s",
-        "limits.grpc.keepalive-interval", "1s",
-        "limits.grpc.max-message", "256KiB"),
+    server = TestServers.start(dir.resolve("data"), Map.ofEntries(
+        Map.entry("acl.enabled", true),
+        Map.entry("acl.tokens", List.of(Map.of("secret", READER, "policy", "operator:read"),
+            Map.of("secret", WRITER, "policy", "operator:write"))),
+        Map.entry("limits.grpc.max-connections", 40),
+        Map.entry("limits.grpc.max-connections-per-client", 8),
+        Map.entry("limits.grpc.handshake-timeout", "2s"),
+        Map.entry("limits.grpc.request-message-timeout", "1s"),
+        Map.entry("limits.grpc.idle-timeout", "1s"),
+        Map.entry("limits.grpc.keepalive-interval", "1s"),
+        Map.entry("limits.grpc.max-message", "256KiB"),
+        Map.entry("limits.http.max-request-body", "256KiB"),
+        Map.entry("limits.http.request-body-timeout", "1s"),
+        Map.entry("limits.request-buffer", "256KiB")),
         // Pekko's own byte-level idle timeout, short: it must not reach the gRPC port.
         ConfigFactory.parseString("pekko.http.server.idle-timeout = 2s"));
     clientSystem = ActorSystem.create(Behaviors.empty(), "grpc-limits-client");
@@ -161,6 +164,51 @@ class GrpcListenerLimitsTest {
       assertThat(gzip).containsEntry("grpc-status", "12");
       assertThat(RawHttp2.grpcMessage(gzip)).isEqualTo(
           "message compression (grpc-encoding gzip) is not supported: send messages uncompressed");
+    }
+  }
+
+  @Test
+  void messagesBeingReadShareOneBudget() throws Exception {
+    // Four calls hold 60,000 bytes each, stalled mid-message (within HTTP/2's initial window)...
+    List<RawHttp2> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        RawHttp2 h2 = RawHttp2.connect(loopback(30 + i), server.grpcPort());
+        h2.preface();
+        h2.grpcHeaders(1, LIST, READER);
+        h2.data(1, java.nio.ByteBuffer.allocate(60_000).put(RawHttp2.messagePrefix(100_000)).array(), false);
+        stalled.add(h2);
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> TestServers.get(server, "/v1/agent/metrics",
+          READER).body().contains("meshfed_api_request_buffer_bytes 240000"));
+      // ...so a fifth does not fit the 256 KiB they share, however small its own message.
+      try (RawHttp2 fifth = RawHttp2.connect(loopback(35), server.grpcPort())) {
+        fifth.preface();
+        fifth.grpcHeaders(1, LIST, READER);
+        fifth.data(1, java.nio.ByteBuffer.allocate(60_000).put(RawHttp2.messagePrefix(59_995)).array(), true);
+        Map<String, String> trailers = fifth.awaitEndOfStream(1, Duration.ofSeconds(10));
+        assertThat(trailers).containsEntry("grpc-status", "8");
+        assertThat(RawHttp2.grpcMessage(trailers)).isEqualTo(
+            "the server holds 262144 bytes of requests being read, its limit (meshfed.limits.request-buffer); retry");
+      }
+      // The HTTP API draws on the same budget: a body declared as 100,000 bytes does not fit either.
+      try (RawConnections raw = new RawConnections()) {
+        Socket put = raw.open(loopback(36), server.httpPort());
+        send(put, "PUT /v1/catalog/register HTTP/1.1\r\nHost: x\r\nX-Meshfed-Token: " + WRITER
+            + "\r\nContent-Length: 100000\r\n\r\n{");
+        assertThat(readUntilClosed(put, Duration.ofSeconds(10))).startsWith("HTTP/1.1 503")
+            .endsWith("the server holds 262144 bytes of requests being read, its limit "
+                + "(meshfed.limits.request-buffer); retry");
+      }
+      // Each stalled call times out (1 s) and gives its bytes back: a call fits again.
+      for (RawHttp2 h2 : stalled) {
+        assertThat(h2.awaitEndOfStream(1, Duration.ofSeconds(10))).containsEntry("grpc-status", "4");
+      }
+      assertThat(storeIndex()).isPositive();
+    } finally {
+      for (RawHttp2 h2 : stalled) {
+        h2.close();
+      }
     }
   }
 

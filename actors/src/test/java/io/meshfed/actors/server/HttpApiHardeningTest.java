@@ -42,7 +42,8 @@ class HttpApiHardeningTest {
         "limits.http.request-header-timeout", "2s",
         "limits.http.request-body-timeout", "1s",
         "limits.http.idle-timeout", "1s",
-        "limits.http.max-request-body", "256KiB"));
+        "limits.http.max-request-body", "256KiB",
+        "limits.blocking-reads", 3));
   }
 
   @AfterAll
@@ -127,6 +128,37 @@ class HttpApiHardeningTest {
       assertThat(read.statusCode()).isEqualTo(200);
       assertThat(index(read)).isEqualTo(index);
     }
+  }
+
+  @Test
+  void blockingReadsOverTheirBoundAreRefusedAtOnce() throws Exception {
+    long index = storeIndex();
+    String parked = "/v1/internal/federation-states?index=" + index + "&wait=60s";
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> waiting = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      waiting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return get(server, parked, WRITER);
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+        get(server, "/v1/agent/metrics", WRITER).body().contains("meshfed_api_blocking_reads_waiting 3"));
+    HttpResponse<String> fourth = get(server, parked, WRITER);
+    assertThat(fourth.statusCode()).isEqualTo(503);
+    assertThat(fourth.body()).isEqualTo("too many blocking reads are waiting: 3 (meshfed.limits.blocking-reads); retry");
+    // A read that does not block is not held back.
+    assertThat(get(server, "/v1/internal/federation-states", WRITER).statusCode()).isEqualTo(200);
+    // A write wakes the three; their slots are free again.
+    assertThat(put(server, "/v1/internal/federation-state", TestServers.upsert("dc6"), WRITER).statusCode())
+        .isEqualTo(200);
+    for (var read : waiting) {
+      assertThat(read.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    HttpResponse<String> again = get(server, "/v1/internal/federation-states?index=1&wait=1s", WRITER);
+    assertThat(again.statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -44,10 +44,23 @@ public final class DcStore {
           GetFederationState, ListFederationStates, ListMeshGateways, ListServices,
           DcStoreBehavior.WaitExpired {}
 
-  /** Upsert or delete one DC's federation state. */
+  /**
+   * Upsert or delete one DC's federation state.
+   *
+   * @param replicated written by a secondary's replication, a copy of the primary's record: the
+   *     primary enforced the total of all states, and a copy applied one record at a time may pass
+   *     through a total above it (one DC grown before another shrank), so only the record itself is
+   *     checked
+   */
   public record ApplyFederationState(
-      FederationStateOp op, FederationState state, ActorRef<StatusReply<WriteResult>> replyTo)
-      implements Command {}
+      FederationStateOp op, FederationState state, boolean replicated, ActorRef<StatusReply<WriteResult>> replyTo)
+      implements Command {
+
+    public ApplyFederationState(FederationStateOp op, FederationState state,
+        ActorRef<StatusReply<WriteResult>> replyTo) {
+      this(op, state, false, replyTo);
+    }
+  }
 
   /** Registers (or replaces) a node, and optionally one service of it and checks. */
   public record RegisterCatalog(

@@ -26,6 +26,7 @@ import io.meshfed.protocol.model.NodeService;
 import io.meshfed.protocol.model.Quote;
 import io.meshfed.protocol.model.Validation;
 import io.meshfed.protocol.names.WireConstants;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -164,7 +165,8 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
       return reject(c.replyTo(), error.get());
     }
     long size = federationStatesSize.replacing(s.federationStates(), existing, stamped);
-    if (size > Limits.MAX_FEDERATION_STATES_BYTES && size > federationStatesSize.of(s.federationStates())) {
+    if (!c.replicated() && size > Limits.MAX_FEDERATION_STATES_BYTES
+        && size > federationStatesSize.of(s.federationStates())) {
       return reject(c.replyTo(), "the federation states would total " + size + " bytes encoded, over the limit of "
           + Limits.MAX_FEDERATION_STATES_BYTES + "; delete the states of DCs that are gone");
     }
@@ -230,13 +232,38 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
       return reject(c.replyTo(), "check " + Quote.single(checkId) + " not found on node " + Quote.single(node));
     }
     String status = orEmpty(c.status());
-    String output = Validation.truncatedOutput(orEmpty(c.output()));
-    Optional<String> error = Validation.checkStatusError(status).or(() -> Validation.checkOutputError(checkId, output));
+    String given = Validation.truncatedOutput(orEmpty(c.output()));
+    Optional<String> error = Validation.checkStatusError(status).or(() -> Validation.checkOutputError(checkId, given));
     if (error.isPresent()) {
       return reject(c.replyTo(), error.get());
     }
-    CheckUpdated event = new CheckUpdated(node, checkId, status, output);
-    return writeCatalog(s, node, s.checkUpdated(node, checkId, status, output), event, c.replyTo());
+    String output = given;
+    Map<String, CatalogNode> next = s.checkUpdated(node, checkId, status, output);
+    if (catalogWriteError(s, node, next).isPresent()) {
+      // A status must always get through (a gateway that died must turn critical), so an output that
+      // would grow the catalog past its limits is cut to the length the check's output had, and if
+      // even that does not fit (the status word grew), dropped: the limits have margin for that.
+      output = cutToBytes(output, existing.checks().get(checkId).output().getBytes(StandardCharsets.UTF_8).length);
+      next = s.checkUpdated(node, checkId, status, output);
+      if (catalogWriteError(s, node, next).isPresent()) {
+        output = "";
+        next = s.checkUpdated(node, checkId, status, output);
+      }
+    }
+    return persistCatalog(s, node, next, new CheckUpdated(node, checkId, status, output), c.replyTo());
+  }
+
+  /** The longest start of {@code text} that fits {@code max} UTF-8 bytes, not cutting a character. */
+  private static String cutToBytes(String text, int max) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= max) {
+      return text;
+    }
+    int keep = max;
+    while (keep > 0 && (bytes[keep] & 0xC0) == 0x80) {
+      keep--;
+    }
+    return new String(bytes, 0, keep, StandardCharsets.UTF_8);
   }
 
   /**
@@ -249,18 +276,32 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     if (next.equals(s.nodes())) {
       return unchanged(s, replyTo);
     }
+    Optional<String> error = catalogWriteError(s, nodeName, next);
+    if (error.isPresent()) {
+      return reject(replyTo, error.get());
+    }
+    return persistCatalog(s, nodeName, next, event, replyTo);
+  }
+
+  private Effect<StoreEvent, StoreState> persistCatalog(StoreState s, String nodeName, Map<String, CatalogNode> next,
+      StoreEvent event, ActorRef<StatusReply<WriteResult>> replyTo) {
+    if (next.equals(s.nodes())) {
+      return unchanged(s, replyTo);
+    }
+    long size = catalogSize.replacing(s.nodes(), s.node(nodeName), next.get(StoreState.nodeKey(nodeName)));
+    return persist(event, replyTo, state -> catalogSize.remember(state.nodes(), size));
+  }
+
+  /** Why the catalog may not become {@code next}: past its total, or its mesh gateways unpublishable. */
+  private Optional<String> catalogWriteError(StoreState s, String nodeName, Map<String, CatalogNode> next) {
     CatalogNode before = s.node(nodeName);
     CatalogNode after = next.get(StoreState.nodeKey(nodeName));
     long size = catalogSize.replacing(s.nodes(), before, after);
     if (size > Limits.MAX_CATALOG_BYTES && size > catalogSize.of(s.nodes())) {
-      return reject(replyTo, "the catalog would be " + size + " bytes encoded, over the limit of "
+      return Optional.of("the catalog would be " + size + " bytes encoded, over the limit of "
           + Limits.MAX_CATALOG_BYTES + "; deregister what is gone");
     }
-    Optional<String> gateways = meshGatewaysError(s.nodes(), next, before, after);
-    if (gateways.isPresent()) {
-      return reject(replyTo, gateways.get());
-    }
-    return persist(event, replyTo, state -> catalogSize.remember(state.nodes(), size));
+    return meshGatewaysError(s.nodes(), next, before, after);
   }
 
   /**

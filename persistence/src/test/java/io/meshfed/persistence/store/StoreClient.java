@@ -34,6 +34,11 @@ final class StoreClient {
     return write(r -> new DcStore.ApplyFederationState(FederationStateOp.UPSERT, state, r));
   }
 
+  /** As a secondary's replication writes a copy of the primary's record. */
+  StatusReply<WriteResult> replicate(FederationState state) {
+    return write(r -> new DcStore.ApplyFederationState(FederationStateOp.UPSERT, state, true, r));
+  }
+
   StatusReply<WriteResult> delete(String datacenter) {
     return write(r -> new DcStore.ApplyFederationState(
         FederationStateOp.DELETE, Fixtures.federationState(datacenter), r));

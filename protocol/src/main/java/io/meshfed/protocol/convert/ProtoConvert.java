@@ -21,8 +21,7 @@ public final class ProtoConvert {
   public static io.meshfed.protocol.v1.Node toProto(Node n) {
     var b = io.meshfed.protocol.v1.Node.newBuilder()
         .setNode(n.node()).setAddress(n.address()).setDatacenter(n.datacenter());
-    n.taggedAddresses().forEach((k, v) -> b.putTaggedAddresses(k, orEmpty(v)));
-    n.meta().forEach((k, v) -> b.putMeta(k, orEmpty(v)));
+    b.putAllTaggedAddresses(n.taggedAddresses()).putAllMeta(n.meta());
     return b.build();
   }
 
@@ -34,7 +33,7 @@ public final class ProtoConvert {
     var b = io.meshfed.protocol.v1.NodeService.newBuilder()
         .setId(s.id()).setService(s.service()).setKind(s.kind()).addAllTags(s.tags())
         .setAddress(s.address()).setPort(s.port());
-    s.meta().forEach((k, v) -> b.putMeta(k, orEmpty(v)));
+    b.putAllMeta(s.meta());
     s.taggedAddresses().forEach((k, v) -> b.putTaggedAddresses(k, v == null
         ? io.meshfed.protocol.v1.ServiceAddress.getDefaultInstance()
         : io.meshfed.protocol.v1.ServiceAddress.newBuilder().setAddress(v.address()).setPort(v.port()).build()));
@@ -111,13 +110,6 @@ public final class ProtoConvert {
     }
   }
 
-  /**
-   * Maps decoded from JSON may hold null values (Consul's clients send {@code "k": null}); records
-   * stored before validation rejected them still do, and must convert all the same.
-   */
-  private static String orEmpty(String s) {
-    return s == null ? "" : s;
-  }
 
   public static FederationState fromProto(io.meshfed.protocol.v1.FederationState fs) {
     return new FederationState(

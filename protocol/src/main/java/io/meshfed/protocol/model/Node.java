@@ -17,7 +17,7 @@ public record Node(
     node = Strings.orEmpty(node);
     address = Strings.orEmpty(address);
     datacenter = Strings.orEmpty(datacenter);
-    taggedAddresses = Strings.sortedCopy(taggedAddresses);
-    meta = Strings.sortedCopy(meta);
+    taggedAddresses = Strings.sortedStrings(taggedAddresses);
+    meta = Strings.sortedStrings(meta);
   }
 }

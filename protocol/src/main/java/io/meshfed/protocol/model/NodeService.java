@@ -28,7 +28,7 @@ public record NodeService(
     kind = Strings.orEmpty(kind);
     address = Strings.orEmpty(address);
     tags = tags == null ? List.of() : List.copyOf(tags);
-    meta = Strings.sortedCopy(meta);
+    meta = Strings.sortedStrings(meta);
     taggedAddresses = Strings.sortedCopy(taggedAddresses);
   }
 

@@ -168,7 +168,7 @@ public final class Validation {
     }
     for (Map.Entry<String, String> e : node.taggedAddresses().entrySet()) {
       if (error.isEmpty()) {
-        error = addressError("node tagged address " + Quote.of(e.getKey()), e.getValue() == null ? "" : e.getValue());
+        error = addressError("node tagged address " + Quote.of(e.getKey()), e.getValue());
       }
     }
     return error.isPresent() ? error : metaError("node meta", node.meta());
@@ -327,9 +327,6 @@ public final class Validation {
         return Optional.of(what + ": key " + Quote.single(key) + " may only hold letters, digits, '_' and '-'");
       }
       String value = e.getValue();
-      if (value == null) {
-        return Optional.of(what + ": the value of " + Quote.single(key) + " is missing");
-      }
       if (value.length() > Limits.MAX_META_VALUE_LENGTH) {
         return Optional.of(what + ": the value of " + Quote.single(key) + " is " + value.length()
             + " characters, the limit is " + Limits.MAX_META_VALUE_LENGTH);

@@ -164,7 +164,11 @@ class ValidationTest {
         .contains("node meta: key 'bad\\nkey' may only hold letters, digits, '_' and '-'");
     Map<String, String> nullValue = new HashMap<>();
     nullValue.put("k", null);
-    assertThat(Validation.metaError("node meta", nullValue)).contains("node meta: the value of 'k' is missing");
+    // Consul's clients send "k": null; it is read as "", as Consul reads it, and so valid.
+    Node withNull = new Node("n1", "10.0.0.1", "", nullValue, nullValue);
+    assertThat(withNull.meta()).containsExactly(Map.entry("k", ""));
+    assertThat(withNull.taggedAddresses()).containsExactly(Map.entry("k", ""));
+    assertThat(Validation.metaError("node meta", withNull.meta())).isEmpty();
     assertThat(Validation.metaError("service meta", Map.of("k", "café"))).isEmpty();
   }
 

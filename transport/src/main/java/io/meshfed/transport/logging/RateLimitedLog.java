@@ -1,7 +1,6 @@
 package io.meshfed.transport.logging;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -118,18 +117,27 @@ public final class RateLimitedLog {
     }
   }
 
-  /** The line with the summary's two arguments, placed before a trailing Throwable if there is one. */
+  /**
+   * The line with the summary's two arguments right after the format's own: an argument beyond the
+   * format's placeholders (a Throwable, or a null that stands for none) stays last, where SLF4J
+   * looks for a Throwable.
+   */
   private void emitSummarized(String format, Object[] arguments, Summary summary) {
-    int n = arguments.length;
-    boolean throwable = n > 0 && arguments[n - 1] instanceof Throwable;
-    int plain = throwable ? n - 1 : n;
-    Object[] all = Arrays.copyOf(arguments, n + 2);
-    all[plain] = String.format(Locale.ROOT, "%,d", summary.leftOut());
-    all[plain + 1] = summary.seconds();
-    if (throwable) {
-      all[n + 1] = arguments[n - 1];
-    }
+    int used = Math.min(placeholders(format), arguments.length);
+    Object[] all = new Object[arguments.length + 2];
+    System.arraycopy(arguments, 0, all, 0, used);
+    all[used] = String.format(Locale.ROOT, "%,d", summary.leftOut());
+    all[used + 1] = summary.seconds();
+    System.arraycopy(arguments, used, all, used + 2, arguments.length - used);
     emitAll(format + " (and {} more like it in the last {} s)", all);
+  }
+
+  private static int placeholders(String format) {
+    int count = 0;
+    for (int i = format.indexOf("{}"); i >= 0; i = format.indexOf("{}", i + 2)) {
+      count++;
+    }
+    return count;
   }
 
   private void emitOne(String format, Object argument) {

@@ -102,6 +102,15 @@ class RateLimitedLogTest {
   }
 
   @Test
+  void aTrailingNullForNoThrowableDoesNotShiftTheSummary() {
+    occur(3 + 2);
+    advance(INTERVAL);
+    log.log("listener failed on {}", "n1", null);
+
+    assertThat(lines()).last().isEqualTo("listener failed on n1 (and 2 more like it in the last 60 s)");
+  }
+
+  @Test
   void nothingIsCountedOrFormattedWhileTheLevelIsOff() {
     logger.setLevel(Level.ERROR);
     occur(100);

@@ -1,5 +1,6 @@
 package io.meshfed.actors.api.grpc;
 
+import io.meshfed.actors.api.BlockingReads;
 import io.meshfed.actors.endpoint.CatalogEndpoint;
 import io.meshfed.actors.endpoint.Protos;
 import io.meshfed.actors.endpoint.QueryOptions;
@@ -23,9 +24,11 @@ import org.apache.pekko.stream.javadsl.Source;
 /** {@code meshfed.v1.CatalogService} on top of {@link CatalogEndpoint}. */
 public final class CatalogGrpc implements CatalogServicePowerApi {
   private final CatalogEndpoint endpoint;
+  private final BlockingReads reads;
 
-  public CatalogGrpc(CatalogEndpoint endpoint) {
+  public CatalogGrpc(CatalogEndpoint endpoint, BlockingReads reads) {
     this.endpoint = endpoint;
+    this.reads = reads;
   }
 
   @Override
@@ -50,15 +53,16 @@ public final class CatalogGrpc implements CatalogServicePowerApi {
 
   @Override
   public CompletionStage<ListServicesResponse> listServices(ListServicesRequest in, Metadata metadata) {
-    return GrpcSupport.unary(endpoint.services(GrpcSupport.token(metadata), in.getName(), in.getKind(),
-        Protos.options(in.getOptions())), CatalogGrpc::listed);
+    QueryOptions q = Protos.options(in.getOptions());
+    return GrpcSupport.unary(reads.run(q, () -> endpoint.services(GrpcSupport.token(metadata), in.getName(),
+        in.getKind(), q)), CatalogGrpc::listed);
   }
 
   @Override
   public Source<ListServicesResponse, NotUsed> watchServices(ListServicesRequest in, Metadata metadata) {
     QueryOptions q = FederationStateGrpc.watchOptions(Protos.options(in.getOptions()));
     String token = GrpcSupport.token(metadata);
-    return GrpcSupport.watch(q.minIndex(),
+    return GrpcSupport.watch(reads, q,
         after -> endpoint.services(token, in.getName(), in.getKind(), q.withMinIndex(after)),
         QueryResult::index, CatalogGrpc::listed);
   }

@@ -1,5 +1,6 @@
 package io.meshfed.actors.api.grpc;
 
+import io.meshfed.actors.api.BlockingReads;
 import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.Protos;
 import io.meshfed.actors.endpoint.QueryOptions;
@@ -22,9 +23,11 @@ import org.apache.pekko.stream.javadsl.Source;
 /** {@code meshfed.v1.FederationStateService} on top of {@link FederationStateEndpoint}. */
 public final class FederationStateGrpc implements FederationStateServicePowerApi {
   private final FederationStateEndpoint endpoint;
+  private final BlockingReads reads;
 
-  public FederationStateGrpc(FederationStateEndpoint endpoint) {
+  public FederationStateGrpc(FederationStateEndpoint endpoint, BlockingReads reads) {
     this.endpoint = endpoint;
+    this.reads = reads;
   }
 
   @Override
@@ -34,26 +37,27 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
 
   @Override
   public CompletionStage<GetFederationStateResponse> get(GetFederationStateRequest in, Metadata metadata) {
-    return GrpcSupport.unary(get(in, metadata, getOptions(in)), Protos::getResponse);
+    QueryOptions q = getOptions(in);
+    return GrpcSupport.unary(reads.run(q, () -> get(in, metadata, q)), Protos::getResponse);
   }
 
   @Override
   public CompletionStage<ListFederationStatesResponse> list(ListFederationStatesRequest in, Metadata metadata) {
-    return GrpcSupport.unary(endpoint.list(GrpcSupport.token(metadata), Protos.options(in.getOptions())),
-        Protos::listResponse);
+    QueryOptions q = Protos.options(in.getOptions());
+    return GrpcSupport.unary(reads.run(q, () -> endpoint.list(GrpcSupport.token(metadata), q)), Protos::listResponse);
   }
 
   @Override
   public CompletionStage<ListMeshGatewaysResponse> listMeshGateways(ListMeshGatewaysRequest in, Metadata metadata) {
-    return GrpcSupport.unary(
-        endpoint.listMeshGateways(GrpcSupport.token(metadata), Protos.options(in.getOptions())),
+    QueryOptions q = Protos.options(in.getOptions());
+    return GrpcSupport.unary(reads.run(q, () -> endpoint.listMeshGateways(GrpcSupport.token(metadata), q)),
         Protos::gatewaysResponse);
   }
 
   @Override
   public Source<GetFederationStateResponse, NotUsed> watchGet(GetFederationStateRequest in, Metadata metadata) {
     QueryOptions q = watchOptions(getOptions(in));
-    return GrpcSupport.watch(q.minIndex(), after -> get(in, metadata, q.withMinIndex(after)),
+    return GrpcSupport.watch(reads, q, after -> get(in, metadata, q.withMinIndex(after)),
         QueryResult::index, Protos::getResponse);
   }
 
@@ -61,7 +65,7 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
   public Source<ListFederationStatesResponse, NotUsed> watchList(ListFederationStatesRequest in, Metadata metadata) {
     QueryOptions q = watchOptions(Protos.options(in.getOptions()));
     String token = GrpcSupport.token(metadata);
-    return GrpcSupport.watch(q.minIndex(), after -> endpoint.list(token, q.withMinIndex(after)),
+    return GrpcSupport.watch(reads, q, after -> endpoint.list(token, q.withMinIndex(after)),
         QueryResult::index, Protos::listResponse);
   }
 
@@ -69,7 +73,7 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
   public Source<ListMeshGatewaysResponse, NotUsed> watchMeshGateways(ListMeshGatewaysRequest in, Metadata metadata) {
     QueryOptions q = watchOptions(Protos.options(in.getOptions()));
     String token = GrpcSupport.token(metadata);
-    return GrpcSupport.watch(q.minIndex(), after -> endpoint.listMeshGateways(token, q.withMinIndex(after)),
+    return GrpcSupport.watch(reads, q, after -> endpoint.listMeshGateways(token, q.withMinIndex(after)),
         QueryResult::index, Protos::gatewaysResponse);
   }
 

@@ -21,7 +21,10 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
+import io.meshfed.actors.api.listener.RequestBudget;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -50,16 +53,18 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
 
   private final Function<HttpRequest, CompletionStage<HttpResponse>> services;
   private final Acl acl;
+  private final RequestBudget budget;
   private final long maxMessageBytes;
   private final Duration messageTimeout;
   private final Materializer materializer;
   private final org.apache.pekko.actor.Scheduler scheduler;
   private final scala.concurrent.ExecutionContext executor;
 
-  public GrpcGate(Function<HttpRequest, CompletionStage<HttpResponse>> services, Acl acl, long maxMessageBytes,
-      Duration messageTimeout, ActorSystem<?> system) {
+  public GrpcGate(Function<HttpRequest, CompletionStage<HttpResponse>> services, Acl acl, RequestBudget budget,
+      long maxMessageBytes, Duration messageTimeout, ActorSystem<?> system) {
     this.services = services;
     this.acl = acl;
+    this.budget = budget;
     this.maxMessageBytes = maxMessageBytes;
     this.messageTimeout = messageTimeout;
     this.materializer = Materializer.matFromSystem(system);
@@ -83,70 +88,104 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
     if (declared.isPresent() && declared.get() > maxMessageBytes + PREFIX_BYTES) {
       return refuse(request, Status.RESOURCE_EXHAUSTED, tooLarge(declared.get() - PREFIX_BYTES));
     }
-    return read(request).thenCompose(read -> read.refusal() != null
+    MessageBound bound = new MessageBound();
+    return read(request, bound).thenCompose(read -> read.refusal() != null
         ? CompletableFuture.completedFuture(trailersOnly(read.refusal(), read.description()))
         : services.apply(request.withEntity(HttpEntities.create(GRPC, read.message())))
-            .thenApply(response -> unknownMethod(request, response)));
+            .thenApply(response -> unknownMethod(request, response)))
+        // Once the service has the message (decoded, for a watch too) its bytes leave the budget.
+        .whenComplete((response, failure) -> bound.release());
   }
 
   /** The request message in full, or why it was refused. */
   private record Read(ByteString message, Status refusal, String description) {}
 
   /**
-   * Reads the request's one message with its bounds. A refusal is answered while the request's
-   * remaining bytes are still read and dropped for a short while: cancelling the request stream
-   * at once would reset it before the answer left, and the client would see only CANCELLED. A
-   * client that goes on sending after the answer is cut off ({@link #DRAIN_GRACE}, {@link
-   * #DRAIN_BYTES}).
+   * Reads the request's one message with its bounds, holding its bytes against the shared request
+   * budget. A refusal is answered while the request's remaining bytes are still read and dropped
+   * for a short while: cancelling the request stream at once would reset it before the answer left,
+   * and the client would see only CANCELLED. {@link #DRAIN_GRACE} after the refusal, or after
+   * {@link #DRAIN_BYTES} more, the stream is cut off.
    */
-  private CompletionStage<Read> read(HttpRequest request) {
+  private CompletionStage<Read> read(HttpRequest request, MessageBound bound) {
     CompletableFuture<Read> result = new CompletableFuture<>();
-    MessageBound bound = new MessageBound();
     org.apache.pekko.actor.Cancellable deadline = scheduler.scheduleOnce(messageTimeout,
         () -> result.complete(new Read(null, Status.DEADLINE_EXCEEDED, "the request message did not arrive within "
             + messageTimeout.toSeconds() + "s (meshfed.limits.grpc.request-message-timeout)")), executor);
-    request.entity().getDataBytes()
-        .takeWithin(messageTimeout.plus(DRAIN_GRACE))
-        .takeWhile(bytes -> !result.isDone() || bound.dropped < DRAIN_BYTES)
-        .runWith(Sink.foreach(bytes -> {
+    var running = request.entity().getDataBytes()
+        .viaMat(KillSwitches.single(), Keep.right())
+        .takeWhile(bytes -> !result.isDone() || !bound.drainedEnough())
+        .toMat(Sink.foreach(bytes -> {
           if (result.isDone()) {
-            bound.dropped += bytes.size();
+            bound.drop(bytes);
           } else {
-            bound.add(bytes).ifPresent(tooLarge ->
-                result.complete(new Read(null, Status.RESOURCE_EXHAUSTED, tooLarge)));
+            bound.add(bytes).ifPresent(result::complete);
           }
-        }), materializer)
-        .whenComplete((done, failure) -> {
-          deadline.cancel();
-          result.complete(failure == null ? bound.framed()
-              : new Read(null, Status.CANCELLED, "the request was cancelled before its message arrived"));
-        });
+        }), Keep.both())
+        .run(materializer);
+    running.second().whenComplete((done, failure) -> {
+      deadline.cancel();
+      result.complete(failure == null ? bound.framed()
+          : new Read(null, Status.CANCELLED, "the request was cancelled before its message arrived"));
+    });
+    result.whenComplete((read, e) -> {
+      if (read.refusal() != null) {
+        scheduler.scheduleOnce(DRAIN_GRACE, () -> running.first().shutdown(), executor);
+      }
+    });
     return result;
   }
 
-  /** Collects a request's bytes; the first message prefix is checked as soon as it is complete. */
+  /**
+   * Collects a request's bytes against the budget; the message prefix is checked as soon as it is
+   * complete, so an oversized message is refused before its body is held.
+   */
   private final class MessageBound {
     private final ByteStringBuilder bytes = ByteString.createBuilder();
+    private long held;
+    private boolean released;
     private boolean prefixChecked;
     private long dropped;
 
-    /** The reason to refuse the request, once its bytes show it is too large. */
-    Optional<String> add(ByteString chunk) {
+    /** Why the request is refused, once its bytes show it: too large, or the budget spent. */
+    synchronized Optional<Read> add(ByteString chunk) {
+      if (released) {
+        drop(chunk);
+        return Optional.empty();
+      }
+      if (!budget.tryTake(chunk.size())) {
+        return Optional.of(new Read(null, Status.RESOURCE_EXHAUSTED, budget.exhausted()));
+      }
+      held += chunk.size();
       bytes.append(chunk);
       if (!prefixChecked && bytes.length() >= PREFIX_BYTES) {
         prefixChecked = true;
-        ByteString prefix = bytes.result().take(PREFIX_BYTES);
-        long length = ((prefix.apply(1) & 0xffL) << 24) | ((prefix.apply(2) & 0xffL) << 16)
-            | ((prefix.apply(3) & 0xffL) << 8) | (prefix.apply(4) & 0xffL);
+        long length = declaredLength(bytes.result());
         if (length > maxMessageBytes) {
-          return Optional.of(tooLarge(length));
+          return Optional.of(new Read(null, Status.RESOURCE_EXHAUSTED, tooLarge(length)));
         }
       }
       // Every call of the API takes one message; more bytes than one message can hold are too many.
       if (bytes.length() > maxMessageBytes + PREFIX_BYTES) {
-        return Optional.of(tooLarge(bytes.length() - PREFIX_BYTES));
+        return Optional.of(new Read(null, Status.RESOURCE_EXHAUSTED, tooLarge(bytes.length() - PREFIX_BYTES)));
       }
       return Optional.empty();
+    }
+
+    /** Bytes after the answer: read only so the answer is not overtaken by a reset, not kept. */
+    synchronized void drop(ByteString chunk) {
+      dropped += chunk.size();
+    }
+
+    synchronized boolean drainedEnough() {
+      return dropped >= DRAIN_BYTES;
+    }
+
+    /** The message is decoded or refused by now: its bytes no longer count against the budget. */
+    synchronized void release() {
+      released = true;
+      budget.giveBack(held);
+      held = 0;
     }
 
     /**
@@ -154,7 +193,7 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
      * many bytes as it declares), or why not. Checked here because Pekko gRPC reports a broken
      * frame as an internal error and logs it, which a client could repeat at will.
      */
-    Read framed() {
+    synchronized Read framed() {
       ByteString all = bytes.result();
       if (all.isEmpty()) {
         return new Read(null, Status.INVALID_ARGUMENT, "the request carries no message");
@@ -165,14 +204,19 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
       if (all.apply(0) != 0) {
         return new Read(null, Status.UNIMPLEMENTED, "compressed messages are not supported: send them uncompressed");
       }
-      long declared = ((all.apply(1) & 0xffL) << 24) | ((all.apply(2) & 0xffL) << 16) | ((all.apply(3) & 0xffL) << 8)
-          | (all.apply(4) & 0xffL);
+      long declared = declaredLength(all);
       if (declared != all.size() - PREFIX_BYTES) {
         return new Read(null, Status.INVALID_ARGUMENT, "the message prefix declares " + declared + " bytes but "
             + (all.size() - PREFIX_BYTES) + " follow: send exactly one message");
       }
       return new Read(all, null, null);
     }
+  }
+
+  /** gRPC's length prefix (5 bytes: a compression flag, then a 4-byte big-endian length). */
+  private static long declaredLength(ByteString framed) {
+    return ((framed.apply(1) & 0xffL) << 24) | ((framed.apply(2) & 0xffL) << 16) | ((framed.apply(3) & 0xffL) << 8)
+        | (framed.apply(4) & 0xffL);
   }
 
   private String tooLarge(long bytes) {

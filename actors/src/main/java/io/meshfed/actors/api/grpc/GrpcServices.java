@@ -1,5 +1,6 @@
 package io.meshfed.actors.api.grpc;
 
+import io.meshfed.actors.api.BlockingReads;
 import io.meshfed.actors.endpoint.CatalogEndpoint;
 import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.OperatorEndpoint;
@@ -23,12 +24,12 @@ public final class GrpcServices {
 
   @SuppressWarnings("unchecked")
   public static Function<HttpRequest, CompletionStage<HttpResponse>> handler(FederationStateEndpoint federation,
-      CatalogEndpoint catalog, OperatorEndpoint operator, ActorSystem<?> system) {
+      CatalogEndpoint catalog, OperatorEndpoint operator, BlockingReads reads, ActorSystem<?> system) {
     Materializer materializer = Materializer.matFromSystem(system);
     return ServiceHandler.concatOrNotFound(
-        FederationStateServicePowerApiHandlerFactory.partial(new FederationStateGrpc(federation),
+        FederationStateServicePowerApiHandlerFactory.partial(new FederationStateGrpc(federation, reads),
             FederationStateService.name, materializer, GrpcErrors.mapper(), system),
-        CatalogServicePowerApiHandlerFactory.partial(new CatalogGrpc(catalog), CatalogService.name, materializer,
+        CatalogServicePowerApiHandlerFactory.partial(new CatalogGrpc(catalog, reads), CatalogService.name, materializer,
             GrpcErrors.mapper(), system),
         OperatorServicePowerApiHandlerFactory.partial(new OperatorGrpc(operator), OperatorService.name,
             materializer, GrpcErrors.mapper(), system));

@@ -2,6 +2,8 @@ package io.meshfed.actors.api.grpc;
 
 import io.grpc.Status;
 import io.meshfed.actors.acl.Tokens;
+import io.meshfed.actors.api.BlockingReads;
+import io.meshfed.actors.endpoint.QueryOptions;
 import io.meshfed.actors.api.ErrorText;
 import io.meshfed.actors.endpoint.ApiException;
 import java.time.Duration;
@@ -59,9 +61,11 @@ final class GrpcSupport {
    * A stream of results: the current one first, then one after each change of its index. Each
    * round is a blocking read that starts at the last index seen.
    */
-  static <T, R> Source<R, NotUsed> watch(long startIndex, LongFunction<CompletionStage<T>> readAfter,
+  static <T, R> Source<R, NotUsed> watch(BlockingReads reads, QueryOptions q, LongFunction<CompletionStage<T>> readAfter,
       ToLongFunction<T> indexOf, Function<T, R> toProto) {
-    return Source.unfoldAsync(-1L, last -> nextChange(last < 0 ? startIndex : last, last < 0, readAfter, indexOf)
+    long startIndex = q.minIndex();
+    LongFunction<CompletionStage<T>> counted = after -> reads.run(q.withMinIndex(after), () -> readAfter.apply(after));
+    return Source.unfoldAsync(-1L, last -> nextChange(last < 0 ? startIndex : last, last < 0, counted, indexOf)
         .handle((value, err) -> {
           if (err != null) {
             throw toGrpc(err);

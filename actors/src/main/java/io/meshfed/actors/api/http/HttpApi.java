@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.actors.acl.Acl;
 import io.meshfed.actors.acl.Policy;
 import io.meshfed.actors.acl.Tokens;
+import io.meshfed.actors.api.BlockingReads;
 import io.meshfed.actors.api.ErrorText;
+import io.meshfed.actors.api.listener.RequestBudget;
 import io.meshfed.actors.config.ServerConfig;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
@@ -19,6 +21,7 @@ import io.meshfed.actors.endpoint.CatalogEndpoint;
 import io.meshfed.actors.endpoint.FederationStateEndpoint;
 import io.meshfed.actors.endpoint.OperatorEndpoint;
 import io.meshfed.actors.endpoint.QueryOptions;
+import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.GoDuration;
@@ -35,6 +38,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -55,8 +59,8 @@ public final class HttpApi extends AllDirectives {
   public static final String KNOWN_LEADER_HEADER = "X-Meshfed-KnownLeader";
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final PathMatcher0 INTERNAL = segment("v1").slash("internal");
-  /** Past a blocking read's own deadline (the store's or a forwarded call's, 10 s over the wait). */
-  private static final Duration BLOCKING_READ_MARGIN = Duration.ofSeconds(15);
+  /** Past an endpoint's own deadline (the store's or a forwarded call's, 10 s over any wait). */
+  private static final Duration DEADLINE_MARGIN = Duration.ofSeconds(15);
 
   private final FederationStateEndpoint federation;
   private final CatalogEndpoint catalog;
@@ -65,10 +69,13 @@ public final class HttpApi extends AllDirectives {
   private final Acl acl;
   private final ServerConfig.HttpLimits limits;
   private final Supplier<String> moreMetrics;
+  private final BlockingReads blockingReads;
+  private final RequestBudget budget;
   private final ObjectMapper json = Json.mapper();
 
   public HttpApi(FederationStateEndpoint federation, CatalogEndpoint catalog, OperatorEndpoint operator,
-      AgentEndpoint agent, Acl acl, ServerConfig.HttpLimits limits, Supplier<String> moreMetrics) {
+      AgentEndpoint agent, Acl acl, ServerConfig.HttpLimits limits, Supplier<String> moreMetrics,
+      BlockingReads blockingReads, RequestBudget budget) {
     this.federation = federation;
     this.catalog = catalog;
     this.operator = operator;
@@ -76,6 +83,8 @@ public final class HttpApi extends AllDirectives {
     this.acl = acl;
     this.limits = limits;
     this.moreMetrics = moreMetrics;
+    this.blockingReads = blockingReads;
+    this.budget = budget;
   }
 
   /**
@@ -88,8 +97,17 @@ public final class HttpApi extends AllDirectives {
             ExceptionHandler.newBuilder().matchAny(e -> complete(errorResponse(ApiException.from(e)))).build());
   }
 
+  /**
+   * With ACLs on, this server checks the token of every call it receives, reads too, before
+   * anything is forwarded to another DC (which checks it again): as the gRPC API does.
+   */
   private Route routes() {
-    return withToken(token -> concat(
+    return withToken(token -> extractMethod(method -> method == HttpMethods.GET && !acl.allows(token,
+        Policy.OPERATOR_READ) ? error(ApiException.permissionDenied()) : apiRoutes(token)));
+  }
+
+  private Route apiRoutes(String token) {
+    return concat(
         federationStateRoutes(token),
         catalogRoutes(token),
         path(segment("v1").slash("agent").slash("members"), () -> get(() ->
@@ -105,7 +123,7 @@ public final class HttpApi extends AllDirectives {
                 ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8),
                 (agent.metrics(token) + moreMetrics.get()).getBytes(StandardCharsets.UTF_8))))),
         path(segment("v1").slash("status").slash("leader"), () -> get(() ->
-            respondNow(() -> jsonResponse(operator.leader(token), Optional.empty()))))));
+            respondNow(() -> jsonResponse(operator.leader(token), Optional.empty())))));
   }
 
   private Route federationStateRoutes(String token) {
@@ -177,13 +195,21 @@ public final class HttpApi extends AllDirectives {
         return error(e);
       }
       return q.minIndex() == 0 ? inner.apply(q)
-          : withRequestTimeout(requestTimeout(q), HttpApi::timedOut, () -> inner.apply(q));
+          : withRequestTimeout(requestTimeout(q), HttpApi::timedOut, () -> blocking(() -> inner.apply(q)));
     });
+  }
+
+  /** A blocking read holds one of {@link BlockingReads}' slots until its route has completed. */
+  private Route blocking(Supplier<Route> read) {
+    if (!blockingReads.tryEnter()) {
+      return error(blockingReads.refusal());
+    }
+    return mapRouteResultFuture(result -> result.whenComplete((r, e) -> blockingReads.leave()), read);
   }
 
   /** How long a blocking read may take: its longest wait, then a margin past the endpoint's deadline. */
   static Duration requestTimeout(QueryOptions q) {
-    return q.longestWait().plus(BLOCKING_READ_MARGIN);
+    return q.longestWait().plus(DEADLINE_MARGIN);
   }
 
   static QueryOptions parseQuery(Map<String, String> params) {
@@ -214,19 +240,32 @@ public final class HttpApi extends AllDirectives {
     if (!acl.allows(token, Policy.OPERATOR_WRITE)) {
       return error(ApiException.permissionDenied());
     }
-    return extractRequestEntity(entity -> entity.getContentLengthOption().orElse(0) > limits.maxRequestBody()
-        ? complete(tooLarge())
-        : extractMaterializer(materializer -> onComplete(entity.toStrict(limits.requestBodyTimeout().toMillis(), limits.maxRequestBody(), materializer),
-            read -> {
-              if (read.isFailure()) {
-                return complete(bodyNotRead(read.failed().get()));
-              }
-              try {
-                return inner.apply(RequestBodies.decode(json, read.get().getData().toArray(), type));
-              } catch (ApiException e) {
-                return error(e);
-              }
-            })));
+    return extractRequestEntity(entity -> {
+      long declared = entity.getContentLengthOption().orElse(-1);
+      if (declared > limits.maxRequestBody()) {
+        return complete(tooLarge());
+      }
+      // A body without a declared length may grow to the limit: the budget holds that much for it.
+      long held = declared >= 0 ? declared : limits.maxRequestBody();
+      if (!budget.tryTake(held)) {
+        return complete(text(StatusCodes.SERVICE_UNAVAILABLE, budget.exhausted()));
+      }
+      // Past the body's own timeout by the endpoint's deadline and a margin: the body's 408 comes first.
+      return withRequestTimeout(limits.requestBodyTimeout().plus(StoreClient.CALL_TIMEOUT).plus(DEADLINE_MARGIN),
+          HttpApi::timedOut, () -> extractMaterializer(materializer -> onComplete(
+              entity.toStrict(limits.requestBodyTimeout().toMillis(), limits.maxRequestBody(), materializer)
+                  .whenComplete((strict, failure) -> budget.giveBack(held)),
+              read -> {
+                if (read.isFailure()) {
+                  return complete(bodyNotRead(read.failed().get()));
+                }
+                try {
+                  return inner.apply(RequestBodies.decode(json, read.get().getData().toArray(), type));
+                } catch (ApiException e) {
+                  return error(e);
+                }
+              })));
+    });
   }
 
   private HttpResponse bodyNotRead(Throwable failure) {

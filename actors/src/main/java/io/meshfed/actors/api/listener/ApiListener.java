@@ -17,6 +17,7 @@ import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -36,11 +37,14 @@ public final class ApiListener {
   /** Pending connections the kernel queues while the accept loop is busy. */
   private static final int BACKLOG = 1024;
   /** After the deadline, connections are cut; this is how long that may take to be reported. */
-  private static final Duration ABORT_GRACE = Duration.ofSeconds(2);
+  private static final Duration ABORT_GRACE = Duration.ofSeconds(1);
   private static final Duration REFUSAL_LINGER = Duration.ofSeconds(1);
   private static final int MAX_LINGERING = 256;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ApiListener.class);
+
   private final ActorSystem<?> system;
+  private final String name;
   private final Materializer materializer;
   private final ConnectionLimits limits;
   private final ProtocolStack stack;
@@ -56,6 +60,7 @@ public final class ApiListener {
   private ApiListener(ActorSystem<?> system, String name, ConnectionLimits limits, ProtocolStack stack,
       ListenerStats stats) {
     this.system = system;
+    this.name = name;
     this.materializer = Materializer.matFromSystem(system);
     this.limits = limits;
     this.stack = stack;
@@ -71,11 +76,16 @@ public final class ApiListener {
     ApiListener listener = new ApiListener(system, name, limits, stack, stats);
     Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections =
         Tcp.get(system).bind(host, port, BACKLOG, List.of(), false, Optional.empty());
-    return connections.to(Sink.foreach(listener::accept)).run(listener.materializer)
-        .thenApply(bound -> {
-          listener.binding = bound;
-          return listener;
-        });
+    var bound = connections.toMat(Sink.foreach(listener::accept), Keep.both()).run(listener.materializer);
+    bound.second().whenComplete((done, failure) -> {
+      if (failure != null && !listener.stopping) {
+        LOG.error("the {} stopped accepting connections", name, failure);
+      }
+    });
+    return bound.first().thenApply(binding -> {
+      listener.binding = binding;
+      return listener;
+    });
   }
 
   public InetSocketAddress localAddress() {
@@ -120,18 +130,26 @@ public final class ApiListener {
     stats.accepted.incrementAndGet();
     ConnectionActivity activity = new ConnectionActivity();
     open.add(activity);
-    Flow<ByteString, ByteString, ?> connection = ConnectionGuard.create(limits, stack.farewells(), activity, stats)
-        .join(stack.connection(activity, incoming.remoteAddress()))
-        .via(killSwitch.flow())
-        .watchTermination((mat, done) -> {
-          done.whenComplete((d, e) -> {
-            counter.release(client);
-            open.remove(activity);
-            closedIfNoneOpen();
+    Runnable closed = () -> {
+      counter.release(client);
+      open.remove(activity);
+      closedIfNoneOpen();
+    };
+    try {
+      Flow<ByteString, ByteString, ?> connection = ConnectionGuard.create(limits, stack.farewells(), activity, stats)
+          .join(stack.connection(activity, incoming.remoteAddress()))
+          .via(killSwitch.flow())
+          .watchTermination((mat, done) -> {
+            done.whenComplete((d, e) -> closed.run());
+            return mat;
           });
-          return mat;
-        });
-    incoming.handleWith(connection, materializer);
+      incoming.handleWith(connection, materializer);
+    } catch (RuntimeException e) {
+      // One connection that cannot be set up must not end the accept loop or keep its slot.
+      closed.run();
+      LOG.error("the {} could not set up a connection from {}", name, incoming.remoteAddress(), e);
+      incoming.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
+    }
   }
 
   private void closedIfNoneOpen() {

@@ -16,7 +16,7 @@ import org.apache.pekko.util.ByteString;
  * {@link ConnectionActivity}. The bytes themselves pass through unchanged.
  */
 final class ConnectionGuard extends SocketSideStage {
-  /** Once the last response is handed to the protocol stack, the time it gets to reach the socket. */
+  /** How long the protocol stack must have written nothing before a draining connection is closed. */
   static final Duration FLUSH_GRACE = Duration.ofMillis(200);
 
   private static final String FIRST_REQUEST = "first-request";
@@ -55,7 +55,10 @@ final class ConnectionGuard extends SocketSideStage {
       void fromClient(ByteString bytes) {
         if (inFlight == 0 && !partialRequest && farewells.everyRequestHasAHeadTimeout()) {
           partialRequest = true;
-          scheduleOnce(FIRST_REQUEST, limits.firstRequestTimeout());
+          // From the connection's start, the first request's timer runs already: bytes do not renew it.
+          if (!isTimerActive(FIRST_REQUEST)) {
+            scheduleOnce(FIRST_REQUEST, limits.firstRequestTimeout());
+          }
         }
         push(toStack, bytes);
       }
@@ -101,7 +104,14 @@ final class ConnectionGuard extends SocketSideStage {
           stats.closedIdle.incrementAndGet();
           closeWith(farewells.closing());
         } else if (CLOSE.equals(key)) {
-          closeWith(farewells.closing());
+          // An answer may still be on its way to the socket (a large body, HTTP/2 flow control):
+          // close once the stack has been quiet for the grace; the listener's deadline bounds it.
+          Duration quiet = sinceStackWrote();
+          if (quiet.compareTo(FLUSH_GRACE) < 0) {
+            scheduleOnce(CLOSE, FLUSH_GRACE.minus(quiet));
+          } else {
+            closeWith(farewells.closing());
+          }
         }
       }
     };

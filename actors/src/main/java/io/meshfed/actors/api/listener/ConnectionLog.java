@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The log Pekko HTTP's protocol stacks write to about one connection. What they report there as
  * errors is nearly always a peer's doing (a frame cut off, a reset, garbage after the HTTP/2
- * preface), so it is written as a warning within limits ({@link RateLimitedLog}) and counted; a
- * client that repeats it at will cannot fill the log.
+ * preface), so it is written as a warning within limits ({@link RateLimitedLog}), and a failed
+ * connection is counted; a client that repeats it at will cannot fill the log.
  */
 final class ConnectionLog implements LoggingAdapter {
   /**
@@ -51,19 +51,22 @@ final class ConnectionLog implements LoggingAdapter {
     return logger.isDebugEnabled();
   }
 
+  /** The stacks report a connection they close on an error here. */
   @Override
   public void notifyError(String message) {
-    problem(message);
+    stats.countConnectionFailure();
+    problems.log("connection failed: {}", message);
   }
 
   @Override
   public void notifyError(Throwable cause, String message) {
-    problem(message + ": " + cause);
+    notifyError(message + ": " + cause);
   }
 
+  /** Something a peer sent that the stack passed over (an illegal header, say); the connection goes on. */
   @Override
   public void notifyWarning(String message) {
-    problem(message);
+    problems.log("connection: {}", message);
   }
 
   @Override
@@ -74,10 +77,5 @@ final class ConnectionLog implements LoggingAdapter {
   @Override
   public void notifyDebug(String message) {
     logger.debug(message);
-  }
-
-  private void problem(String message) {
-    stats.countConnectionFailure();
-    problems.log("connection failed: {}", message);
   }
 }

@@ -21,8 +21,10 @@ import scala.jdk.javaapi.FutureConverters;
  *
  * <p>Pekko HTTP builds this stack only inside its own bind, which has no hook for per-client
  * connection limits or a first-request timeout; so it is assembled here from Pekko HTTP's internal
- * {@code Http2Blueprint}, exactly as its bind does for a plaintext connection. That API is internal:
- * the build pins Pekko HTTP's version, and {@code GrpcListenerTest} covers the assembly.
+ * {@code Http2Blueprint}, from the same parts its bind uses for a plaintext connection (not its
+ * per-connection server terminator: {@link ApiListener} stops connections itself). That API is
+ * internal: the build pins Pekko HTTP's version, and {@code GrpcListenerLimitsTest} covers the
+ * assembly.
  */
 public final class Http2Stack implements ProtocolStack {
   private final ActorSystem<?> system;

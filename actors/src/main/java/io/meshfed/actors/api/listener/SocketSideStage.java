@@ -42,6 +42,7 @@ abstract class SocketSideStage extends GraphStage<BidiShape<ByteString, ByteStri
 
   abstract class Logic extends TimerGraphStageLogic {
     private boolean closing;
+    private long stackWroteNanos = System.nanoTime();
 
     Logic() {
       super(shape);
@@ -72,6 +73,7 @@ abstract class SocketSideStage extends GraphStage<BidiShape<ByteString, ByteStri
       setHandler(fromStack, new AbstractInHandler() {
         @Override
         public void onPush() {
+          stackWroteNanos = System.nanoTime();
           push(toNet, grab(fromStack));
         }
 
@@ -95,6 +97,11 @@ abstract class SocketSideStage extends GraphStage<BidiShape<ByteString, ByteStri
           cancel(fromStack, cause);
         }
       });
+    }
+
+    /** Time since the protocol stack last wrote to the client. */
+    java.time.Duration sinceStackWrote() {
+      return java.time.Duration.ofNanos(System.nanoTime() - stackWroteNanos);
     }
 
     /** Bytes from the client: pass them on with {@code push(toStack, bytes)}, or {@code pull(fromNet)} for more. */
