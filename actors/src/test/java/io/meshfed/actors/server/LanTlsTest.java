@@ -32,10 +32,16 @@ class LanTlsTest {
   @TempDir Path dir;
   private final List<MeshfedServer> servers = new ArrayList<>();
 
+  /**
+   * Last started, first stopped: the stranger goes before the DC it keeps trying to join. Stopping
+   * a DC member while a server of another CA hammers it with TLS handshakes can leave the member's
+   * actor system unterminated (seen on a loaded machine, also before the API listeners changed);
+   * that is a bug of stopping, not what this test is about, and is tracked apart.
+   */
   @AfterEach
   void stop() throws Exception {
-    for (MeshfedServer s : servers) {
-      TestServers.stop(s);
+    for (int i = servers.size() - 1; i >= 0; i--) {
+      TestServers.stop(servers.get(i));
     }
   }
 

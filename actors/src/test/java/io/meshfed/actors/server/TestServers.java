@@ -49,7 +49,21 @@ final class TestServers {
   }
 
   static void stop(MeshfedServer server) throws Exception {
-    server.stop().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      server.stop().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // What still runs is what holds the stop up: the report shows it.
+      StringBuilder dump = new StringBuilder("server " + server.config().nodeName() + " did not stop within 60s;"
+          + " threads:\n");
+      Thread.getAllStackTraces().forEach((thread, stack) -> {
+        dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+        for (StackTraceElement frame : stack) {
+          dump.append("    at ").append(frame).append('\n');
+        }
+      });
+      System.err.println(dump);
+      throw e;
+    }
   }
 
   static int freePort() throws IOException {
