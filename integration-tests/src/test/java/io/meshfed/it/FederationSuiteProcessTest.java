@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after a first one (p50 and max printed; goal: under 1 s); and after {@code kill -9} of the primary's store host no
  * acknowledged federation-state write is lost, in the primary or in the secondaries (scenario d).
  * Changes start at most once per {@link #CHANGE_SPACING}: replication takes at most one round per
- * second once its burst of 5 is spent (Consul's limiter, reference §4), so back-to-back changes
+ * second once its burst of 5 is spent (Consul's limiter), so back-to-back changes
  * measure that limit instead (about 1 s each, seen and recorded in docs/benchmarks.md).
  */
 class FederationSuiteProcessTest {

@@ -2,7 +2,7 @@ package io.meshfed.actors.acl;
 
 import java.util.Optional;
 
-/** The ACL policies a token can hold (DESIGN §10); write implies read. */
+/** The ACL policies a token can hold (docs/configuration.md, "ACLs"); write implies read. */
 public enum Policy {
   OPERATOR_READ("operator:read"),
   OPERATOR_WRITE("operator:write");

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** A server's validated configuration (DESIGN §10); build it with {@link ServerConfigLoader}. */
+/** A server's validated configuration (docs/configuration.md); build it with {@link ServerConfigLoader}. */
 public record ServerConfig(
     boolean dev,
     String datacenter,

@@ -24,10 +24,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Federation-state anti-entropy, a leader routine of every DC (reference §5.1–5.2): keeps this DC's
- * own federation state equal to its catalog's mesh gateways. The primary writes it to its own store
- * (it has no replication token to call itself with); a secondary applies it in the primary with the
- * replication token, and sees the result when replication brings it back.
+ * Federation-state anti-entropy, a leader routine of every DC (docs/architecture.md, "Federation-state
+ * flow"): keeps this DC's own federation state equal to its catalog's mesh gateways. The primary writes it to
+ * its own store (it has no replication token to call itself with); a secondary applies it in the primary with
+ * the replication token, and sees the result when replication brings it back.
  *
  * <p>Two blocking reads are kept parked, one per table: this DC's record and the catalog's
  * {@code mesh-gateway} services. Consul waits on both in one watch set; here each read has its own

@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Consul's {@code DiffRemoteAndLocalState} for federation states (reference §4): both lists sorted
+ * Consul's {@code DiffRemoteAndLocalState} for federation states: both lists sorted
  * by datacenter and merge-walked. A DC in both is updated iff the remote record's modify index is
  * above {@code lastRemoteIndex} (with 0 every common record is rewritten: a full sync); a local-only
  * DC is deleted; a remote-only DC is written. Content is not compared: the index says it changed.

@@ -22,8 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Federation-state pruning, a leader routine of the primary only (reference §5.3): deletes the
- * records of DCs that have left the WAN; the deletions then replicate to the secondaries.
+ * Federation-state pruning, a leader routine of the primary only (docs/architecture.md, "Federation-state
+ * flow"): deletes the records of DCs that have left the WAN; the deletions then replicate to the secondaries.
  *
  * <p>Better than Consul, which deletes at the first hourly tick that finds a DC missing from its
  * router: a DC must have been absent at every check for at least {@code grace} (default

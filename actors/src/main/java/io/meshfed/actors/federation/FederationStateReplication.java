@@ -28,8 +28,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Federation-state replication, a leader routine of a secondary DC (reference §4): the primary's
- * records are copied into the local store, so this DC knows every DC's mesh gateways.
+ * Federation-state replication, a leader routine of a secondary DC (docs/architecture.md, "Federation-state
+ * flow"): the primary's records are copied into the local store, so this DC knows every DC's mesh gateways.
  *
  * <p>Each round takes a token from a 1/s, burst 5 bucket, fetches the primary's full list and
  * applies the difference to the local store (deletions first, then updates, 10 ms apart). Unlike

@@ -12,8 +12,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The primary DC as the federation routines of a secondary see it: the full list of federation
- * states (replication, reference §4) and the place where this DC's own record is published
- * (anti-entropy, reference §5.2). The token is an argument rather than captured, so the routines
+ * states (replication) and the place where this DC's own record is published
+ * (anti-entropy). The token is an argument rather than captured, so the routines
  * re-read the replication token on every call (Consul's {@code ReplicationToken()} per round) and a
  * rotated token takes effect without a restart.
  */

@@ -11,13 +11,13 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Where a connection to a server goes (DESIGN §6). A target is a DC and a node, or any server of the
- * DC ({@link #ANY_SERVER}); the protocol (ALPN id) is the dialing client's own. Same DC: the server's
- * own server port, found among the DC's alive LAN members. Other DC: one of its mesh gateways, and
- * the TLS SNI (from {@link #serverName}) tells the gateway which server to splice to; without TLS
- * there is no cross-DC dial at all. "Any server" of another DC becomes one of its servers the WAN
- * membership knows alive, so the call is pinned to a server that answers gossip; only while none is
- * known (before the WAN join) does the gateway pick.
+ * Where a connection to a server goes (docs/architecture.md, "Data flow of one request"). A target is a DC
+ * and a node, or any server of the DC ({@link #ANY_SERVER}); the protocol (ALPN id) is the dialing client's
+ * own. Same DC: the server's own server port, found among the DC's alive LAN members. Other DC: one of its
+ * mesh gateways, and the TLS SNI (from {@link #serverName}) tells the gateway which server to splice to;
+ * without TLS there is no cross-DC dial at all. "Any server" of another DC becomes one of its servers the WAN
+ * membership knows alive, so the call is pinned to a server that answers gossip; only while none is known
+ * (before the WAN join) does the gateway pick.
  */
 public final class Dialer {
   /** The node of "any server of the DC": the SNI names the DC only. */
@@ -92,7 +92,7 @@ public final class Dialer {
 
   /**
    * The TLS SNI and the name the server's certificate is verified against: {@code server.<dc>.<domain>}
-   * for any server, {@code <node>.server.<dc>.<domain>} for one (reference §8.2).
+   * for any server, {@code <node>.server.<dc>.<domain>} for one.
    */
   public static String serverName(PoolKey key, String domain) {
     return ANY_SERVER.equals(key.node()) ? Names.anyServerSni(key.datacenter(), domain)

@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
- * The mesh gateways through which another DC is reached (DESIGN §6). The gateway locator will
+ * The mesh gateways through which another DC is reached. The gateway locator will
  * implement this; until then {@link StaticGateways} does.
  */
 public interface GatewayResolver {

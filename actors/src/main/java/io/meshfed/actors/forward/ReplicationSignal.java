@@ -2,7 +2,7 @@ package io.meshfed.actors.forward;
 
 /**
  * How federation-state replication on a secondary's leader tells this server's gateway locator
- * whether the route to the primary works (reference §4 and §7.3): the outcome of each replication
+ * whether the route to the primary works: the outcome of each replication
  * round is the health probe of that route. Only the server that hosts the leader gets the calls.
  */
 public interface ReplicationSignal {

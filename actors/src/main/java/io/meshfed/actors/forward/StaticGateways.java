@@ -10,7 +10,7 @@ import java.util.TreeMap;
 /**
  * Gateways from {@code static-gateways}: for DCs the gateway locator knows nothing about (meshfed's
  * addition; Consul has no such option). {@code primary-gateways} belong to the locator, which
- * decides when the primary is dialed through them (reference §7.3).
+ * decides when the primary is dialed through them.
  */
 public final class StaticGateways implements GatewayResolver {
   private final Map<String, List<InetSocketAddress>> gateways;

@@ -19,8 +19,9 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup;
 
 /**
- * The Pekko Cluster settings of a DC's servers (DESIGN §5) and how a cluster member is recognised
- * as a meshfed server: its roles carry its node name and server port.
+ * The Pekko Cluster settings of a DC's servers (docs/architecture.md, "A DC: servers, the LAN cluster and its
+ * singletons") and how a cluster member is recognised as a meshfed server: its roles carry its node name and
+ * server port.
  */
 public final class LanCluster {
   /** Every server's actor system has this name: Artery addresses include it. */
@@ -62,7 +63,7 @@ public final class LanCluster {
 
   /**
    * The actor system's setup: its configuration and, with TLS configured, Artery over TLS with the
-   * server's certificate (DESIGN §5).
+   * server's certificate.
    */
   public static ActorSystemSetup setup(ServerConfig c, Optional<TlsMaterial> tls, Config config) {
     if (tls.isEmpty()) {

@@ -36,8 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway locator (reference §7, DESIGN §8): runs on every server for its lifetime and keeps a
- * {@link GatewayLocatorView} up to date, which the dialer asks for the gateways of a DC.
+ * The gateway locator (docs/architecture.md, "Federation-state flow"): runs on every server for its lifetime
+ * and keeps a {@link GatewayLocatorView} up to date, which the dialer asks for the gateways of a DC.
  * <ul>
  *   <li>Learns the local and the primary's gateways from the local store's federation states with
  *       blocking reads (§7.2); nothing is known before the first successful read.</li>
@@ -212,7 +212,7 @@ public final class GatewayLocator {
           .build();
     }
 
-    // ---- learning from the store (reference §7.2) ----
+    // ---- learning from the store ----
 
     void read() {
       long minIndex = lastIndex;
@@ -307,7 +307,7 @@ public final class GatewayLocator {
       return GatewayAddress.sortedUnion(out, List.of());
     }
 
-    // ---- fallback discovery (reference §7.4) ----
+    // ---- fallback discovery ----
 
     private void discover() {
       if (primaryReady) {

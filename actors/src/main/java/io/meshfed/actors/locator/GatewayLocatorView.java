@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * callers): {@link #gateways} reads two volatile immutable snapshots and never blocks. The actor
  * publishes what it learns from the store, its fallback discovery and its probes; replication
  * reports to {@link ReplicationSignal} here directly, so the decision "primary through our local
- * gateways or directly" (reference §7.3) changes at once, without a round trip through the actor.
+ * gateways or directly" changes at once, without a round trip through the actor.
  */
 public final class GatewayLocatorView implements GatewayResolver, ReplicationSignal {
   /** Consul's localFederationStateReplicatorFailuresBeforeDialingDirectly. */
@@ -32,7 +32,7 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
   }
 
   /**
-   * The replication signal (reference §7.3). Counting consecutive failures is enough: a success
+   * The replication signal. Counting consecutive failures is enough: a success
    * resets the count, so "last success after last failure" is "no failure since", and a fresh
    * server (or a fresh start of replication) begins with none, i.e. prefers local gateways (PR #9528).
    */

@@ -23,8 +23,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The routines a DC's leader runs (reference §4–5, §11): catalog upkeep everywhere, federation-state
- * anti-entropy everywhere, replication in secondaries, pruning in the primary.
+ * The routines a DC's leader runs (docs/architecture.md, "Federation-state flow"): catalog upkeep everywhere,
+ * federation-state anti-entropy everywhere, replication in secondaries, pruning in the primary.
  */
 final class LeaderRoutines {
   static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(30);

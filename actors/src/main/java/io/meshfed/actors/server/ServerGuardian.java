@@ -18,7 +18,7 @@ import org.apache.pekko.cluster.typed.SingletonActor;
 
 /**
  * The server's root actor: makes sure the journal schema exists, then starts the DC's store
- * singleton (DESIGN §4–5) and hands its proxy to the code that builds the endpoints; that code then
+ * singleton and hands its proxy to the code that builds the endpoints; that code then
  * sends {@link StartLeader} with the leader's routines, which need those endpoints. The store runs
  * on the oldest server of the DC and moves when that server leaves or dies; every server reaches it
  * through its proxy, which buffers calls while it moves.

@@ -40,7 +40,7 @@ final class ServerTransport {
   private ServerTransport() {}
 
   /**
-   * Loads and checks the TLS files (DESIGN §10: key matches, CA validates, both SANs present); the
+   * Loads and checks the TLS files (key matches, CA validates, both SANs present); the
    * first error stops start-up, an expiry within 30 days is a warning.
    */
   static Optional<TlsMaterial> tlsMaterial(ServerConfig config) {
@@ -132,7 +132,7 @@ final class ServerTransport {
 
   /**
    * The {@code verify-*} settings that ask for less than meshfed does: every TLS path verifies both
-   * ends, because the server port is reachable through mesh gateways (reference §8.2, as Consul does
+   * ends, because the server port is reachable through mesh gateways (as Consul does
    * for its ALPN path). Each is one warning line, so a setting copied from Consul is not a surprise.
    */
   static List<String> overriddenVerifySettings(ServerConfig.Tls tls) {

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * Consul's {@code DatacenterSupportsFederationStates} (reference §6) over the WAN membership: the
+ * Consul's {@code DatacenterSupportsFederationStates} over the WAN membership: the
  * federation-state APIs, replication and anti-entropy wait until every known server of the primary
  * and of this DC publishes {@code ft_fs = 1}, and at least one of each is known. Servers that left
  * do not count; failed ones do, because they may come back running an older version. Once passed,
@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * #9342).
  */
 public final class WanFeatureBarrier implements FederationBarrier {
-  /** The error of the federation-state endpoints while the barrier holds (reference §3). */
+  /** The error of the federation-state endpoints while the barrier holds. */
   public static final String NOT_ENABLED =
       "Federation states are currently disabled until all servers in the datacenter support the feature";
 

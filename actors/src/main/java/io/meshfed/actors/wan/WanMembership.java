@@ -43,17 +43,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This server's WAN membership (DESIGN §7): one actor per server that owns a {@link SwimMembership},
- * drives it with a timer on a monotonic millisecond clock, and carries its messages over the gossip
- * transport of the server port. Packets and stream requests arrive as messages from the server
- * port's receivers ({@link #packetReceiver}, {@link #streamReceiver}), so the event loop never waits
+ * This server's WAN membership (docs/architecture.md, "WAN membership"): one actor per server that owns a
+ * {@link SwimMembership}, drives it with a timer on a monotonic millisecond clock, and carries its messages
+ * over the gossip transport of the server port. Packets and stream requests arrive as messages from the
+ * server port's receivers ({@link #packetReceiver}, {@link #streamReceiver}), so the event loop never waits
  * for the membership; a stream is answered through an ask that completes its stage.
  *
  * <p>Where a member is dialed is the {@link Dialer}'s answer: same DC, the member's own server port;
  * another DC, one of its gateways, the SNI naming the member. A secondary joins "any server of the
  * primary" ({@link SwimMembership#anyServerOf}) through {@code primary-gateways} (or the primary's
  * server ports in {@code retry-join-wan}), re-dialing the unresolved addresses, so a changed DNS
- * name is followed, every {@code retry-interval-wan} until one exchange succeeds (reference §7.4).
+ * name is followed, every {@code retry-interval-wan} until one exchange succeeds.
  * The primary never joins down: the secondaries come to it.
  */
 public final class WanMembership {

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dialer and internal RPC over real server ports with real certificates (DESIGN §6): same-DC
+ * The dialer and internal RPC over real server ports with real certificates: same-DC
  * servers are dialed by node at their own address, other DCs through a gateway address, and the
  * certificate is verified against the target's name either way.
  */

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The gateway locator's rules (reference §7, DESIGN §8), one test each, against a real DC store fed
+ * The gateway locator's rules, one test each, against a real DC store fed
  * with federation states. Each test has its own DC names, hence its own store, in one shared system.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code meshfed gateway}: runs a mesh gateway (DESIGN §9) until SIGTERM or SIGINT. */
+/** {@code meshfed gateway}: runs a mesh gateway (docs/gateway.md) until SIGTERM or SIGINT. */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
     description = {"Run a mesh gateway: route TLS connections by SNI, without decrypting them, to this DC's "
         + "servers and to other DCs' gateways.",

@@ -2,7 +2,7 @@ package io.meshfed.protocol.names;
 
 import java.util.List;
 
-/** Constants that appear on the wire or in the catalog (DESIGN §3). */
+/** Constants that appear on the wire or in the catalog. */
 public final class WireConstants {
   /** ALPN protocol ids (RFC 7301) negotiated on the server port. */
   public static final String ALPN_RPC = "meshfed/rpc";

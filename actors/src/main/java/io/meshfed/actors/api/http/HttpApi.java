@@ -50,7 +50,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API (DESIGN §10), in Consul's paths and JSON shapes. Errors are plain text with the
+ * The HTTP API (docs/http-api.md), in Consul's paths and JSON shapes. Errors are plain text with the
  * status of their {@link ApiException.Code}; reads carry {@code X-Meshfed-Index}.
  */
 public final class HttpApi extends AllDirectives {

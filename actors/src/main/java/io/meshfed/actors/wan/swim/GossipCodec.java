@@ -25,7 +25,7 @@ import java.util.Map;
  * state machine.
  */
 public final class GossipCodec {
-  /** The gossip frame limit (DESIGN §3); a push/pull of thousands of members still fits. */
+  /** The gossip frame limit (4 MiB, as the transport's); a push/pull of thousands of members still fits. */
   public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
   public static final int MAX_UPDATES = 4096;
   public static final int MAX_MEMBERS = 16384;

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * One WAN member as this server sees it.
  *
- * @param name {@code <node>.<dc>} (DESIGN §3)
+ * @param name {@code <node>.<dc>}
  * @param datacenter the part after the last dot of {@code name}
  * @param address the member's server port, {@code host:port}
  * @param tags version, {@code ft_fs}, role, port, ... (see {@link Tags})
@@ -43,7 +43,7 @@ public record Member(String name, String datacenter, String address, Map<String,
     return new MemberUpdate.Alive(name, incarnation, address, tags);
   }
 
-  /** Tag keys members publish (DESIGN §7). */
+  /** Tag keys members publish. */
   public static final class Tags {
     public static final String VERSION = "version";
     public static final String FEATURE_FEDERATION_STATES = "ft_fs";

@@ -24,12 +24,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The WAN membership of one server: a deterministic SWIM state machine with memberlist's semantics,
- * including Lifeguard's suspicion timers ({@link Suspicion}). It owns no thread, timer or socket; the owner (an actor, or the simulation) calls
- * {@link #tick} at least every {@code min(probeTimeout, gossipInterval) / 2}, hands every received
- * message to {@link #receive} (or {@link #answerStateExchange} for an incoming stream), and gets
- * messages out through the {@link Outbox} and changes through the {@link MembershipListener}. Times
- * are milliseconds of any monotonic clock; all randomness comes from the injected generator, so a
- * seed replays a run exactly. Not thread-safe: one caller at a time.
+ * including Lifeguard's suspicion timers ({@link Suspicion}). It owns no thread, timer or socket; the owner
+ * (an actor, or the simulation) calls {@link #tick} at least every {@code min(probeTimeout, gossipInterval) /
+ * 2}, hands every received message to {@link #receive} (or {@link #answerStateExchange} for an incoming
+ * stream), and gets messages out through the {@link Outbox} and changes through the {@link
+ * MembershipListener}. Times are milliseconds of any monotonic clock; all randomness comes from the injected
+ * generator, so a seed replays a run exactly. Not thread-safe: one caller at a time.
  *
  * <p>Incarnation rules (only a member raises its own incarnation):
  * <ul>
@@ -84,7 +84,7 @@ public final class SwimMembership {
     nextReconnectAt = now + randomUpTo(settings.reconnectInterval().toMillis());
   }
 
-  /** The join placeholder for "any server of {@code dc}" (reference §7.4: {@code *.<primary>}). */
+  /** The join placeholder for "any server of {@code dc}" ({@code *.<primary>} joins the primary). */
   public static String anyServerOf(String datacenter) {
     return ANY_SERVER_PREFIX + datacenter;
   }
