@@ -1,5 +1,6 @@
 package io.meshfed.actors.federation;
 
+import io.meshfed.actors.time.Backoff;
 import io.meshfed.actors.endpoint.QueryOptions;
 import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.persistence.store.DcStore;
@@ -50,7 +51,7 @@ public final class FederationStateAntiEntropy {
   public static final String NAME = "federation-state-anti-entropy";
 
   /** Tunables; {@link #defaults()} follow Consul's {@code retryLoopBackoff}, plus the query wait. */
-  public record Settings(Duration barrierRetry, Duration queryWait, RetryDelay retry, double pushesPerSecond,
+  public record Settings(Duration barrierRetry, Duration queryWait, Backoff retry, double pushesPerSecond,
       int burst, Random random) {
     public Settings {
       Objects.requireNonNull(barrierRetry, "barrierRetry");
@@ -60,14 +61,14 @@ public final class FederationStateAntiEntropy {
     }
 
     public static Settings defaults() {
-      return new Settings(Duration.ofSeconds(5), Duration.ofMinutes(5), RetryDelay.ANTI_ENTROPY, 0.2, 5, new Random());
+      return new Settings(Duration.ofSeconds(5), Duration.ofMinutes(5), Backoff.ANTI_ENTROPY, 0.2, 5, new Random());
     }
 
     public Settings withBarrierRetry(Duration d) {
       return new Settings(d, queryWait, retry, pushesPerSecond, burst, random);
     }
 
-    public Settings withRetry(RetryDelay d) {
+    public Settings withRetry(Backoff d) {
       return new Settings(barrierRetry, queryWait, d, pushesPerSecond, burst, random);
     }
   }
@@ -234,7 +235,7 @@ public final class FederationStateAntiEntropy {
       if (m.failure() != null) {
         ownFailures++;
         ctx.getLog().error(SYNC_ERROR + ": cannot read this DC's federation state: {}", m.failure().getMessage());
-        timers.startSingleTimer(WatchOwn.class, new WatchOwn(), settings.retry().after(ownFailures, settings.random()));
+        timers.startSingleTimer(WatchOwn.class, new WatchOwn(), settings.retry().delay(ownFailures, settings.random().nextDouble()));
         return Behaviors.same();
       }
       ownFailures = 0;
@@ -250,7 +251,7 @@ public final class FederationStateAntiEntropy {
         gatewayFailures++;
         ctx.getLog().error(SYNC_ERROR + ": cannot read the catalog's mesh gateways: {}", m.failure().getMessage());
         timers.startSingleTimer(WatchGateways.class, new WatchGateways(),
-            settings.retry().after(gatewayFailures, settings.random()));
+            settings.retry().delay(gatewayFailures, settings.random().nextDouble()));
         return Behaviors.same();
       }
       gatewayFailures = 0;
@@ -299,7 +300,7 @@ public final class FederationStateAntiEntropy {
         pushFailures++;
         ctx.getLog().error(SYNC_ERROR + ": {}", FederationStateReplication.unwrap(m.failure()).getMessage());
         dirty = false;
-        timers.startSingleTimer(Sync.class, new Sync(), settings.retry().after(pushFailures, settings.random()));
+        timers.startSingleTimer(Sync.class, new Sync(), settings.retry().delay(pushFailures, settings.random().nextDouble()));
         return Behaviors.same();
       }
       pushFailures = 0;

@@ -1,5 +1,6 @@
 package io.meshfed.actors.federation;
 
+import io.meshfed.actors.time.Backoff;
 import io.meshfed.actors.endpoint.ApiException;
 import io.meshfed.actors.endpoint.StoreClient;
 import io.meshfed.actors.forward.ReplicationSignal;
@@ -55,7 +56,7 @@ public final class FederationStateReplication {
    * retry delay) plus the query wait, {@link #DEFAULT_QUERY_WAIT}.
    */
   public record Settings(double roundsPerSecond, int burst, Duration applyInterval, Duration queryWait,
-      RetryDelay retry, Random random) {
+      Backoff retry, Random random) {
     public Settings {
       Objects.requireNonNull(applyInterval, "applyInterval");
       Objects.requireNonNull(queryWait, "queryWait");
@@ -78,7 +79,7 @@ public final class FederationStateReplication {
     public static final Duration DEFAULT_QUERY_WAIT = Duration.ofSeconds(30);
 
     public static Settings defaults() {
-      return new Settings(1.0, 5, Duration.ofMillis(10), DEFAULT_QUERY_WAIT, RetryDelay.REPLICATION, new Random());
+      return new Settings(1.0, 5, Duration.ofMillis(10), DEFAULT_QUERY_WAIT, Backoff.REPLICATION, new Random());
     }
 
     public Settings withQueryWait(Duration wait) {
@@ -89,7 +90,7 @@ public final class FederationStateReplication {
       return new Settings(perSecond, burstSize, applyInterval, queryWait, retry, random);
     }
 
-    public Settings withRetry(RetryDelay delay, Random rnd) {
+    public Settings withRetry(Backoff delay, Random rnd) {
       return new Settings(roundsPerSecond, burst, applyInterval, queryWait, delay, rnd);
     }
   }
@@ -333,7 +334,7 @@ public final class FederationStateReplication {
         ctx.getLog().warn("replication error (will retry if still leader): {}", error);
       }
       status.update(s -> s.failed(Instant.now(), error));
-      timers.startSingleTimer(TIMER, new Round(), settings.retry().after(failures, settings.random()));
+      timers.startSingleTimer(TIMER, new Round(), settings.retry().delay(failures, settings.random().nextDouble()));
       timers.startTimerWithFixedDelay(PRIMARY_WATCH, new PrimaryCheck(), PRIMARY_WATCH_INTERVAL);
       return Behaviors.same();
     }

@@ -1,17 +1,16 @@
 package io.meshfed.actors.server;
 
+import io.meshfed.actors.time.Backoff;
 import io.meshfed.actors.leader.Leader;
 import io.meshfed.actors.leader.RoutineSpec;
 import io.meshfed.persistence.journal.JournalSchema;
 import io.meshfed.persistence.store.DcStore;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
@@ -50,7 +49,7 @@ final class ServerGuardian {
             // Journal failures restart the store from inside (onPersistFailure); anything else
             // that throws restarts it here, so the singleton is never left stopped.
             Behavior<DcStore.Command> store = Behaviors.supervise(DcStore.create(datacenter))
-                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+                .onFailure(Backoff.SUPERVISION.restartStrategy());
             storeStarted.complete(singletons.init(SingletonActor.of(store, STORE_SINGLETON)));
             return Behaviors.same();
           })

@@ -1,5 +1,6 @@
 package io.meshfed.actors.federation;
 
+import io.meshfed.actors.time.Backoff;
 import static io.meshfed.actors.federation.FederationFixture.gateway;
 import static io.meshfed.actors.federation.FederationFixture.get;
 import static io.meshfed.actors.federation.FederationFixture.registerGateway;
@@ -64,7 +65,7 @@ class FederationStateAntiEntropyTest extends FederationRoutineTestBase {
 
   private static FederationStateAntiEntropy.Settings fast() {
     return FederationStateAntiEntropy.Settings.defaults().withBarrierRetry(Duration.ofMillis(100))
-        .withRetry(new RetryDelay(Duration.ofMillis(200), Duration.ofSeconds(2), 0));
+        .withRetry(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(2), 0));
   }
 
   private void startPrimary() {

@@ -1,5 +1,6 @@
 package io.meshfed.actors.federation;
 
+import io.meshfed.actors.time.Backoff;
 import static io.meshfed.actors.federation.FederationFixture.byDc;
 import static io.meshfed.actors.federation.FederationFixture.delete;
 import static io.meshfed.actors.federation.FederationFixture.gateway;
@@ -58,7 +59,7 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
 
   private static FederationStateReplication.Settings fast() {
     return FederationStateReplication.Settings.defaults()
-        .withRetry(new RetryDelay(Duration.ofMillis(200), Duration.ofSeconds(2), 0.1), new Random(42));
+        .withRetry(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(2), 0.1), new Random(42));
   }
 
   private FakePrimary.ListCall nextList() {
@@ -242,7 +243,7 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
   void aPrimaryServerAliveAgainEndsTheBackoff() {
     primary.failList = n -> n == 2;
     start(FederationStateReplication.Settings.defaults().withQueryWait(Duration.ofMillis(100)).withRate(100, 5)
-        .withRetry(new RetryDelay(Duration.ofSeconds(60), Duration.ofSeconds(120), 0), new Random(42)));
+        .withRetry(new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(120), 0), new Random(42)));
     nextList();
     FakePrimary.ListCall failed = nextList();
     signals.expectMessage("started");

@@ -1,5 +1,6 @@
 package io.meshfed.actors.federation;
 
+import io.meshfed.actors.time.Backoff;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -29,31 +30,25 @@ class FederationTimingTest {
 
   @Test
   void replicationRetryDoublesFromOneSecondCapsAtTwoMinutesAndAddsAtMostTenPercent() {
-    Random noJitter = new Random() {
-      @Override
-      public double nextDouble() {
-        return 0;
-      }
-    };
-    RetryDelay d = RetryDelay.REPLICATION;
-    assertThat(d.after(1, noJitter)).isEqualTo(Duration.ofSeconds(1));
-    assertThat(d.after(2, noJitter)).isEqualTo(Duration.ofSeconds(2));
-    assertThat(d.after(3, noJitter)).isEqualTo(Duration.ofSeconds(4));
-    assertThat(d.after(8, noJitter)).isEqualTo(Duration.ofSeconds(120));
-    assertThat(d.after(1000, noJitter)).isEqualTo(Duration.ofSeconds(120));
+    Backoff d = Backoff.REPLICATION;
+    assertThat(d.delay(1, 0)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(d.delay(2, 0)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(d.delay(3, 0)).isEqualTo(Duration.ofSeconds(4));
+    assertThat(d.delay(8, 0)).isEqualTo(Duration.ofSeconds(120));
+    assertThat(d.delay(1000, 0)).isEqualTo(Duration.ofSeconds(120));
     Random seeded = new Random(7);
     for (int n = 1; n < 20; n++) {
-      Duration base = d.after(n, noJitter);
-      assertThat(d.after(n, seeded)).isBetween(base, base.plus(base.dividedBy(10)));
+      Duration base = d.delay(n, 0);
+      assertThat(d.delay(n, seeded.nextDouble())).isBetween(base, base.plus(base.dividedBy(10)));
     }
   }
 
   @Test
   void antiEntropyRetryFollowsRetryLoopBackoff() {
     Random r = new Random(1);
-    assertThat(RetryDelay.ANTI_ENTROPY.after(1, r)).isEqualTo(Duration.ofSeconds(2));
-    assertThat(RetryDelay.ANTI_ENTROPY.after(2, r)).isEqualTo(Duration.ofSeconds(4));
-    assertThat(RetryDelay.ANTI_ENTROPY.after(8, r)).isEqualTo(Duration.ofSeconds(256));
-    assertThat(RetryDelay.ANTI_ENTROPY.after(50, r)).isEqualTo(Duration.ofSeconds(256));
+    assertThat(Backoff.ANTI_ENTROPY.delay(1, r.nextDouble())).isEqualTo(Duration.ofSeconds(2));
+    assertThat(Backoff.ANTI_ENTROPY.delay(2, r.nextDouble())).isEqualTo(Duration.ofSeconds(4));
+    assertThat(Backoff.ANTI_ENTROPY.delay(8, r.nextDouble())).isEqualTo(Duration.ofSeconds(256));
+    assertThat(Backoff.ANTI_ENTROPY.delay(50, r.nextDouble())).isEqualTo(Duration.ofSeconds(256));
   }
 }

@@ -1,5 +1,6 @@
 package io.meshfed.actors.leader;
 
+import io.meshfed.actors.time.Backoff;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -16,8 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 final class TestRoutines {
   private TestRoutines() {}
 
-  static RoutineSpec.Backoff backoff(long minMillis, long maxMillis) {
-    return new RoutineSpec.Backoff(Duration.ofMillis(minMillis), Duration.ofMillis(maxMillis), 0.2);
+  static Backoff backoff(long minMillis, long maxMillis) {
+    return new Backoff(Duration.ofMillis(minMillis), Duration.ofMillis(maxMillis), 0.2);
   }
 
   /** Tells "{id} started" when it starts and "{id} stopped" in PostStop. */

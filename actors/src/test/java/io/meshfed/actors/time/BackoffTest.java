@@ -1,4 +1,4 @@
-package io.meshfed.actors.leader;
+package io.meshfed.actors.time;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
-  private final RoutineSpec.Backoff backoff = new RoutineSpec.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60), 0.2);
+  private final Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60), 0.2);
 
   @Test
   void doublesFromMinAndCapsAtMax() {
@@ -26,17 +26,17 @@ class BackoffTest {
 
   @Test
   void doesNotOverflowWithHugeMax() {
-    RoutineSpec.Backoff huge = new RoutineSpec.Backoff(Duration.ofNanos(1), Duration.ofNanos(Long.MAX_VALUE), 0.0);
+    Backoff huge = new Backoff(Duration.ofNanos(1), Duration.ofNanos(Long.MAX_VALUE), 0.0);
     assertThat(huge.delay(200, 0.0)).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
   }
 
   @Test
   void rejectsNonsense() {
-    assertThatThrownBy(() -> new RoutineSpec.Backoff(Duration.ZERO, Duration.ofSeconds(1), 0.2))
+    assertThatThrownBy(() -> new Backoff(Duration.ZERO, Duration.ofSeconds(1), 0.2))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RoutineSpec.Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), 0.2))
+    assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), 0.2))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RoutineSpec.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1), 1.5))
+    assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1), 1.5))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }
