@@ -1,6 +1,6 @@
 package io.meshfed.actors.catalog;
 
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.CheckServiceNode;

@@ -1,7 +1,7 @@
 package io.meshfed.actors.catalog;
 
-import io.meshfed.actors.endpoint.QueryOptions;
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.CheckDefinition;
 import io.meshfed.protocol.model.CheckServiceNode;

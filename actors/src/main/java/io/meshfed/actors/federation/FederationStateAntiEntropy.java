@@ -1,8 +1,8 @@
 package io.meshfed.actors.federation;
 
 import io.meshfed.actors.time.Backoff;
-import io.meshfed.actors.endpoint.QueryOptions;
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;

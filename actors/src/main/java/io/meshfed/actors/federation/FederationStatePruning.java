@@ -1,6 +1,6 @@
 package io.meshfed.actors.federation;
 
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;

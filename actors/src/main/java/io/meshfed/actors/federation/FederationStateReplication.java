@@ -1,8 +1,8 @@
 package io.meshfed.actors.federation;
 
 import io.meshfed.actors.time.Backoff;
-import io.meshfed.actors.endpoint.ApiException;
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.actors.forward.ReplicationSignal;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
@@ -123,7 +123,7 @@ public final class FederationStateReplication {
 
   /**
    * @param store the local DC's store
-   * @param primary the primary DC's federation states (see {@link PrimaryFederationStates#over})
+   * @param primary the primary DC's federation states (see {@code FederationStateEndpoint.primary} in the server)
    * @param replicationToken read for every fetch, so a rotated token applies from the next round
    * @param federationStatesSupported the feature barrier; while false every round fails with
    *     {@link #NOT_SUPPORTED}

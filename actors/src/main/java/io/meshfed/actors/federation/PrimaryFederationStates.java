@@ -1,13 +1,9 @@
 package io.meshfed.actors.federation;
 
-import io.meshfed.actors.endpoint.FederationStateEndpoint;
-import io.meshfed.actors.endpoint.QueryOptions;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
-import io.meshfed.protocol.model.FederationStateOp;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -27,25 +23,4 @@ public interface PrimaryFederationStates {
 
   /** Upserts {@code state} (this DC's own record) in the primary. */
   CompletionStage<DcStore.WriteResult> upsert(String token, FederationState state);
-
-  /**
-   * Over the endpoint: both calls are forwarded to {@code primaryDatacenter} by the endpoint's own
-   * routing (a list with that datacenter is a forwarded blocking query; an apply always goes there).
-   */
-  static PrimaryFederationStates over(FederationStateEndpoint endpoint, String primaryDatacenter) {
-    Objects.requireNonNull(endpoint, "endpoint");
-    Objects.requireNonNull(primaryDatacenter, "primaryDatacenter");
-    return new PrimaryFederationStates() {
-      @Override
-      public CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex,
-          Duration wait) {
-        return endpoint.list(token, new QueryOptions(primaryDatacenter, minIndex, wait));
-      }
-
-      @Override
-      public CompletionStage<DcStore.WriteResult> upsert(String token, FederationState state) {
-        return endpoint.apply(token, FederationStateOp.UPSERT.wireName(), state);
-      }
-    };
-  }
 }

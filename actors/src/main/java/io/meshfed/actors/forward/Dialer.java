@@ -1,6 +1,6 @@
 package io.meshfed.actors.forward;
 
-import io.meshfed.actors.endpoint.ApiException;
+import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.protocol.names.Names;
 import io.meshfed.transport.rpc.PoolKey;

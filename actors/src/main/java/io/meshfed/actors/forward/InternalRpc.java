@@ -1,8 +1,6 @@
 package io.meshfed.actors.forward;
 
-import io.meshfed.actors.endpoint.ApiException;
-import io.meshfed.actors.endpoint.Cancellation;
-import io.meshfed.actors.endpoint.RemoteDatacenters;
+import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.transport.rpc.PoolKey;
 import io.meshfed.transport.rpc.RpcClient;
 import java.time.Duration;

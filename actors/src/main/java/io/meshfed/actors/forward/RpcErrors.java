@@ -1,16 +1,17 @@
 package io.meshfed.actors.forward;
 
-import io.meshfed.actors.endpoint.ApiException;
+import io.meshfed.protocol.errors.Failures;
+import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.transport.rpc.RpcCode;
 import io.meshfed.transport.rpc.RpcException;
 
 /** The API's error codes on internal RPC and back, so a forwarded call fails as a local one would. */
-final class RpcErrors {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RpcEndpoints.class);
+public final class RpcErrors {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RpcErrors.class);
 
   private RpcErrors() {}
 
-  static RpcException toRpc(Throwable failure) {
+  public static RpcException toRpc(Throwable failure) {
     ApiException e = ApiException.from(failure);
     if (e.code() == ApiException.Code.INTERNAL) {
       LOG.error("internal RPC call failed", e.forLog());
@@ -25,11 +26,8 @@ final class RpcErrors {
     return new RpcException(code, e.getMessage());
   }
 
-  static ApiException toApi(Throwable failure, String datacenter) {
-    Throwable cause = failure;
-    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+  public static ApiException toApi(Throwable failure, String datacenter) {
+    Throwable cause = Failures.unwrap(failure);
     if (!(cause instanceof RpcException rpc)) {
       return ApiException.from(cause);
     }

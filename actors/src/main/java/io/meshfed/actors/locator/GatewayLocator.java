@@ -1,9 +1,8 @@
 package io.meshfed.actors.locator;
 
-import io.meshfed.actors.config.ServerConfig;
-import io.meshfed.actors.endpoint.ApiException;
-import io.meshfed.actors.endpoint.QueryOptions;
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
@@ -70,13 +69,6 @@ public final class GatewayLocator {
       datacenter = Names.datacenterKey(datacenter);
       primaryDatacenter = Names.datacenterKey(primaryDatacenter);
       primaryGateways = List.copyOf(primaryGateways);
-    }
-
-    /** The server's settings: its configured probe interval and timeout, and the default read wait. */
-    public static Settings from(ServerConfig config) {
-      return new Settings(config.datacenter(), config.primaryDatacenter(), config.domain(), config.primaryGateways(),
-          config.primaryGatewaysInterval(), config.federationStates().gatewayProbeInterval(),
-          config.federationStates().gatewayProbeTimeout(), DEFAULT_READ_WAIT);
     }
 
     boolean inPrimary() {

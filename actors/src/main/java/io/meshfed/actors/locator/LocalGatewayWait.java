@@ -1,9 +1,9 @@
 package io.meshfed.actors.locator;
 
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.CheckServiceNode;
-import io.meshfed.actors.endpoint.QueryOptions;
+import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.protocol.names.WireConstants;
 import java.time.Duration;
 import java.util.List;

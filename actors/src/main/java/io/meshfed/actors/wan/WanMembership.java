@@ -1,7 +1,6 @@
 package io.meshfed.actors.wan;
 
-import io.meshfed.actors.config.ServerConfig;
-import io.meshfed.actors.endpoint.ApiException;
+import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.actors.forward.Dialer;
 import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.actors.wan.swim.GossipCodec;
@@ -110,17 +109,6 @@ public final class WanMembership {
   public record Setup(String node, String datacenter, String primaryDatacenter, String address,
       Map<String, String> tags, SwimSettings swim, boolean joins, List<InetSocketAddress> joinAddresses,
       Duration retryInterval) {
-
-    public static Setup of(ServerConfig config, String version) {
-      List<InetSocketAddress> joinAddresses = config.retryJoinWan().stream().map(StaticGateways::unresolved).toList();
-      boolean joins = !config.isPrimary() && (!config.primaryGateways().isEmpty() || !joinAddresses.isEmpty());
-      return new Setup(config.nodeName(), Names.datacenterKey(config.datacenter()),
-          Names.datacenterKey(config.primaryDatacenter()),
-          config.advertiseAddress() + ":" + config.ports().server(),
-          Map.of(Member.Tags.VERSION, version, Member.Tags.FEATURE_FEDERATION_STATES, "1",
-              Member.Tags.ROLE, "server", Member.Tags.PORT, Integer.toString(config.ports().server())),
-          config.wan(), joins, joinAddresses, config.retryIntervalWan());
-    }
   }
 
   private final Setup setup;

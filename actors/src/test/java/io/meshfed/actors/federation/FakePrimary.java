@@ -1,7 +1,7 @@
 package io.meshfed.actors.federation;
 
-import io.meshfed.actors.endpoint.QueryOptions;
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;

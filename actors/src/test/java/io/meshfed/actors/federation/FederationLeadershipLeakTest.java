@@ -11,8 +11,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.meshfed.actors.catalog.MemberReconciler;
 import io.meshfed.actors.catalog.TcpChecks;
-import io.meshfed.actors.endpoint.QueryOptions;
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.actors.leader.Leader;
 import io.meshfed.actors.leader.RoutineSpec;
 import io.meshfed.actors.leader.RoutineStatus;

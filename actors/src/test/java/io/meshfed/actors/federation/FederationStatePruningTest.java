@@ -7,7 +7,7 @@ import static io.meshfed.actors.federation.FederationFixture.upsert;
 import static io.meshfed.actors.federation.FederationFixture.uniqueDc;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.protocol.model.HealthCheck;
 import java.time.Duration;
 import java.util.Set;

@@ -3,7 +3,7 @@ package io.meshfed.actors.forward;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.meshfed.actors.endpoint.ApiException;
+import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.protocol.names.WireConstants;
 import io.meshfed.transport.dial.TlsConnector;

@@ -2,7 +2,7 @@ package io.meshfed.actors.locator;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.meshfed.actors.endpoint.StoreClient;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.persistence.journal.JournalSchema;
 import io.meshfed.persistence.journal.JournalSettings;
 import io.meshfed.persistence.store.DcStore;

@@ -1,5 +1,6 @@
 package io.meshfed.cli.command;
 
+import io.meshfed.protocol.errors.Failures;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.meshfed.cli.demo.DemoCluster;
 import io.meshfed.cli.demo.DemoDc;
@@ -277,10 +278,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private static String reason(Throwable e) {
-    Throwable cause = e;
-    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Failures.unwrap(e);
     if (cause instanceof java.net.ConnectException) {
       return "connection refused";
     }

@@ -1,9 +1,9 @@
 package io.meshfed.cli.command;
 
-import io.meshfed.actors.config.ConfigException;
-import io.meshfed.actors.config.ServerConfig;
-import io.meshfed.actors.config.ServerConfigLoader;
-import io.meshfed.actors.server.MeshfedServer;
+import io.meshfed.server.config.ConfigException;
+import io.meshfed.server.config.ServerConfig;
+import io.meshfed.server.config.ServerConfigLoader;
+import io.meshfed.server.MeshfedServer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.meshfed.persistence.journal;
 
+import io.meshfed.protocol.errors.Failures;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -30,7 +30,7 @@ public final class JournalSchema {
   }
 
   private static IllegalStateException failure(String url, Throwable e) {
-    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    Throwable cause = Failures.unwrap(e);
     return new IllegalStateException(
         "cannot create the journal schema on " + url + ": " + cause.getMessage(), cause);
   }

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * datagram-like traffic and stay at DEBUG.
  */
 final class GossipConnectionErrors extends ChannelInboundHandlerAdapter {
-  private static final Logger log = LoggerFactory.getLogger(GossipConnectionErrors.class);
+  private static final Logger LOG = LoggerFactory.getLogger(GossipConnectionErrors.class);
 
   private final String peer;
   private final GossipProblems problems;
@@ -36,7 +36,7 @@ final class GossipConnectionErrors extends ChannelInboundHandlerAdapter {
     if (tooLarge != null) {
       problems.oversize(peer, tooLarge);
     } else {
-      log.debug("closing gossip connection {} after an error", peer, cause);
+      LOG.debug("closing gossip connection {} after an error", peer, cause);
     }
     ctx.close();
   }

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * this handler is added, so a slow peer or handler cannot hold a connection open.
  */
 final class GossipExchangeDeadline extends ChannelInboundHandlerAdapter {
-  private static final Logger log = LoggerFactory.getLogger(GossipExchangeDeadline.class);
+  private static final Logger LOG = LoggerFactory.getLogger(GossipExchangeDeadline.class);
 
   private final Duration deadline;
   private final GossipCounters counters;
@@ -28,7 +28,7 @@ final class GossipExchangeDeadline extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     timer = ctx.executor().schedule(() -> {
       counters.countDeadlineExceeded();
-      log.debug("gossip stream {} did not finish within {}; closing", ctx.channel(), deadline);
+      LOG.debug("gossip stream {} did not finish within {}; closing", ctx.channel(), deadline);
       ctx.close();
     }, deadline.toNanos(), TimeUnit.NANOSECONDS);
   }

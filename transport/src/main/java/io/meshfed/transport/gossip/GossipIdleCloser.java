@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * talking to do not pile up on either end (2 minutes on both ends, as in Consul's wanfed).
  */
 final class GossipIdleCloser extends ChannelInboundHandlerAdapter {
-  private static final Logger log = LoggerFactory.getLogger(GossipIdleCloser.class);
+  private static final Logger LOG = LoggerFactory.getLogger(GossipIdleCloser.class);
 
   private final GossipCounters counters;
 
@@ -23,7 +23,7 @@ final class GossipIdleCloser extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
-      log.debug("closing idle gossip connection {}", ctx.channel());
+      LOG.debug("closing idle gossip connection {}", ctx.channel());
       counters.countReaped();
       ctx.close();
       return;

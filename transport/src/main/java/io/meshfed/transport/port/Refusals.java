@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Refusals {
   /** Under the {@link ServerPort} name, so operators configure one logger for the whole port. */
-  private static final Logger log = LoggerFactory.getLogger(ServerPort.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ServerPort.class);
 
   private static final AttributeKey<RefusalReason> REFUSED = AttributeKey.valueOf(Refusals.class, "refused");
 
@@ -34,7 +34,7 @@ final class Refusals {
   Refusals(ServerPortStats stats) {
     this.stats = stats;
     for (RefusalReason reason : RefusalReason.values()) {
-      logs.put(reason, RateLimitedLog.warn(log));
+      logs.put(reason, RateLimitedLog.warn(LOG));
     }
   }
 

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * event loop; callers reach it through {@link #send} and {@link #cancel}, which hop onto it.
  */
 final class ClientConnection extends SimpleChannelInboundHandler<Frame> {
-  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
   /** Stream ids are positive ints; after the last one the connection takes no new calls. */
   private static final int LAST_STREAM_ID = Integer.MAX_VALUE;
 
@@ -151,7 +151,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<Frame> {
    */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.debug("RPC connection to {} failed", key.describe(), cause);
+    LOG.debug("RPC connection to {} failed", key.describe(), cause);
     if (closeReason == null) {
       closeReason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }

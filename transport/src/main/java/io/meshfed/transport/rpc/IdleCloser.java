@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * {@link io.netty.handler.timeout.IdleStateHandler} with the all-idle time before it.
  */
 final class IdleCloser extends ChannelInboundHandlerAdapter {
-  private static final Logger log = LoggerFactory.getLogger(IdleCloser.class);
+  private static final Logger LOG = LoggerFactory.getLogger(IdleCloser.class);
 
   private final IntSupplier callsInFlight;
 
@@ -26,7 +26,7 @@ final class IdleCloser extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.ALL_IDLE) {
       if (callsInFlight.getAsInt() == 0) {
-        log.debug("closing idle RPC connection {}", ctx.channel());
+        LOG.debug("closing idle RPC connection {}", ctx.channel());
         ctx.close();
       }
       return;

@@ -1,5 +1,6 @@
 package io.meshfed.transport.rpc;
 
+import io.meshfed.protocol.errors.Failures;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -176,7 +176,7 @@ public final class RpcClient implements AutoCloseable {
   }
 
   private static RpcException connectFailure(PoolKey key, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Failures.unwrap(error);
     String reason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     return new RpcException(RpcCode.UNAVAILABLE, "cannot connect to " + key.describe() + ": " + reason, cause);
   }

@@ -1,5 +1,6 @@
 package io.meshfed.transport.rpc;
 
+import io.meshfed.protocol.errors.Failures;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -10,9 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * is touched only on the channel's event loop; answers from other threads are moved onto it.
  */
 final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
-  private static final Logger log = LoggerFactory.getLogger(ServerCallDispatcher.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ServerCallDispatcher.class);
 
   private final Map<String, RpcServer.Method> methods;
   private final int maxFrameBytes;
@@ -75,7 +74,7 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof IOException) {
-      log.debug("RPC connection {} failed: {}", ctx.channel(), cause.toString());
+      LOG.debug("RPC connection {} failed: {}", ctx.channel(), cause.toString());
     } else if (cause instanceof DecoderException) {
       problems.protocolError(ctx.channel(), cause.getMessage());
     } else {
@@ -165,10 +164,7 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
 
   /** Handler failures are logged here, once: the caller only learns the code and a short message. */
   private RpcException toRpcException(String method, Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Failures.unwrap(error);
     if (cause instanceof RpcException rpc) {
       return rpc;
     }
@@ -191,7 +187,7 @@ final class ServerCallDispatcher extends SimpleChannelInboundHandler<Frame> {
     try {
       ctx.executor().execute(task);
     } catch (RejectedExecutionException e) {
-      log.debug("dropping an answer on {}: its event loop has shut down", ctx.channel());
+      LOG.debug("dropping an answer on {}: its event loop has shut down", ctx.channel());
     }
   }
 

@@ -5,7 +5,7 @@ import org.slf4j.LoggerFactory;
 
 /** A server-streaming call, handed to the caller as its {@link RpcStream}. */
 final class StreamCall extends ClientCall implements RpcStream {
-  private static final Logger log = LoggerFactory.getLogger(StreamCall.class);
+  private static final Logger LOG = LoggerFactory.getLogger(StreamCall.class);
 
   private final StreamListener listener;
 
@@ -32,7 +32,7 @@ final class StreamCall extends ClientCall implements RpcStream {
       listener.onItem(item);
     } catch (RuntimeException e) {
       // The listener cannot take more items: stop the server rather than keep feeding it.
-      log.warn("stream listener of {} on {} failed; cancelling the stream", method, key.describe(), e);
+      LOG.warn("stream listener of {} on {} failed; cancelling the stream", method, key.describe(), e);
       cancel();
     }
   }

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshfed.protocol.internal.GossipAlive;
-import io.meshfed.protocol.internal.GossipMemberUpdate;
-import io.meshfed.protocol.internal.GossipPacket;
-import io.meshfed.protocol.internal.GossipUpdates;
+import io.meshfed.actors.wan.proto.GossipAlive;
+import io.meshfed.actors.wan.proto.GossipMemberUpdate;
+import io.meshfed.actors.wan.proto.GossipPacket;
+import io.meshfed.actors.wan.proto.GossipUpdates;
 import java.util.List;
 import java.util.Map;
 import net.jqwik.api.ForAll;

@@ -1,8 +1,0 @@
-package io.meshfed.actors.config;
-
-/** A configuration problem; its message is one line that says what to fix. */
-public final class ConfigException extends RuntimeException {
-  public ConfigException(String message) {
-    super(message);
-  }
-}

@@ -1,0 +1,96 @@
+package io.meshfed.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.meshfed.actors.forward.StaticGateways;
+import io.meshfed.actors.lan.ArteryTls;
+import io.meshfed.actors.lan.LanCluster;
+import io.meshfed.actors.locator.GatewayLocator;
+import io.meshfed.actors.wan.WanMembership;
+import io.meshfed.actors.wan.swim.Member;
+import io.meshfed.protocol.names.Names;
+import io.meshfed.server.config.ServerConfig;
+import io.meshfed.transport.tls.TlsContexts;
+import io.meshfed.transport.tls.TlsMaterial;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import javax.net.ssl.SSLContext;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
+import org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup;
+
+/**
+ * What the actors of a server are told from its configuration: the actors take their own settings
+ * records, so the actor system does not depend on how the configuration is read.
+ */
+final class ActorSettings {
+  private ActorSettings() {}
+
+  /**
+   * Seeds are this server plus {@code retry-join}, sorted, so that every server of a DC sees the
+   * same first seed: Pekko lets only the first seed form a new cluster, and only when no other seed
+   * answers, so servers can start in any order and a restarted server rejoins the running cluster.
+   */
+  static Config lan(ServerConfig c) {
+    String self = c.advertiseAddress() + ":" + c.ports().lan();
+    TreeSet<String> seeds = new TreeSet<>(c.retryJoin());
+    seeds.add(self);
+    List<String> seedUris = new ArrayList<>();
+    for (String hostPort : seeds) {
+      seedUris.add("pekko://" + LanCluster.SYSTEM_NAME + "@" + hostPort);
+    }
+    long failureMillis = c.lanFailureTimeout().toMillis();
+    return ConfigFactory.parseMap(Map.ofEntries(
+            Map.entry("pekko.actor.provider", "cluster"),
+            Map.entry("pekko.remote.artery.canonical.hostname", c.advertiseAddress()),
+            Map.entry("pekko.remote.artery.canonical.port", c.ports().lan()),
+            Map.entry("pekko.remote.artery.bind.hostname", c.bindAddress()),
+            Map.entry("pekko.remote.artery.bind.port", c.ports().lan()),
+            Map.entry("pekko.cluster.min-nr-of-members", c.bootstrapExpect()),
+            Map.entry("pekko.cluster.failure-detector.acceptable-heartbeat-pause", failureMillis + "ms"),
+            Map.entry("pekko.cluster.split-brain-resolver.stable-after", failureMillis + "ms")),
+            "meshfed LAN settings")
+        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedUris))
+        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(LanCluster.roles(c.nodeName(), c.ports().server())));
+  }
+
+  /**
+   * The actor system's setup: its configuration and, with TLS configured, Artery over TLS with the
+   * server's certificate.
+   */
+  static ActorSystemSetup lanSetup(ServerConfig c, Optional<TlsMaterial> tls, Config config) {
+    if (tls.isEmpty()) {
+      return ActorSystemSetup.create(BootstrapSetup.create(config));
+    }
+    SSLContext context = TlsContexts.jdkSslContext(tls.get());
+    String dcName = Names.anyServerSni(c.datacenter(), c.domain());
+    return ActorSystemSetup.create(
+        BootstrapSetup.create(ConfigFactory.parseString("pekko.remote.artery.transport = tls-tcp").withFallback(config)),
+        SSLEngineProviderSetup.create(system -> new ArteryTls(context, dcName)));
+  }
+
+  /** The locator's settings: the configured probe interval and timeout, and the default read wait. */
+  static GatewayLocator.Settings locator(ServerConfig config) {
+    return new GatewayLocator.Settings(config.datacenter(), config.primaryDatacenter(), config.domain(),
+        config.primaryGateways(), config.primaryGatewaysInterval(), config.federationStates().gatewayProbeInterval(),
+        config.federationStates().gatewayProbeTimeout(), GatewayLocator.Settings.DEFAULT_READ_WAIT);
+  }
+
+  /** WAN membership's setup: this server as a member, and whether and where it joins the primary. */
+  static WanMembership.Setup wan(ServerConfig config, String version) {
+    List<InetSocketAddress> joinAddresses = config.retryJoinWan().stream().map(StaticGateways::unresolved).toList();
+    boolean joins = !config.isPrimary() && (!config.primaryGateways().isEmpty() || !joinAddresses.isEmpty());
+    return new WanMembership.Setup(config.nodeName(), Names.datacenterKey(config.datacenter()),
+        Names.datacenterKey(config.primaryDatacenter()),
+        config.advertiseAddress() + ":" + config.ports().server(),
+        Map.of(Member.Tags.VERSION, version, Member.Tags.FEATURE_FEDERATION_STATES, "1",
+            Member.Tags.ROLE, "server", Member.Tags.PORT, Integer.toString(config.ports().server())),
+        config.wan(), joins, joinAddresses, config.retryIntervalWan());
+  
+  }
+}

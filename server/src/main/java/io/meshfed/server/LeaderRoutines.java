@@ -1,0 +1,80 @@
+package io.meshfed.server;
+
+import io.meshfed.actors.catalog.MemberReconciler;
+import io.meshfed.actors.catalog.TcpChecks;
+import io.meshfed.server.config.ServerConfig;
+import io.meshfed.actors.store.StoreClient;
+import io.meshfed.actors.federation.FederationBarrier;
+import io.meshfed.actors.federation.FederationStateAntiEntropy;
+import io.meshfed.actors.federation.FederationStatePruning;
+import io.meshfed.actors.federation.FederationStateReplication;
+import io.meshfed.actors.federation.PrimaryFederationStates;
+import io.meshfed.actors.federation.ReplicationStatus;
+import io.meshfed.actors.federation.ReplicationStatusHolder;
+import io.meshfed.actors.forward.ReplicationSignal;
+import io.meshfed.actors.leader.RoutineSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The routines a DC's leader runs (docs/architecture.md, "Federation-state flow"): catalog upkeep everywhere,
+ * federation-state anti-entropy everywhere, replication in secondaries, pruning in the primary.
+ */
+final class LeaderRoutines {
+  static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(30);
+
+  private LeaderRoutines() {}
+
+  /**
+   * @param signal the gateway locator of this server: only the server hosting the leader runs
+   *     replication, and its locator is the one that must hear about it
+   * @param datacentersInWan lower-case DCs with a WAN member that has not left, for pruning
+   * @param primaryArrivals the primary's servers becoming alive in the WAN view, for replication
+   */
+  static List<RoutineSpec> of(ServerConfig config, StoreClient store, FederationBarrier barrier,
+      PrimaryFederationStates primary, ReplicationSignal signal, ReplicationStatusHolder replicationStatus,
+      Supplier<Set<String>> datacentersInWan, LongSupplier primaryArrivals) {
+    Supplier<String> replicationToken = () -> config.acl().replicationToken();
+    List<RoutineSpec> routines = new ArrayList<>(List.of(
+        RoutineSpec.of(MemberReconciler.NAME,
+            () -> MemberReconciler.create(store, config.datacenter(), RECONCILE_INTERVAL)),
+        RoutineSpec.of(TcpChecks.NAME, () -> TcpChecks.create(store)),
+        RoutineSpec.of(FederationStateAntiEntropy.NAME, () -> FederationStateAntiEntropy.create(store,
+            config.datacenter(), config.isPrimary(), barrier, config.isPrimary() ? null : primary, replicationToken,
+            FederationStateAntiEntropy.Settings.defaults()))));
+    if (config.isPrimary()) {
+      routines.add(RoutineSpec.of(FederationStatePruning.NAME, () -> FederationStatePruning.create(store,
+          config.datacenter(), datacentersInWan, config.federationStates().pruneCheckInterval(),
+          config.federationStates().pruneAfter())));
+    } else {
+      routines.add(RoutineSpec.of(FederationStateReplication.NAME, () -> FederationStateReplication.create(store,
+          primary, replicationToken, barrier::passed, signal, replicationStatus, primaryArrivals,
+          FederationStateReplication.Settings.defaults())));
+    }
+    return List.copyOf(routines);
+  }
+
+  /** What the operator's routine report shows beside replication (Consul's replication gauges, and more). */
+  static Map<String, Map<String, String>> details(ReplicationStatusHolder replication) {
+    ReplicationStatus s = replication.get();
+    if (!s.running()) {
+      return Map.of();
+    }
+    Map<String, String> d = new TreeMap<>();
+    d.put("Healthy", Boolean.toString(s.healthy()));
+    d.put("RemoteIndex", Long.toString(s.remoteIndex()));
+    d.put("ConsecutiveFailures", Integer.toString(s.consecutiveFailures()));
+    d.put("LastSuccess", s.lastSuccessAt() == null ? "never" : s.lastSuccessAt().toString());
+    if (s.lastErrorAt() != null) {
+      d.put("LastErrorAt", s.lastErrorAt().toString());
+      d.put("LastError", s.lastError());
+    }
+    return Map.of(FederationStateReplication.NAME, d);
+  }
+}

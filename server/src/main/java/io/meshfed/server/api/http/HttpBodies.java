@@ -1,0 +1,130 @@
+package io.meshfed.server.api.http;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.HealthCheck;
+import io.meshfed.protocol.model.Node;
+import io.meshfed.protocol.model.NodeService;
+import java.util.List;
+import java.util.Map;
+
+/** Request and response bodies of the HTTP API, in Consul's JSON shapes where Consul has one. */
+final class HttpBodies {
+  private HttpBodies() {}
+
+  /** {@code GET /v1/internal/federation-state/<dc>}: Consul's FederationStateResponse. */
+  record FederationStateResponse(
+      @JsonProperty("State") FederationState state,
+      @JsonProperty("Index") long index,
+      @JsonProperty("KnownLeader") boolean knownLeader) {}
+
+  /** {@code PUT /v1/internal/federation-state}: Consul's FederationStateRequest. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record FederationStateRequest(
+      @JsonProperty("Op") String op,
+      @JsonProperty("State") FederationState state) {}
+
+  record WriteResponse(@JsonProperty("Index") long index, @JsonProperty("Applied") boolean applied) {}
+
+  /** {@code PUT /v1/catalog/register}: Consul's RegisterRequest (flattened node fields). */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record RegisterRequest(
+      @JsonProperty("Node") String node,
+      @JsonProperty("Address") String address,
+      @JsonProperty("Datacenter") String datacenter,
+      @JsonProperty("TaggedAddresses") Map<String, String> taggedAddresses,
+      @JsonProperty("NodeMeta") Map<String, String> nodeMeta,
+      @JsonProperty("Service") NodeService service,
+      @JsonProperty("Check") HealthCheck check,
+      @JsonProperty("Checks") List<HealthCheck> checks) {
+
+    Node toNode() {
+      return new Node(node, address, datacenter, taggedAddresses, nodeMeta);
+    }
+
+    List<HealthCheck> allChecks() {
+      List<HealthCheck> all = new java.util.ArrayList<>();
+      if (check != null) {
+        all.add(check);
+      }
+      if (checks != null) {
+        all.addAll(checks);
+      }
+      return all;
+    }
+  }
+
+  /** {@code PUT /v1/catalog/deregister}: Consul's DeregisterRequest. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record DeregisterRequest(
+      @JsonProperty("Node") String node,
+      @JsonProperty("Datacenter") String datacenter,
+      @JsonProperty("ServiceID") String serviceId,
+      @JsonProperty("CheckID") String checkId) {}
+
+  /** {@code PUT /v1/catalog/check-update}: meshfed's, sets one check's status. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record CheckUpdateRequest(
+      @JsonProperty("Node") String node,
+      @JsonProperty("CheckID") String checkId,
+      @JsonProperty("Status") String status,
+      @JsonProperty("Output") String output) {}
+
+  /** {@code GET /v1/operator/routines}. */
+  record Routines(@JsonProperty("Leader") String leader, @JsonProperty("Routines") List<Routine> routines) {
+    static Routines of(io.meshfed.actors.leader.Leader.RoutineReport report) {
+      return new Routines(report.leaderNode(), report.routines().stream()
+          .map(r -> new Routine(r.name(), r.running(), r.restarts(), r.lastError(), r.lastErrorAt(),
+              report.details().getOrDefault(r.name(), Map.of()))).toList());
+    }
+  }
+
+  /** {@code GET /v1/agent/gateway-locator}: the locator's decisions on this server. */
+  record GatewayLocator(
+      @JsonProperty("Populated") boolean populated,
+      @JsonProperty("LocalGateways") List<String> local,
+      @JsonProperty("PrimaryGateways") List<String> primary,
+      @JsonProperty("FallbackPrimaryGateways") List<String> fallback,
+      @JsonProperty("FailingProbes") List<String> failing,
+      @JsonProperty("DialPrimaryThroughLocalGateways") boolean dialPrimaryThroughLocal,
+      @JsonProperty("ReplicationSignalInUse") boolean replicationSignalInUse,
+      @JsonProperty("ConsecutiveReplicationFailures") int consecutiveReplicationFailures) {
+    static GatewayLocator of(io.meshfed.actors.locator.GatewayLocatorView.Snapshot s) {
+      return new GatewayLocator(s.populated(), s.local(), s.primary(), s.fallback(), s.failing(),
+          s.dialPrimaryThroughLocal(), s.replicationSignalInUse(), s.consecutiveReplicationFailures());
+    }
+  }
+
+  record Routine(
+      @JsonProperty("Name") String name,
+      @JsonProperty("Running") boolean running,
+      @JsonProperty("Restarts") int restarts,
+      @JsonProperty("LastError") String lastError,
+      @JsonProperty("LastErrorAt") java.time.Instant lastErrorAt,
+      @JsonProperty("Details") Map<String, String> details) {}
+
+  /** {@code GET /v1/catalog/service/<name>}: Consul's flattened ServiceNode. */
+  record ServiceNode(
+      @JsonProperty("Node") String node,
+      @JsonProperty("Address") String address,
+      @JsonProperty("Datacenter") String datacenter,
+      @JsonProperty("TaggedAddresses") Map<String, String> taggedAddresses,
+      @JsonProperty("NodeMeta") Map<String, String> nodeMeta,
+      @JsonProperty("ServiceKind") String serviceKind,
+      @JsonProperty("ServiceID") String serviceId,
+      @JsonProperty("ServiceName") String serviceName,
+      @JsonProperty("ServiceTags") List<String> serviceTags,
+      @JsonProperty("ServiceAddress") String serviceAddress,
+      @JsonProperty("ServicePort") int servicePort,
+      @JsonProperty("ServiceMeta") Map<String, String> serviceMeta,
+      @JsonProperty("ServiceTaggedAddresses") Map<String, io.meshfed.protocol.model.ServiceAddress> serviceTaggedAddresses) {
+
+    static ServiceNode of(io.meshfed.protocol.model.CheckServiceNode csn) {
+      Node n = csn.node();
+      NodeService s = csn.service();
+      return new ServiceNode(n.node(), n.address(), n.datacenter(), n.taggedAddresses(), n.meta(), s.kind(), s.id(),
+          s.service(), s.tags(), s.address(), s.port(), s.meta(), s.taggedAddresses());
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.meshfed.server.config;
+
+import io.meshfed.actors.wan.swim.SwimSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** A server's validated configuration (docs/configuration.md); build it with {@link ServerConfigLoader}. */
+public record ServerConfig(
+    boolean dev,
+    String datacenter,
+    String primaryDatacenter,
+    String nodeName,
+    String domain,
+    Path dataDir,
+    boolean ephemeralDataDir,
+    String bindAddress,
+    String advertiseAddress,
+    Ports ports,
+    List<String> retryJoin,
+    int bootstrapExpect,
+    Duration lanFailureTimeout,
+    Persistence persistence,
+    Tls tls,
+    Connect connect,
+    List<String> primaryGateways,
+    Duration primaryGatewaysInterval,
+    Map<String, List<String>> staticGateways,
+    Duration retryIntervalWan,
+    List<String> retryJoinWan,
+    SwimSettings wan,
+    FederationStates federationStates,
+    Acl acl,
+    Limits limits) {
+
+  public boolean isPrimary() {
+    return datacenter.equals(primaryDatacenter);
+  }
+
+  /** Port 0 means "pick a free port" (the default in {@code --dev}). */
+  public record Ports(int server, int lan, int http, int grpc) {}
+
+  public enum Journal { H2, POSTGRES }
+
+  public record Persistence(Journal journal, String postgresUrl, String postgresUser, String postgresPassword) {}
+
+  /** Paths are null when TLS is not configured. */
+  public record Tls(Path caFile, Path certFile, Path keyFile,
+      boolean verifyIncoming, boolean verifyOutgoing, boolean verifyServerHostname) {
+    public boolean configured() {
+      return caFile != null;
+    }
+  }
+
+  public record Connect(boolean enabled, boolean meshGatewayWanFederation) {}
+
+  /**
+   * @param pruneAfter the primary deletes the federation state of a DC absent from the WAN
+   *     membership this long
+   * @param pruneCheckInterval how often the primary looks for such DCs
+   * @param gatewayProbeInterval how often every known mesh gateway is probed with a TLS handshake
+   * @param gatewayProbeTimeout how long one probe may take
+   */
+  public record FederationStates(Duration pruneAfter, Duration pruneCheckInterval, Duration gatewayProbeInterval,
+      Duration gatewayProbeTimeout) {}
+
+  public record Acl(boolean enabled, List<Token> tokens, String replicationToken) {}
+
+  public record Token(String secret, String policy) {}
+
+  /**
+   * @param requestBuffer request bytes (HTTP bodies, gRPC messages) both APIs may hold at once while
+   *     they read them
+   * @param blockingReads blocking reads and watch rounds that may wait in the store at once
+   */
+  public record Limits(HttpLimits http, GrpcLimits grpc, ServerPortLimits serverPort, long requestBuffer,
+      int blockingReads) {}
+
+  /**
+   * @param handshakeTimeout the first byte and the TLS handshake together must take no longer
+   */
+  public record ServerPortLimits(int maxConnections, Duration handshakeTimeout) {}
+
+  /**
+   * @param requestHeaderTimeout a request's head must be complete this soon after its first byte
+   *     (or after the connection opens)
+   * @param requestBodyTimeout a request's body must be complete this soon after its head
+   * @param idleTimeout a keep-alive connection with no request in progress is closed after this
+   */
+  public record HttpLimits(int maxConnections, int maxConnectionsPerClient, Duration requestHeaderTimeout,
+      Duration requestBodyTimeout, Duration idleTimeout, long maxRequestBody) {}
+
+  /**
+   * @param handshakeTimeout the HTTP/2 preface and the first call must arrive this soon after the
+   *     connection opens
+   * @param requestMessageTimeout a call's request message must be complete this soon after its headers
+   * @param idleTimeout a connection with no call in progress is closed after this
+   * @param keepaliveInterval HTTP/2 PINGs while calls are open but quiet, so a watch keeps its connection
+   */
+  public record GrpcLimits(int maxConnections, int maxConnectionsPerClient, Duration handshakeTimeout,
+      Duration requestMessageTimeout, Duration idleTimeout, long maxMessage, int maxConcurrentStreams,
+      Duration keepaliveInterval) {}
+}

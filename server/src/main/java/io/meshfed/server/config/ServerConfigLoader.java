@@ -1,0 +1,488 @@
+package io.meshfed.server.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException.WrongType;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigValue;
+import io.meshfed.server.acl.Policy;
+import io.meshfed.actors.wan.swim.SwimSettings;
+import io.meshfed.protocol.names.Names;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+/**
+ * Reads a server's configuration: flags over the HOCON file over the {@code --dev} defaults over
+ * {@code meshfed-defaults.conf}, then validates it. Every problem is a {@link ConfigException}
+ * with one line naming the option and what to do.
+ */
+public final class ServerConfigLoader {
+  private static final String ROOT = "meshfed";
+
+  private ServerConfigLoader() {}
+
+  /**
+   * @param overrides HOCON paths below {@code meshfed} (for example {@code ports.http}) set by
+   *     flags; values are strings, numbers, booleans or lists.
+   */
+  public static ServerConfig load(Optional<Path> configFile, boolean dev, Map<String, Object> overrides) {
+    Config defaults = ConfigFactory.parseResources(ServerConfigLoader.class, "/meshfed-defaults.conf",
+        ConfigParseOptions.defaults().setAllowMissing(false));
+    Config file = configFile.map(ServerConfigLoader::parseFile).orElse(ConfigFactory.empty());
+    Config flags = ConfigFactory.parseMap(prefixed(overrides), "command-line flags");
+    Config layered = flags.withFallback(file);
+    if (dev) {
+      layered = layered.withFallback(devDefaults());
+    }
+    Config merged;
+    try {
+      merged = layered.withFallback(defaults).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(true));
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException("configuration: " + e.getMessage());
+    }
+    rejectUnknownKeys(layered, defaults);
+    return build(merged.getConfig(ROOT), dev);
+  }
+
+  private static Config parseFile(Path path) {
+    if (!Files.isRegularFile(path)) {
+      throw new ConfigException("--config-file " + path + ": no such file");
+    }
+    if (!Files.isReadable(path)) {
+      throw new ConfigException("--config-file " + path + ": not readable");
+    }
+    try {
+      return ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException("--config-file " + path + ": " + e.getMessage());
+    }
+  }
+
+  private static Config devDefaults() {
+    return ConfigFactory.parseMap(prefixed(Map.of(
+        "ports.server", 0, "ports.lan", 0, "ports.http", 0, "ports.grpc", 0,
+        "bind-address", "127.0.0.1")), "--dev defaults");
+  }
+
+  private static Map<String, Object> prefixed(Map<String, Object> m) {
+    Map<String, Object> out = new java.util.HashMap<>();
+    m.forEach((k, v) -> out.put(ROOT + "." + k, v));
+    return out;
+  }
+
+  private static void rejectUnknownKeys(Config given, Config defaults) {
+    for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
+      String path = e.getKey();
+      if (!path.startsWith(ROOT + ".")) {
+        throw new ConfigException("unknown top-level configuration key '" + path
+            + "': every option lives under 'meshfed { ... }'");
+      }
+      if (!defaults.hasPathOrNull(path) && !path.startsWith(ROOT + ".static-gateways.")) {
+        throw new ConfigException("unknown configuration key '" + path + "' (see docs/configuration.md)");
+      }
+    }
+  }
+
+  private static ServerConfig build(Config c, boolean dev) {
+    String dc = string(c, "datacenter");
+    Names.datacenterError(dc).ifPresent(err -> fail("meshfed.datacenter: " + err));
+    String primary = string(c, "primary-datacenter");
+    if (primary.isEmpty()) {
+      if (!dev) {
+        fail("meshfed.primary-datacenter is not set: name the primary DC (with one DC, the same as meshfed.datacenter)");
+      }
+      primary = dc;
+    }
+    String primaryDc = primary;
+    Names.datacenterError(primaryDc).ifPresent(err -> fail("meshfed.primary-datacenter: " + err));
+
+    String node = string(c, "node-name");
+    if (node.isEmpty()) {
+      node = localHostName();
+    }
+    Names.nodeNameError(node).ifPresent(err -> fail("meshfed.node-name: " + err));
+
+    String domain = string(c, "domain");
+    if (domain.isEmpty() || Names.nodeNameError(domain).isPresent()) {
+      fail("meshfed.domain: '" + domain + "' is not a DNS name");
+    }
+
+    boolean ephemeral = false;
+    String dataDirText = string(c, "data-dir");
+    Path dataDir;
+    if (dataDirText.isEmpty()) {
+      if (!dev) {
+        fail("meshfed.data-dir is not set: give the directory that holds this server's state (--data-dir)");
+      }
+      dataDir = devDataDir();
+      ephemeral = true;
+    } else {
+      dataDir = Path.of(dataDirText).toAbsolutePath();
+    }
+
+    String bind = string(c, "bind-address");
+    if (bind.isEmpty()) {
+      fail("meshfed.bind-address is empty: give the address to listen on");
+    }
+    String advertise = string(c, "advertise-address");
+    if (advertise.isEmpty()) {
+      advertise = bind;
+    }
+
+    // The server and LAN ports are advertised (catalog, members) before anything binds them, so a
+    // 0 there is resolved to a concrete free port now; HTTP and gRPC resolve 0 when they bind.
+    ServerConfig.Ports ports = new ServerConfig.Ports(
+        concretePort(port(c, "ports.server")), concretePort(port(c, "ports.lan")),
+        port(c, "ports.http"), port(c, "ports.grpc"));
+    checkDistinct(ports);
+
+    List<String> retryJoin = strings(c, "retry-join");
+    int bootstrapExpect = integer(c, "bootstrap-expect");
+    if (bootstrapExpect < 1) {
+      fail("meshfed.bootstrap-expect must be at least 1, got " + bootstrapExpect);
+    }
+
+    ServerConfig.Persistence persistence = persistence(c);
+    if (persistence.journal() == ServerConfig.Journal.H2 && (bootstrapExpect > 1 || !retryJoin.isEmpty())) {
+      fail("a multi-server DC needs a shared journal: the embedded H2 journal belongs to one server; "
+          + "set meshfed.persistence.journal = postgres (and meshfed.persistence.postgres.url)");
+    }
+
+    ServerConfig.Tls tls = tls(c);
+    ServerConfig.Connect connect = new ServerConfig.Connect(
+        bool(c, "connect.enabled"), bool(c, "connect.enable-mesh-gateway-wan-federation"));
+    List<String> retryJoinWan = strings(c, "retry-join-wan");
+    if (!retryJoinWan.isEmpty() && connect.meshGatewayWanFederation()) {
+      // Consul's line: with federation through gateways a secondary joins through primary-gateways
+      fail("'retry-join-wan' is incompatible with 'connect.enable-mesh-gateway-wan-federation = true'");
+    }
+    if (connect.meshGatewayWanFederation() && !connect.enabled()) {
+      fail("'connect.enable-mesh-gateway-wan-federation = true' requires 'connect.enabled = true'");
+    }
+    if (connect.meshGatewayWanFederation() && !tls.configured()) {
+      fail("'connect.enable-mesh-gateway-wan-federation = true' requires TLS: set meshfed.tls.ca-file, "
+          + "cert-file and key-file (cross-DC traffic is never sent in plaintext)");
+    }
+
+    List<String> primaryGateways = strings(c, "primary-gateways");
+    if (!primaryGateways.isEmpty() && dc.equals(primaryDc)) {
+      fail("'primary-gateways' should only be configured in a secondary datacenter");
+    }
+    for (String gw : primaryGateways) {
+      hostPort("meshfed.primary-gateways", gw);
+    }
+    Duration primaryGatewaysInterval = positiveDuration(c, "primary-gateways-interval");
+    Map<String, List<String>> staticGateways = staticGateways(c);
+    Duration retryIntervalWan = positiveDuration(c, "retry-interval-wan");
+    if (!retryJoinWan.isEmpty() && dc.equals(primaryDc)) {
+      fail("'retry-join-wan' should only be configured in a secondary datacenter: the primary never joins "
+          + "down, the secondaries join it");
+    }
+    for (String seed : retryJoinWan) {
+      hostPort("meshfed.retry-join-wan", seed);
+    }
+
+    for (String seed : retryJoin) {
+      hostPort("meshfed.retry-join", seed);
+    }
+    // Servers named in retry-join, plus this one, unless it lists itself.
+    String self = advertise + ":" + ports.lan();
+    int dcSize = (int) retryJoin.stream().filter(seed -> !seed.equals(self)).count() + 1;
+    if (bootstrapExpect <= dcSize / 2) {
+      fail("meshfed.bootstrap-expect = " + bootstrapExpect + " is not a majority of the " + dcSize
+          + " servers this DC names (retry-join and this one): a minority could elect a leader of its own; "
+          + "set it to at least " + (dcSize / 2 + 1));
+    }
+    Duration lanFailureTimeout = positiveDuration(c, "lan.failure-timeout");
+    return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
+        retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways,
+        primaryGatewaysInterval, staticGateways,
+        retryIntervalWan, retryJoinWan, wan(c), federationStates(c), acl(c), limits(c));
+  }
+
+  /** Body and message caps may not go below what a valid federation state or registration needs. */
+  private static final long MIN_MESSAGE_BYTES = 256 * 1024;
+  private static final long MAX_MESSAGE_BYTES = 64L * 1024 * 1024;
+
+  private static ServerConfig.Limits limits(Config c) {
+    ServerConfig.HttpLimits http = new ServerConfig.HttpLimits(
+        connections(c, "limits.http.max-connections"), connections(c, "limits.http.max-connections-per-client"),
+        positiveDuration(c, "limits.http.request-header-timeout"),
+        positiveDuration(c, "limits.http.request-body-timeout"), positiveDuration(c, "limits.http.idle-timeout"),
+        messageBytes(c, "limits.http.max-request-body"));
+    perClientWithinTotal("limits.http", http.maxConnectionsPerClient(), http.maxConnections());
+    ServerConfig.GrpcLimits grpc = new ServerConfig.GrpcLimits(
+        connections(c, "limits.grpc.max-connections"), connections(c, "limits.grpc.max-connections-per-client"),
+        positiveDuration(c, "limits.grpc.handshake-timeout"),
+        positiveDuration(c, "limits.grpc.request-message-timeout"), positiveDuration(c, "limits.grpc.idle-timeout"),
+        messageBytes(c, "limits.grpc.max-message"), integer(c, "limits.grpc.max-concurrent-streams"),
+        positiveDuration(c, "limits.grpc.keepalive-interval"));
+    perClientWithinTotal("limits.grpc", grpc.maxConnectionsPerClient(), grpc.maxConnections());
+    if (grpc.maxConcurrentStreams() < 1 || grpc.maxConcurrentStreams() > 10_000) {
+      fail("meshfed.limits.grpc.max-concurrent-streams must be 1-10000, got " + grpc.maxConcurrentStreams());
+    }
+    if (grpc.keepaliveInterval().compareTo(Duration.ofSeconds(1)) < 0) {
+      fail("meshfed.limits.grpc.keepalive-interval must be at least 1s, got " + grpc.keepaliveInterval());
+    }
+    ServerConfig.ServerPortLimits serverPort = new ServerConfig.ServerPortLimits(
+        connections(c, "limits.server-port.max-connections"),
+        positiveDuration(c, "limits.server-port.handshake-timeout"));
+    long requestBuffer = typed("limits.request-buffer", "a size like 64MiB", () -> c.getBytes("limits.request-buffer"));
+    if (requestBuffer < Math.max(http.maxRequestBody(), grpc.maxMessage())) {
+      fail("meshfed.limits.request-buffer (" + requestBuffer + " bytes) must hold at least one request of "
+          + "limits.http.max-request-body and of limits.grpc.max-message");
+    }
+    return new ServerConfig.Limits(http, grpc, serverPort, requestBuffer, connections(c, "limits.blocking-reads"));
+  }
+
+  private static int connections(Config c, String path) {
+    int n = integer(c, path);
+    if (n < 1 || n > 1_000_000) {
+      fail("meshfed." + path + " must be 1-1000000, got " + n);
+    }
+    return n;
+  }
+
+  private static void perClientWithinTotal(String block, int perClient, int total) {
+    if (perClient > total) {
+      fail("meshfed." + block + ".max-connections-per-client (" + perClient + ") must not exceed "
+          + "max-connections (" + total + ")");
+    }
+  }
+
+  private static long messageBytes(Config c, String path) {
+    long bytes = typed(path, "a size like 1MiB", () -> c.getBytes(path));
+    if (bytes < MIN_MESSAGE_BYTES || bytes > MAX_MESSAGE_BYTES) {
+      fail("meshfed." + path + " must be 256KiB-64MiB (a federation state or a registration must fit), got "
+          + c.getValue(path).unwrapped());
+    }
+    return bytes;
+  }
+
+  private static Map<String, List<String>> staticGateways(Config c) {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    Config gateways = typed("static-gateways", "an object of DC = [\"HOST:PORT\", ...]",
+        () -> c.getConfig("static-gateways"));
+    for (String dc : gateways.root().keySet()) {
+      Names.datacenterError(dc).ifPresent(err -> fail("meshfed.static-gateways: " + err));
+      List<String> addresses = typed("static-gateways." + dc, "a list of HOST:PORT",
+          () -> gateways.getStringList(com.typesafe.config.ConfigUtil.quoteString(dc)));
+      addresses.forEach(a -> hostPort("meshfed.static-gateways." + dc, a));
+      out.put(dc, List.copyOf(addresses));
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  private static ServerConfig.FederationStates federationStates(Config c) {
+    ServerConfig.FederationStates f = new ServerConfig.FederationStates(
+        positiveDuration(c, "federation-states.prune-after"),
+        positiveDuration(c, "federation-states.prune-check-interval"),
+        positiveDuration(c, "federation-states.gateway-probe-interval"),
+        positiveDuration(c, "federation-states.gateway-probe-timeout"));
+    if (f.gatewayProbeTimeout().compareTo(f.gatewayProbeInterval()) > 0) {
+      fail("meshfed.federation-states.gateway-probe-timeout (" + f.gatewayProbeTimeout()
+          + ") must not exceed gateway-probe-interval (" + f.gatewayProbeInterval() + ")");
+    }
+    return f;
+  }
+
+  /** SWIM timings under {@code meshfed.wan}; the defaults are memberlist's WAN ones. */
+  private static SwimSettings wan(Config c) {
+    SwimSettings defaults = SwimSettings.wanDefaults();
+    try {
+      return new SwimSettings(positiveDuration(c, "wan.probe-interval"), positiveDuration(c, "wan.probe-timeout"),
+          integer(c, "wan.indirect-checks"), integer(c, "wan.suspicion-mult"),
+          integer(c, "wan.suspicion-max-timeout-mult"), integer(c, "wan.retransmit-mult"),
+          positiveDuration(c, "wan.gossip-interval"), integer(c, "wan.gossip-nodes"),
+          positiveDuration(c, "wan.gossip-to-the-dead-time"), positiveDuration(c, "wan.push-pull-interval"),
+          positiveDuration(c, "wan.reconnect-interval"), positiveDuration(c, "wan.reconnect-timeout"),
+          positiveDuration(c, "wan.tombstone-timeout"), defaults.packetBudgetBytes());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("meshfed.wan: " + e.getMessage());
+    }
+  }
+
+  private static ServerConfig.Persistence persistence(Config c) {
+    String journal = string(c, "persistence.journal").toLowerCase(Locale.ROOT);
+    ServerConfig.Journal kind = switch (journal) {
+      case "h2" -> ServerConfig.Journal.H2;
+      case "postgres", "postgresql" -> ServerConfig.Journal.POSTGRES;
+      default -> fail("meshfed.persistence.journal: '" + journal + "' is not a journal; use h2 or postgres");
+    };
+    String url = string(c, "persistence.postgres.url");
+    if (kind == ServerConfig.Journal.POSTGRES && !url.startsWith("jdbc:postgresql://")) {
+      fail("meshfed.persistence.postgres.url: give a JDBC URL like jdbc:postgresql://HOST:5432/DB, got '" + url + "'");
+    }
+    return new ServerConfig.Persistence(kind, url, string(c, "persistence.postgres.user"),
+        string(c, "persistence.postgres.password"));
+  }
+
+  private static ServerConfig.Tls tls(Config c) {
+    String ca = string(c, "tls.ca-file");
+    String cert = string(c, "tls.cert-file");
+    String key = string(c, "tls.key-file");
+    boolean any = !ca.isEmpty() || !cert.isEmpty() || !key.isEmpty();
+    boolean all = !ca.isEmpty() && !cert.isEmpty() && !key.isEmpty();
+    if (any && !all) {
+      fail("meshfed.tls: ca-file, cert-file and key-file must be set together");
+    }
+    Path caPath = all ? readableFile("meshfed.tls.ca-file", ca) : null;
+    Path certPath = all ? readableFile("meshfed.tls.cert-file", cert) : null;
+    Path keyPath = all ? readableFile("meshfed.tls.key-file", key) : null;
+    return new ServerConfig.Tls(caPath, certPath, keyPath, bool(c, "tls.verify-incoming"),
+        bool(c, "tls.verify-outgoing"), bool(c, "tls.verify-server-hostname"));
+  }
+
+  private static ServerConfig.Acl acl(Config c) {
+    boolean enabled = bool(c, "acl.enabled");
+    List<ServerConfig.Token> tokens = new ArrayList<>();
+    List<? extends Config> raw;
+    try {
+      raw = c.getConfigList("acl.tokens");
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException("meshfed.acl.tokens: give a list of { secret = \"...\", policy = \"operator:read\" }");
+    }
+    for (Config t : raw) {
+      String secret = t.hasPath("secret") ? t.getString("secret") : "";
+      String policy = t.hasPath("policy") ? t.getString("policy") : "";
+      if (secret.isEmpty()) {
+        fail("meshfed.acl.tokens: a token has no secret");
+      }
+      if (Policy.parse(policy).isEmpty()) {
+        fail("meshfed.acl.tokens: policy '" + policy + "' is unknown; use operator:read or operator:write");
+      }
+      tokens.add(new ServerConfig.Token(secret, policy));
+    }
+    if (enabled && tokens.isEmpty()) {
+      fail("meshfed.acl.enabled = true but meshfed.acl.tokens is empty: every request would be denied");
+    }
+    return new ServerConfig.Acl(enabled, List.copyOf(tokens), string(c, "acl.replication-token"));
+  }
+
+  private static void checkDistinct(ServerConfig.Ports p) {
+    int[] values = {p.server(), p.lan(), p.http(), p.grpc()};
+    String[] names = {"server", "lan", "http", "grpc"};
+    for (int i = 0; i < values.length; i++) {
+      for (int j = i + 1; j < values.length; j++) {
+        if (values[i] != 0 && values[i] == values[j]) {
+          fail("meshfed.ports." + names[i] + " and meshfed.ports." + names[j] + " are both " + values[i]
+              + ": each port needs its own number");
+        }
+      }
+    }
+  }
+
+  /** Validates {@code HOST:PORT}; used for addresses given in configuration and flags. */
+  public static void hostPort(String option, String value) {
+    int colon = value.lastIndexOf(':');
+    if (colon <= 0 || colon == value.length() - 1) {
+      fail(option + ": '" + value + "' is not HOST:PORT");
+    }
+    try {
+      int port = Integer.parseInt(value.substring(colon + 1));
+      if (port < 1 || port > 65535) {
+        fail(option + ": port " + port + " in '" + value + "' is outside 1-65535");
+      }
+    } catch (NumberFormatException e) {
+      fail(option + ": '" + value + "' is not HOST:PORT");
+    }
+  }
+
+  private static Path readableFile(String option, String value) {
+    Path p = Path.of(value).toAbsolutePath();
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      fail(option + ": " + p + " does not exist or is not readable");
+    }
+    return p;
+  }
+
+  /**
+   * A fresh path under the temp dir for a {@code --dev} server. Nothing is created here: the server
+   * creates it when it starts and deletes it when it stops, so a configuration that is only loaded
+   * (validated, tested) leaves nothing behind.
+   */
+  private static Path devDataDir() {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    while (true) {
+      Path candidate = tmp.resolve("meshfed-dev-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()));
+      if (!Files.exists(candidate)) {
+        return candidate;
+      }
+    }
+  }
+
+  private static String localHostName() {
+    try {
+      String host = InetAddress.getLocalHost().getHostName();
+      return Names.nodeNameError(host).isEmpty() ? host : "node1";
+    } catch (IOException e) {
+      return "node1";
+    }
+  }
+
+  private static int port(Config c, String path) {
+    int p = integer(c, path);
+    if (p < 0 || p > 65535) {
+      fail("meshfed." + path + ": " + p + " is outside 0-65535");
+    }
+    return p;
+  }
+
+  private static int concretePort(int port) {
+    if (port != 0) {
+      return port;
+    }
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new ConfigException("cannot find a free port: " + e.getMessage());
+    }
+  }
+
+  private static Duration positiveDuration(Config c, String path) {
+    Duration d = typed(path, "a duration like 30s", () -> c.getDuration(path));
+    if (d.isNegative() || d.isZero()) {
+      fail("meshfed." + path + " must be positive, got " + c.getValue(path).unwrapped());
+    }
+    return d;
+  }
+
+  private static String string(Config c, String path) {
+    return typed(path, "a string", () -> c.getString(path)).trim();
+  }
+
+  private static int integer(Config c, String path) {
+    return typed(path, "a whole number", () -> c.getInt(path));
+  }
+
+  private static boolean bool(Config c, String path) {
+    return typed(path, "true or false", () -> c.getBoolean(path));
+  }
+
+  private static List<String> strings(Config c, String path) {
+    return List.copyOf(typed(path, "a list of strings", () -> c.getStringList(path)));
+  }
+
+  private static <T> T typed(String path, String expected, Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (WrongType | com.typesafe.config.ConfigException.BadValue e) {
+      throw new ConfigException("meshfed." + path + ": expected " + expected);
+    }
+  }
+
+  private static <T> T fail(String message) {
+    throw new ConfigException(message);
+  }
+}

@@ -1,0 +1,166 @@
+package io.meshfed.server.endpoint;
+
+import io.meshfed.actors.federation.PrimaryFederationStates;
+import io.meshfed.actors.forward.RemoteDatacenters;
+import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.actors.store.StoreClient;
+import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.server.acl.Acl;
+import io.meshfed.server.acl.Policy;
+import io.meshfed.persistence.store.DcStore;
+import io.meshfed.persistence.store.DcStore.QueryResult;
+import io.meshfed.persistence.store.DcStore.WriteResult;
+import io.meshfed.protocol.model.CheckServiceNode;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.FederationStateOp;
+import io.meshfed.protocol.convert.ProtoConvert;
+import io.meshfed.protocol.v1.ApplyFederationStateResponse;
+import io.meshfed.protocol.v1.GetFederationStateResponse;
+import io.meshfed.protocol.v1.ListFederationStatesRequest;
+import io.meshfed.protocol.v1.ListFederationStatesResponse;
+import io.meshfed.protocol.v1.ListMeshGatewaysRequest;
+import io.meshfed.protocol.v1.ListMeshGatewaysResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+
+/**
+ * FederationState Apply/Get/List/ListMeshGateways: validation with Consul's messages, ACL checks,
+ * routing. The HTTP API, the gRPC API and internal RPC all call this.
+ */
+public final class FederationStateEndpoint {
+  /** Internal RPC method names: the same endpoint serves them in the target DC. */
+  public static final String APPLY = "FederationState.Apply";
+  public static final String GET = "FederationState.Get";
+  public static final String LIST = "FederationState.List";
+  public static final String LIST_MESH_GATEWAYS = "FederationState.ListMeshGateways";
+
+  private final StoreClient store;
+  private final ServerIdentity self;
+  private final Acl acl;
+  private final Forwarder forwarder;
+  private final BooleanSupplier featureEnabled;
+  private final String notEnabled;
+
+  /**
+   * @param featureEnabled the feature barrier: while false, the DC that serves a call answers 503
+   *     with {@code notEnabled}, after forwarding as Consul does
+   */
+  public FederationStateEndpoint(StoreClient store, ServerIdentity self, Acl acl, RemoteDatacenters remote,
+      BooleanSupplier featureEnabled, String notEnabled) {
+    this.store = store;
+    this.self = self;
+    this.acl = acl;
+    this.forwarder = new Forwarder(remote);
+    this.featureEnabled = featureEnabled;
+    this.notEnabled = notEnabled;
+  }
+
+  /**
+   * Upserts or deletes a DC's federation state. Always served by the primary DC: a secondary
+   * forwards it there, once it is valid, so nothing invalid crosses the WAN. The primary checks the
+   * token, as Consul's does after forwarding, and validates again.
+   */
+  public CompletionStage<WriteResult> apply(String token, String op, FederationState state) {
+    if (!self.isPrimary()) {
+      return Endpoints.guarded(() -> {
+        RequestValidation.federationState(RequestValidation.federationStateOp(op), state);
+        return forwarder.call(self.primaryDatacenter(), APPLY, token, Protos.applyRequest(op, state),
+            Forwarder.CALL_DEADLINE, ApplyFederationStateResponse.parser(),
+            r -> new WriteResult(r.getIndex(), r.getApplied()));
+      });
+    }
+    return Endpoints.guarded(() -> {
+      requireFeature();
+      acl.authorize(token, Policy.OPERATOR_WRITE);
+      FederationStateOp parsed = RequestValidation.federationStateOp(op);
+      RequestValidation.federationState(parsed, state);
+      FederationState toWrite = parsed == FederationStateOp.UPSERT && state.updatedAt() == null
+          ? state.withUpdatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)) : state;
+      return store.ask(reply -> new DcStore.ApplyFederationState(parsed, toWrite, reply));
+    });
+  }
+
+  /** One DC's record ({@code value} null when absent), served by {@code q.datacenter()}. */
+  public CompletionStage<QueryResult<FederationState>> get(String token, String datacenter, QueryOptions q) {
+    return Endpoints.guarded(() -> {
+      RequestValidation.requireValid(q);
+      if (datacenter != null && !datacenter.isEmpty()) {
+        RequestValidation.requireValidLookup(datacenter);
+      }
+      if (!self.servesLocally(q.datacenter())) {
+        return forwarder.call(q.datacenter(), GET, token, Protos.getRequest(datacenter, q), Forwarder.deadline(q),
+            GetFederationStateResponse.parser(), r -> new DcStore.FederationStateResult(r.getMeta().getIndex(),
+                r.hasState() ? ProtoConvert.fromProto(r.getState()) : null));
+      }
+      requireFeature();
+      acl.authorize(token, Policy.OPERATOR_READ);
+      if (datacenter == null || datacenter.isEmpty()) {
+        throw ApiException.invalid("Missing datacenter name");
+      }
+      return store.askBlocking(q, reply -> new DcStore.GetFederationState(datacenter, q.minIndex(), q.maxWait(), reply));
+    });
+  }
+
+  public CompletionStage<QueryResult<List<FederationState>>> list(String token, QueryOptions q) {
+    return Endpoints.guarded(() -> {
+      RequestValidation.requireValid(q);
+      if (!self.servesLocally(q.datacenter())) {
+        return forwarder.call(q.datacenter(), LIST, token, ListFederationStatesRequest.newBuilder()
+                .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListFederationStatesResponse.parser(),
+            r -> new DcStore.FederationStatesResult(r.getMeta().getIndex(),
+                r.getStatesList().stream().map(ProtoConvert::fromProto).toList()));
+      }
+      requireFeature();
+      acl.authorize(token, Policy.OPERATOR_READ);
+      return store.askBlocking(q, reply -> new DcStore.ListFederationStates(q.minIndex(), q.maxWait(), reply));
+    });
+  }
+
+  public CompletionStage<QueryResult<Map<String, List<CheckServiceNode>>>> listMeshGateways(
+      String token, QueryOptions q) {
+    return Endpoints.guarded(() -> {
+      RequestValidation.requireValid(q);
+      if (!self.servesLocally(q.datacenter())) {
+        return forwarder.call(q.datacenter(), LIST_MESH_GATEWAYS, token, ListMeshGatewaysRequest.newBuilder()
+                .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListMeshGatewaysResponse.parser(),
+            r -> new DcStore.MeshGatewaysResult(r.getMeta().getIndex(), Protos.gateways(r)));
+      }
+      requireFeature();
+      acl.authorize(token, Policy.OPERATOR_READ);
+      return store.askBlocking(q, reply -> new DcStore.ListMeshGateways(q.minIndex(), q.maxWait(), reply));
+    });
+  }
+
+  private void requireFeature() {
+    if (!featureEnabled.getAsBoolean()) {
+      throw new ApiException(ApiException.Code.UNAVAILABLE, notEnabled);
+    }
+  }
+
+  /**
+   * The primary as the federation routines see it: both calls are forwarded to {@code primaryDatacenter}
+   * by this endpoint's own routing (a list with that datacenter is a forwarded blocking query; an apply
+   * always goes there).
+   */
+  public PrimaryFederationStates primary(String primaryDatacenter) {
+    Objects.requireNonNull(primaryDatacenter, "primaryDatacenter");
+    return new PrimaryFederationStates() {
+      @Override
+      public CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex,
+          Duration wait) {
+        return FederationStateEndpoint.this.list(token, new QueryOptions(primaryDatacenter, minIndex, wait));
+      }
+
+      @Override
+      public CompletionStage<DcStore.WriteResult> upsert(String token, FederationState state) {
+        return apply(token, FederationStateOp.UPSERT.wireName(), state);
+      }
+    };
+  }
+}

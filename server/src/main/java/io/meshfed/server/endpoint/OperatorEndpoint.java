@@ -1,0 +1,87 @@
+package io.meshfed.server.endpoint;
+
+import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.server.acl.Acl;
+import io.meshfed.server.acl.Policy;
+import io.meshfed.actors.lan.LanMembers;
+import io.meshfed.actors.wan.WanRouter;
+import io.meshfed.protocol.model.Member;
+import io.meshfed.actors.leader.Leader;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.pekko.cluster.ClusterEvent.CurrentClusterState;
+
+/**
+ * Leader and members, read from this server's view of the DC's cluster. The leader is the oldest
+ * Up server: it hosts the DC's singletons. The WAN list is the WAN membership: every server of every
+ * DC, as this server's SWIM view has them.
+ */
+public final class OperatorEndpoint {
+  private final ServerIdentity self;
+  private final Acl acl;
+  /** A leader that does not answer this fast is being elected or moved. */
+  static final Duration ROUTINES_TIMEOUT = Duration.ofSeconds(5);
+
+  private final Supplier<CurrentClusterState> cluster;
+  private final ActorRef<Leader.Command> leader;
+  private final ActorSystem<?> system;
+  private final WanRouter wan;
+
+  public OperatorEndpoint(ServerIdentity self, Acl acl, Supplier<CurrentClusterState> cluster,
+      ActorRef<Leader.Command> leader, ActorSystem<?> system, WanRouter wan) {
+    this.wan = wan;
+    this.self = self;
+    this.acl = acl;
+    this.cluster = cluster;
+    this.leader = leader;
+    this.system = system;
+  }
+
+  /** The leader's routines: name, running, restarts, last error (Consul's routine manager, visible). */
+  public CompletionStage<Leader.RoutineReport> routines(String token) {
+    return Endpoints.guarded(() -> {
+      acl.authorize(token, Policy.OPERATOR_READ);
+      return AskPattern.<Leader.Command, Leader.RoutineReport>ask(leader, Leader.Report::new, ROUTINES_TIMEOUT,
+              system.scheduler())
+          .exceptionally(err -> {
+            throw new ApiException(ApiException.Code.UNAVAILABLE, "the DC's leader did not answer within "
+                + ROUTINES_TIMEOUT.toSeconds() + "s (it may be moving to another server); retry");
+          });
+    });
+  }
+
+  /** The leader's server-port address, {@code host:port}, or empty while the DC has none. */
+  public String leader(String token) {
+    acl.authorize(token, Policy.OPERATOR_READ);
+    return leaderServer().map(s -> s.host() + ":" + s.serverPort()).orElse("");
+  }
+
+  public String leaderNode() {
+    return leaderServer().map(LanMembers.Server::node).orElse("");
+  }
+
+  public List<Member> members(String token, boolean wan) {
+    acl.authorize(token, Policy.OPERATOR_READ);
+    if (!wan) {
+      return LanMembers.asMembers(LanMembers.servers(cluster.get()), self.datacenter(), self.version());
+    }
+    return this.wan.members().stream().map(OperatorEndpoint::asMember).toList();
+  }
+
+  /** Consul's WAN member: {@code <node>.<dc>}, the server port's address, Serf's status, the tags. */
+  private static Member asMember(io.meshfed.actors.wan.swim.Member m) {
+    int colon = m.address().lastIndexOf(':');
+    return new Member(m.name(), m.address().substring(0, colon), Integer.parseInt(m.address().substring(colon + 1)),
+        WanRouter.status(m), m.datacenter(), m.tags());
+  }
+
+  private Optional<LanMembers.Server> leaderServer() {
+    return LanMembers.servers(cluster.get()).stream().filter(LanMembers.Server::oldest).findFirst();
+  }
+}

@@ -1,0 +1,107 @@
+package io.meshfed.server.endpoint;
+
+import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.protocol.convert.ProtoConvert;
+import io.meshfed.protocol.model.CheckServiceNode;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.persistence.store.DcStore;
+import io.meshfed.protocol.v1.ApplyFederationStateRequest;
+import io.meshfed.protocol.v1.ApplyFederationStateResponse;
+import io.meshfed.protocol.v1.GetFederationStateResponse;
+import io.meshfed.protocol.v1.ListFederationStatesResponse;
+import io.meshfed.protocol.v1.MeshGateways;
+import io.meshfed.protocol.v1.QueryMeta;
+import io.meshfed.protocol.v1.FederationStateOp;
+import io.meshfed.protocol.v1.GetFederationStateRequest;
+import io.meshfed.protocol.v1.ListMeshGatewaysResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Endpoint arguments as the public API's protobuf messages, and back: forwarded calls travel as the
+ * same messages the gRPC API takes, so both sides validate them the same way.
+ */
+public final class Protos {
+  private Protos() {}
+
+  public static ApplyFederationStateRequest applyRequest(String op, FederationState state) {
+    var b = ApplyFederationStateRequest.newBuilder().setOp(switch (op == null ? "" : op) {
+      case "upsert" -> FederationStateOp.FEDERATION_STATE_OP_UPSERT;
+      case "delete" -> FederationStateOp.FEDERATION_STATE_OP_DELETE;
+      default -> FederationStateOp.FEDERATION_STATE_OP_UNSPECIFIED;
+    });
+    if (state != null) {
+      b.setState(ProtoConvert.toProto(state));
+    }
+    return b.build();
+  }
+
+  /** The op's wire name, or the enum's name for an unknown op, so the error message shows it. */
+  public static String opName(FederationStateOp op) {
+    return switch (op) {
+      case FEDERATION_STATE_OP_UPSERT -> "upsert";
+      case FEDERATION_STATE_OP_DELETE -> "delete";
+      default -> op.name();
+    };
+  }
+
+  /** Serves an Apply message with the endpoint: the gRPC API and internal RPC share this. */
+  public static java.util.concurrent.CompletionStage<DcStore.WriteResult> apply(FederationStateEndpoint endpoint,
+      String token, ApplyFederationStateRequest in) {
+    return endpoint.apply(token, opName(in.getOp()), in.hasState() ? ProtoConvert.fromProto(in.getState()) : null);
+  }
+
+  public static ApplyFederationStateResponse applyResponse(DcStore.WriteResult w) {
+    return ApplyFederationStateResponse.newBuilder().setIndex(w.index()).setApplied(w.applied()).build();
+  }
+
+  public static QueryMeta meta(long index) {
+    return QueryMeta.newBuilder().setIndex(index).setKnownLeader(true).build();
+  }
+
+  public static GetFederationStateResponse getResponse(DcStore.QueryResult<FederationState> r) {
+    var b = GetFederationStateResponse.newBuilder().setMeta(meta(r.index()));
+    if (r.value() != null) {
+      b.setState(ProtoConvert.toProto(r.value()));
+    }
+    return b.build();
+  }
+
+  public static ListFederationStatesResponse listResponse(DcStore.QueryResult<List<FederationState>> r) {
+    return ListFederationStatesResponse.newBuilder().setMeta(meta(r.index()))
+        .addAllStates(r.value().stream().map(ProtoConvert::toProto).toList()).build();
+  }
+
+  public static ListMeshGatewaysResponse gatewaysResponse(
+      DcStore.QueryResult<Map<String, List<CheckServiceNode>>> r) {
+    var b = ListMeshGatewaysResponse.newBuilder().setMeta(meta(r.index()));
+    r.value().forEach((dc, gws) ->
+        b.putDatacenterGateways(dc, MeshGateways.newBuilder().addAllGateways(ProtoConvert.toProto(gws)).build()));
+    return b.build();
+  }
+
+  public static GetFederationStateRequest getRequest(String datacenter, QueryOptions q) {
+    return GetFederationStateRequest.newBuilder().setDatacenter(datacenter == null ? "" : datacenter)
+        .setTargetDatacenter(q.datacenter()).setOptions(options(q)).build();
+  }
+
+  public static io.meshfed.protocol.v1.QueryOptions options(QueryOptions q) {
+    return io.meshfed.protocol.v1.QueryOptions.newBuilder().setDatacenter(q.datacenter())
+        .setMinIndex(q.minIndex()).setWaitMs(q.maxWait().toMillis()).build();
+  }
+
+  /** {@code min_index} above Long.MAX_VALUE reads as negative and is refused; such a {@code wait_ms} is the cap. */
+  public static QueryOptions options(io.meshfed.protocol.v1.QueryOptions o) {
+    return new QueryOptions(o.getDatacenter(), o.getMinIndex(),
+        java.time.Duration.ofMillis(o.getWaitMs() < 0 ? Long.MAX_VALUE : o.getWaitMs()));
+  }
+
+  public static Map<String, List<CheckServiceNode>> gateways(ListMeshGatewaysResponse r) {
+    Map<String, List<CheckServiceNode>> out = new TreeMap<>();
+    r.getDatacenterGatewaysMap().forEach((dc, gws) ->
+        out.put(dc, gws.getGatewaysList().stream().map(ProtoConvert::fromProto).toList()));
+    return new LinkedHashMap<>(out);
+  }
+}

@@ -1,0 +1,69 @@
+package io.meshfed.server.endpoint;
+
+import io.meshfed.actors.forward.RpcErrors;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.protocol.internal.Forwarded;
+import io.meshfed.protocol.v1.ApplyFederationStateRequest;
+import io.meshfed.protocol.v1.GetFederationStateRequest;
+import io.meshfed.protocol.v1.ListFederationStatesRequest;
+import io.meshfed.protocol.v1.ListMeshGatewaysRequest;
+import io.meshfed.transport.rpc.RpcCode;
+import io.meshfed.transport.rpc.RpcException;
+import io.meshfed.transport.rpc.RpcServer;
+import io.meshfed.transport.rpc.UnaryHandler;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The endpoints on internal RPC ({@code meshfed/rpc}): calls forwarded from other DCs arrive here
+ * and are served by the same endpoint code as the gRPC and HTTP APIs, token included.
+ */
+public final class RpcEndpoints {
+  private RpcEndpoints() {}
+
+  public static RpcServer server(FederationStateEndpoint federation) {
+    return RpcServer.builder()
+        .unary(FederationStateEndpoint.APPLY, handler((token, bytes) -> {
+          ApplyFederationStateRequest in = ApplyFederationStateRequest.parseFrom(bytes);
+          return Protos.apply(federation, token, in).thenApply(Protos::applyResponse);
+        }))
+        .unary(FederationStateEndpoint.GET, handler((token, bytes) -> {
+          GetFederationStateRequest in = GetFederationStateRequest.parseFrom(bytes);
+          QueryOptions q = Protos.options(in.getOptions());
+          QueryOptions target = new QueryOptions(in.getTargetDatacenter(), q.minIndex(), q.maxWait());
+          return federation.get(token, in.getDatacenter(), target).thenApply(Protos::getResponse);
+        }))
+        .unary(FederationStateEndpoint.LIST, handler((token, bytes) -> federation
+            .list(token, Protos.options(ListFederationStatesRequest.parseFrom(bytes).getOptions()))
+            .thenApply(Protos::listResponse)))
+        .unary(FederationStateEndpoint.LIST_MESH_GATEWAYS, handler((token, bytes) -> federation
+            .listMeshGateways(token, Protos.options(ListMeshGatewaysRequest.parseFrom(bytes).getOptions()))
+            .thenApply(Protos::gatewaysResponse)))
+        .build();
+  }
+
+  private interface Call {
+    CompletionStage<? extends Message> serve(String token, byte[] request) throws InvalidProtocolBufferException;
+  }
+
+  private static UnaryHandler handler(Call call) {
+    return bytes -> {
+      try {
+        Forwarded forwarded = Forwarded.parseFrom(bytes);
+        String token = forwarded.getToken().isEmpty() ? null : forwarded.getToken();
+        return call.serve(token, forwarded.getRequest().toByteArray())
+            .handle((response, err) -> {
+              if (err != null) {
+                throw RpcErrors.toRpc(err);
+              }
+              return response.toByteArray();
+            });
+      } catch (InvalidProtocolBufferException e) {
+        return CompletableFuture.failedFuture(
+            new RpcException(RpcCode.INVALID_ARGUMENT, "malformed forwarded request: " + e.getMessage()));
+      }
+    };
+  }
+}

@@ -1,0 +1,188 @@
+package io.meshfed.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.meshfed.server.config.ServerConfig;
+import io.meshfed.server.config.ServerConfigLoader;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 3, acceptance 1: three servers of one DC on one PostgreSQL; a writer sends 500
+ * federation-state writes through one server while the server hosting the store dies without
+ * leaving the cluster. Every acknowledged write must be present afterwards, and every other write
+ * must have been reported to the writer as an error.
+ */
+class StoreFailoverTest {
+  private static final int WRITES = 500;
+  private static final int CRASH_AT = 150;
+
+  @TempDir Path dir;
+  private final List<MeshfedServer> servers = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (MeshfedServer s : servers) {
+      if (!s.system().getWhenTerminated().toCompletableFuture().isDone()) {
+        TestServers.stop(s);
+      }
+    }
+  }
+
+  @Test
+  void aServerWaitingForItsDcSaysSoAtOnce() throws Exception {
+    Map<String, Object> pg = TestServers.postgres();
+    int lan = TestServers.freePort();
+    List<String> seeds = List.of("127.0.0.1:" + lan, "127.0.0.1:" + TestServers.freePort(),
+        "127.0.0.1:" + TestServers.freePort());
+    MeshfedServer alone = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
+        serverOptions(pg, 0, lan, seeds)));
+    servers.add(alone);
+    assertThat(alone.readyLine()).endsWith("; waiting for the DC to form (bootstrap-expect 3)");
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = TestServers.get(alone, "/v1/internal/federation-states", null);
+    assertThat(r.statusCode()).isEqualTo(503);
+    // 0 or 1: whether it already formed a one-member cluster depends on it being the first seed.
+    assertThat(r.body()).matches("this server is waiting for its DC to form: [01] of 3 servers are in the "
+        + "cluster \\(bootstrap-expect = 3\\); retry");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  private Map<String, Object> serverOptions(Map<String, Object> pg, int i, int lanPort, List<String> seeds) {
+    Map<String, Object> o = new HashMap<>(pg);
+    o.put("datacenter", "failover");
+    o.put("primary-datacenter", "failover");
+    o.put("node-name", "s" + (i + 1));
+    o.put("data-dir", dir.resolve("s" + (i + 1)).toString());
+    o.put("ports.lan", lanPort);
+    o.put("retry-join", seeds);
+    o.put("bootstrap-expect", 3);
+    o.put("lan.failure-timeout", "2s");
+    return o;
+  }
+
+  @Test
+  void acknowledgedWritesSurviveTheStoreHostDying() throws Exception {
+    Map<String, Object> pg = TestServers.postgres();
+    List<Integer> lanPorts = List.of(TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
+    List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
+    for (int i = 0; i < 3; i++) {
+      Map<String, Object> o = serverOptions(pg, i, lanPorts.get(i), seeds);
+      ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, o);
+      // A crash, as the other servers see it: no leave, no hand-over, just silence.
+      servers.add(MeshfedServer.start(config, ConfigFactory.parseString(
+          "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
+              + "pekko.cluster.run-coordinated-shutdown-when-down = off")));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(this::allSeeThreeAlive);
+
+    MeshfedServer host = leader(servers.get(0));
+    MeshfedServer writer = servers.stream().filter(s -> s != host).findFirst().orElseThrow();
+
+    Set<String> acknowledged = new HashSet<>();
+    List<String> errors = new ArrayList<>();
+    long crashedAt = 0;
+    long lastAck = System.nanoTime();
+    long longestGap = 0;
+    int ackedAfterCrash = 0;
+    for (int i = 0; i < WRITES; i++) {
+      if (i == CRASH_AT) {
+        host.system().terminate();
+        crashedAt = System.nanoTime();
+      }
+      String dc = "w" + i;
+      HttpResponse<String> r;
+      try {
+        r = TestServers.put(writer, "/v1/internal/federation-state", TestServers.upsert(dc), null);
+      } catch (java.io.IOException e) {
+        errors.add(dc + ": " + e);
+        continue;
+      }
+      if (r.statusCode() == 200) {
+        acknowledged.add(dc);
+        long now = System.nanoTime();
+        if (crashedAt != 0) {
+          ackedAfterCrash++;
+          longestGap = Math.max(longestGap, now - lastAck);
+        }
+        lastAck = now;
+      } else {
+        // Every failure is explicit: a status and a one-line reason the writer can act on.
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.body()).doesNotContain("\n").contains("retry");
+        errors.add(dc + ": " + r.body());
+      }
+    }
+    assertThat(acknowledged.size() + errors.size()).isEqualTo(WRITES);
+    assertThat(ackedAfterCrash).as("writes succeed again after the store moved").isPositive();
+    // The outage is the longest wait between two acknowledged writes once the host was gone.
+    System.out.printf("store fail-over: writes paused for at most %d ms; %d of %d writes failed: %s%n",
+        longestGap / 1_000_000, errors.size(), WRITES, errors);
+
+    JsonNode states = TestServers.json(TestServers.get(writer, "/v1/internal/federation-states", null));
+    Set<String> present = new HashSet<>();
+    states.forEach(s -> present.add(s.get("Datacenter").asText()));
+    assertThat(present).containsAll(acknowledged);
+    // The leader moved with the store, restarted its routines, and the catalog lost the dead server.
+    String deadNode = host.config().nodeName();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      JsonNode routines = TestServers.json(TestServers.get(writer, "/v1/operator/routines", null));
+      assertThat(routines.get("Leader").asText()).isNotEqualTo(deadNode).isNotEmpty();
+      assertThat(routines.at("/Routines/0/Running").asBoolean()).isTrue();
+      JsonNode registered = TestServers.json(TestServers.get(writer, "/v1/health/service/meshfed?passing", null));
+      Set<String> nodes = new HashSet<>();
+      registered.forEach(n -> nodes.add(n.at("/Node/Node").asText()));
+      assertThat(nodes).hasSize(2).doesNotContain(deadNode);
+    });
+    // Both survivors read the same store.
+    MeshfedServer other = servers.stream().filter(s -> s != host && s != writer).findFirst().orElseThrow();
+    assertThat(TestServers.get(other, "/v1/internal/federation-states", null).body())
+        .isEqualTo(TestServers.get(writer, "/v1/internal/federation-states", null).body());
+  }
+
+  private boolean allSeeThreeAlive() throws java.io.IOException, InterruptedException {
+    for (MeshfedServer s : servers) {
+      if (aliveCount(s) != 3) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long aliveCount(MeshfedServer s) throws java.io.IOException, InterruptedException {
+    JsonNode members = TestServers.json(TestServers.get(s, "/v1/agent/members", null));
+    long alive = 0;
+    for (JsonNode m : members) {
+      if (m.get("Status").asText().equals("alive")) {
+        alive++;
+      }
+    }
+    return alive;
+  }
+
+  private MeshfedServer leader(MeshfedServer any) throws Exception {
+    JsonNode members = TestServers.json(TestServers.get(any, "/v1/agent/members", null));
+    for (JsonNode m : members) {
+      if (m.at("/Tags/leader").asText().equals("true")) {
+        String node = m.get("Name").asText();
+        return servers.stream().filter(s -> s.config().nodeName().equals(node)).findFirst().orElseThrow();
+      }
+    }
+    throw new AssertionError("no leader in " + members);
+  }
+
+}

@@ -1,0 +1,168 @@
+package io.meshfed.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.meshfed.server.config.ServerConfigLoader;
+import io.meshfed.transport.tls.CertificateTool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 6: the WAN membership of three single-server DCs with TLS and fast SWIM timings. dc2 joins
+ * "any server of dc1" through primary-gateways, dc3 through retry-join-wan; everything else is
+ * learnt by gossip. As in {@link TwoDatacenterForwardingTest}, with no mesh gateway yet the gateway
+ * addresses name the other servers' server ports, where a gateway would splice the connection to.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WanMembershipTest {
+  private static final Map<String, Object> FAST_WAN = Map.of(
+      "wan.probe-interval", "300ms", "wan.probe-timeout", "150ms", "wan.suspicion-mult", 3,
+      "wan.gossip-interval", "50ms", "wan.push-pull-interval", "1s", "wan.reconnect-interval", "1s",
+      "retry-interval-wan", "1s");
+
+  @TempDir static Path dir;
+  CertificateTool.Issued ca;
+  final Map<String, Integer> serverPorts = new TreeMap<>();
+  MeshfedServer dc1;
+  MeshfedServer dc2;
+  MeshfedServer dc3;
+
+  @BeforeAll
+  void start() throws Exception {
+    ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
+    Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+    for (String dc : List.of("dc1", "dc2", "dc3", "dc8", "dc9")) {
+      serverPorts.put(dc, TestServers.freePort());
+    }
+    dc1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc1", "dc1", "n1",
+        Map.of("static-gateways.dc2", List.of(gateway("dc2")), "static-gateways.dc3", List.of(gateway("dc3"))))));
+    dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc2", "dc1", "n2",
+        Map.of("primary-gateways", List.of(gateway("dc1")), "static-gateways.dc3", List.of(gateway("dc3"))))));
+    // dc3 joins without mesh-gateway federation, at the primary's server port (retry-join-wan), and
+    // stops as a crashed server would: without its graceful WAN leave.
+    dc3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc3", "dc1", "n3",
+            Map.of("retry-join-wan", List.of("127.0.0.1:" + serverPorts.get("dc1")),
+                "static-gateways.dc1", List.of(gateway("dc1")), "static-gateways.dc2", List.of(gateway("dc2"))))),
+        ConfigFactory.parseString("pekko.coordinated-shutdown.phases.before-service-unbind.enabled = off"));
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    TestServers.stop(dc3);
+    TestServers.stop(dc2);
+    TestServers.stop(dc1);
+  }
+
+  @Test
+  @Order(1)
+  void everyServerSeesEveryDcAliveWithItsTags() throws Exception {
+    for (MeshfedServer server : List.of(dc1, dc2, dc3)) {
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statuses(server))
+          .as(server.config().datacenter())
+          .isEqualTo(Map.of("n1.dc1", "alive", "n2.dc2", "alive", "n3.dc3", "alive")));
+    }
+    JsonNode n2 = member(dc1, "n2.dc2");
+    assertThat(n2.get("Addr").asText()).isEqualTo("127.0.0.1");
+    assertThat(n2.get("Port").asInt()).isEqualTo(serverPorts.get("dc2"));
+    assertThat(n2.get("Datacenter").asText()).isEqualTo("dc2");
+    assertThat(n2.at("/Tags/role").asText()).isEqualTo("server");
+    assertThat(n2.at("/Tags/ft_fs").asText()).isEqualTo("1");
+    assertThat(n2.at("/Tags/version").asText()).isEqualTo(MeshfedServer.VERSION);
+    assertThat(n2.at("/Tags/port").asText()).isEqualTo(serverPorts.get("dc2").toString());
+  }
+
+  @Test
+  @Order(2)
+  void aPrimaryWithNoSecondaryJoiningStaysAlone() throws Exception {
+    // dc9 is a primary that knows dc8's "gateway", dc8 a secondary with no way to join: neither
+    // dials the other, since only a secondary joins, and only through its primary's gateways.
+    MeshfedServer dc9 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc9", "dc9",
+        "n9", Map.of("static-gateways.dc8", List.of(gateway("dc8"))))));
+    MeshfedServer dc8 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc8", "dc9",
+        "n8", Map.of())));
+    try {
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        assertThat(statuses(dc9)).isEqualTo(Map.of("n9.dc9", "alive"));
+        assertThat(statuses(dc8)).isEqualTo(Map.of("n8.dc8", "alive"));
+      });
+    } finally {
+      TestServers.stop(dc8);
+      TestServers.stop(dc9);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aStoppedServerIsMarkedFailedByTheOthers() throws Exception {
+    await().atMost(Duration.ofSeconds(30)).until(() -> statuses(dc1).size() == 3 && statuses(dc2).size() == 3);
+    TestServers.stop(dc3);
+    for (MeshfedServer server : List.of(dc1, dc2)) {
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statuses(server))
+          .as(server.config().datacenter())
+          .isEqualTo(Map.of("n1.dc1", "alive", "n2.dc2", "alive", "n3.dc3", "failed")));
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aServerThatStopsGracefullyHasLeft() throws Exception {
+    TestServers.stop(dc2);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statuses(dc1))
+        .isEqualTo(Map.of("n1.dc1", "alive", "n2.dc2", "left", "n3.dc3", "failed")));
+  }
+
+  private Map<String, String> statuses(MeshfedServer server) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    for (JsonNode m : TestServers.json(TestServers.get(server, "/v1/agent/members?wan=1", null))) {
+      out.put(m.get("Name").asText(), m.get("Status").asText());
+    }
+    return out;
+  }
+
+  private static JsonNode member(MeshfedServer server, String name) throws Exception {
+    for (JsonNode m : TestServers.json(TestServers.get(server, "/v1/agent/members?wan=1", null))) {
+      if (m.get("Name").asText().equals(name)) {
+        return m;
+      }
+    }
+    throw new AssertionError(name + " is not a WAN member of " + server.config().datacenter());
+  }
+
+  private String gateway(String dc) {
+    return "127.0.0.1:" + serverPorts.get(dc);
+  }
+
+  private Map<String, Object> options(String dc, String primary, String node, Map<String, Object> extra)
+      throws Exception {
+    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, dc, node, "meshfed", Duration.ofDays(30));
+    Map<String, Object> o = new HashMap<>(FAST_WAN);
+    o.putAll(extra);
+    o.put("tls.ca-file", dir.resolve("ca.pem").toString());
+    o.put("tls.cert-file", Files.writeString(dir.resolve(dc + ".pem"), cert.certificatePem()).toString());
+    o.put("tls.key-file", Files.writeString(dir.resolve(dc + "-key.pem"), cert.privateKeyPem()).toString());
+    o.put("datacenter", dc);
+    o.put("primary-datacenter", primary);
+    o.put("node-name", node);
+    o.put("data-dir", dir.resolve(dc).toString());
+    o.put("ports.server", serverPorts.get(dc));
+    return o;
+  }
+}

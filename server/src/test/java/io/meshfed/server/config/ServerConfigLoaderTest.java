@@ -1,0 +1,113 @@
+package io.meshfed.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ServerConfigLoaderTest {
+  @TempDir Path dir;
+
+  private Path file(String hocon) throws IOException {
+    Path f = dir.resolve("server.conf");
+    Files.writeString(f, hocon);
+    return f;
+  }
+
+  private ServerConfig load(String hocon) throws IOException {
+    return ServerConfigLoader.load(Optional.of(file(hocon)), false, Map.of());
+  }
+
+  @Test
+  void devModeNeedsNothingAndPicksFreePorts() {
+    ServerConfig c = ServerConfigLoader.load(Optional.empty(), true, Map.of());
+    assertThat(c.datacenter()).isEqualTo("dc1");
+    assertThat(c.primaryDatacenter()).isEqualTo("dc1");
+    assertThat(c.ports().http()).isZero();
+    assertThat(c.ports().server()).isPositive();
+    assertThat(c.ephemeralDataDir()).isTrue();
+    // only a path: the server creates it when it starts, and loading leaves nothing behind
+    assertThat(c.dataDir()).doesNotExist();
+    assertThat(c.dataDir().getFileName().toString()).startsWith("meshfed-dev-");
+    assertThat(c.persistence().journal()).isEqualTo(ServerConfig.Journal.H2);
+    assertThat(c.wan()).isEqualTo(io.meshfed.actors.wan.swim.SwimSettings.wanDefaults());
+    assertThat(c.retryJoinWan()).isEmpty();
+  }
+
+  @Test
+  void fileValuesAndFlagOverrides() throws IOException {
+    Path f = file("""
+        meshfed {
+          datacenter = dc2
+          primary-datacenter = dc1
+          node-name = "n1.example.com"
+          data-dir = "%s"
+          ports { http = 9500 }
+          primary-gateways = ["gw.dc1.example:8443"]
+        }
+        """.formatted(dir.resolve("data")));
+    ServerConfig c = ServerConfigLoader.load(Optional.of(f), false, Map.of("ports.grpc", 9502));
+    assertThat(c.nodeName()).isEqualTo("n1.example.com");
+    assertThat(c.ports().http()).isEqualTo(9500);
+    assertThat(c.ports().grpc()).isEqualTo(9502);
+    assertThat(c.ports().server()).isEqualTo(8300);
+    assertThat(c.isPrimary()).isFalse();
+    assertThat(c.primaryGateways()).containsExactly("gw.dc1.example:8443");
+    assertThat(c.staticGateways()).isEmpty();
+    ServerConfig withGateways = ServerConfigLoader.load(Optional.of(f), false,
+        Map.of("static-gateways.dc3", java.util.List.of("10.3.0.1:8443", "10.3.0.2:8443")));
+    assertThat(withGateways.staticGateways()).containsEntry("dc3", java.util.List.of("10.3.0.1:8443", "10.3.0.2:8443"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "unknown key|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, portz = 1 }|unknown configuration key 'meshfed.portz'",
+      "no primary|meshfed { datacenter = dc1, data-dir = /tmp/x }|meshfed.primary-datacenter is not set",
+      "no data dir|meshfed { datacenter = dc1, primary-datacenter = dc1 }|meshfed.data-dir is not set",
+      "bad dc|meshfed { datacenter = DC.1, primary-datacenter = dc1, data-dir = /tmp/x }|meshfed.datacenter: invalid datacenter name 'DC.1'",
+      "slash node|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, node-name = \"a/b\" }|meshfed.node-name: invalid node name 'a/b': it must not contain '/'",
+      "port type|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.http = abc }|meshfed.ports.http: expected a whole number",
+      "port range|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.http = 70000 }|meshfed.ports.http: 70000 is outside 0-65535",
+      "same ports|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.http = 9000, ports.grpc = 9000 }|meshfed.ports.http and meshfed.ports.grpc are both 9000",
+      "journal|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence.journal = mysql }|meshfed.persistence.journal: 'mysql' is not a journal",
+      "pg url|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence.journal = postgres }|meshfed.persistence.postgres.url: give a JDBC URL",
+      "minority|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence { journal = postgres, postgres.url = \"jdbc:postgresql://db/m\" }, retry-join = [\"10.0.0.2:8301\", \"10.0.0.3:8301\"] }|meshfed.bootstrap-expect = 1 is not a majority of the 3 servers this DC names (retry-join and this one): a minority could elect a leader of its own; set it to at least 2",
+      "multi on h2|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, bootstrap-expect = 3 }|a multi-server DC needs a shared journal",
+      "wanfed no connect|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, connect.enable-mesh-gateway-wan-federation = true }|'connect.enable-mesh-gateway-wan-federation = true' requires 'connect.enabled = true'",
+      "wanfed no tls|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, connect { enabled = true, enable-mesh-gateway-wan-federation = true } }|requires TLS",
+      "gateways in primary|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"a:1\"] }|'primary-gateways' should only be configured in a secondary datacenter",
+      "retry-join-wan with wanfed|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"10.0.0.1:8300\"], connect { enabled = true, enable-mesh-gateway-wan-federation = true } }|'retry-join-wan' is incompatible with 'connect.enable-mesh-gateway-wan-federation = true'",
+      "retry-join-wan in primary|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"10.0.0.2:8300\"] }|'retry-join-wan' should only be configured in a secondary datacenter",
+      "retry-join-wan addr|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"nohost\"] }|meshfed.retry-join-wan: 'nohost' is not HOST:PORT",
+      "wan timings|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, wan { probe-interval = 1s, probe-timeout = 2s } }|meshfed.wan: probeTimeout must be shorter than probeInterval",
+      "gateway addr|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"nohost\"] }|meshfed.primary-gateways: 'nohost' is not HOST:PORT",
+      "tls partial|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, tls.ca-file = /x }|ca-file, cert-file and key-file must be set together",
+      "acl policy|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policy = \"root\"}] }|policy 'root' is unknown",
+      "acl empty|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.enabled = true }|meshfed.acl.enabled = true but meshfed.acl.tokens is empty",
+      "duration|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-interval-wan = soon }|meshfed.retry-interval-wan: expected a duration",
+      "syntax|meshfed { datacenter = |--config-file",
+      "static gateway dc|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways { DC2 = [\"a:1\"] } }|meshfed.static-gateways: invalid datacenter name 'DC2'",
+      "static gateway addr|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways { dc2 = [\"a\"] } }|meshfed.static-gateways.dc2: 'a' is not HOST:PORT",
+      "static gateway type|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways = 3 }|meshfed.static-gateways: expected an object",
+  })
+  void badConfigIsOneClearLine(String name, String hocon, String expected) {
+    assertThatThrownBy(() -> load(hocon))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(expected)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
+  void missingConfigFile() {
+    assertThatThrownBy(() -> ServerConfigLoader.load(Optional.of(dir.resolve("nope.conf")), false, Map.of()))
+        .hasMessageContaining("--config-file").hasMessageContaining("no such file");
+  }
+}
