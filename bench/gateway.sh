@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The meshfed mesh gateway against HAProxy 2.6, both as TLS SNI passthrough routers (issue 5;
-# docs/benchmarks.md, "Mesh gateway vs HAProxy"). Same machine, same run, same TLS client and server.
+# The meshfed mesh gateway against HAProxy 2.6, both as TLS SNI passthrough routers
+# (docs/benchmarks.md, "Mesh gateway vs HAProxy"). Same machine, same run, same TLS client and server.
 #
 # One bench TLS server (bench/target/meshfed-bench.jar) answers SNI server.dc2.meshfed, and the
 # same bench client measures it through each target:

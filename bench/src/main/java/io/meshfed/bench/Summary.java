@@ -19,7 +19,7 @@ final class Summary {
   static final String DIRECT = "direct";
   static final String HAPROXY = "haproxy";
   static final String MESHFED = "meshfed";
-  /** Issue 5's goal for throughput and connection rate. */
+  /** The gateway's goal for throughput and connection rate, as a share of HAProxy's (docs/benchmarks.md). */
   static final double GOAL = 0.9;
 
   private static final Pattern RESULT =

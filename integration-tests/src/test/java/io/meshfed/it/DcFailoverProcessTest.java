@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 3, acceptance 3: three real {@code meshfed server} processes form a DC on PostgreSQL; the
+ * Store fail-over with real processes: three real {@code meshfed server} processes form a DC on PostgreSQL; the
  * server hosting the DC state store (the oldest one, tagged {@code leader}) is killed with SIGKILL;
  * the survivors serve reads and writes again, keep every acknowledged write, drop the dead server
  * from the members API and from the catalog. The fail-over time is printed and written to

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8's failure scenarios with real processes ({@link Federation}): the problems Consul's users
+ * Failure scenarios with real processes ({@link Federation}): the problems Consul's users
  * reported with WAN federation through mesh gateways, each reproduced and shown to heal.
  */
 class FailureScenariosProcessTest {

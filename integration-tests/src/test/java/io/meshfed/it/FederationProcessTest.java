@@ -21,14 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
  * loopback addresses ({@link Federation}). Secondaries know the primary only through
  * {@code primary-gateways}, and nothing at all about each other.
  *
- * <p>Issue 6, acceptance 3: all three servers see 3 alive WAN members; sampling every server's TCP
+ * <p>WAN membership: all three servers see 3 alive WAN members; sampling every server's TCP
  * connections throughout shows none to another DC's server address; a server killed with -9 is
- * marked failed by the others. Issue 7, acceptance 3: every DC's federation state, with its
+ * marked failed by the others. Federation states: every DC's federation state, with its
  * gateway, reaches all three DCs through anti-entropy and replication; a gateway registered in a
  * secondary, and one in the primary, reach every DC and their deregistration removes them
  * everywhere (the times are printed); losing its local gateway makes a secondary's leader dial the
  * primary's gateways after three failed replication rounds, and switch back after a success.
- * Acceptance 4: a secondary restarted while the primary is down serves its stored federation
+ * Restarts: a secondary restarted while the primary is down serves its stored federation
  * states at once (the feature barrier opens from stored data, Consul #9342).
  */
 class FederationProcessTest {
@@ -48,12 +48,12 @@ class FederationProcessTest {
       long allReady = System.nanoTime();
       f.sampleConnections();
 
-      // Issue 6: all three see 3 alive WAN members.
+      // WAN membership: all three see 3 alive WAN members.
       f.awaitEveryWanMemberAlive();
       System.out.printf("3 DCs: every WAN member alive everywhere %d ms after the first start, %d ms after the last "
           + "process was ready%n", millisSince(started), millisSince(allReady));
 
-      // Issue 7: every DC's federation state, with its gateway, is held by all three.
+      // Federation states: every DC's federation state, with its gateway, is held by all three.
       Map<String, Set<String>> expected = Map.of("dc1", Set.of("gw1a"), "dc2", Set.of("gw2a"), "dc3", Set.of("gw3a"));
       f.awaitFederationStates(expected);
       System.out.printf("3 DCs: every federation state everywhere %d ms after the first start, %d ms after the last "
@@ -81,7 +81,7 @@ class FederationProcessTest {
               .contains("will dial the primary datacenter through its mesh gateways")
               .contains("will dial the primary datacenter using our local mesh gateways if possible"));
 
-      // Issue 6: dc3's server dies; the others mark it failed.
+      // WAN membership: dc3's server dies; the others mark it failed.
       dc3.server().process.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       long killed = System.nanoTime();
       Awaitility.await().atMost(Federation.CONVERGE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8's multi-process suite: a primary of 3 servers on PostgreSQL with 2 gateways, and two
+ * The multi-process suite: a primary of 3 servers on PostgreSQL with 2 gateways, and two
  * secondaries of one server on H2 with one gateway each, given only the primary's gateways; dc3's
  * server has an FQDN node name (scenario f). Every WAN member is alive; every DC's federation state
  * is visible from every server through HTTP and gRPC; a cross-DC read is forwarded; the time from a

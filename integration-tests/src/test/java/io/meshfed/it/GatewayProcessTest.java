@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 5, acceptance 2, with real processes: a TLS server and a gateway registered with
+ * The mesh gateway with real processes: a TLS server and a gateway registered with
  * {@code --expose-servers}. The catalog shows the gateway; connections with the server's SNI go
  * through it to the server port (checked with Debian's openssl); SIGTERM deregisters it; after a
  * {@code kill -9} its check turns critical within 15 s.

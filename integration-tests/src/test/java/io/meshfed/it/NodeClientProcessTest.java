@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A client nobody here wrote (issue 8): clients/node/list-federation-states.js, built on the npm
+ * A client nobody here wrote: clients/node/list-federation-states.js, built on the npm
  * packages {@code @grpc/grpc-js} and {@code @grpc/proto-loader} and our .proto files only, lists
  * the federation states of a real dev server. Runs when {@code node} and {@code npm} are on the
  * PATH (bin/test installs them as root); skipped otherwise, except with CI=true, where a missing

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a new user does (issue 2, acceptance 1 and 4), with real processes from the runnable jar:
+ * What a new user does, with real processes from the runnable jar:
  * start a dev server, write a federation state with the CLI, read it over HTTP, stop it with
  * SIGTERM, start it again on the same data dir, and find everything as it was.
  */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * With TLS configured the DC's servers talk Artery over TLS with their own certificates (issue 4):
+ * With TLS configured the DC's servers talk Artery over TLS with their own certificates:
  * servers with certificates from the DC's CA form the cluster; a server whose certificate comes
  * from another CA never gets in.
  */

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 3, acceptance 1: three servers of one DC on one PostgreSQL; a writer sends 500
+ * Store fail-over: three servers of one DC on one PostgreSQL; a writer sends 500
  * federation-state writes through one server while the server hosting the store dies without
  * leaving the cluster. Every acknowledged write must be present afterwards, and every other write
  * must have been reported to the writer as an error.

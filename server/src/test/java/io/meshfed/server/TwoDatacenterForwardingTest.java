@@ -39,7 +39,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 4, acceptance 4 and 5: two single-server DCs with TLS. dc2 reaches dc1 through
+ * Forwarding across DCs: two single-server DCs with TLS. dc2 reaches dc1 through
  * primary-gateways and dc1 reaches dc2 through static-gateways; with no mesh gateway, those name
  * the other server's server port, which is what a gateway would splice the connection to. dc2 has
  * static-gateways too: a secondary given only primary-gateways joins the WAN once a mesh gateway of

@@ -65,7 +65,7 @@ class ServerPortTlsTest {
     logs.close();
   }
 
-  /** Toolchain pitfall 12: isBoringSSL() is not public in Netty 4.2, so check the version string. */
+  /** isBoringSSL() is not public in Netty 4.2, so check the version string. */
   @Test
   void serverTlsIsBoringSsl() throws Exception {
     assertThat(OpenSsl.isAvailable()).as("tcnative loaded: %s", OpenSsl.unavailabilityCause()).isTrue();

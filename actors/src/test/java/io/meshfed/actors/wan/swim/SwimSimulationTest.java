@@ -13,7 +13,7 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * Acceptance 1 of issue 6: SWIM members on {@link SimNetwork}. jqwik prints the failing seed; the
+ * SWIM members on {@link SimNetwork}. jqwik prints the failing seed; the
  * assertion messages carry it too, to replay with an {@code @Example}. Shrinking is off: a smaller
  * seed is not a simpler run, and each run costs up to a few seconds. The generator seed is fixed, so
  * every build runs the same samples; {@link SwimExploreTest} explores random ones on request.
