@@ -35,13 +35,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Writes the journal-compatibility fixture: a history that uses every event type, serialized as the
+ * Writes a journal-compatibility fixture: a history that uses every event type, serialized as the
  * journal serializes it, plus a snapshot taken part-way. Run it with the code of the format being
- * captured, before that format is changed:
+ * captured, into a new version directory, before that format is changed:
  *
- * <pre>mvn -o -q -pl persistence test -Dtest=JournalFixtureWriter -Djournal.fixture.dir=src/test/resources/journal-compat/v1</pre>
+ * <pre>mvn -o -q -pl persistence test -Dtest=JournalFixtureWriter -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Djournal.fixture.dir=src/test/resources/journal-compat/vN</pre>
  *
- * A fixture, once committed, is never regenerated: it stands for journals already written.
+ * A fixture, once committed, is never regenerated: it stands for journals already written. Every
+ * version holds the same history, so {@link JournalCompatibilityTest} expects one state of all of
+ * them; a version whose history has to differ (a new event type) needs expectations of its own.
  */
 @EnabledIfSystemProperty(named = "journal.fixture.dir", matches = ".+")
 class JournalFixtureWriter {
@@ -61,7 +64,7 @@ class JournalFixtureWriter {
       StoreState snapshot = null;
       for (int i = 0; i < events.size(); i++) {
         out.append(line(serialization, i + 1, events.get(i)));
-        state = apply(state, events.get(i));
+        state = events.get(i).applyTo(state);
         if (i + 1 == SNAPSHOT_AFTER) {
           snapshot = state;
         }
@@ -69,7 +72,7 @@ class JournalFixtureWriter {
       Files.writeString(dir.resolve("events.txt"), out, StandardCharsets.UTF_8);
       assertThat(state.index()).isEqualTo(events.size() + 1);
       Files.writeString(dir.resolve("snapshot.txt"),
-          header("Snapshots") + line(serialization, SNAPSHOT_AFTER, snapshot), StandardCharsets.UTF_8);
+          header("Snapshots") + line(serialization, SNAPSHOT_AFTER, StoreSnapshot.of(snapshot)), StandardCharsets.UTF_8);
     } finally {
       testKit.shutdownTestKit();
     }
@@ -87,20 +90,6 @@ class JournalFixtureWriter {
     String json = new ObjectMapper().writeValueAsString(new CBORMapper().readTree(bytes));
     return "# " + json + "\n" + sequenceNr + " " + serializer.identifier() + " "
         + Serializers.manifestFor(serializer, value) + " " + Base64.getEncoder().encodeToString(bytes) + "\n";
-  }
-
-  private static StoreState apply(StoreState s, StoreEvent event) {
-    if (event instanceof FederationStateUpserted e) {
-      return s.withFederationState(e.state());
-    } else if (event instanceof FederationStateDeleted e) {
-      return s.withoutFederationState(e.datacenter());
-    } else if (event instanceof CatalogRegistered e) {
-      return s.withCatalog(s.registered(e.node(), e.service(), e.checks()));
-    } else if (event instanceof CatalogDeregistered e) {
-      return s.withCatalog(s.deregistered(e.node(), e.serviceId(), e.checkId()));
-    }
-    CheckUpdated e = (CheckUpdated) event;
-    return s.withCatalog(s.checkUpdated(e.node(), e.checkId(), e.status(), e.output()));
   }
 
   /**
@@ -130,21 +119,21 @@ class JournalFixtureWriter {
     HealthCheck apiAlive = new HealthCheck("n1", "api-alive", "api alive", "", "", "", "api", "");
 
     List<StoreEvent> events = new ArrayList<>();
-    events.add(new CatalogRegistered(n1, web, List.of(serfHealth, webAlive)));
-    events.add(new CatalogRegistered(gw1, gateway, List.of(gwTcp)));
-    events.add(new CatalogRegistered(new Node("n2", "10.0.0.3", "", null, null), null, List.of()));
+    events.add(CatalogRegistered.of(n1, web, List.of(serfHealth, webAlive)));
+    events.add(CatalogRegistered.of(gw1, gateway, List.of(gwTcp)));
+    events.add(CatalogRegistered.of(new Node("n2", "10.0.0.3", "", null, null), null, List.of()));
     events.add(new CheckUpdated("gw-1", "gw-tcp", HealthCheck.PASSING, gwOutput));
-    events.add(new FederationStateUpserted(new FederationState("dc1", List.of(dc1Gateway),
+    events.add(FederationStateUpserted.of(new FederationState("dc1", List.of(dc1Gateway),
         Instant.parse("2024-01-02T03:04:05.123456789Z"), 0, 0, 0)));
     // A secondary's copy of the primary's record: PrimaryModifyIndex is kept, the others are local.
-    events.add(new FederationStateUpserted(new FederationState("dc2", List.of(dc2Gateway),
+    events.add(FederationStateUpserted.of(new FederationState("dc2", List.of(dc2Gateway),
         Instant.parse("2024-01-02T03:04:06Z"), 42, 40, 42)));
-    events.add(new FederationStateUpserted(new FederationState("dc3", List.of(),
+    events.add(FederationStateUpserted.of(new FederationState("dc3", List.of(),
         Instant.parse("2024-01-02T03:04:07Z"), 0, 0, 0)));
     events.add(new FederationStateDeleted("dc3"));
-    events.add(new FederationStateUpserted(new FederationState("dc2", List.of(dc2Gateway, dc1Gateway),
+    events.add(FederationStateUpserted.of(new FederationState("dc2", List.of(dc2Gateway, dc1Gateway),
         Instant.parse("2024-01-02T03:04:08.5Z"), 57, 0, 0)));
-    events.add(new CatalogRegistered(n1, api, List.of(apiAlive)));
+    events.add(CatalogRegistered.of(n1, api, List.of(apiAlive)));
     events.add(new CatalogDeregistered("n1", "", "serfHealth"));
     events.add(new CatalogDeregistered("n1", "api", ""));
     events.add(new CatalogDeregistered("N2", "", ""));
