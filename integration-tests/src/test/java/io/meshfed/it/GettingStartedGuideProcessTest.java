@@ -1,6 +1,7 @@
 package io.meshfed.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.protocol.model.Json;
@@ -30,9 +31,25 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * docs/getting-started.md, followed as written: every HOCON block is written to the file named
  * just before it, every {@code $ } command of every console block runs in one empty directory,
- * with the guide's fixed ports, and what it prints must match what the guide shows, up to what the
- * guide says may differ (times, indexes, absolute paths). Log excerpts (untagged blocks) must appear
- * in the logs of the processes started so far. So the guide cannot drift from the code unnoticed.
+ * with the guide's fixed ports, and what it prints must match what the guide shows. Log excerpts
+ * (untagged blocks) must appear in the logs of the processes started so far. So the guide cannot
+ * drift from the code unnoticed.
+ *
+ * <p>What a command prints is compared exactly, except what depends on timing, which the guide says
+ * will differ and which is matched by its shape only (see {@link #stable}):
+ * <ul>
+ *   <li>times: ISO-8601 timestamps, anywhere;
+ *   <li>absolute directories (the guide was written in /home/you/gs);
+ *   <li>indexes: the numbers of table columns named {@code ...INDEX}, of {@code key: value} lines
+ *       keyed {@code ...Index} and of JSON fields named {@code ...Index}, since they count the writes
+ *       made so far;
+ *   <li>the replication's last failure: the {@code LastError:} and {@code LastErrorAt:} lines of a
+ *       routine's details may be absent (it never failed) or name whatever failure the start-up
+ *       timing produced before its first success (the feature barrier, a gateway not yet
+ *       reachable...).
+ * </ul>
+ * Everything else (words, states, counts, names, addresses, ports) must be as the guide shows it
+ * once the federation has settled: reads are retried until they match, for up to {@link #SETTLE}.
  */
 class GettingStartedGuideProcessTest {
   private static final Path GUIDE = Path.of(System.getProperty("user.dir")).resolve("../docs/getting-started.md")
@@ -49,10 +66,17 @@ class GettingStartedGuideProcessTest {
       "127\\.0\\.0\\.1:(\\d+)|--admin-port (\\d+)|\\b(?:http|grpc|server|lan) = (\\d+)");
   /** A log line's time and logger: what the guide's excerpts are about is the level and the text. */
   private static final Pattern LOG_PREFIX = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (\\w+) +\\S+ - ");
-  // What the guide says may differ. The ports are the guide's own here, so they must match.
+  // What depends on timing (see the class comment). The ports are the guide's own here, so they must match.
   private static final Pattern ISO_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
-  private static final Pattern NUMBER = Pattern.compile("^\\d+$");
   private static final Pattern ABSOLUTE_DIR = Pattern.compile("(?<![\\w.:/])/(?:[^\\s/]+/)+");
+  /** A column, key or JSON field that holds an index. */
+  private static final Pattern INDEX_NAME = Pattern.compile("(?i).*index");
+  /** How replication last failed, if it did: which failure depends on the start-up timing. */
+  private static final Pattern LAST_ERROR_LINE = Pattern.compile("^\\s*LastError(At)?: .*$");
+  private static final Pattern NUMBER = Pattern.compile("^\\d+$");
+  private static final Pattern KEY_VALUE = Pattern.compile("^(\\s*[\\w-]+): (.*)$");
+  /** A table's header: two or more upper-case column names. */
+  private static final Pattern HEADER_CELL = Pattern.compile("[A-Z][A-Z-]*");
   private static final Set<String> LONG_RUNNING = Set.of("server", "gateway");
 
   @TempDir Path dir;
@@ -92,6 +116,72 @@ class GettingStartedGuideProcessTest {
     } finally {
       running.forEach(r -> r.process().close());
     }
+  }
+
+  // ---- the comparison rule on the guide's own outputs, without starting anything ----
+
+  /** The replication may have failed otherwise before its first success, or not at all. */
+  @Test
+  void theLastReplicationErrorMayDifferOrBeAbsent() throws IOException {
+    List<String> guide = guideOutput("meshfed operator routines");
+    List<String> otherError = replace(guide, "  LastError: .*",
+        "  LastError: failed to retrieve federation states: datacenter dc1 did not answer: the connection closed "
+            + "before the handshake completed");
+    otherError = replace(otherError, "  LastErrorAt: .*", "  LastErrorAt: 2031-01-02T03:04:05.6Z");
+    assertThat(otherError).as("the guide shows a LastError").isNotEqualTo(guide);
+    assertMatches("another failure", guide, otherError);
+    assertMatches("no failure", guide, otherError.stream().filter(l -> !l.contains("LastError")).toList());
+  }
+
+  @Test
+  void indexesAndTimesMayDiffer() throws IOException {
+    List<String> states = guideOutput("meshfed federation-state list");
+    List<String> otherStates = replace(states, "^(dc\\d) +1 +\\d+ +\\d+ +\\S+$",
+        "$1         1         123                   45            2031-01-02T03:04:05Z");
+    assertThat(otherStates).as("the guide shows two states").isNotEqualTo(states);
+    assertMatches("other indexes and times", states, otherStates);
+    List<String> routines = guideOutput("meshfed operator routines");
+    List<String> otherIndex = replace(routines, "  RemoteIndex: .*", "  RemoteIndex: 4567");
+    assertThat(otherIndex).as("the guide shows a RemoteIndex").isNotEqualTo(routines);
+    assertMatches("another remote index", routines, otherIndex);
+    List<String> locator = guideOutput("curl -s 127.0.0.1:9500/v1/agent/gateway-locator");
+    assertThatThrownBy(() -> assertMatches("a count is not an index", locator,
+        replace(locator, "\"ConsecutiveReplicationFailures\":0", "\"ConsecutiveReplicationFailures\":3")))
+        .isInstanceOf(AssertionError.class);
+  }
+
+  @Test
+  void whatIsStableMustBeAsShown() throws IOException {
+    List<String> routines = guideOutput("meshfed operator routines");
+    for (String[] change : new String[][] {
+        {"  Healthy: true", "  Healthy: false"},
+        {"  ConsecutiveFailures: 0", "  ConsecutiveFailures: 2"},
+        {"Leader: s2", "Leader: s1"},
+        {"(tcp-checks +)yes", "$1no "},
+        {"(member-reconcile +yes +)0", "$11"}}) {
+      List<String> changed = replace(routines, change[0], change[1]);
+      assertThat(changed).as("the guide still shows " + change[0]).isNotEqualTo(routines);
+      assertThatThrownBy(() -> assertMatches("changed " + change[0], routines, changed))
+          .as(change[0] + " changed").isInstanceOf(AssertionError.class);
+    }
+    List<String> states = guideOutput("meshfed federation-state list");
+    assertThatThrownBy(() -> assertMatches("two gateways", states, replace(states, "^dc1         1", "dc1         2")))
+        .isInstanceOf(AssertionError.class);
+    List<String> members = guideOutput("meshfed members");
+    assertThatThrownBy(() -> assertMatches("another port", members, replace(members, "127.0.0.1:9300", "127.0.0.1:9399")))
+        .isInstanceOf(AssertionError.class);
+  }
+
+  /** What the guide shows for its one command that starts with {@code command}. */
+  private static List<String> guideOutput(String command) throws IOException {
+    List<Command> found = parse(Files.readString(GUIDE)).stream()
+        .filter(s -> s instanceof Command c && c.command().startsWith(command)).map(Command.class::cast).toList();
+    assertThat(found).as("commands of the guide starting with " + command).hasSize(1);
+    return found.get(0).expected();
+  }
+
+  private static List<String> replace(List<String> lines, String regex, String replacement) {
+    return lines.stream().map(l -> l.replaceAll(regex, replacement)).toList();
   }
 
   private void follow(Command c) throws Exception {
@@ -155,7 +245,7 @@ class GettingStartedGuideProcessTest {
     }
   }
 
-  private static void assertMatches(String what, List<String> expected, List<String> actual) {
+  static void assertMatches(String what, List<String> expected, List<String> actual) {
     String message = what + "\n--- the guide shows:\n" + String.join("\n", expected)
         + "\n--- it printed:\n" + String.join("\n", actual) + "\n---";
     if (expected.size() == 1 && expected.get(0).endsWith(" ...")) {
@@ -169,14 +259,17 @@ class GettingStartedGuideProcessTest {
       assertSameJson(message, expected.get(0), actual.get(0));
       return;
     }
-    assertThat(actual).as(message + "\n(number of lines)").hasSameSizeAs(expected);
-    for (int i = 0; i < expected.size(); i++) {
-      assertThat(cells(actual.get(i))).as(message + "\n(line " + (i + 1) + ")").isEqualTo(cells(expected.get(i)));
+    List<List<String>> want = stable(expected);
+    List<List<String>> got = stable(actual);
+    assertThat(got).as(message + "\n(number of lines, without the LastError lines)").hasSameSizeAs(want);
+    for (int i = 0; i < want.size(); i++) {
+      assertThat(got.get(i)).as(message + "\n(line " + (i + 1) + ", without the LastError lines)")
+          .isEqualTo(want.get(i));
     }
   }
 
   /**
-   * The same top-level keys, and the same values except numbers (indexes, counters) and times.
+   * The same top-level keys, and the same values except indexes and times.
    */
   private static void assertSameJson(String message, String expected, String actual) {
     JsonNode e;
@@ -189,7 +282,8 @@ class GettingStartedGuideProcessTest {
     }
     assertThat(fieldNames(a)).as(message + "\n(top-level keys)").isEqualTo(fieldNames(e));
     for (String key : fieldNames(e)) {
-      if (!e.get(key).isNumber() && !ISO_TIME.matcher(e.get(key).asText()).matches()) {
+      boolean index = INDEX_NAME.matcher(key).matches() && e.get(key).isNumber() && a.get(key).isNumber();
+      if (!index && !ISO_TIME.matcher(e.get(key).asText()).matches()) {
         assertThat(a.get(key)).as(message + "\n(" + key + ")").isEqualTo(e.get(key));
       }
     }
@@ -201,16 +295,45 @@ class GettingStartedGuideProcessTest {
     return names;
   }
 
-  /** A line as its columns (two or more spaces apart, or "key: value"), each with times, numbers and dirs masked. */
-  static List<String> cells(String line) {
-    String masked = ABSOLUTE_DIR.matcher(ISO_TIME.matcher(line).replaceAll("<time>")).replaceAll("<dir>/");
-    List<String> cells = new ArrayList<>();
-    Matcher kv = Pattern.compile("^(\\s*[\\w-]+): (.*)$").matcher(masked);
-    String[] parts = kv.matches() ? new String[] {kv.group(1) + ":", kv.group(2)} : masked.split(" {2,}", -1);
-    for (String part : parts) {
-      cells.add(NUMBER.matcher(part.strip()).matches() ? "<number>" : part.stripTrailing());
+  /**
+   * What of an output must be as the guide shows it: each line as its cells (columns two or more
+   * spaces apart, or "key:" and value), with what depends on timing (the class comment) masked or,
+   * for the LastError lines, left out.
+   */
+  static List<List<String>> stable(List<String> lines) {
+    List<List<String>> out = new ArrayList<>();
+    List<Boolean> indexColumns = List.of();
+    for (String line : lines) {
+      if (LAST_ERROR_LINE.matcher(line).matches()) {
+        continue;
+      }
+      String masked = ABSOLUTE_DIR.matcher(ISO_TIME.matcher(line).replaceAll("<time>")).replaceAll("<dir>/");
+      Matcher kv = KEY_VALUE.matcher(masked);
+      if (kv.matches()) {
+        String key = kv.group(1);
+        out.add(List.of(key + ":", index(INDEX_NAME.matcher(key.strip()).matches(), kv.group(2))));
+        continue;
+      }
+      List<String> cells = new ArrayList<>();
+      for (String cell : masked.split(" {2,}", -1)) {
+        cells.add(cell.stripTrailing());
+      }
+      if (line.isBlank()) {
+        indexColumns = List.of();
+      } else if (cells.size() >= 2 && cells.stream().allMatch(c -> HEADER_CELL.matcher(c).matches())) {
+        indexColumns = cells.stream().map(c -> INDEX_NAME.matcher(c).matches()).toList();
+      } else {
+        for (int i = 0; i < cells.size() && i < indexColumns.size(); i++) {
+          cells.set(i, index(indexColumns.get(i), cells.get(i)));
+        }
+      }
+      out.add(cells);
     }
-    return cells;
+    return out;
+  }
+
+  private static String index(boolean isIndex, String value) {
+    return isIndex && NUMBER.matcher(value.strip()).matches() ? "<index>" : value;
   }
 
   /** Each line of an excerpt, without its time, must show up in the log of a process started so far. */

@@ -46,6 +46,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -97,6 +98,25 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     return StoreState.EMPTY;
   }
 
+  /** Snapshots are stored in the journal's records, like events, not as the state's API records. */
+  @Override
+  public SnapshotAdapter<StoreState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(StoreState state) {
+        return StoreSnapshot.of(state);
+      }
+
+      @Override
+      public StoreState fromJournal(Object from) {
+        if (from instanceof StoreSnapshot snapshot) {
+          return snapshot.toState();
+        }
+        throw new IllegalStateException("not a store snapshot: " + from.getClass().getName());
+      }
+    };
+  }
+
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(100, 2);
@@ -104,17 +124,8 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
 
   @Override
   public EventHandler<StoreState, StoreEvent> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onEvent(FederationStateUpserted.class, (s, e) -> s.withFederationState(e.state()))
-        .onEvent(FederationStateDeleted.class, (s, e) -> s.withoutFederationState(e.datacenter()))
-        .onEvent(CatalogRegistered.class,
-            (s, e) -> s.withCatalog(s.registered(e.node(), e.service(), e.checks())))
-        .onEvent(CatalogDeregistered.class,
-            (s, e) -> s.withCatalog(s.deregistered(e.node(), e.serviceId(), e.checkId())))
-        .onEvent(CheckUpdated.class,
-            (s, e) -> s.withCatalog(s.checkUpdated(e.node(), e.checkId(), e.status(), e.output())))
-        .build();
+    // Each event converts its journal records back to API records and applies them.
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> e.applyTo(s));
   }
 
   @Override
@@ -170,7 +181,7 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
       return reject(c.replyTo(), "the federation states would total " + size + " bytes encoded, over the limit of "
           + Limits.MAX_FEDERATION_STATES_BYTES + "; delete the states of DCs that are gone");
     }
-    return persist(new FederationStateUpserted(stamped), c.replyTo(),
+    return persist(FederationStateUpserted.of(stamped), c.replyTo(),
         next -> federationStatesSize.remember(next.federationStates(), size));
   }
 
@@ -190,9 +201,8 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     if (error.isPresent()) {
       return reject(c.replyTo(), error.get());
     }
-    CatalogRegistered event = new CatalogRegistered(node, c.service(), checks);
-    return writeCatalog(s, node.node(), s.registered(event.node(), event.service(), event.checks()), event,
-        c.replyTo());
+    return writeCatalog(s, node.node(), s.registered(node, c.service(), checks),
+        CatalogRegistered.of(node, c.service(), checks), c.replyTo());
   }
 
   /** A check may only name a service of its node: one registered before, or in the same registration. */

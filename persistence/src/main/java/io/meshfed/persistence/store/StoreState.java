@@ -1,7 +1,5 @@
 package io.meshfed.persistence.store;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.meshfed.protocol.convert.ProtoConvert;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
@@ -19,8 +17,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The store's state, also its snapshot. Immutable: the snapshot store serializes it while the
- * actor goes on, so every change returns a new value sharing the untouched parts.
+ * The store's state. Immutable: the snapshot store serializes it (as a {@link StoreSnapshot}, in the
+ * journal's records) while the actor goes on, so every change returns a new value sharing the
+ * untouched parts.
  *
  * @param index the store index: the number of writes that changed something
  * @param federationStatesIndex the index of the last write to the federation-states table
@@ -28,14 +27,12 @@ import java.util.TreeMap;
  * @param federationStates by lower-cased datacenter
  * @param nodes by lower-cased node name
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 record StoreState(
-    @JsonProperty("index") long index,
-    @JsonProperty("federationStatesIndex") long federationStatesIndex,
-    @JsonProperty("catalogIndex") long catalogIndex,
-    @JsonProperty("federationStates") Map<String, FederationState> federationStates,
-    @JsonProperty("nodes") Map<String, CatalogNode> nodes)
-    implements StoreSerializable {
+    long index,
+    long federationStatesIndex,
+    long catalogIndex,
+    Map<String, FederationState> federationStates,
+    Map<String, CatalogNode> nodes) {
 
   private static final Class<?> UNMODIFIABLE_SORTED = Collections.unmodifiableSortedMap(new TreeMap<>()).getClass();
 
@@ -55,11 +52,7 @@ record StoreState(
   }
 
   /** One node with its services (by id) and checks (by check id). */
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  record CatalogNode(
-      @JsonProperty("node") Node node,
-      @JsonProperty("services") Map<String, NodeService> services,
-      @JsonProperty("checks") Map<String, HealthCheck> checks) {
+  record CatalogNode(Node node, Map<String, NodeService> services, Map<String, HealthCheck> checks) {
 
     CatalogNode {
       services = sorted(services);
