@@ -213,7 +213,7 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
    * A fresh secondary whose path to the primary does not exist yet (no gateway known, or its gateway
    * cannot route the primary's names yet): rounds that get no answer are retried promptly, so
    * replication follows as soon as the path exists. With the primary's backoff, the retry after the
-   * sixth failure would come 32 s later.
+   * fourth failure would come 8 s later.
    */
   @Test
   void roundsThatFindNoPathAreRetriedPromptlySoReplicationFollowsThePathAtOnce() {
@@ -224,10 +224,10 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
         + "connect (call " + n + "): the connection closed before the handshake completed");
     start(FederationStateReplication.Settings.defaults().withRate(100, 5)
         .withShortRetries(Duration.ofMillis(100), Duration.ofMillis(100)));
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status.get().consecutiveFailures() >= 6);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status.get().consecutiveFailures() >= 4);
     assertThat(byDc(secondaryStore)).isEmpty();
     pathUp.set(true);
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status.get().healthy());
+    Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> status.get().healthy());
     assertThat(byDc(secondaryStore)).containsKey("dc-a");
   }
 
