@@ -27,8 +27,8 @@ import org.slf4j.event.Level;
  * once. One timer at most is pending at any time ({@link Timer}).
  *
  * <p>Failures: a failed round forces a full sync and is retried after {@code retry} for the
- * number of consecutive failures. Two kinds of failure do not grow that wait, because the primary never
- * saw them and waiting longer only delays the moment the route works:
+ * number of consecutive failures. Two kinds of failure do not grow that wait, because they cost the
+ * primary nothing and waiting longer only delays the moment the route works:
  * <ul>
  *   <li>a round refused by the feature barrier is retried every {@code barrierRetry}; it is
  *       not logged and not told to the locator (the primary was not tried);</li>
@@ -39,8 +39,8 @@ import org.slf4j.event.Level;
  * </ul>
  * {@link #pathChanged} (the owner's news that the path may work now: a server of the primary became alive
  * in the WAN view) ends a retry wait at once, and a failure of a round during which it came is retried at
- * once (both within the limiter). Failure log lines are at most one a minute per run of failures, with the
- * number left out.
+ * once (both within the limiter). A run of failures is logged at most once a minute, counting the rounds
+ * left out.
  */
 final class ReplicationCore {
   /** How often a long run of failures is logged; the rounds in between are counted in the next line. */
@@ -326,12 +326,10 @@ final class ReplicationCore {
   }
 
   private List<Action> waitFor(Wait why, Duration after, List<Action> out) {
-    phase = Phase.WAITING;
+    // The pause between writes belongs to the round; every other wait is between rounds.
+    phase = why == Wait.WRITE ? Phase.APPLYING : Phase.WAITING;
     waiting = why;
     timer = why == Wait.WRITE ? Timer.APPLY : Timer.ROUND;
-    if (why == Wait.WRITE) {
-      phase = Phase.APPLYING;
-    }
     out.add(new StartTimer(timer, after));
     return out;
   }
