@@ -1,19 +1,16 @@
 package io.meshfed.actors.federation;
 
-import io.meshfed.actors.time.Backoff;
+import io.meshfed.protocol.errors.Failures;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.actors.store.StoreClient;
+import io.meshfed.actors.time.Backoff;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
-import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.names.WireConstants;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
@@ -46,6 +43,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>On start, a store that already holds federation states latches the feature barrier (PR #9519):
  * the feature was on before, so a restarted server need not wait for the WAN tags again. While the
  * barrier is closed, nothing is read or pushed; it is checked again every {@code barrierRetry}.
+ *
+ * <p>The decisions are {@link AntiEntropyCore}'s; this actor feeds it the answers and the time, and carries
+ * out its actions.
  */
 public final class FederationStateAntiEntropy {
   public static final String NAME = "federation-state-anti-entropy";
@@ -78,22 +78,14 @@ public final class FederationStateAntiEntropy {
   private record StoredStates(DcStore.QueryResult<List<FederationState>> result, Throwable failure)
       implements Command {}
 
-  private record CheckBarrier() implements Command {}
-
-  private record WatchOwn() implements Command {}
-
-  private record WatchGateways() implements Command {}
+  private record TimerFired(AntiEntropyCore.Timer timer) implements Command {}
 
   private record Own(DcStore.QueryResult<FederationState> result, Throwable failure) implements Command {}
 
   private record Gateways(DcStore.QueryResult<List<CheckServiceNode>> result, Throwable failure)
       implements Command {}
 
-  private record Sync() implements Command {}
-
   private record Pushed(Throwable failure) implements Command {}
-
-  static final String SYNC_ERROR = "error performing anti-entropy sync of federation state";
 
   private FederationStateAntiEntropy() {}
 
@@ -108,24 +100,28 @@ public final class FederationStateAntiEntropy {
   public static Behavior<Command> create(StoreClient store, String datacenter, boolean isPrimary,
       FederationBarrier barrier, PrimaryFederationStates primaryStates, Supplier<String> replicationToken,
       Settings settings) {
+    return create(store, datacenter, isPrimary, barrier, primaryStates, replicationToken, settings,
+        RoutineClock.SYSTEM);
+  }
+
+  /** With the clocks the core's time and the records' {@code updatedAt} are read from. */
+  static Behavior<Command> create(StoreClient store, String datacenter, boolean isPrimary,
+      FederationBarrier barrier, PrimaryFederationStates primaryStates, Supplier<String> replicationToken,
+      Settings settings, RoutineClock clock) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(datacenter, "datacenter");
     Objects.requireNonNull(barrier, "barrier");
     Objects.requireNonNull(replicationToken, "replicationToken");
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(clock, "clock");
     if (!isPrimary) {
       Objects.requireNonNull(primaryStates, "primaryStates (a secondary pushes to the primary)");
     }
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(FederationStateAntiEntropy.class); // else log lines name Pekko's ActorCell
       Running r = new Running(ctx, timers, store, datacenter, isPrimary, barrier, primaryStates, replicationToken,
-          settings);
-      if (barrier.passed()) {
-        r.startWatching();
-      } else {
-        ctx.pipeToSelf(store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
-            new DcStore.ListFederationStates(0, Duration.ZERO, reply)), StoredStates::new);
-      }
+          settings, clock);
+      r.run(r.core.start(clock.now(), barrier.passed()));
       return r.behavior();
     }));
   }
@@ -139,25 +135,12 @@ public final class FederationStateAntiEntropy {
     private final FederationBarrier barrier;
     private final PrimaryFederationStates primaryStates;
     private final Supplier<String> token;
-    private final Settings settings;
-    private final TokenBucket limiter;
-    private boolean watching;
-    private long ownIndex;
-    private long gatewaysIndex;
-    /** This DC's record as the local store has it (the replicated copy in a secondary); null if none. */
-    private FederationState stored;
-    private boolean storedKnown;
-    private List<CheckServiceNode> gateways;
-    private boolean pushing;
-    /** Something changed while a push was in flight: compare again when it ends. */
-    private boolean dirty;
-    private int ownFailures;
-    private int gatewayFailures;
-    private int pushFailures;
+    private final RoutineClock clock;
+    final AntiEntropyCore core;
 
     Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, StoreClient store, String datacenter,
         boolean isPrimary, FederationBarrier barrier, PrimaryFederationStates primaryStates, Supplier<String> token,
-        Settings settings) {
+        Settings settings, RoutineClock clock) {
       this.ctx = ctx;
       this.timers = timers;
       this.store = store;
@@ -166,175 +149,63 @@ public final class FederationStateAntiEntropy {
       this.barrier = barrier;
       this.primaryStates = primaryStates;
       this.token = token;
-      this.settings = settings;
-      this.limiter = new TokenBucket(settings.pushesPerSecond(), settings.burst(), System.nanoTime());
+      this.clock = clock;
+      this.core = new AntiEntropyCore(datacenter, settings, clock.now());
     }
 
     Behavior<Command> behavior() {
       return Behaviors.receive(Command.class)
-          .onMessage(StoredStates.class, this::onStoredStates)
-          .onMessage(CheckBarrier.class, m -> checkBarrier())
-          .onMessage(WatchOwn.class, m -> {
-            watchOwn();
-            return Behaviors.same();
-          })
-          .onMessage(WatchGateways.class, m -> {
-            watchGateways();
-            return Behaviors.same();
-          })
-          .onMessage(Own.class, this::onOwn)
-          .onMessage(Gateways.class, this::onGateways)
-          .onMessage(Sync.class, m -> sync())
-          .onMessage(Pushed.class, this::onPushed)
+          .onMessage(StoredStates.class, m -> run(m.failure() != null
+              ? core.storedStatesFailed(m.failure().getMessage(), clock.now(), barrier.passed())
+              : core.storedStates(!m.result().value().isEmpty(), clock.now(), barrier.passed())))
+          .onMessage(TimerFired.class, m -> run(core.timer(m.timer(), clock.now(), barrier.passed())))
+          .onMessage(Own.class, m -> run(m.failure() != null
+              ? core.ownReadFailed(m.failure().getMessage(), clock.now())
+              : core.ownRead(m.result().value(), m.result().index(), clock.now())))
+          .onMessage(Gateways.class, m -> run(m.failure() != null
+              ? core.gatewaysReadFailed(m.failure().getMessage(), clock.now())
+              : core.gatewaysRead(m.result().value(), m.result().index(), clock.now())))
+          .onMessage(Pushed.class, m -> run(m.failure() != null
+              ? core.pushFailed(Failures.unwrap(m.failure()).getMessage(), clock.now())
+              : core.pushed(clock.now())))
           .build();
     }
 
-    private Behavior<Command> onStoredStates(StoredStates m) {
-      if (m.failure() != null) {
-        ctx.getLog().warn("Failed to check for existing federation states and activate the feature flag quicker; "
-            + "skipping this optimization: {}", m.failure().getMessage());
-      } else if (!m.result().value().isEmpty()) {
-        barrier.latch();
-      }
-      return checkBarrier();
-    }
-
-    private Behavior<Command> checkBarrier() {
-      if (barrier.passed()) {
-        startWatching();
-      } else {
-        timers.startSingleTimer(CheckBarrier.class, new CheckBarrier(), settings.barrierRetry());
+    Behavior<Command> run(List<AntiEntropyCore.Action> actions) {
+      for (AntiEntropyCore.Action action : actions) {
+        if (action instanceof AntiEntropyCore.ReadStoredStates) {
+          ctx.pipeToSelf(store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
+              new DcStore.ListFederationStates(0, Duration.ZERO, reply)), StoredStates::new);
+        } else if (action instanceof AntiEntropyCore.LatchBarrier) {
+          barrier.latch();
+        } else if (action instanceof AntiEntropyCore.WatchOwn w) {
+          ctx.pipeToSelf(store.<DcStore.QueryResult<FederationState>>askBlocking(
+              new QueryOptions("", w.minIndex(), w.maxWait()),
+              reply -> new DcStore.GetFederationState(datacenter, w.minIndex(), w.maxWait(), reply)), Own::new);
+        } else if (action instanceof AntiEntropyCore.WatchGateways w) {
+          ctx.pipeToSelf(store.<DcStore.QueryResult<List<CheckServiceNode>>>askBlocking(
+              new QueryOptions("", w.minIndex(), w.maxWait()),
+              reply -> new DcStore.ListServices("", WireConstants.KIND_MESH_GATEWAY, w.minIndex(), w.maxWait(),
+                  reply)), Gateways::new);
+        } else if (action instanceof AntiEntropyCore.Push p) {
+          push(p.state().withUpdatedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
+        } else if (action instanceof AntiEntropyCore.StartTimer t) {
+          timers.startSingleTimer(t.timer(), new TimerFired(t.timer()), t.after());
+        } else if (action instanceof AntiEntropyCore.CancelTimer t) {
+          timers.cancel(t.timer());
+        } else if (action instanceof AntiEntropyCore.Log l) {
+          ctx.getLog().atLevel(l.level()).log(l.message());
+        }
       }
       return Behaviors.same();
     }
 
-    void startWatching() {
-      if (!watching) {
-        watching = true;
-        watchOwn();
-        watchGateways();
-      }
-    }
-
-    private void watchOwn() {
-      long min = ownIndex;
-      ctx.pipeToSelf(store.<DcStore.QueryResult<FederationState>>askBlocking(
-          new QueryOptions("", min, settings.queryWait()),
-          reply -> new DcStore.GetFederationState(datacenter, min, settings.queryWait(), reply)), Own::new);
-    }
-
-    private void watchGateways() {
-      long min = gatewaysIndex;
-      ctx.pipeToSelf(store.<DcStore.QueryResult<List<CheckServiceNode>>>askBlocking(
-          new QueryOptions("", min, settings.queryWait()),
-          reply -> new DcStore.ListServices("", WireConstants.KIND_MESH_GATEWAY, min, settings.queryWait(), reply)),
-          Gateways::new);
-    }
-
-    private Behavior<Command> onOwn(Own m) {
-      if (m.failure() != null) {
-        ownFailures++;
-        ctx.getLog().error(SYNC_ERROR + ": cannot read this DC's federation state: {}", m.failure().getMessage());
-        timers.startSingleTimer(WatchOwn.class, new WatchOwn(), settings.retry().delay(ownFailures, settings.random().nextDouble()));
-        return Behaviors.same();
-      }
-      ownFailures = 0;
-      ownIndex = m.result().index();
-      stored = m.result().value();
-      storedKnown = true;
-      watchOwn();
-      return sync();
-    }
-
-    private Behavior<Command> onGateways(Gateways m) {
-      if (m.failure() != null) {
-        gatewayFailures++;
-        ctx.getLog().error(SYNC_ERROR + ": cannot read the catalog's mesh gateways: {}", m.failure().getMessage());
-        timers.startSingleTimer(WatchGateways.class, new WatchGateways(),
-            settings.retry().delay(gatewayFailures, settings.random().nextDouble()));
-        return Behaviors.same();
-      }
-      gatewayFailures = 0;
-      gatewaysIndex = m.result().index();
-      gateways = m.result().value();
-      watchGateways();
-      return sync();
-    }
-
-    private Behavior<Command> sync() {
-      if (!storedKnown || gateways == null) {
-        return Behaviors.same();
-      }
-      if (pushing) {
-        dirty = true;
-        return Behaviors.same();
-      }
-      if (pushFailures > 0 && timers.isTimerActive(Sync.class)) {
-        // Backing off after a failed push: the retry timer compares again with the latest data.
-        return Behaviors.same();
-      }
-      FederationState current = new FederationState(datacenter, gateways, null, 0, 0, 0);
-      if (stored != null && sameGateways(stored, current)) {
-        ctx.getLog().trace("federation state anti-entropy sync skipped; already up to date");
-        timers.cancel(Sync.class);
-        return Behaviors.same();
-      }
-      Duration wait = limiter.tryTake(System.nanoTime());
-      if (!wait.isZero()) {
-        timers.startSingleTimer(Sync.class, new Sync(), wait);
-        return Behaviors.same();
-      }
-      pushing = true;
-      FederationState state = current.withUpdatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    private void push(FederationState state) {
       CompletionStage<DcStore.WriteResult> push = isPrimary
           // In the primary: write locally, as there is no replication token to call ourselves with.
           ? store.ask(reply -> new DcStore.ApplyFederationState(FederationStateOp.UPSERT, state, reply))
           : FederationStateReplication.call(() -> primaryStates.upsert(token.get(), state));
       ctx.pipeToSelf(push, (done, err) -> new Pushed(err));
-      return Behaviors.same();
     }
-
-    private Behavior<Command> onPushed(Pushed m) {
-      pushing = false;
-      if (m.failure() != null) {
-        pushFailures++;
-        ctx.getLog().error(SYNC_ERROR + ": {}", FederationStateReplication.unwrap(m.failure()).getMessage());
-        dirty = false;
-        timers.startSingleTimer(Sync.class, new Sync(), settings.retry().delay(pushFailures, settings.random().nextDouble()));
-        return Behaviors.same();
-      }
-      pushFailures = 0;
-      ctx.getLog().info("federation state anti-entropy synced");
-      if (dirty) {
-        dirty = false;
-        return sync();
-      }
-      return Behaviors.same();
-    }
-  }
-
-  private static final Comparator<CheckServiceNode> ENTRY_ORDER = Comparator
-      .comparing((CheckServiceNode e) -> e.node() == null ? "" : e.node().node())
-      .thenComparing(e -> e.service() == null ? "" : e.service().id());
-
-  /**
-   * Consul's {@code FederationState.IsSame} without its dependence on order: same DC and the same
-   * gateway entries (node, service, checks incl. status and output) in any order. Indexes and
-   * {@code updatedAt} are not compared.
-   */
-  static boolean sameGateways(FederationState a, FederationState b) {
-    return a.datacenter().equals(b.datacenter())
-        && normalized(a.meshGateways()).equals(normalized(b.meshGateways()));
-  }
-
-  private static List<CheckServiceNode> normalized(List<CheckServiceNode> entries) {
-    List<CheckServiceNode> out = new ArrayList<>(entries.size());
-    for (CheckServiceNode e : entries) {
-      List<HealthCheck> checks = new ArrayList<>(e.checks());
-      checks.sort(Comparator.comparing(HealthCheck::checkId).thenComparing(HealthCheck::node));
-      out.add(new CheckServiceNode(e.node(), e.service(), checks));
-    }
-    out.sort(ENTRY_ORDER);
-    return out;
   }
 }

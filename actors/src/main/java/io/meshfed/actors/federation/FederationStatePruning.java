@@ -4,22 +4,14 @@ import io.meshfed.actors.store.StoreClient;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
-import io.meshfed.protocol.names.Names;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Federation-state pruning, a leader routine of the primary only (docs/architecture.md, "Federation-state
@@ -37,6 +29,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>Absence is measured from the first check that saw it, by this routine instance: after a
  * leader change the clock starts again, which errs on the side of keeping records. The own DC is
  * never pruned. A failed delete ends the round (logged once); the next round retries.
+ *
+ * <p>The decisions are {@link PruningCore}'s; this actor ticks it every interval, feeds it the answers and
+ * the time, and carries out its actions.
  */
 public final class FederationStatePruning {
   public static final String NAME = "federation-state-pruning";
@@ -63,14 +58,16 @@ public final class FederationStatePruning {
    */
   public static Behavior<Command> create(StoreClient store, String ownDatacenter,
       Supplier<Set<String>> datacentersInWan, Duration interval, Duration grace) {
-    return create(store, ownDatacenter, datacentersInWan, interval, grace, System::nanoTime);
+    return create(store, ownDatacenter, datacentersInWan, interval, grace, RoutineClock.SYSTEM);
   }
 
+  /** With the clock absence is measured on. */
   static Behavior<Command> create(StoreClient store, String ownDatacenter, Supplier<Set<String>> datacentersInWan,
-      Duration interval, Duration grace, LongSupplier nanoClock) {
+      Duration interval, Duration grace, RoutineClock clock) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(ownDatacenter, "ownDatacenter");
     Objects.requireNonNull(datacentersInWan, "datacentersInWan");
+    Objects.requireNonNull(clock, "clock");
     if (interval.isNegative() || interval.isZero() || grace.isNegative()) {
       throw new IllegalArgumentException("pruning needs a positive interval and a non-negative grace, got "
           + interval + " and " + grace);
@@ -79,95 +76,54 @@ public final class FederationStatePruning {
       ctx.setLoggerName(FederationStatePruning.class); // else log lines name Pekko's ActorCell
       timers.startTimerWithFixedDelay(Check.class, new Check(), interval);
       ctx.getSelf().tell(new Check());
-      return new Running(ctx, store, ownDatacenter, datacentersInWan, grace, nanoClock).behavior();
+      return new Running(ctx, store, datacentersInWan, new PruningCore(ownDatacenter, grace), clock).behavior();
     }));
   }
 
   private static final class Running {
     private final ActorContext<Command> ctx;
     private final StoreClient store;
-    private final String ownDatacenter;
     private final Supplier<Set<String>> datacentersInWan;
-    private final long graceNanos;
-    private final LongSupplier clock;
-    /** DC → when a check first found it absent from the WAN (nanos). */
-    private final Map<String, Long> absentSince = new HashMap<>();
-    private final Deque<String> toDelete = new ArrayDeque<>();
-    private boolean busy;
+    private final PruningCore core;
+    private final RoutineClock clock;
 
-    Running(ActorContext<Command> ctx, StoreClient store, String ownDatacenter,
-        Supplier<Set<String>> datacentersInWan, Duration grace, LongSupplier clock) {
+    Running(ActorContext<Command> ctx, StoreClient store, Supplier<Set<String>> datacentersInWan, PruningCore core,
+        RoutineClock clock) {
       this.ctx = ctx;
       this.store = store;
-      this.ownDatacenter = ownDatacenter;
       this.datacentersInWan = datacentersInWan;
-      this.graceNanos = grace.toNanos();
+      this.core = core;
       this.clock = clock;
     }
 
     Behavior<Command> behavior() {
       return Behaviors.receive(Command.class)
-          .onMessage(Check.class, m -> {
-            if (!busy) {
-              busy = true;
-              ctx.pipeToSelf(store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
-                  new DcStore.ListFederationStates(0, Duration.ZERO, reply)), Listed::new);
-            }
-            return Behaviors.same();
-          })
-          .onMessage(Listed.class, this::onListed)
-          .onMessage(Deleted.class, this::onDeleted)
+          .onMessage(Check.class, m -> run(core.check(clock.now())))
+          .onMessage(Listed.class, m -> run(m.failure() != null
+              ? core.listFailed(m.failure().getMessage(), clock.now())
+              : core.listed(m.result().value().stream().map(FederationState::datacenter).toList(),
+                  datacentersInWan.get(), clock.now())))
+          .onMessage(Deleted.class, m -> run(m.failure() != null
+              ? core.deleteFailed(m.datacenter(), m.failure().getMessage(), clock.now())
+              : core.deleted(m.datacenter(), clock.now())))
           .build();
     }
 
-    private Behavior<Command> onListed(Listed m) {
-      if (m.failure() != null) {
-        busy = false;
-        ctx.getLog().error("error pruning stale federation states: cannot list them: {}", m.failure().getMessage());
-        return Behaviors.same();
-      }
-      long now = clock.getAsLong();
-      Set<String> present = datacentersInWan.get();
-      Set<String> stored = new HashSet<>();
-      for (FederationState s : m.result().value()) {
-        String dc = s.datacenter();
-        stored.add(dc);
-        if (dc.equalsIgnoreCase(ownDatacenter) || present.contains(Names.datacenterKey(dc))) {
-          absentSince.remove(dc);
-          continue;
-        }
-        long since = absentSince.computeIfAbsent(dc, k -> now);
-        if (now - since >= graceNanos) {
-          toDelete.add(dc);
+    private Behavior<Command> run(List<PruningCore.Action> actions) {
+      for (PruningCore.Action action : actions) {
+        if (action instanceof PruningCore.ListStates) {
+          ctx.pipeToSelf(store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
+              new DcStore.ListFederationStates(0, Duration.ZERO, reply)), Listed::new);
+        } else if (action instanceof PruningCore.Delete d) {
+          FederationState key = new FederationState(d.datacenter(), List.of(), null, 0, 0, 0);
+          ctx.pipeToSelf(store.<DcStore.WriteResult>ask(reply ->
+                  new DcStore.ApplyFederationState(FederationStateOp.DELETE, key, reply)),
+              (done, err) -> new Deleted(d.datacenter(), err));
+        } else if (action instanceof PruningCore.Log l) {
+          ctx.getLog().atLevel(l.level()).log(l.message());
         }
       }
-      absentSince.keySet().retainAll(stored);
-      return deleteNext();
-    }
-
-    private Behavior<Command> deleteNext() {
-      String dc = toDelete.poll();
-      if (dc == null) {
-        busy = false;
-        return Behaviors.same();
-      }
-      ctx.getLog().info("pruning stale federation state (datacenter {})", dc);
-      FederationState key = new FederationState(dc, List.of(), null, 0, 0, 0);
-      ctx.pipeToSelf(store.<DcStore.WriteResult>ask(reply ->
-          new DcStore.ApplyFederationState(FederationStateOp.DELETE, key, reply)), (done, err) -> new Deleted(dc, err));
       return Behaviors.same();
-    }
-
-    private Behavior<Command> onDeleted(Deleted m) {
-      if (m.failure() != null) {
-        ctx.getLog().error("error pruning stale federation states: Failed to delete federation state {}: {}",
-            m.datacenter(), m.failure().getMessage());
-        toDelete.clear();
-        busy = false;
-        return Behaviors.same();
-      }
-      absentSince.remove(m.datacenter());
-      return deleteNext();
     }
   }
 }

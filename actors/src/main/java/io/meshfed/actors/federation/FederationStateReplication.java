@@ -1,23 +1,16 @@
 package io.meshfed.actors.federation;
 
-import io.meshfed.actors.time.Backoff;
-import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.protocol.errors.Failures;
 import io.meshfed.actors.store.StoreClient;
 import io.meshfed.actors.forward.ReplicationSignal;
+import io.meshfed.actors.time.Backoff;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
-import io.meshfed.protocol.model.FederationStateOp;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -41,9 +34,14 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * stop, goes to dead letters.
  *
  * <p>A failed round forces a full sync next time and is retried after an exponential delay (1 s,
- * 2 s, ... 120 s, plus up to 10 %). The outcome of every fetch is told to the gateway locator: it is
+ * 2 s, ... 120 s, plus up to 10 %), except while the primary cannot be reached at all or the feature
+ * barrier holds: then it is retried every second or so, so that replication follows as soon as a path
+ * exists (see {@link ReplicationCore}). The outcome of every fetch is told to the gateway locator: it is
  * the health probe of the route to the primary. A round refused by the feature barrier is neither
- * logged nor told (the route was not tried). Every wait is an actor timer, so stopping cancels it.
+ * logged nor told (the route was not tried).
+ *
+ * <p>The decisions are {@link ReplicationCore}'s; this actor feeds it the answers and the time, and carries
+ * out its actions. Every wait is an actor timer, so stopping cancels it.
  */
 public final class FederationStateReplication {
   public static final String NAME = "federation-state-replication";
@@ -51,22 +49,37 @@ public final class FederationStateReplication {
   public static final String NOT_SUPPORTED =
       "Not all servers in the datacenter support federation states - preventing replication";
 
+  /** How often the primary's arrivals in the WAN view are looked at. */
+  static final Duration PATH_CHECK_INTERVAL = Duration.ofSeconds(1);
+
   /**
    * Tunables; {@link #defaults()} are Consul's (1 round/s burst 5, 100 writes/s, 120 s maximum
-   * retry delay) plus the query wait, {@link #DEFAULT_QUERY_WAIT}.
+   * retry delay) plus the query wait, {@link #DEFAULT_QUERY_WAIT}, and the short retries of rounds
+   * that did not reach the primary.
+   *
+   * @param barrierRetry how soon a round the feature barrier refused is tried again
+   * @param unreachableRetryMax the longest wait after a round that found no answer from the primary
+   * @param random the retry jitter's source: seed it to replay a run
    */
   public record Settings(double roundsPerSecond, int burst, Duration applyInterval, Duration queryWait,
-      Backoff retry, Random random) {
+      Backoff retry, Duration barrierRetry, Duration unreachableRetryMax, Random random) {
     public Settings {
       Objects.requireNonNull(applyInterval, "applyInterval");
       Objects.requireNonNull(queryWait, "queryWait");
       Objects.requireNonNull(retry, "retry");
+      Objects.requireNonNull(barrierRetry, "barrierRetry");
+      Objects.requireNonNull(unreachableRetryMax, "unreachableRetryMax");
       Objects.requireNonNull(random, "random");
       if (!(roundsPerSecond > 0) || burst < 1 || applyInterval.isNegative() || queryWait.isNegative()
-          || queryWait.isZero()) {
+          || queryWait.isZero() || !positive(barrierRetry) || !positive(unreachableRetryMax)) {
         throw new IllegalArgumentException("invalid replication settings: " + roundsPerSecond + "/s burst " + burst
-            + ", apply interval " + applyInterval + ", query wait " + queryWait);
+            + ", apply interval " + applyInterval + ", query wait " + queryWait + ", barrier retry " + barrierRetry
+            + ", unreachable retry max " + unreachableRetryMax);
       }
+    }
+
+    private static boolean positive(Duration d) {
+      return !d.isNegative() && !d.isZero();
     }
 
     /**
@@ -78,46 +91,62 @@ public final class FederationStateReplication {
      */
     public static final Duration DEFAULT_QUERY_WAIT = Duration.ofSeconds(30);
 
+    /**
+     * One second, the limiter's own pace: the barrier is a local check, and it opens when this DC first
+     * sees the primary's servers in the WAN view (or stored federation states), after which replication
+     * should start at once rather than at the end of a backoff grown while it waited.
+     */
+    public static final Duration DEFAULT_BARRIER_RETRY = Duration.ofSeconds(1);
+
+    /**
+     * One second: a round that got no answer from the primary (no path yet, a gateway that cannot route
+     * the name yet, a lost connection) cost the primary nothing, and the path can appear at any moment,
+     * e.g. when this DC's gateway learns the primary's gateways. A long backoff here is what kept a fresh
+     * secondary from replicating for up to two minutes after its path existed.
+     */
+    public static final Duration DEFAULT_UNREACHABLE_RETRY_MAX = Duration.ofSeconds(1);
+
     public static Settings defaults() {
-      return new Settings(1.0, 5, Duration.ofMillis(10), DEFAULT_QUERY_WAIT, Backoff.REPLICATION, new Random());
+      return new Settings(1.0, 5, Duration.ofMillis(10), DEFAULT_QUERY_WAIT, Backoff.REPLICATION,
+          DEFAULT_BARRIER_RETRY, DEFAULT_UNREACHABLE_RETRY_MAX, new Random());
     }
 
     public Settings withQueryWait(Duration wait) {
-      return new Settings(roundsPerSecond, burst, applyInterval, wait, retry, random);
+      return new Settings(roundsPerSecond, burst, applyInterval, wait, retry, barrierRetry, unreachableRetryMax,
+          random);
     }
 
     public Settings withRate(double perSecond, int burstSize) {
-      return new Settings(perSecond, burstSize, applyInterval, queryWait, retry, random);
+      return new Settings(perSecond, burstSize, applyInterval, queryWait, retry, barrierRetry, unreachableRetryMax,
+          random);
     }
 
     public Settings withRetry(Backoff delay, Random rnd) {
-      return new Settings(roundsPerSecond, burst, applyInterval, queryWait, delay, rnd);
+      return new Settings(roundsPerSecond, burst, applyInterval, queryWait, delay, barrierRetry, unreachableRetryMax,
+          rnd);
+    }
+
+    /** The retries that do not back off: after a round the barrier refused, and after one that did not reach the primary. */
+    public Settings withShortRetries(Duration barrier, Duration unreachableMax) {
+      return new Settings(roundsPerSecond, burst, applyInterval, queryWait, retry, barrier, unreachableMax, random);
     }
   }
 
   public sealed interface Command {}
 
-  private record Round() implements Command {}
+  private record TimerFired(ReplicationCore.Timer timer) implements Command {}
+
+  private record PathCheck() implements Command {}
 
   private record Fetched(DcStore.QueryResult<List<FederationState>> result, Throwable failure) implements Command {}
 
-  private record LocalRead(DcStore.QueryResult<List<FederationState>> remote,
-      DcStore.QueryResult<List<FederationState>> local, Throwable failure) implements Command {}
+  private record LocalRead(DcStore.QueryResult<List<FederationState>> local, Throwable failure) implements Command {}
 
-  private record ApplyNext() implements Command {}
+  private record Applied(Throwable failure) implements Command {}
 
-  private record PrimaryCheck() implements Command {}
-
-  private record Applied(Write write, Throwable failure) implements Command {}
-
-  private record Write(FederationStateOp op, FederationState state) {}
-
-  /** The single timer: at most one of "next round", "retry" or "next write" is pending. */
+  /** The core's single timer. */
   private static final Object TIMER = "replication";
-
-  /** During a backoff only: looks for the primary's servers coming back. */
-  private static final Object PRIMARY_WATCH = "primary-watch";
-  private static final Duration PRIMARY_WATCH_INTERVAL = Duration.ofSeconds(1);
+  private static final Object PATH_CHECK = "path-check";
 
   private FederationStateReplication() {}
 
@@ -136,6 +165,14 @@ public final class FederationStateReplication {
   public static Behavior<Command> create(StoreClient store, PrimaryFederationStates primary,
       Supplier<String> replicationToken, BooleanSupplier federationStatesSupported, ReplicationSignal signal,
       ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings) {
+    return create(store, primary, replicationToken, federationStatesSupported, signal, status, primaryArrivals,
+        settings, RoutineClock.SYSTEM);
+  }
+
+  /** With the clocks the core's time and the published times are read from. */
+  static Behavior<Command> create(StoreClient store, PrimaryFederationStates primary,
+      Supplier<String> replicationToken, BooleanSupplier federationStatesSupported, ReplicationSignal signal,
+      ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings, RoutineClock clock) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(primary, "primary");
     Objects.requireNonNull(replicationToken, "replicationToken");
@@ -144,13 +181,16 @@ public final class FederationStateReplication {
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(primaryArrivals, "primaryArrivals");
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(clock, "clock");
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(FederationStateReplication.class); // else log lines name Pekko's ActorCell
       signal.replicationStarted();
       status.update(s -> new ReplicationStatus(true, null, null, null, 0, 0));
-      ctx.getSelf().tell(new Round());
-      return new Running(ctx, timers, store, primary, replicationToken, federationStatesSupported, signal, status,
-          primaryArrivals, settings).behavior();
+      Running running = new Running(ctx, timers, store, primary, replicationToken, federationStatesSupported, signal,
+          status, primaryArrivals, settings, clock);
+      timers.startTimerWithFixedDelay(PATH_CHECK, new PathCheck(), PATH_CHECK_INTERVAL);
+      running.run(running.core.start(clock.now()));
+      return running.behavior();
     }));
   }
 
@@ -164,24 +204,16 @@ public final class FederationStateReplication {
     private final ReplicationSignal signal;
     private final ReplicationStatusHolder status;
     private final LongSupplier primaryArrivals;
-    private final Settings settings;
-    /** The primary's modify index of the last record of each DC the local store refused: each is logged once. */
-    private final Map<String, Long> refusedRecords = new HashMap<>();
-    private final TokenBucket limiter;
-    /** {@link #primaryArrivals} when the last round began: an arrival since then ends its backoff. */
-    private long arrivalsAtRound;
-    /** The primary's index this DC is replicated up to; 0 forces a full sync. */
-    private long lastRemoteIndex;
-    /** The fetch in flight, cancelled if the routine stops (it may be parked in the primary for minutes). */
+    private final RoutineClock clock;
+    final ReplicationCore core;
+    /** {@link #primaryArrivals} when last looked at: a change is news for the core. */
+    private long arrivalsSeen;
+    /** The fetch in flight, cancelled if the routine stops (it may be parked in the primary for a while). */
     private CompletableFuture<DcStore.QueryResult<List<FederationState>>> fetching;
-    private int failures;
-    /** The current round's remaining writes and the index it replicates to. */
-    private final Deque<Write> writes = new ArrayDeque<>();
-    private long roundIndex;
 
     Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, StoreClient store,
         PrimaryFederationStates primary, Supplier<String> token, BooleanSupplier supported, ReplicationSignal signal,
-        ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings) {
+        ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings, RoutineClock clock) {
       this.ctx = ctx;
       this.timers = timers;
       this.store = store;
@@ -191,18 +223,34 @@ public final class FederationStateReplication {
       this.signal = signal;
       this.status = status;
       this.primaryArrivals = primaryArrivals;
-      this.settings = settings;
-      this.limiter = new TokenBucket(settings.roundsPerSecond(), settings.burst(), System.nanoTime());
+      this.clock = clock;
+      this.core = new ReplicationCore(settings, clock.now());
+      this.arrivalsSeen = primaryArrivals.getAsLong();
     }
 
     Behavior<Command> behavior() {
       return Behaviors.receive(Command.class)
-          .onMessage(Round.class, m -> round())
-          .onMessage(PrimaryCheck.class, m -> primaryCheck())
-          .onMessage(Fetched.class, this::onFetched)
-          .onMessage(LocalRead.class, this::onLocalRead)
-          .onMessage(ApplyNext.class, m -> applyNext())
-          .onMessage(Applied.class, this::onApplied)
+          .onMessage(TimerFired.class, m -> run(core.timer(m.timer(), clock.now(), supported.getAsBoolean())))
+          .onMessage(PathCheck.class, m -> {
+            long arrivals = primaryArrivals.getAsLong();
+            if (arrivals == arrivalsSeen) {
+              return Behaviors.same();
+            }
+            arrivalsSeen = arrivals;
+            return run(core.pathChanged("a server of the primary datacenter is alive again", clock.now()));
+          })
+          .onMessage(Fetched.class, m -> {
+            fetching = null;
+            return run(m.failure() == null
+                ? core.fetched(m.result().index(), m.result().value(), clock.now())
+                : core.fetchFailed(Failures.unwrap(m.failure()), clock.now()));
+          })
+          .onMessage(LocalRead.class, m -> run(m.failure() == null
+              ? core.localRead(m.local().value(), clock.now())
+              : core.localReadFailed(Failures.unwrap(m.failure()), clock.now())))
+          .onMessage(Applied.class, m -> run(m.failure() == null
+              ? core.applied(clock.now())
+              : core.applyFailed(Failures.unwrap(m.failure()), clock.now())))
           .onSignal(PostStop.class, s -> {
             // Timers die with the actor. A fetch still in flight is cancelled, which cancels the
             // forwarded call in the primary; whatever answers after this goes to dead letters.
@@ -217,125 +265,29 @@ public final class FederationStateReplication {
           .build();
     }
 
-    private Behavior<Command> primaryCheck() {
-      if (primaryArrivals.getAsLong() != arrivalsAtRound) {
-        ctx.getLog().info("a server of the primary datacenter is alive again: retrying replication now");
-        timers.cancel(TIMER);
-        ctx.getSelf().tell(new Round());
+    Behavior<Command> run(List<ReplicationCore.Action> actions) {
+      for (ReplicationCore.Action action : actions) {
+        if (action instanceof ReplicationCore.Fetch f) {
+          fetching = call(() -> primary.list(token.get(), f.minIndex(), f.maxWait())).toCompletableFuture();
+          ctx.pipeToSelf(fetching, Fetched::new);
+        } else if (action instanceof ReplicationCore.ReadLocal) {
+          ctx.pipeToSelf(store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
+              new DcStore.ListFederationStates(0, Duration.ZERO, reply)), LocalRead::new);
+        } else if (action instanceof ReplicationCore.Apply w) {
+          ctx.pipeToSelf(store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(w.op(), w.state(),
+              true, reply)), (done, err) -> new Applied(err));
+        } else if (action instanceof ReplicationCore.StartTimer t) {
+          timers.startSingleTimer(TIMER, new TimerFired(t.timer()), t.after());
+        } else if (action instanceof ReplicationCore.TellLocator t) {
+          signal.replicationResult(t.error());
+        } else if (action instanceof ReplicationCore.Succeeded s) {
+          status.update(st -> st.succeeded(clock.instant(), s.remoteIndex()));
+        } else if (action instanceof ReplicationCore.Failed f) {
+          status.update(st -> st.failed(clock.instant(), f.error()));
+        } else if (action instanceof ReplicationCore.Log l) {
+          ctx.getLog().atLevel(l.level()).log(l.message());
+        }
       }
-      return Behaviors.same();
-    }
-
-    private Behavior<Command> round() {
-      timers.cancel(PRIMARY_WATCH);
-      Duration wait = limiter.tryTake(System.nanoTime());
-      if (!wait.isZero()) {
-        timers.startSingleTimer(TIMER, new Round(), wait);
-        return Behaviors.same();
-      }
-      arrivalsAtRound = primaryArrivals.getAsLong();
-      if (!supported.getAsBoolean()) {
-        // Not logged and not told to the locator (Consul's SuppressErrorLog): the primary was not tried.
-        return fail(NOT_SUPPORTED, false);
-      }
-      long minIndex = lastRemoteIndex;
-      fetching = call(() -> primary.list(token.get(), minIndex, settings.queryWait())).toCompletableFuture();
-      ctx.pipeToSelf(fetching, Fetched::new);
-      return Behaviors.same();
-    }
-
-    private Behavior<Command> onFetched(Fetched m) {
-      fetching = null;
-      Throwable failure = unwrap(m.failure());
-      signal.replicationResult(failure);
-      if (failure != null) {
-        return fail("failed to retrieve federation states: " + failure.getMessage(), true);
-      }
-      ctx.pipeToSelf(store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
-              new DcStore.ListFederationStates(0, Duration.ZERO, reply)),
-          (local, err) -> new LocalRead(m.result(), local, err));
-      return Behaviors.same();
-    }
-
-    private Behavior<Command> onLocalRead(LocalRead m) {
-      if (m.failure() != null) {
-        return fail("failed to read local federation states: " + unwrap(m.failure()).getMessage(), true);
-      }
-      long remoteIndex = m.remote().index();
-      if (remoteIndex < lastRemoteIndex) {
-        // The primary's state went back (restored snapshot, rebuilt DC): indexes say nothing now.
-        ctx.getLog().warn("replication remote index moved backwards, forcing a full sync (from {} to {})",
-            lastRemoteIndex, remoteIndex);
-        lastRemoteIndex = 0;
-      }
-      FederationStateDiff.Result diff = FederationStateDiff.diff(m.local().value(), m.remote().value(), lastRemoteIndex);
-      diff.deletions().forEach(s -> writes.add(new Write(FederationStateOp.DELETE, s)));
-      diff.updates().forEach(s -> writes.add(new Write(FederationStateOp.UPSERT, s)));
-      roundIndex = remoteIndex;
-      return applyNext();
-    }
-
-    private Behavior<Command> applyNext() {
-      Write w = writes.poll();
-      if (w == null) {
-        return succeed();
-      }
-      ctx.pipeToSelf(store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(w.op(), w.state(),
-          true, reply)), (done, err) -> new Applied(w, err));
-      return Behaviors.same();
-    }
-
-    private Behavior<Command> onApplied(Applied m) {
-      Throwable failure = m.failure() == null ? null : unwrap(m.failure());
-      if (failure instanceof ApiException refused && refused.code() == ApiException.Code.INVALID_ARGUMENT
-          && m.write().op() == FederationStateOp.UPSERT) {
-        skipRefused(m.write().state(), refused);
-      } else if (failure != null) {
-        String what = m.write().op() == FederationStateOp.DELETE ? "deletions" : "updates";
-        return fail("failed to apply local federation state " + what + ": " + failure.getMessage(), true);
-      }
-      if (writes.isEmpty()) {
-        return succeed();
-      }
-      // Pacing between consecutive writes, not after the last (Consul's apply ticker).
-      timers.startSingleTimer(TIMER, new ApplyNext(), settings.applyInterval());
-      return Behaviors.same();
-    }
-
-    /**
-     * A record this DC's store refuses (one the primary stored before the current limits, or a
-     * primary of another version wrote) is left out, once and loudly, instead of failing every
-     * round: one bad DC must not stop the replication of all the others. Deleting or fixing it in
-     * the primary ends it.
-     */
-    private void skipRefused(FederationState state, ApiException refused) {
-      Long before = refusedRecords.put(state.datacenter(), state.modifyIndex());
-      if (before == null || before != state.modifyIndex()) {
-        ctx.getLog().warn("replication left out the federation state of {} (primary modify index {}): this DC's "
-            + "store refuses it: {}; fix or delete it in the primary", state.datacenter(), state.modifyIndex(),
-            refused.getMessage());
-      }
-    }
-
-    private Behavior<Command> succeed() {
-      lastRemoteIndex = roundIndex;
-      failures = 0;
-      long index = roundIndex;
-      status.update(s -> s.succeeded(Instant.now(), index));
-      ctx.getSelf().tell(new Round());
-      return Behaviors.same();
-    }
-
-    private Behavior<Command> fail(String error, boolean log) {
-      lastRemoteIndex = 0;
-      writes.clear();
-      failures++;
-      if (log) {
-        ctx.getLog().warn("replication error (will retry if still leader): {}", error);
-      }
-      status.update(s -> s.failed(Instant.now(), error));
-      timers.startSingleTimer(TIMER, new Round(), settings.retry().delay(failures, settings.random().nextDouble()));
-      timers.startTimerWithFixedDelay(PRIMARY_WATCH, new PrimaryCheck(), PRIMARY_WATCH_INTERVAL);
       return Behaviors.same();
     }
   }
@@ -347,9 +299,5 @@ public final class FederationStateReplication {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-  }
-
-  static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 }

@@ -14,16 +14,4 @@ public interface ReplicationSignal {
 
   /** Replication stopped here (leadership lost): the locator stops using the signal. */
   void replicationStopped();
-
-  /** For servers without a locator (no TLS, so no gateways). */
-  ReplicationSignal NONE = new ReplicationSignal() {
-    @Override
-    public void replicationStarted() {}
-
-    @Override
-    public void replicationResult(Throwable error) {}
-
-    @Override
-    public void replicationStopped() {}
-  };
 }

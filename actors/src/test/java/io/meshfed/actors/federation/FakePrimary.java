@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 
@@ -20,7 +21,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
  * reported to a probe; chosen calls fail; the backing store can be swapped (a rebuilt primary).
  */
 final class FakePrimary implements PrimaryFederationStates {
-  record ListCall(int number, String token, long minIndex, long atNanos) {}
+  record ListCall(int number, String token, long minIndex) {}
 
   record UpsertCall(String token, FederationState state) {}
 
@@ -29,6 +30,8 @@ final class FakePrimary implements PrimaryFederationStates {
   private final AtomicInteger listCalls = new AtomicInteger();
   private final AtomicInteger upsertCalls = new AtomicInteger();
   volatile IntPredicate failList = n -> false;
+  /** How a failing list call fails: by default an error the primary's side gives. */
+  volatile IntFunction<RuntimeException> listError = n -> new IllegalStateException("primary unreachable (call " + n + ")");
   volatile IntPredicate failUpsert = n -> false;
   /** What the primary answers instead of its store's list: records a store of today would refuse. */
   volatile java.util.function.UnaryOperator<List<FederationState>> answer = java.util.function.UnaryOperator.identity();
@@ -41,9 +44,9 @@ final class FakePrimary implements PrimaryFederationStates {
   @Override
   public CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex, Duration wait) {
     int n = listCalls.incrementAndGet();
-    calls.getRef().tell(new ListCall(n, token, minIndex, System.nanoTime()));
+    calls.getRef().tell(new ListCall(n, token, minIndex));
     if (failList.test(n)) {
-      return CompletableFuture.failedFuture(new IllegalStateException("primary unreachable (call " + n + ")"));
+      return CompletableFuture.failedFuture(listError.apply(n));
     }
     return store.get().<DcStore.QueryResult<List<FederationState>>>askBlocking(new QueryOptions("", minIndex, wait),
         reply -> new DcStore.ListFederationStates(minIndex, wait, reply))

@@ -149,11 +149,11 @@ class FederationStateAntiEntropyTest extends FederationRoutineTestBase {
     CheckServiceNode b = gateway("dc1", "gw-b", 2, HealthCheck.PASSING);
     FederationState one = new FederationState("dc1", List.of(a, b), Instant.now(), 1, 2, 3);
     FederationState other = new FederationState("dc1", List.of(b, a), null, 0, 0, 0);
-    assertThat(FederationStateAntiEntropy.sameGateways(one, other)).isTrue();
+    assertThat(AntiEntropyCore.sameGateways(one, other)).isTrue();
     FederationState critical = state("dc1", a, gateway("dc1", "gw-b", 2, HealthCheck.CRITICAL));
-    assertThat(FederationStateAntiEntropy.sameGateways(one, critical)).isFalse();
-    assertThat(FederationStateAntiEntropy.sameGateways(one, state("dc1", a))).isFalse();
-    assertThat(FederationStateAntiEntropy.sameGateways(one, state("dc2", a, b))).isFalse();
+    assertThat(AntiEntropyCore.sameGateways(one, critical)).isFalse();
+    assertThat(AntiEntropyCore.sameGateways(one, state("dc1", a))).isFalse();
+    assertThat(AntiEntropyCore.sameGateways(one, state("dc2", a, b))).isFalse();
   }
 
   @Test
@@ -190,9 +190,8 @@ class FederationStateAntiEntropyTest extends FederationRoutineTestBase {
     registerGateway(local, dc, "gw1", 8443, HealthCheck.PASSING);
     startSecondary();
     calls.expectMessageClass(FakePrimary.UpsertCall.class, Duration.ofSeconds(5));
-    long failedAt = System.nanoTime();
+    // The wait itself is AntiEntropyCoreTest's; here, that the retry comes and succeeds.
     calls.expectMessageClass(FakePrimary.UpsertCall.class, Duration.ofSeconds(5));
-    assertThat(Duration.ofNanos(System.nanoTime() - failedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> get(primaryStore, dc) != null);
   }
 

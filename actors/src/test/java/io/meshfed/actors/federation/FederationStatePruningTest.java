@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.actors.store.StoreClient;
 import io.meshfed.protocol.model.HealthCheck;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,8 +21,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pruning against a real primary store. Absence is timed with a test clock, so the default grace
- * (1 hour) is used as it is; each check reports to a probe so the test moves in step with it.
+ * Pruning against a real primary store: the wiring. Absence is timed with a test clock, so the default
+ * grace (1 hour) is used as it is; each check's WAN read is counted so the test moves in step with it.
+ * The decisions in detail are PruningCoreTest's.
  */
 class FederationStatePruningTest extends FederationRoutineTestBase {
   private String own;
@@ -48,7 +50,8 @@ class FederationStatePruningTest extends FederationRoutineTestBase {
   }
 
   private void start(Duration grace) {
-    spawnRoutine(FederationStatePruning.create(store, own, wanSupplier, Duration.ofMillis(50), grace, clock::get));
+    spawnRoutine(FederationStatePruning.create(store, own, wanSupplier, Duration.ofMillis(50), grace,
+        new RoutineClock(clock::get, Clock.systemUTC())));
   }
 
   /**

@@ -1,0 +1,342 @@
+package io.meshfed.actors.federation;
+
+import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.FederationStateOp;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.slf4j.event.Level;
+
+/**
+ * What federation-state replication decides, as a deterministic state machine: no Pekko, thread, clock or
+ * hidden randomness. Every input carries {@code now}, nanoseconds of a monotonic clock; every effect is a
+ * returned {@link Action} that the owner ({@link FederationStateReplication}, or a simulation) carries out,
+ * feeding the outcome back as the next input. The retry jitter comes from the generator passed in, so a seed
+ * replays a run. Not thread-safe: one caller at a time.
+ *
+ * <p>A round: take a token from the limiter (else wait for one), check the feature barrier, fetch the
+ * primary's list as a blocking query from the index of the last round, read the local list, write the
+ * difference one record at a time with {@code applyInterval} between writes, then start the next round at
+ * once. One timer at most is pending at any time ({@link Timer}).
+ *
+ * <p>Failures: a failed round forces a full sync and is retried after {@code retry} for the
+ * number of consecutive failures. Two kinds of failure do not grow that wait, because they cost the
+ * primary nothing and waiting longer only delays the moment the route works:
+ * <ul>
+ *   <li>a round refused by the feature barrier is retried every {@code barrierRetry}; it is
+ *       not logged and not told to the locator (the primary was not tried);</li>
+ *   <li>a fetch that found no answer from the primary ({@link #unreachable}: no gateway known, a gateway
+ *       that cannot route the name yet, a connection refused or lost) is retried after at most
+ *       {@code unreachableRetryMax}, so replication follows within a second or so once a path
+ *       exists. The primary's own errors (a refused token, an internal error) keep the full backoff.</li>
+ * </ul>
+ * {@link #pathChanged} (the owner's news that the path may work now: a server of the primary became alive
+ * in the WAN view) ends a retry wait at once, and a failure of a round during which it came is retried at
+ * once (both within the limiter). A run of failures is logged at most once a minute, counting the rounds
+ * left out.
+ */
+final class ReplicationCore {
+  /** How often a long run of failures is logged; the rounds in between are counted in the next line. */
+  static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
+
+  /** The routine's single timer: what it is waiting for. */
+  enum Timer {
+    /** The next round: right away, a token of the limiter, a retry, or the barrier. */
+    ROUND,
+    /** The pause between two writes of a round. */
+    APPLY
+  }
+
+  /** What the owner does, in the order returned. */
+  sealed interface Action {}
+
+  /** Fetch the primary's list: a blocking query answered once its index passes {@code minIndex}, or after {@code maxWait}. */
+  record Fetch(long minIndex, Duration maxWait) implements Action {}
+
+  /** Read the local store's whole list (not blocking). */
+  record ReadLocal() implements Action {}
+
+  /** Write one record of the primary's to the local store, as a replicated copy. */
+  record Apply(FederationStateOp op, FederationState state) implements Action {}
+
+  /** Start the single timer, replacing a pending one; when it fires, call {@link #timer}. */
+  record StartTimer(Timer timer, Duration after) implements Action {}
+
+  /** Tell the gateway locator how a fetch went (null: it worked): the health probe of the route to the primary. */
+  record TellLocator(Throwable error) implements Action {}
+
+  /** Publish a successful round: replicated up to the primary's {@code remoteIndex}. */
+  record Succeeded(long remoteIndex) implements Action {}
+
+  /** Publish a failed round. */
+  record Failed(String error) implements Action {}
+
+  /** A line for the routine's log. */
+  record Log(Level level, String message) implements Action {}
+
+  private enum Phase { NEW, WAITING, FETCHING, READING_LOCAL, APPLYING }
+
+  /** Why the routine waits for its timer: only retries end early on {@link #pathChanged}. */
+  private enum Wait { NEXT, LIMIT, RETRY, BARRIER, WRITE }
+
+  private record Write(FederationStateOp op, FederationState state) {}
+
+  private final FederationStateReplication.Settings settings;
+  private final TokenBucket limiter;
+  private final RandomGenerator random;
+  /** The primary's modify index of the last record of each DC the local store refused: each is logged once. */
+  private final Map<String, Long> refusedRecords = new HashMap<>();
+  private final Deque<Write> writes = new ArrayDeque<>();
+
+  private Phase phase = Phase.NEW;
+  private Wait waiting;
+  /** The timer pending, null if none. */
+  private Timer timer;
+  /** The primary's index this DC is replicated up to; 0 forces a full sync. */
+  private long lastRemoteIndex;
+  /** Consecutive failed rounds that count for the backoff (not those the barrier refused). */
+  private int failures;
+  private boolean pathChangedDuringRound;
+  private List<FederationState> remote;
+  private long roundIndex;
+  private Write writing;
+  /** Failure logging of the current run of failures. */
+  private boolean runLogged;
+  private long lastFailureLogAt;
+  private int failuresNotLogged;
+
+  /** The retry jitter is drawn from {@code settings.random()}: seed it to replay a run. */
+  ReplicationCore(FederationStateReplication.Settings settings, long now) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.random = settings.random();
+    this.limiter = new TokenBucket(settings.roundsPerSecond(), settings.burst(), now);
+  }
+
+  /** The first round starts at once. */
+  List<Action> start(long now) {
+    if (phase != Phase.NEW) {
+      throw new IllegalStateException("replication already started");
+    }
+    return waitFor(Wait.NEXT, Duration.ZERO, new ArrayList<>());
+  }
+
+  /**
+   * The timer fired. {@code barrierPassed} is the feature barrier at this moment (read only for a round).
+   * A timer that is not the pending one (replaced meanwhile) is ignored.
+   */
+  List<Action> timer(Timer fired, long now, boolean barrierPassed) {
+    if (fired != timer) {
+      return List.of();
+    }
+    timer = null;
+    return fired == Timer.APPLY ? applyNext(new ArrayList<>()) : round(now, barrierPassed);
+  }
+
+  /** The fetch answered: the primary's list at its {@code index}. */
+  List<Action> fetched(long index, List<FederationState> states, long now) {
+    expect(Phase.FETCHING);
+    List<Action> out = new ArrayList<>();
+    out.add(new TellLocator(null));
+    remote = List.copyOf(states);
+    roundIndex = index;
+    phase = Phase.READING_LOCAL;
+    out.add(new ReadLocal());
+    return out;
+  }
+
+  List<Action> fetchFailed(Throwable error, long now) {
+    expect(Phase.FETCHING);
+    List<Action> out = new ArrayList<>();
+    out.add(new TellLocator(error));
+    return fail("failed to retrieve federation states: " + error.getMessage(), unreachable(error), now, out);
+  }
+
+  /** The local read answered: the diff's writes follow, deletions first. */
+  List<Action> localRead(List<FederationState> local, long now) {
+    expect(Phase.READING_LOCAL);
+    List<Action> out = new ArrayList<>();
+    if (roundIndex < lastRemoteIndex) {
+      // The primary's state went back (restored snapshot, rebuilt DC): indexes say nothing now.
+      out.add(new Log(Level.WARN, "replication remote index moved backwards, forcing a full sync (from "
+          + lastRemoteIndex + " to " + roundIndex + ")"));
+      lastRemoteIndex = 0;
+    }
+    FederationStateDiff.Result diff = FederationStateDiff.diff(local, remote, lastRemoteIndex);
+    remote = null;
+    diff.deletions().forEach(s -> writes.add(new Write(FederationStateOp.DELETE, s)));
+    diff.updates().forEach(s -> writes.add(new Write(FederationStateOp.UPSERT, s)));
+    phase = Phase.APPLYING;
+    return applyNext(out);
+  }
+
+  List<Action> localReadFailed(Throwable error, long now) {
+    expect(Phase.READING_LOCAL);
+    return fail("failed to read local federation states: " + error.getMessage(), false, now, new ArrayList<>());
+  }
+
+  /** The write in flight is done. */
+  List<Action> applied(long now) {
+    expect(Phase.APPLYING);
+    writing = null;
+    return afterWrite(new ArrayList<>());
+  }
+
+  /**
+   * The write in flight failed. A record this DC's store refuses as invalid (one the primary stored before
+   * the current limits, or a primary of another version wrote) is left out, once and loudly, instead of
+   * failing every round: one bad DC must not stop the replication of all the others. Deleting or fixing it
+   * in the primary ends it.
+   */
+  List<Action> applyFailed(Throwable error, long now) {
+    expect(Phase.APPLYING);
+    Write w = writing;
+    writing = null;
+    List<Action> out = new ArrayList<>();
+    if (error instanceof ApiException refused && refused.code() == ApiException.Code.INVALID_ARGUMENT
+        && w.op() == FederationStateOp.UPSERT) {
+      FederationState state = w.state();
+      Long before = refusedRecords.put(state.datacenter(), state.modifyIndex());
+      if (before == null || before != state.modifyIndex()) {
+        out.add(new Log(Level.WARN, "replication left out the federation state of " + state.datacenter()
+            + " (primary modify index " + state.modifyIndex() + "): this DC's store refuses it: "
+            + refused.getMessage() + "; fix or delete it in the primary"));
+      }
+      return afterWrite(out);
+    }
+    String what = w.op() == FederationStateOp.DELETE ? "deletions" : "updates";
+    return fail("failed to apply local federation state " + what + ": " + error.getMessage(), false, now, out);
+  }
+
+  /**
+   * The path to the primary may work now (a server of the primary became alive in the WAN view). A retry
+   * (or barrier) wait ends at once; during a round, a failure of that round is retried at once.
+   */
+  List<Action> pathChanged(String why, long now) {
+    if (phase == Phase.WAITING && (waiting == Wait.RETRY || waiting == Wait.BARRIER)) {
+      List<Action> out = new ArrayList<>();
+      if (waiting == Wait.RETRY) {
+        out.add(new Log(Level.INFO, why + ": retrying replication now"));
+      }
+      return waitFor(Wait.NEXT, Duration.ZERO, out);
+    }
+    if (phase == Phase.FETCHING || phase == Phase.READING_LOCAL || phase == Phase.APPLYING) {
+      pathChangedDuringRound = true;
+    }
+    return List.of();
+  }
+
+  /** Consecutive failures that count for the backoff (for tests and the simulation). */
+  int failures() {
+    return failures;
+  }
+
+  /**
+   * A fetch that found no answer from the primary, as opposed to an answer that is an error: the code
+   * UNAVAILABLE, which this server gives when no gateway is known for the primary, when the dial failed
+   * (a gateway closes a connection whose name it cannot route yet, nothing listens) or the connection was
+   * lost, and which a primary gives while it cannot serve at all. Such a failure costs the primary nothing,
+   * so retrying it soon is cheap, and the path may appear at any moment.
+   */
+  static boolean unreachable(Throwable error) {
+    return error instanceof ApiException api && api.code() == ApiException.Code.UNAVAILABLE;
+  }
+
+  private List<Action> round(long now, boolean barrierPassed) {
+    Duration wait = limiter.tryTake(now);
+    if (!wait.isZero()) {
+      return waitFor(Wait.LIMIT, wait, new ArrayList<>());
+    }
+    pathChangedDuringRound = false;
+    List<Action> out = new ArrayList<>();
+    if (!barrierPassed) {
+      // Not logged and not told to the locator (Consul's SuppressErrorLog): the primary was not tried.
+      // Nor counted for the backoff: the barrier opening is the news this routine waits for.
+      lastRemoteIndex = 0;
+      out.add(new Failed(FederationStateReplication.NOT_SUPPORTED));
+      return waitFor(Wait.BARRIER, settings.barrierRetry(), out);
+    }
+    phase = Phase.FETCHING;
+    out.add(new Fetch(lastRemoteIndex, settings.queryWait()));
+    return out;
+  }
+
+  private List<Action> applyNext(List<Action> out) {
+    Write w = writes.poll();
+    if (w == null) {
+      return succeed(out);
+    }
+    phase = Phase.APPLYING;
+    writing = w;
+    out.add(new Apply(w.op(), w.state()));
+    return out;
+  }
+
+  private List<Action> afterWrite(List<Action> out) {
+    if (writes.isEmpty()) {
+      return succeed(out);
+    }
+    // Pacing between consecutive writes, not after the last (Consul's apply ticker).
+    return waitFor(Wait.WRITE, settings.applyInterval(), out);
+  }
+
+  private List<Action> succeed(List<Action> out) {
+    lastRemoteIndex = roundIndex;
+    if (failuresNotLogged > 0) {
+      out.add(new Log(Level.INFO, "replication works again, after " + failures + " failed rounds"));
+    }
+    failures = 0;
+    runLogged = false;
+    failuresNotLogged = 0;
+    out.add(new Succeeded(roundIndex));
+    return waitFor(Wait.NEXT, Duration.ZERO, out);
+  }
+
+  private List<Action> fail(String error, boolean unreachable, long now, List<Action> out) {
+    lastRemoteIndex = 0;
+    writes.clear();
+    writing = null;
+    remote = null;
+    failures++;
+    Duration delay = settings.retry().delay(failures, random.nextDouble());
+    if (unreachable && delay.compareTo(settings.unreachableRetryMax()) > 0) {
+      delay = settings.unreachableRetryMax();
+    }
+    if (pathChangedDuringRound) {
+      delay = Duration.ZERO;
+    }
+    if (!runLogged || now - lastFailureLogAt >= FAILURE_LOG_INTERVAL.toNanos()) {
+      String left = failuresNotLogged == 0 ? ""
+          : " (and " + failuresNotLogged + " failed rounds since the last such line)";
+      out.add(new Log(Level.WARN, "replication error (will retry if still leader): " + error + left));
+      runLogged = true;
+      lastFailureLogAt = now;
+      failuresNotLogged = 0;
+    } else {
+      failuresNotLogged++;
+    }
+    out.add(new Failed(error));
+    return waitFor(Wait.RETRY, delay, out);
+  }
+
+  private List<Action> waitFor(Wait why, Duration after, List<Action> out) {
+    // The pause between writes belongs to the round; every other wait is between rounds.
+    phase = why == Wait.WRITE ? Phase.APPLYING : Phase.WAITING;
+    waiting = why;
+    timer = why == Wait.WRITE ? Timer.APPLY : Timer.ROUND;
+    out.add(new StartTimer(timer, after));
+    return out;
+  }
+
+  private void expect(Phase expected) {
+    if (phase != expected) {
+      throw new IllegalStateException("replication got an answer for " + expected + " while " + phase);
+    }
+  }
+}
