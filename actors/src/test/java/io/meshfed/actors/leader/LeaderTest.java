@@ -54,12 +54,11 @@ class LeaderTest {
     assertThat(pruning.restarts()).isEqualTo(failingStarts.get());
     assertThat(pruning.lastError()).isEqualTo("IllegalStateException: failure " + failingStarts.get());
 
-    // pruning is now waiting out its backoff of at most 360 ms
+    // pruning is now waiting out its backoff; its timer belongs to its runner, a descendant of the
+    // leader, so it is gone once the leader has stopped (LeaderLeakTest counts what is left).
     testKit.stop(leader);
     assertThat(events.receiveSeveralMessages(2)).containsExactlyInAnyOrder("replication stopped", "anti-entropy stopped");
     int startsAtStop = failingStarts.get();
-    await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(() -> failingStarts.get() == startsAtStop);
-    events.expectNoMessage(Duration.ZERO);
 
     ActorRef<Leader.Command> next = testKit.spawn(Leader.create(routines));
     awaitAllStarted(next, startsAtStop);
