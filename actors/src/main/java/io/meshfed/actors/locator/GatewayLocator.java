@@ -48,13 +48,16 @@ import org.slf4j.LoggerFactory;
  *       gateways whose last probe failed.</li>
  * </ul>
  * Everything it starts is an actor timer or a future it cancels at PostStop; a store read parked
- * at stop is answered to a dead ask (harmless) within {@link Settings#readWait()}.
+ * at stop is answered to a dead ask (harmless) within {@link Settings#readWait()}. Stopping never
+ * blocks: the probe is closed asynchronously.
  */
 public final class GatewayLocator {
   public static final String NAME = "gateway-locator";
   static final Logger LOG = LoggerFactory.getLogger(GatewayLocator.class);
   private static final Duration MIN_READ_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_READ_RETRY = Duration.ofSeconds(30);
+  /** How long the probe may take to release its threads after the locator stopped before that is worth a warning. */
+  private static final Duration PROBE_CLOSE_BOUND = Duration.ofSeconds(5);
 
   /**
    * @param probeInterval how often every known gateway is probed
@@ -206,10 +209,29 @@ public final class GatewayLocator {
             // Timers die with the actor; probes in flight are cancelled, which closes their connections.
             probing.values().forEach(f -> f.cancel(true));
             probing.clear();
-            probe.close();
+            closeProbe();
             return Behaviors.same();
           })
           .build();
+    }
+
+    /**
+     * Starts closing the probe and returns at once: its threads wind down on their own, bounded by
+     * the probe's own shutdown timeout; only if that does not happen within a bound is it logged.
+     */
+    private void closeProbe() {
+      CompletableFuture<Void> closed;
+      try {
+        closed = probe.close().toCompletableFuture().copy();
+      } catch (RuntimeException e) {
+        closed = CompletableFuture.failedFuture(e);
+      }
+      closed.orTimeout(PROBE_CLOSE_BOUND.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .whenComplete((ok, err) -> {
+            if (err != null) {
+              LOG.warn("the gateway probe did not close within {} ms: {}", PROBE_CLOSE_BOUND.toMillis(), reason(err));
+            }
+          });
     }
 
     // ---- learning from the store ----

@@ -364,6 +364,20 @@ class GatewayLocatorTest {
     assertThat(s.view().snapshot()).isEqualTo(before);
   }
 
+  /** The actor's thread never waits for the probe to release its threads. */
+  @Test
+  void stoppingDoesNotWaitForTheProbeToClose() {
+    Started s = secondary();
+    s.probe().closing = new java.util.concurrent.CompletableFuture<>();
+    s.store().upsert(secondary, gateway("gw-1", 1));
+    await().atMost(TIMEOUT).until(() -> !s.probe().handedOut.isEmpty());
+
+    kit.stop(s.ref());
+    assertThat(s.probe().closed).isTrue();
+    assertThat(s.probe().closing).isNotDone();
+    s.probe().closing.complete(null);
+  }
+
   @Test
   void stoppingClosesARealProbesConnectionAndItsThread() throws Exception {
     Store store = Store.start(kit, secondary);
