@@ -7,6 +7,7 @@ import static io.meshfed.actors.leader.TestRoutines.statusOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.actors.time.Backoff;
+import io.meshfed.actors.time.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
