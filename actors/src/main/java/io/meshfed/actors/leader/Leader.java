@@ -25,11 +25,9 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
 
   public sealed interface Command {}
 
-  public record GetRoutines(ActorRef<List<RoutineStatus>> replyTo) implements Command {}
-
   /**
-   * The routines' status for the operator API. Unlike {@link GetRoutines} it may come from any
-   * server of the DC, so it and its answer are serializable.
+   * The routines' status for the operator API. It may come from any server of the DC, so it and
+   * its answer are serializable.
    */
   public record Report(ActorRef<RoutineReport> replyTo) implements Command, LeaderSerializable {}
 
@@ -39,10 +37,6 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
    */
   public record RoutineReport(String leaderNode, List<RoutineStatus> routines, Map<String, Map<String, String>> details)
       implements LeaderSerializable {}
-
-  public record StartRoutine(RoutineSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command {}
-
-  public record StopRoutine(String name, ActorRef<Done> replyTo) implements Command {}
 
   /**
    * Hand-over message for the singleton: stops every routine, waits until they have stopped, then
@@ -102,21 +96,12 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(GetRoutines.class, m -> {
-          routines.tell(new RoutineManager.GetStatus(m.replyTo()));
-          return this;
-        })
         .onMessage(Report.class, m -> {
           String node = nodeName;
           Map<String, Map<String, String>> now = Map.copyOf(details.get());
           AskPattern.<RoutineManager.Command, List<RoutineStatus>>ask(routines, RoutineManager.GetStatus::new,
                   REPORT_TIMEOUT, getContext().getSystem().scheduler())
               .thenAccept(list -> m.replyTo().tell(new RoutineReport(node, list, now)));
-          return this;
-        })
-        .onMessage(StartRoutine.class, this::onStartRoutine)
-        .onMessage(StopRoutine.class, m -> {
-          routines.tell(new RoutineManager.Stop(m.name(), m.replyTo()));
           return this;
         })
         .onMessage(Shutdown.class, this::onShutdown)
@@ -126,15 +111,6 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
           return this;
         })
         .build();
-  }
-
-  private Behavior<Command> onStartRoutine(StartRoutine m) {
-    if (shuttingDown) {
-      m.replyTo().tell(StatusReply.error("leadership is being handed over; routine " + m.spec().name() + " not started"));
-    } else {
-      routines.tell(new RoutineManager.Start(m.spec(), m.replyTo()));
-    }
-    return this;
   }
 
   private Behavior<Command> onShutdown(Shutdown m) {

@@ -2,14 +2,10 @@ package io.meshfed.actors.leader;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.time.Clock;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -21,12 +17,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Runs named routines, one {@link RoutineRunner} child each (Consul's lib/routine manager).
- * Starting a name that is already running, or waiting to restart, changes nothing. Stopping
- * answers once the routine's actor has really stopped. A name whose routine is still stopping can
- * be started again at once: the new instance gets its own child, and the old one finishes
- * stopping on its own (the fix for Consul's #12295, where regained leadership found the old
- * instance still registered and never restarted it).
+ * Runs named routines, one {@link RoutineRunner} child each (Consul's lib/routine manager). The
+ * book-keeping (start by name is idempotent, a stop is answered once the routine's actor has
+ * really stopped, a name can be started again while its old instance still stops) is {@link
+ * RoutineTable}'s; this actor runs the runners it asks for and reports back what happens to them.
  */
 public final class RoutineManager extends AbstractBehavior<RoutineManager.Command> {
 
@@ -46,25 +40,25 @@ public final class RoutineManager extends AbstractBehavior<RoutineManager.Comman
 
   private record RunnerStatusChanged(RoutineRunner.StatusChanged change) implements Command {}
 
-  private record Active(ActorRef<RoutineRunner.Command> runner, RoutineStatus status) {}
-
-  /** A Stop or StopAll caller, answered when the last of these runners has terminated. */
-  private record Waiter(Set<ActorRef<RoutineRunner.Command>> remaining, ActorRef<Done> replyTo) {}
-
   private final ActorRef<RoutineRunner.StatusChanged> statusAdapter;
-  private final Map<String, Active> active = new HashMap<>();
-  /** Routines that stopped by themselves; kept so their last status stays visible. */
-  private final Map<String, RoutineStatus> finished = new HashMap<>();
-  private final Map<ActorRef<RoutineRunner.Command>, String> stopping = new HashMap<>();
-  private final List<Waiter> waiters = new ArrayList<>();
-  private long sequence;
+  private final Clock clock;
+  private final RoutineTable<ActorRef<Done>> table = new RoutineTable<>();
+  private final Map<Long, ActorRef<RoutineRunner.Command>> runners = new HashMap<>();
+  private final Map<ActorRef<?>, Long> runnerIds = new HashMap<>();
 
+  /** On the system clock. */
   public static Behavior<Command> create() {
-    return Behaviors.setup(RoutineManager::new);
+    return create(Clock.systemUTC());
   }
 
-  private RoutineManager(ActorContext<Command> ctx) {
+  /** @param clock the time of the routines' starts and failures (their backoff and status) */
+  public static Behavior<Command> create(Clock clock) {
+    return Behaviors.setup(ctx -> new RoutineManager(ctx, clock));
+  }
+
+  private RoutineManager(ActorContext<Command> ctx, Clock clock) {
     super(ctx);
+    this.clock = clock;
     statusAdapter = ctx.messageAdapter(RoutineRunner.StatusChanged.class, RunnerStatusChanged::new);
   }
 
@@ -72,117 +66,60 @@ public final class RoutineManager extends AbstractBehavior<RoutineManager.Comman
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Start.class, this::onStart)
-        .onMessage(Stop.class, this::onStop)
-        .onMessage(StopAll.class, this::onStopAll)
-        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(Stop.class, m -> run(table.stop(m.name(), m.replyTo()), null))
+        .onMessage(StopAll.class, m -> run(table.stopAll(m.replyTo()), null))
+        .onMessage(GetStatus.class, m -> {
+          m.replyTo().tell(table.status());
+          return this;
+        })
         .onMessage(RunnerStatusChanged.class, this::onRunnerStatusChanged)
         .onSignal(Terminated.class, this::onRunnerTerminated)
         .build();
   }
 
   private Behavior<Command> onStart(Start m) {
-    String name = m.spec().name();
-    if (name == null || name.isBlank()) {
-      m.replyTo().tell(StatusReply.error("routine name must not be empty"));
-      return this;
-    }
-    if (!active.containsKey(name)) {
-      // The sequence number keeps the child name free even while an older instance of the same
-      // routine is still stopping under its own name.
-      String childName = "runner-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + (++sequence);
-      ActorRef<RoutineRunner.Command> runner =
-          getContext().spawn(RoutineRunner.create(m.spec(), statusAdapter), childName);
-      getContext().watch(runner);
-      // The runner spawns the routine as soon as it starts, so the routine counts as running
-      // from here on, as in Consul where Start launches the goroutine before returning.
-      active.put(name, new Active(runner, new RoutineStatus(name, true, 0, "", null)));
-      finished.remove(name);
-      getContext().getLog().info("started routine {}", name);
-    }
-    m.replyTo().tell(StatusReply.ack());
-    return this;
-  }
-
-  private Behavior<Command> onStop(Stop m) {
-    finished.remove(m.name());
-    Active current = active.remove(m.name());
-    if (current != null) {
-      stopRunner(m.name(), current.runner());
-    }
-    Set<ActorRef<RoutineRunner.Command>> ofName = new HashSet<>();
-    stopping.forEach((runner, name) -> {
-      if (name.equals(m.name())) {
-        ofName.add(runner);
-      }
-    });
-    awaitStopped(ofName, m.replyTo());
-    return this;
-  }
-
-  private Behavior<Command> onStopAll(StopAll m) {
-    finished.clear();
-    List<String> names = new ArrayList<>(active.keySet());
-    for (String name : names) {
-      stopRunner(name, active.remove(name).runner());
-    }
-    awaitStopped(new HashSet<>(stopping.keySet()), m.replyTo());
-    return this;
-  }
-
-  private void stopRunner(String name, ActorRef<RoutineRunner.Command> runner) {
-    getContext().getLog().info("stopping routine {}", name);
-    stopping.put(runner, name);
-    getContext().stop(runner);
-  }
-
-  private void awaitStopped(Set<ActorRef<RoutineRunner.Command>> runners, ActorRef<Done> replyTo) {
-    if (runners.isEmpty()) {
-      replyTo.tell(Done.getInstance());
-    } else {
-      waiters.add(new Waiter(runners, replyTo));
-    }
-  }
-
-  private Behavior<Command> onGetStatus(GetStatus m) {
-    List<RoutineStatus> all = new ArrayList<>(finished.values());
-    active.values().forEach(a -> all.add(a.status()));
-    all.sort(Comparator.comparing(RoutineStatus::name));
-    m.replyTo().tell(List.copyOf(all));
-    return this;
+    // A spec without a name is refused by the table before its name is used.
+    return run(table.start(m.spec().name()), m);
   }
 
   private Behavior<Command> onRunnerStatusChanged(RunnerStatusChanged m) {
-    RoutineStatus status = m.change().status();
-    Active current = active.get(status.name());
-    // A runner that is being stopped may still report; it no longer owns the name.
-    if (current != null && current.runner().equals(m.change().runner())) {
-      active.put(status.name(), new Active(current.runner(), status));
-    }
-    return this;
+    Long id = runnerIds.get(m.change().runner());
+    return id == null ? this : run(table.statusChanged(id, m.change().status()), null);
   }
 
   private Behavior<Command> onRunnerTerminated(Terminated t) {
-    ActorRef<Void> runner = t.getRef();
-    if (stopping.remove(runner) != null) {
-      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-        Waiter w = it.next();
-        if (w.remaining().remove(runner) && w.remaining().isEmpty()) {
-          w.replyTo().tell(Done.getInstance());
-          it.remove();
-        }
-      }
+    Long id = runnerIds.remove(t.getRef());
+    if (id == null) {
       return this;
     }
-    // Not stopped by us: the routine finished by itself (or its runner broke). Keep what was last
-    // known about it, minus the claim that it runs.
-    active.entrySet().removeIf(e -> {
-      if (!e.getValue().runner().equals(runner)) {
-        return false;
+    runners.remove(id);
+    return run(table.runnerTerminated(id), null);
+  }
+
+  /** @param start the Start being handled, whose spec and reply the table's answer is about */
+  private Behavior<Command> run(List<RoutineTable.Action<ActorRef<Done>>> actions, Start start) {
+    for (RoutineTable.Action<ActorRef<Done>> action : actions) {
+      if (action instanceof RoutineTable.StartRunner<ActorRef<Done>> s) {
+        // The runner number keeps the child name free even while an older instance of the same
+        // routine is still stopping under its own name.
+        String childName = "runner-" + URLEncoder.encode(s.name(), StandardCharsets.UTF_8) + "-" + s.runner();
+        ActorRef<RoutineRunner.Command> runner =
+            getContext().spawn(RoutineRunner.create(start.spec(), statusAdapter, clock), childName);
+        getContext().watch(runner);
+        runners.put(s.runner(), runner);
+        runnerIds.put(runner, s.runner());
+      } else if (action instanceof RoutineTable.StopRunner<ActorRef<Done>> s) {
+        getContext().stop(runners.get(s.runner()));
+      } else if (action instanceof RoutineTable.Accepted) {
+        start.replyTo().tell(StatusReply.ack());
+      } else if (action instanceof RoutineTable.Refused<ActorRef<Done>> r) {
+        start.replyTo().tell(StatusReply.error(r.reason()));
+      } else if (action instanceof RoutineTable.Stopped<ActorRef<Done>> s) {
+        s.waiter().tell(Done.getInstance());
+      } else if (action instanceof RoutineTable.Log<ActorRef<Done>> l) {
+        getContext().getLog().info(l.message());
       }
-      RoutineStatus last = e.getValue().status();
-      finished.put(e.getKey(), new RoutineStatus(last.name(), false, last.restarts(), last.lastError(), last.lastErrorAt()));
-      return true;
-    });
+    }
     return this;
   }
 }

@@ -1,7 +1,7 @@
 package io.meshfed.actors.leader;
 
-import java.time.Duration;
-import java.time.Instant;
+import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,9 +19,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Keeps one routine alive: runs it as a child, and when it fails, waits out an exponential backoff
- * and runs a fresh instance. The backoff wait is an actor timer, so stopping the runner (which also
- * stops the routine, its child) leaves nothing scheduled behind. A routine that stops by itself has
- * finished: the runner reports that and stops too.
+ * and runs a fresh instance. The decisions are {@link RoutineRestarts}'; this actor runs the
+ * instances, the backoff wait (an actor timer) and the status reports, with the time from the
+ * clock it is given. Stopping the runner also stops the routine, its child, and its timer, so
+ * nothing stays scheduled behind. A routine that stops by itself has finished: the runner reports
+ * that and stops too.
  */
 final class RoutineRunner extends AbstractBehavior<RoutineRunner.Command> {
 
@@ -37,54 +39,37 @@ final class RoutineRunner extends AbstractBehavior<RoutineRunner.Command> {
   private final RoutineSpec spec;
   private final ActorRef<StatusChanged> listener;
   private final TimerScheduler<Command> timers;
+  private final Clock clock;
+  private final RoutineRestarts restarts;
 
   private ActorRef<?> routine;
-  private long routineStartedNanos;
   private Throwable reportedFailure;
-  private int generation;
-  private int restarts;
-  private int consecutiveFailures;
-  private String lastError = "";
-  private Instant lastErrorAt;
 
-  static Behavior<Command> create(RoutineSpec spec, ActorRef<StatusChanged> listener) {
+  static Behavior<Command> create(RoutineSpec spec, ActorRef<StatusChanged> listener, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(RoutineRunner.class); // else log lines name Pekko's ActorCell
-      return new RoutineRunner(ctx, timers, spec, listener);
+      return new RoutineRunner(ctx, timers, spec, listener, clock);
     }));
   }
 
   private RoutineRunner(ActorContext<Command> ctx, TimerScheduler<Command> timers, RoutineSpec spec,
-      ActorRef<StatusChanged> listener) {
+      ActorRef<StatusChanged> listener, Clock clock) {
     super(ctx);
     this.spec = spec;
     this.listener = listener;
     this.timers = timers;
-    startRoutine();
+    this.clock = clock;
+    this.restarts = new RoutineRestarts(spec.name(), spec.backoff());
+    run(restarts.start(clock.instant()));
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(RoutineFailed.class, this::onRoutineFailed)
-        .onMessage(RestartDue.class, m -> {
-          startRoutine();
-          return this;
-        })
+        .onMessage(RestartDue.class, m -> run(restarts.restartDue(clock.instant())))
         .onSignal(Terminated.class, this::onRoutineTerminated)
         .build();
-  }
-
-  @SuppressWarnings("unchecked")
-  private void startRoutine() {
-    generation++;
-    reportedFailure = null;
-    Behavior<Object> behavior = (Behavior<Object>) spec.behavior().get();
-    ActorRef<Command> self = getContext().getSelf();
-    routine = getContext().spawn(Behaviors.intercept(() -> new FailureReporter(self), behavior), "routine-" + generation);
-    routineStartedNanos = System.nanoTime();
-    getContext().watch(routine);
-    publish(true);
   }
 
   private Behavior<Command> onRoutineFailed(RoutineFailed m) {
@@ -100,27 +85,35 @@ final class RoutineRunner extends AbstractBehavior<RoutineRunner.Command> {
     }
     routine = null;
     Throwable cause = t instanceof ChildFailed failed ? failed.getCause() : reportedFailure;
-    if (cause == null) {
-      publish(false);
-      return Behaviors.stopped();
-    }
-    Duration ranFor = Duration.ofNanos(System.nanoTime() - routineStartedNanos);
-    // A routine that stayed up longer than the longest backoff was healthy; its next failure is a
-    // new incident, not one more in a streak.
-    consecutiveFailures = ranFor.compareTo(spec.backoff().max()) > 0 ? 1 : consecutiveFailures + 1;
-    restarts++;
-    lastError = cause.getClass().getSimpleName() + ": " + cause.getMessage();
-    lastErrorAt = Instant.now();
-    Duration delay = spec.backoff().delay(consecutiveFailures, ThreadLocalRandom.current().nextDouble());
-    getContext().getLog().warn("routine {} failed, restarting in {}: {}", spec.name(), delay.toMillis() + " ms", lastError);
-    publish(false);
-    timers.startSingleTimer(new RestartDue(), delay);
-    return this;
+    return run(restarts.ended(restarts.instance(), cause == null ? null : RoutineRestarts.describe(cause),
+        ThreadLocalRandom.current().nextDouble(), clock.instant()));
   }
 
-  private void publish(boolean running) {
-    listener.tell(new StatusChanged(getContext().getSelf(),
-        new RoutineStatus(spec.name(), running, restarts, lastError, lastErrorAt)));
+  private Behavior<Command> run(List<RoutineRestarts.Action> actions) {
+    Behavior<Command> next = this;
+    for (RoutineRestarts.Action action : actions) {
+      if (action instanceof RoutineRestarts.Spawn spawn) {
+        spawnRoutine(spawn.instance());
+      } else if (action instanceof RoutineRestarts.Publish publish) {
+        listener.tell(new StatusChanged(getContext().getSelf(), publish.status()));
+      } else if (action instanceof RoutineRestarts.ScheduleRestart restart) {
+        timers.startSingleTimer(new RestartDue(), restart.after());
+      } else if (action instanceof RoutineRestarts.LogFailure failure) {
+        getContext().getLog().warn(failure.message());
+      } else if (action instanceof RoutineRestarts.Finished) {
+        next = Behaviors.stopped();
+      }
+    }
+    return next;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void spawnRoutine(int instance) {
+    reportedFailure = null;
+    Behavior<Object> behavior = (Behavior<Object>) spec.behavior().get();
+    ActorRef<Command> self = getContext().getSelf();
+    routine = getContext().spawn(Behaviors.intercept(() -> new FailureReporter(self), behavior), "routine-" + instance);
+    getContext().watch(routine);
   }
 
   /**

@@ -25,9 +25,9 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayLocator.class);
 
-  /** What the actor has learned; replaced whole, never changed in place. */
-  record Learned(boolean populated, List<GatewayAddress> local, List<GatewayAddress> primary,
-                 List<GatewayAddress> fallback, Set<String> failing) {
+  /** What the locator has learned; replaced whole, never changed in place. */
+  public record Learned(boolean populated, List<GatewayAddress> local, List<GatewayAddress> primary,
+                        List<GatewayAddress> fallback, Set<String> failing) {
     static final Learned NOTHING = new Learned(false, List.of(), List.of(), List.of(), Set.of());
   }
 
@@ -38,7 +38,6 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
    */
   private record Replication(boolean useSignal, int consecutiveFailures) {}
 
-  /** The operator's view of the locator's current decisions. Lists hold {@code host:port} texts, sorted. */
   /**
    * Completes once the locator has read the local store: before that, no gateway is returned for
    * any DC, so a first WAN join sent earlier could only fail and wait a whole retry interval.
@@ -47,6 +46,7 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
     return populated;
   }
 
+  /** The operator's view of the locator's current decisions. Lists hold {@code host:port} texts, sorted. */
   public record Snapshot(boolean populated, List<String> local, List<String> primary, List<String> fallback,
                          List<String> failing, boolean dialPrimaryThroughLocal, boolean replicationSignalInUse,
                          int consecutiveReplicationFailures) {}
@@ -65,7 +65,7 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
   }
 
   /**
-   * Reference §7.3 {@code listGateways}, then the probes: gateways whose last probe failed are left
+   * Consul's {@code listGateways}, then the probes: gateways whose last probe failed are left
    * out unless every candidate failed, in which case all are returned (a stale probe result must
    * never leave a DC with no route at all; the dial's own error is then the better message).
    */
@@ -99,7 +99,7 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
     return "the gateway locator: federation states in the local store, and meshfed.primary-gateways for the primary";
   }
 
-  /** Reference §7.3 {@code DialPrimaryThroughLocalGateway}. */
+  /** Consul's {@code DialPrimaryThroughLocalGateway}. */
   public boolean dialPrimaryThroughLocalGateway() {
     return decide(replication);
   }
@@ -148,8 +148,8 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
     }
   }
 
-  /** Called by the actor only. */
-  void publish(Learned next) {
+  /** The locator's way in (or a simulation's, driving a {@link GatewayTracker}); one caller at a time. */
+  public void publish(Learned next) {
     learned = next;
     if (next.populated()) {
       populated.complete(null);

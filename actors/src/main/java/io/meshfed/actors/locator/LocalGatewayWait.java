@@ -56,7 +56,7 @@ public final class LocalGatewayWait {
       if (error != null) {
         // the store is not reachable yet (this server is still joining its DC's cluster)
         system.scheduler().scheduleOnce(RETRY, () -> read(index), system.executionContext());
-      } else if (!GatewayLocator.retain(result.value()).isEmpty()) {
+      } else if (!GatewayTracker.retain(result.value()).isEmpty()) {
         known.complete(null);
       } else {
         read(result.index());

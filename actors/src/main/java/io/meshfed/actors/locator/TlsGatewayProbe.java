@@ -13,8 +13,11 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,6 +36,8 @@ public final class TlsGatewayProbe implements GatewayProbe {
   private final SslContext context;
   private final Duration timeout;
   private final EventLoopGroup group;
+  /** Probes not finished yet: closing the probe ends them, which closes their connections. */
+  private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
 
   private TlsGatewayProbe(SslContext context, Duration timeout) {
     this.context = context;
@@ -54,15 +59,19 @@ public final class TlsGatewayProbe implements GatewayProbe {
   @Override
   public CompletionStage<Void> probe(InetSocketAddress gateway, String sni) {
     CompletableFuture<Void> result = new CompletableFuture<>();
+    pending.add(result);
+    // Checked after joining the pending ones, so a close() at the same time either sees this probe or is seen here.
     if (group.isShuttingDown()) {
+      pending.remove(result);
       return CompletableFuture.failedFuture(new IllegalStateException("the gateway probe is closed"));
     }
     AtomicReference<Channel> channel = new AtomicReference<>();
     ScheduledFuture<?> deadline = group.schedule(() -> result.completeExceptionally(new TimeoutException(
         "probe of " + gateway.getHostString() + ":" + gateway.getPort() + " for " + sni + " took longer than "
             + timeout.toMillis() + " ms")), timeout.toMillis(), TimeUnit.MILLISECONDS);
-    // Whatever ends the probe (success, failure, timeout, cancellation) closes its connection.
+    // Whatever ends the probe (success, failure, timeout, cancellation, close) closes its connection.
     result.whenComplete((ok, err) -> {
+      pending.remove(result);
       deadline.cancel(false);
       Channel ch = channel.get();
       if (ch != null) {
@@ -88,9 +97,18 @@ public final class TlsGatewayProbe implements GatewayProbe {
     return result;
   }
 
+  /**
+   * Ends every probe still under way (each closes its connection on the event loop), then shuts the
+   * event loop down without waiting for it: it runs those closes and its thread ends on its own,
+   * within {@code SHUTDOWN_TIMEOUT}; the stage completes then.
+   */
   @Override
-  public void close() {
+  public CompletionStage<Void> close() {
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    IllegalStateException reason = new IllegalStateException("the gateway probe is closed");
+    List.copyOf(pending).forEach(p -> p.completeExceptionally(reason));
     group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        .addListener(f -> closed.complete(null));
+    return closed;
   }
 }

@@ -107,7 +107,7 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
 
   private ServerSocket listening;
   /** Made once: a test probe is an actor too, and one per round would be counted as left behind. */
-  private TestProbe<List<RoutineStatus>> statusReply;
+  private TestProbe<Leader.RoutineReport> statusReply;
   private TestProbe<Object> watcher;
   /** Live actors while the last leadership ran, to show that the count sees the leader's actors. */
   private long actorsWhileLeading;
@@ -306,8 +306,8 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
   private void oneLeadership(List<RoutineSpec> routines, Runnable working) {
     ActorRef<Leader.Command> leader = fx.kit.spawn(Leader.create(routines));
     working.run();
-    leader.tell(new Leader.GetRoutines(statusReply.ref()));
-    List<RoutineStatus> running = statusReply.receiveMessage(Duration.ofSeconds(5));
+    leader.tell(new Leader.Report(statusReply.ref()));
+    List<RoutineStatus> running = statusReply.receiveMessage(Duration.ofSeconds(5)).routines();
     assertThat(running).hasSize(routines.size()).allMatch(RoutineStatus::running);
     actorsWhileLeading = liveActors();
     leader.tell(new Leader.Shutdown());

@@ -51,7 +51,7 @@ class LeaderLeakTest {
 
   private final AtomicLong ticks = new AtomicLong();
   private final AtomicInteger failingStarts = new AtomicInteger();
-  private final TestProbe<List<RoutineStatus>> statusReply = testKit.createTestProbe();
+  private final TestProbe<Leader.RoutineReport> statusReply = testKit.createTestProbe();
   private final List<RoutineSpec> routines = List.of(
       new RoutineSpec("ticker", ticking(ticks), backoff(50, 200)),
       new RoutineSpec("idle", () -> Behaviors.empty(), backoff(50, 200)),
@@ -71,8 +71,8 @@ class LeaderLeakTest {
   }
 
   private List<RoutineStatus> routinesOf(ActorRef<Leader.Command> leader) {
-    leader.tell(new Leader.GetRoutines(statusReply.ref()));
-    return statusReply.receiveMessage();
+    leader.tell(new Leader.Report(statusReply.ref()));
+    return statusReply.receiveMessage().routines();
   }
 
   @Test

@@ -10,12 +10,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,10 +33,11 @@ class LeaderTest {
       new RoutineSpec("anti-entropy", reporting("anti-entropy", events.ref()), backoff(50, 200)),
       new RoutineSpec("pruning", alwaysFailing(failingStarts), backoff(300, 300)));
 
+  /** Through the operator API's message, the one way main code reads the routines of a leader. */
   private List<RoutineStatus> routinesOf(ActorRef<Leader.Command> leader) {
-    TestProbe<List<RoutineStatus>> reply = testKit.createTestProbe();
-    leader.tell(new Leader.GetRoutines(reply.ref()));
-    return reply.receiveMessage();
+    TestProbe<Leader.RoutineReport> reply = testKit.createTestProbe();
+    leader.tell(new Leader.Report(reply.ref()));
+    return reply.receiveMessage().routines();
   }
 
   private void awaitAllStarted(ActorRef<Leader.Command> leader, int failedStartsBefore) {
@@ -54,12 +54,11 @@ class LeaderTest {
     assertThat(pruning.restarts()).isEqualTo(failingStarts.get());
     assertThat(pruning.lastError()).isEqualTo("IllegalStateException: failure " + failingStarts.get());
 
-    // pruning is now waiting out its backoff of at most 360 ms
+    // pruning is now waiting out its backoff; its timer belongs to its runner, a descendant of the
+    // leader, so it is gone once the leader has stopped (LeaderLeakTest counts what is left).
     testKit.stop(leader);
     assertThat(events.receiveSeveralMessages(2)).containsExactlyInAnyOrder("replication stopped", "anti-entropy stopped");
     int startsAtStop = failingStarts.get();
-    await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(() -> failingStarts.get() == startsAtStop);
-    events.expectNoMessage(Duration.ZERO);
 
     ActorRef<Leader.Command> next = testKit.spawn(Leader.create(routines));
     awaitAllStarted(next, startsAtStop);
@@ -80,20 +79,19 @@ class LeaderTest {
   }
 
   @Test
-  void startsAndStopsRoutinesOnRequest() {
-    ActorRef<Leader.Command> leader = testKit.spawn(Leader.create(List.of()));
-    TestProbe<StatusReply<Done>> started = testKit.createTestProbe();
+  void theReportNamesTheLeaderAndCarriesWhatRoutinesReport() {
+    Map<String, Map<String, String>> details = Map.of("replication", Map.of("last-success", "12:00"));
+    ActorRef<Leader.Command> leader = testKit.spawn(Leader.create("n7",
+        List.of(new RoutineSpec("replication", reporting("replication", events.ref()), backoff(50, 200))),
+        () -> details));
+    events.expectMessage("replication started");
+    TestProbe<Leader.RoutineReport> reply = testKit.createTestProbe();
 
-    leader.tell(new Leader.StartRoutine(new RoutineSpec("extra", reporting("extra", events.ref()), backoff(50, 200)), started.ref()));
-    assertThat(started.receiveMessage().isSuccess()).isTrue();
-    events.expectMessage("extra started");
-    assertThat(routinesOf(leader)).containsExactly(new RoutineStatus("extra", true, 0, "", null));
-
-    leader.tell(new Leader.StopRoutine("extra", events.ref().narrow()));
-    events.expectMessage("extra stopped");
-    events.expectMessage(Done.getInstance());
-    assertThat(routinesOf(leader)).isEmpty();
+    leader.tell(new Leader.Report(reply.ref()));
+    assertThat(reply.receiveMessage()).isEqualTo(new Leader.RoutineReport("n7",
+        List.of(new RoutineStatus("replication", true, 0, "", null)), details));
     testKit.stop(leader);
+    events.expectMessage("replication stopped");
   }
 
   @Test

@@ -6,9 +6,11 @@ import static io.meshfed.actors.leader.TestRoutines.slowToStop;
 import static io.meshfed.actors.leader.TestRoutines.statusOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshfed.actors.time.Backoff;
+import io.meshfed.actors.time.TestClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -125,46 +127,78 @@ class RoutineManagerTest {
     assertThat(statusOf(status(), "acl-replication").running()).isTrue();
   }
 
+  /**
+   * The wiring of the restart rules (their timing is {@link RoutineRestartsTest}'s): each failure is
+   * logged once with the wait the rules chose, the runner's time is the clock it was given, and a
+   * failure during setup counts like one in a message handler.
+   */
   @Test
-  void aFailingRoutineRestartsWithBackoffAndLogsEachFailureOnce() {
+  void aFailingRoutineIsRestartedOnItsClockAndEachFailureIsLoggedOnce() {
+    Instant t0 = Instant.parse("2024-05-01T10:00:00Z");
+    TestClock clock = new TestClock(t0);
+    ActorRef<RoutineManager.Command> onClock = testKit.spawn(RoutineManager.create(clock));
     AtomicInteger attempts = new AtomicInteger();
-    List<Long> startedAt = new CopyOnWriteArrayList<>();
-    // Fails in setup the first time, on its first message the second time, then runs.
+    // Fails in setup the first time; later instances fail when told to.
     RoutineSpec spec = new RoutineSpec("flaky", () -> Behaviors.setup(ctx -> {
       int attempt = attempts.incrementAndGet();
-      startedAt.add(System.nanoTime());
       events.ref().tell("flaky started " + attempt);
       if (attempt == 1) {
         throw new IllegalStateException("cannot reach the primary");
       }
-      if (attempt == 2) {
-        ctx.getSelf().tell("fail");
-        return Behaviors.receive(Object.class)
-            .onMessageEquals("fail", () -> {
-              throw new IllegalArgumentException("bad index 7");
-            })
-            .build();
-      }
-      return Behaviors.<Object>empty();
-    }), backoff(150, 2_000));
+      events.ref().tell(ctx.getSelf());
+      return Behaviors.receive(Object.class)
+          .onMessageEquals("fail", () -> {
+            throw new IllegalArgumentException("bad index " + attempt);
+          })
+          .build();
+    }), new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2), 0.0));
 
-    LoggingTestKit.warn("routine flaky failed, restarting in").withOccurrences(2).expect(testKit.system(), () -> {
-      start(spec);
-      events.expectMessage("flaky started 1");
-      events.expectMessage("flaky started 2");
-      events.expectMessage("flaky started 3");
-      return null;
+    LoggingTestKit.warn("routine flaky failed, restarting in 100 ms: IllegalStateException: cannot reach the primary")
+        .expect(testKit.system(), () -> {
+          TestProbe<StatusReply<Done>> reply = testKit.createTestProbe();
+          onClock.tell(new RoutineManager.Start(spec, reply.ref()));
+          events.expectMessage("flaky started 1");
+          return null;
+        });
+    events.expectMessage("flaky started 2");
+    ActorRef<Object> second = routineRef();
+
+    // No time passed on the clock: the second failure is one more in the streak.
+    LoggingTestKit.warn("routine flaky failed, restarting in 200 ms: IllegalArgumentException: bad index 2")
+        .expect(testKit.system(), () -> {
+          second.tell("fail");
+          events.expectMessage("flaky started 3");
+          return null;
+        });
+    ActorRef<Object> third = routineRef();
+    awaitStatus(onClock, new RoutineStatus("flaky", true, 2, "IllegalArgumentException: bad index 2", t0));
+
+    // An hour on the clock is longer than the longest wait: a new streak starts from the shortest.
+    clock.advance(Duration.ofHours(1));
+    LoggingTestKit.warn("routine flaky failed, restarting in 100 ms: IllegalArgumentException: bad index 3")
+        .expect(testKit.system(), () -> {
+          third.tell("fail");
+          events.expectMessage("flaky started 4");
+          return null;
+        });
+    routineRef();
+    awaitStatus(onClock, new RoutineStatus("flaky", true, 3, "IllegalArgumentException: bad index 3",
+        t0.plus(Duration.ofHours(1))));
+    testKit.stop(onClock);
+  }
+
+  @SuppressWarnings("unchecked")
+  private ActorRef<Object> routineRef() {
+    return (ActorRef<Object>) events.expectMessageClass(ActorRef.class);
+  }
+
+  /** The runner reports to the manager asynchronously. */
+  private void awaitStatus(ActorRef<RoutineManager.Command> of, RoutineStatus expected) {
+    TestProbe<List<RoutineStatus>> reply = testKit.createTestProbe();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> {
+      of.tell(new RoutineManager.GetStatus(reply.ref()));
+      return reply.receiveMessage().equals(List.of(expected));
     });
-
-    assertThat(Duration.ofNanos(startedAt.get(1) - startedAt.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(150));
-    assertThat(Duration.ofNanos(startedAt.get(2) - startedAt.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-    // The runner reports the third start to the manager asynchronously.
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> statusOf(status(), "flaky").running());
-    RoutineStatus status = statusOf(status(), "flaky");
-    assertThat(status.restarts()).isEqualTo(2);
-    assertThat(status.lastError()).isEqualTo("IllegalArgumentException: bad index 7");
-    assertThat(status.lastErrorAt()).isNotNull();
-    events.expectNoMessage(Duration.ofMillis(200));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.actors.locator.LocatorFixtures.Store;
+import io.meshfed.actors.time.TestClock;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.NodeService;
 import io.meshfed.protocol.model.ServiceAddress;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -331,20 +333,19 @@ class GatewayLocatorTest {
         "INFO updated fallback list of primary mesh gateways: [localhost:" + port + "]");
     assertThat(s.gateways(primary)).containsExactly("localhost:" + port);
     assertThat(s.view().gateways(primary)).allMatch(InetSocketAddress::isUnresolved);
-    // Re-resolved on every attempt while replication has delivered nothing.
+    // Re-resolved while replication has delivered nothing (when, and until when: GatewayTrackerTest).
     int seen = lookups.get();
     await().atMost(TIMEOUT).until(() -> lookups.get() >= seen + 2);
 
     s.store().upsert(primary, gateway("gw-p", 9));
-    await().atMost(TIMEOUT).until(() -> !s.view().snapshot().primary().isEmpty());
-    int atArrival = lookups.get();
-    await().during(Duration.ofMillis(800)).atMost(TIMEOUT).until(() -> lookups.get() <= atArrival + 1);
+    await().atMost(TIMEOUT).until(() -> logs.lines().contains("INFO replication delivered the primary's mesh "
+        + "gateways; stopped resolving meshfed.primary-gateways"));
     // The fallback stays part of the union used when dialing the primary directly.
     assertThat(s.view().snapshot().fallback()).containsExactly("localhost:" + port);
   }
 
   @Test
-  void stoppingCancelsProbesAndIgnoresLaterResults() {
+  void stoppingCancelsProbesInFlightAndClosesTheProbe() {
     Started s = secondary();
     s.probe().hang.set(true);
     s.store().upsert(secondary, gateway("gw-1", 1));
@@ -357,11 +358,49 @@ class GatewayLocatorTest {
     assertThat(s.probe().handedOut).allMatch(f -> f.isCancelled());
     assertThat(s.probe().closed).isTrue();
 
-    // Nothing runs any more: no probe rounds, and a store change does not reach the view.
-    int calls = s.probe().calls.size();
-    s.store().upsert(secondary, gateway("gw-1", 1), gateway("gw-2", 2));
-    await().during(Duration.ofMillis(800)).atMost(TIMEOUT).until(() -> s.probe().calls.size() == calls);
     assertThat(s.view().snapshot()).isEqualTo(before);
+  }
+
+  /**
+   * The deadlines are the tracker's, on the clock the locator is given: a probe with an hour to
+   * answer fails as soon as that clock says the hour has passed (the next probe round wakes the
+   * tracker), however little real time went by.
+   */
+  @Test
+  void probeDeadlinesAreMeasuredOnTheLocatorsClock() {
+    TestClock clock = new TestClock(Instant.parse("2024-05-01T10:00:00Z"));
+    Store store = Store.start(kit, secondary);
+    GatewayLocatorView view = new GatewayLocatorView(secondary, primary);
+    ScriptedProbe probe = new ScriptedProbe();
+    probe.hang.set(true);
+    GatewayLocator.Settings settings = new GatewayLocator.Settings(secondary, primary, "meshfed", List.of(), FAST,
+        FAST, Duration.ofHours(1), Duration.ofSeconds(5));
+    ActorRef<GatewayLocator.Command> ref = kit.spawn(GatewayLocator.create(settings, store.client(), probe,
+        GatewayLocator.HostResolver.DNS, view, () -> { }, clock));
+    store.upsert(secondary, gateway("gw-1", 1));
+    await().atMost(TIMEOUT).until(() -> !probe.handedOut.isEmpty());
+    assertThat(view.snapshot().failing()).isEmpty();
+
+    clock.advance(Duration.ofHours(1));
+    await().atMost(TIMEOUT).until(() -> view.snapshot().failing().contains("10.0.0.1:8443"));
+    assertThat(probe.handedOut.get(0)).isCancelled();
+    assertThat(logs.containing("failed its probe")).containsExactly("WARN mesh gateway 10.0.0.1:8443 failed its "
+        + "probe (server." + primary + ".meshfed): no answer within 3600000 ms; skipping it until a probe succeeds");
+    kit.stop(ref);
+  }
+
+  /** The actor's thread never waits for the probe to release its threads. */
+  @Test
+  void stoppingDoesNotWaitForTheProbeToClose() {
+    Started s = secondary();
+    s.probe().closing = new java.util.concurrent.CompletableFuture<>();
+    s.store().upsert(secondary, gateway("gw-1", 1));
+    await().atMost(TIMEOUT).until(() -> !s.probe().handedOut.isEmpty());
+
+    kit.stop(s.ref());
+    assertThat(s.probe().closed).isTrue();
+    assertThat(s.probe().closing).isNotDone();
+    s.probe().closing.complete(null);
   }
 
   @Test

@@ -40,7 +40,7 @@ class LocatorTlsProbeTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    probe.close();
+    probe.close().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     for (AutoCloseable c : open) {
       c.close();
     }
@@ -79,7 +79,7 @@ class LocatorTlsProbeTest {
           .hasCauseInstanceOf(TimeoutException.class);
       silent.closedByPeer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     } finally {
-      quick.close();
+      quick.close().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
   }
 
@@ -91,6 +91,23 @@ class LocatorTlsProbeTest {
       attempt.cancel(true);
       silent.closedByPeer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(attempt).isCancelled();
+    }
+  }
+
+  /** Closing does not wait for anything: the event loop closes what is still open on its own thread. */
+  @Test
+  void closingReleasesAProbeInFlightOnItsOwn() throws Exception {
+    TlsGatewayProbe closing = TlsGatewayProbe.create(certs.server("dc2", "n0"), Duration.ofSeconds(30));
+    try (SilentServer silent = new SilentServer()) {
+      var attempt = closing.probe(silent.address(), "server.dc1.meshfed").toCompletableFuture();
+      silent.accepted.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+      var closed = closing.close().toCompletableFuture();
+      silent.closedByPeer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThatThrownBy(() -> attempt.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+      assertThatThrownBy(() -> closing.probe(silent.address(), "server.dc1.meshfed").toCompletableFuture().join())
+          .hasMessageContaining("the gateway probe is closed");
     }
   }
 }

@@ -21,6 +21,8 @@ final class ScriptedProbe implements GatewayProbe {
   final List<String> calls = new CopyOnWriteArrayList<>();
   final List<CompletableFuture<Void>> handedOut = new CopyOnWriteArrayList<>();
   final AtomicBoolean closed = new AtomicBoolean();
+  /** What {@link #close} returns: a test may leave it pending, as a probe whose threads take their time. */
+  volatile CompletableFuture<Void> closing = CompletableFuture.completedFuture(null);
 
   @Override
   public CompletionStage<Void> probe(InetSocketAddress gateway, String sni) {
@@ -43,7 +45,8 @@ final class ScriptedProbe implements GatewayProbe {
   }
 
   @Override
-  public void close() {
+  public CompletionStage<Void> close() {
     closed.set(true);
+    return closing;
   }
 }
