@@ -1,6 +1,7 @@
 package io.meshfed.actors.locator;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -19,4 +20,10 @@ public interface GatewayProbe extends AutoCloseable {
   /** Releases what the probe owns (threads); the locator calls it when it stops. */
   @Override
   default void close() {}
+
+  /** As {@link #close}, for callers that must not block: completes once what it owned has ended. */
+  default CompletionStage<Void> closeAsync() {
+    close();
+    return CompletableFuture.completedFuture(null);
+  }
 }

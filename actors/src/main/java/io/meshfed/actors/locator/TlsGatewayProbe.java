@@ -90,7 +90,18 @@ public final class TlsGatewayProbe implements GatewayProbe {
 
   @Override
   public void close() {
-    group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    shutDown().awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Without waiting: the stage completes on the event loop's thread as it ends. */
+  @Override
+  public CompletionStage<Void> closeAsync() {
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    shutDown().addListener(f -> ended.complete(null));
+    return ended;
+  }
+
+  private io.netty.util.concurrent.Future<?> shutDown() {
+    return group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 }
