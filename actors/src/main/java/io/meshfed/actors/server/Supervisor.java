@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * PostStop releasing what it held, and the restart waits until it has stopped before starting the
  * next one, so two instances never hold the same resources.
  *
+ * <p>What is lost in a failure: the message the child failed on, as with any restart, and the
+ * messages already forwarded to it but not yet handled, which its stop sends to dead letters. For
+ * the actors supervised here that is gossip (lossy by design) and asks, which time out.
+ *
  * <p>A child that stops by itself (the leader handing over) stops the supervisor too.
  */
 final class Supervisor {

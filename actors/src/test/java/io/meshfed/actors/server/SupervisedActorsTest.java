@@ -15,9 +15,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.TypedActorContext;
@@ -88,8 +91,16 @@ class SupervisedActorsTest {
   @Order(1)
   void theWanMembershipComesBackAfterAFailure() throws Exception {
     try (TestLogs logs = TestLogs.warnings()) {
+      Set<String> threadsBefore = gossipThreads();
       dc2Faults.failNextMessage(MeshfedServer.WAN_MEMBERSHIP);
       await().atMost(Duration.ofSeconds(10)).until(() -> dc2Faults.failures(MeshfedServer.WAN_MEMBERSHIP) == 1);
+      // The failed instance's gossip clients are closed, not left behind: their two threads end
+      // (each instance has its own, named by a pool number that is never reused).
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+        Set<String> ended = new TreeSet<>(threadsBefore);
+        ended.removeAll(gossipThreads());
+        assertThat(ended).hasSize(2);
+      });
 
       MeshfedServer dc3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc3", "dc1",
           "n3", Map.of("retry-join-wan", List.of("127.0.0.1:" + serverPorts.get("dc1")),
@@ -185,6 +196,11 @@ class SupervisedActorsTest {
         return target.apply(ctx, msg);
       }
     }
+  }
+
+  private static Set<String> gossipThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(n -> n.startsWith("meshfed-gossip-")).collect(Collectors.toCollection(TreeSet::new));
   }
 
   private static JsonNode locator(MeshfedServer server) throws Exception {

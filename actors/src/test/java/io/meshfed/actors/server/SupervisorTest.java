@@ -1,6 +1,7 @@
 package io.meshfed.actors.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -116,10 +117,11 @@ class SupervisorTest {
     replies.expectMessage("pong from " + name + "-1");
 
     ref.tell(new Fail());
-    // Sent during the backoff: kept for the new instance, not lost.
-    ref.tell(new Ping(replies.ref()));
     // The failed instance has released what it held before the next one starts.
     events.expectMessage("stopped " + name + "-1");
+    // Once the supervisor has noticed (it logs then), what is sent waits for the next instance.
+    await().atMost(Duration.ofSeconds(5)).until(() -> errors().size() == 1);
+    ref.tell(new Ping(replies.ref()));
     events.expectMessage(RESTARTED, "started " + name + "-2");
     replies.expectMessage("pong from " + name + "-2");
 
