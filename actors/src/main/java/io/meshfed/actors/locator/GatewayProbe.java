@@ -5,9 +5,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Checks that a mesh gateway really carries a dial (beyond Consul, which never probes, reference
- * §7.3): the gateway locator skips a gateway whose last probe failed. Pluggable so that tests can
- * decide outcomes; the real one is {@link TlsGatewayProbe}.
+ * Checks that a mesh gateway really carries a dial (beyond Consul, which never probes): the
+ * gateway locator skips a gateway whose last probe failed. Pluggable so that tests can decide
+ * outcomes; the real one is {@link TlsGatewayProbe}.
  *
  * <p>Contract: the stage completes normally when {@code gateway} passed the probe for the server
  * name {@code sni}, exceptionally with the reason otherwise. Cancelling the stage (its
