@@ -24,6 +24,7 @@ import io.meshfed.actors.federation.ReplicationStatusHolder;
 import io.meshfed.actors.forward.FirstKnownGateways;
 import io.meshfed.actors.locator.GatewayLocator;
 import io.meshfed.actors.locator.GatewayLocatorView;
+import io.meshfed.actors.locator.GatewayProbe;
 import io.meshfed.actors.locator.LocalGatewayWait;
 import java.util.List;
 import io.meshfed.actors.leader.Leader;
@@ -56,7 +57,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
@@ -79,11 +80,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class MeshfedServer {
   public static final String VERSION = "0.1.0";
+  static final String WAN_MEMBERSHIP = "wan-membership";
   private static final Logger LOG = LoggerFactory.getLogger(MeshfedServer.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration UNBIND_DEADLINE = Duration.ofSeconds(3);
   /** Within the before-service-unbind phase's 5 s: a leave spreads in a few gossip rounds. */
   private static final Duration WAN_LEAVE_TIMEOUT = Duration.ofSeconds(4);
+  /** Netty's event loops end within their 5 s shutdown timeout; past this the stop goes on without them. */
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
   private final ServerConfig config;
   private final ActorSystem<ServerGuardian.Command> system;
@@ -112,6 +116,11 @@ public final class MeshfedServer {
    * that dies without leaving the cluster, as a crashed process would.
    */
   static MeshfedServer start(ServerConfig config, Config pekkoOverrides) {
+    return start(config, pekkoOverrides, FaultInjection.NONE);
+  }
+
+  /** As {@link #start(ServerConfig, Config)}, with a test's faults in the supervised actors. */
+  static MeshfedServer start(ServerConfig config, Config pekkoOverrides, FaultInjection faults) {
     // Checked first: a bad certificate stops start-up before anything is locked or started, and
     // Artery's TLS uses the same material as the server port.
     Optional<TlsMaterial> tls = ServerTransport.tlsMaterial(config);
@@ -131,12 +140,16 @@ public final class MeshfedServer {
       deleteIfEphemeral(config);
       throw e;
     }
-    // Whatever stops the system (stop(), a signal, a failed store), the data dir is released after.
-    CompletionStage<Done> released = system.getWhenTerminated().whenComplete((done, err) -> {
-      lock.close();
-      deleteIfEphemeral(config);
-      LOG.info("meshfed server stopped: node {}, datacenter {}", config.nodeName(), config.datacenter());
-    });
+    // Whatever stops the system (stop(), a signal, a failed store), the data dir is released after,
+    // once the closes still under way have ended; none of it runs on an actor thread.
+    PendingCloses closes = new PendingCloses();
+    CompletionStage<Done> released = system.getWhenTerminated().handle((done, err) -> Done.getInstance())
+        .thenComposeAsync(done -> closes.finish(CLOSE_TIMEOUT))
+        .whenComplete((done, err) -> {
+          lock.close();
+          deleteIfEphemeral(config);
+          LOG.info("meshfed server stopped: node {}, datacenter {}", config.nodeName(), config.datacenter());
+        });
     try {
       ActorRef<DcStore.Command> store = await(storeStarted, "the DC state store did not start");
       ServerIdentity self = new ServerIdentity(config.nodeName(), config.datacenter(), config.primaryDatacenter(),
@@ -152,19 +165,25 @@ public final class MeshfedServer {
       GatewayLocatorView locator = new GatewayLocatorView(config.datacenter(), config.primaryDatacenter());
       if (tls.isPresent()) {
         // Without TLS nothing crosses DCs, so there is nothing to locate (and no probe to make).
-        system.systemActorOf(GatewayLocator.create(ActorSettings.locator(config), storeClient,
-            ServerTransport.gatewayProbe(config, tls.get()), locator, barrier::latch), "gateway-locator", Props.empty());
+        // The probe outlives a locator that failed and was replaced, while each locator closes the
+        // probe it was given when it stops: it gets one whose close does nothing, and the real one
+        // is closed once every actor has stopped.
+        GatewayProbe probe = ServerTransport.gatewayProbe(config, tls.get());
+        closes.afterStop(probe::close);
+        GatewayProbe keptOpen = probe::probe;
+        supervise(system, GatewayLocator.NAME, faults.around(GatewayLocator.NAME, GatewayLocator.create(
+            ActorSettings.locator(config), storeClient, keptOpen, locator, barrier::latch)));
       }
       Dialer dialer = new Dialer(config.datacenter(), tls.isPresent(), () -> LanMembers.servers(cluster.state()),
           new FirstKnownGateways(List.of(locator, new StaticGateways(config.staticGateways()))),
           wanRouter::aliveServers);
       InternalRpc internalRpc = new InternalRpc(rpcClient, dialer);
-      ActorRef<WanMembership.Command> wan = system.systemActorOf(WanMembership.create(
-              ActorSettings.wan(config, VERSION), dialer, wanRouter, ServerTransport.gossipDialer(config, tls),
-              readyToJoinWan(config, tls.isPresent(), locator, storeClient, system), whyNotReadyToJoinWan(config),
+      ActorRef<WanMembership.Command> wan = supervise(system, WAN_MEMBERSHIP, faults.around(WAN_MEMBERSHIP,
+          WanMembership.create(ActorSettings.wan(config, VERSION), dialer, wanRouter,
+              ServerTransport.gossipDialer(config, tls), readyToJoinWan(config, tls.isPresent(), locator, storeClient,
+                  system), whyNotReadyToJoinWan(config),
               () -> LanMembers.servers(cluster.state()).stream().filter(s -> LanMembers.ALIVE.equals(s.status()))
-                  .map(LanMembers.Server::node).toList()),
-          "wan-membership", Props.empty());
+                  .map(LanMembers.Server::node).toList(), closes)));
       // Before the server port closes, so the leave can still be gossiped and its answers received.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-wan",
           () -> AskPattern.<WanMembership.Command, Done>ask(wan, WanMembership.Leave::new, WAN_LEAVE_TIMEOUT,
@@ -255,6 +274,14 @@ public final class MeshfedServer {
         + config.ports().lan() + ", data dir " + config.dataDir()
         + (config.ephemeralDataDir() ? " (temporary)" : "")
         + (up ? "" : "; waiting for the DC to form (bootstrap-expect " + config.bootstrapExpect() + ")");
+  }
+
+  /** Starts a long-lived actor under the guardian, replaced with backoff when it fails; its supervisor's reference. */
+  private static <T> ActorRef<T> supervise(ActorSystem<ServerGuardian.Command> system, String name,
+      Behavior<T> behavior) {
+    CompletableFuture<ActorRef<T>> started = new CompletableFuture<>();
+    system.tell(new ServerGuardian.StartSupervised<>(name, behavior, started));
+    return await(started, "the " + name + " actor did not start");
   }
 
   private static void onShutdown(ActorSystem<?> system, String phase, String task, Runnable action) {

@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
@@ -21,6 +22,10 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * sends {@link StartLeader} with the leader's routines, which need those endpoints. The store runs
  * on the oldest server of the DC and moves when that server leaves or dies; every server reaches it
  * through its proxy, which buffers calls while it moves.
+ *
+ * <p>The guardian is also the parent of the server's other long-lived actors ({@link StartSupervised}:
+ * the WAN membership, the gateway locator), each under a {@link Supervisor} that replaces it with
+ * backoff when it fails; the leader singleton runs under one too.
  */
 public final class ServerGuardian {
   public sealed interface Command {}
@@ -32,6 +37,13 @@ public final class ServerGuardian {
   /** Starts the leader singleton with these routines and their details; answers with its proxy. */
   public record StartLeader(List<RoutineSpec> routines, Supplier<Map<String, Map<String, String>>> details,
       CompletableFuture<ActorRef<Leader.Command>> started) implements Command {}
+
+  /**
+   * Starts one of the server's long-lived actors as the guardian's child, under a {@link Supervisor}
+   * that replaces it with backoff when it fails; answers with the supervisor's reference.
+   */
+  public record StartSupervised<T>(String name, Behavior<T> behavior, CompletableFuture<ActorRef<T>> started)
+      implements Command {}
 
   static final String STORE_SINGLETON = "dc-store";
   static final String LEADER_SINGLETON = "leader";
@@ -54,9 +66,15 @@ public final class ServerGuardian {
             return Behaviors.same();
           })
           .onMessage(StartLeader.class, m -> {
-            // Shutdown lets the leader stop its routines before the next leader starts them.
-            m.started().complete(singletons.init(SingletonActor.of(Leader.create(nodeName, m.routines(), m.details()),
+            // Shutdown lets the leader stop its routines before the next leader starts them; the
+            // supervisor passes it on, and stops once the leader has.
+            Behavior<Leader.Command> leader = Leader.create(nodeName, m.routines(), m.details());
+            m.started().complete(singletons.init(SingletonActor.of(Supervisor.create(LEADER_SINGLETON, leader),
                 LEADER_SINGLETON).withStopMessage(new Leader.Shutdown())));
+            return Behaviors.same();
+          })
+          .onMessage(StartSupervised.class, m -> {
+            start(ctx, m);
             return Behaviors.same();
           })
           .onMessage(SchemaFailed.class, m -> {
@@ -66,6 +84,10 @@ public final class ServerGuardian {
           })
           .build();
     });
+  }
+
+  private static <T> void start(ActorContext<Command> ctx, StartSupervised<T> m) {
+    m.started().complete(ctx.spawn(Supervisor.create(m.name(), m.behavior()), m.name()));
   }
 
   public static String rootMessage(Throwable t) {

@@ -22,7 +22,9 @@ import io.meshfed.transport.gossip.MalformedGossipPacketException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +34,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -120,11 +123,14 @@ public final class WanMembership {
   private final String joinTarget;
   private final Supplier<List<String>> lanServers;
   private final String whyNotReady;
+  private final Consumer<CompletionStage<?>> closing;
   private boolean joined;
 
   private WanMembership(Setup setup, ActorContext<Command> ctx, Dialer dialer, WanRouter router,
-      GossipDialer gossipDialer, Supplier<List<String>> lanServers, String whyNotReady) {
+      GossipDialer gossipDialer, Supplier<List<String>> lanServers, String whyNotReady,
+      Consumer<CompletionStage<?>> closing) {
     this.setup = setup;
+    this.closing = closing;
     this.whyNotReady = whyNotReady;
     this.lanServers = lanServers;
     this.ctx = ctx;
@@ -187,13 +193,16 @@ public final class WanMembership {
    * @param lanServers node names of this DC's alive servers (its LAN cluster), flood-joined into the
    *     WAN membership: without it, servers of one DC that joined through different peers would
    *     form separate WAN islands
+   * @param closing takes the close of the gossip clients, started when the actor stops and left to
+   *     finish on their own threads (up to a few seconds): the actor's thread never waits for it
    */
   public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer,
-      CompletionStage<?> readyToJoin, String whyNotReady, Supplier<List<String>> lanServers) {
+      CompletionStage<?> readyToJoin, String whyNotReady, Supplier<List<String>> lanServers,
+      Consumer<CompletionStage<?>> closing) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(WanMembership.class); // else log lines name Pekko's ActorCell
       WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer, lanServers,
-          whyNotReady);
+          whyNotReady, closing);
       SwimSettings s = setup.swim();
       // SwimMembership's contract: tick at least every min(probeTimeout, gossipInterval) / 2
       Duration tick = (s.probeTimeout().compareTo(s.gossipInterval()) < 0 ? s.probeTimeout() : s.gossipInterval())
@@ -282,12 +291,19 @@ public final class WanMembership {
           m.replyTo().tell(Done.getInstance());
           return Behaviors.same();
         })
-        .onSignal(PostStop.class, s -> {
-          packets.close();
-          streams.close();
-          return Behaviors.same();
-        })
+        .onSignal(PostStop.class, s -> close())
+        .onSignal(PreRestart.class, s -> close())
         .build();
+  }
+
+  /**
+   * Starts closing the gossip clients, failing what they have in flight, and returns: their event
+   * loops end on their own threads. Also before an in-place restart, whose new instance makes its own.
+   */
+  private Behavior<Command> close() {
+    closing.accept(CompletableFuture.allOf(packets.closeAsync().toCompletableFuture(),
+        streams.closeAsync().toCompletableFuture()));
+    return Behaviors.same();
   }
 
   /** Consul's floodJoins: every server of this DC's LAN that the WAN membership does not know is joined directly. */

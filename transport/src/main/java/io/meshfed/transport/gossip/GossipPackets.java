@@ -88,17 +88,33 @@ public final class GossipPackets implements AutoCloseable {
     return counters;
   }
 
-  /** Closes every pooled connection, fails dials in progress and stops the event loop thread. */
+  /**
+   * Closes every pooled connection, fails dials in progress and stops the event loop thread;
+   * waits for the thread to end, up to twice the shutdown timeout.
+   */
   @Override
   public void close() {
+    shutDown().awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * As {@link #close}, without waiting: for callers that must not block, such as an actor. The stage
+   * completes on the event loop's thread as it ends, within the 5 s shutdown timeout.
+   */
+  public CompletionStage<Void> closeAsync() {
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    shutDown().addListener(f -> ended.complete(null));
+    return ended;
+  }
+
+  private io.netty.util.concurrent.Future<?> shutDown() {
     closed = true;
     List<PacketConnection> connections = new ArrayList<>(pool.values());
     pool.clear();
     for (PacketConnection connection : connections) {
       connection.fail(closedError());
     }
-    group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    return group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private PacketConnection connection(String member, InetSocketAddress address) {

@@ -89,15 +89,31 @@ public final class GossipStreams implements AutoCloseable {
     return counters;
   }
 
-  /** Fails exchanges in progress, closing their connections, and stops the event loop thread. */
+  /**
+   * Fails exchanges in progress, closing their connections, and stops the event loop thread;
+   * waits for the thread to end, up to twice the shutdown timeout.
+   */
   @Override
   public void close() {
+    shutDown().awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * As {@link #close}, without waiting: for callers that must not block, such as an actor. The stage
+   * completes on the event loop's thread as it ends, within the 5 s shutdown timeout.
+   */
+  public CompletionStage<Void> closeAsync() {
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    shutDown().addListener(f -> ended.complete(null));
+    return ended;
+  }
+
+  private io.netty.util.concurrent.Future<?> shutDown() {
     closed = true;
     for (CompletableFuture<byte[]> exchange : new ArrayList<>(inFlight)) {
       exchange.completeExceptionally(closedError());
     }
-    group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    return group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void start(String member, InetSocketAddress address, byte[] request, CompletableFuture<byte[]> result,

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,29 @@ class GossipLeakTest {
 
   @Test
   void closingLeavesNoGossipThreadOrConnection() throws Exception {
+    closeAndCheck((packets, streams) -> {
+      packets.close();
+      streams.close();
+    });
+  }
+
+  /** Closing without waiting (as an actor does) ends the same way once both stages completed. */
+  @Test
+  void closingAsynchronouslyLeavesNoGossipThreadOrConnection() throws Exception {
+    closeAndCheck((packets, streams) -> {
+      CompletableFuture<Void> packetsClosed = packets.closeAsync().toCompletableFuture();
+      CompletableFuture<Void> streamsClosed = streams.closeAsync().toCompletableFuture();
+      CompletableFuture.allOf(packetsClosed, streamsClosed).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      // The stages complete on the event loop threads as they end: give them the moment to exit.
+      await().atMost(WAIT).until(() -> gossipThreads() == 0);
+    });
+  }
+
+  private interface Closer {
+    void close(GossipPackets packets, GossipStreams streams) throws Exception;
+  }
+
+  private void closeAndCheck(Closer closer) throws Exception {
     GossipTestPki pki = new GossipTestPki(dir);
     GossipServer server = GossipServer.tls(pki.server("dc1", "n1"), GossipPackets.DEFAULT_IDLE_TIMEOUT,
         // One exchange stays open until the client closes.
@@ -35,8 +59,7 @@ class GossipLeakTest {
     await().atMost(WAIT).until(() -> server.streams.counters().framesReceived() == 2);
     assertThat(gossipThreads()).isGreaterThan(0);
 
-    packets.close();
-    streams.close();
+    closer.close(packets, streams);
 
     assertThat(pending).isCompletedExceptionally();
     assertThat(gossipThreads()).isZero();

@@ -1,0 +1,20 @@
+package io.meshfed.server;
+
+import org.apache.pekko.actor.typed.Behavior;
+
+/**
+ * A test seam and nothing else: a test wraps the behavior of a long-lived actor that the server
+ * supervises (by the name it is started under) to make it fail the way a bug would, and checks
+ * that the server recovers. A server started by {@link MeshfedServer#start(io.meshfed.server.config.ServerConfig)}
+ * uses {@link #NONE}.
+ */
+interface FaultInjection {
+  FaultInjection NONE = new FaultInjection() {
+    @Override
+    public <T> Behavior<T> around(String actor, Behavior<T> behavior) {
+      return behavior;
+    }
+  };
+
+  <T> Behavior<T> around(String actor, Behavior<T> behavior);
+}
