@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Reference §6's rules, as TestLeader_FederationStateAntiEntropy_FeatureIsStickyEvenIfSerfTagsRegress. */
+/**
+ * The feature barrier's rules (docs/decisions/0010-feature-barrier.md), as Consul's
+ * TestLeader_FederationStateAntiEntropy_FeatureIsStickyEvenIfSerfTagsRegress.
+ */
 class WanFeatureBarrierTest {
   private final List<Member> members = new ArrayList<>();
   private final WanFeatureBarrier secondary = new WanFeatureBarrier("dc2", "DC1", () -> List.copyOf(members));
