@@ -1,5 +1,6 @@
 package io.meshfed.actors.locator;
 
+import io.meshfed.protocol.errors.Failures;
 import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.actors.store.StoreClient;
@@ -20,7 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.Behavior;
@@ -189,7 +189,7 @@ public final class GatewayLocator {
       if (m.failure() == null) {
         run(tracker.listed(m.result().index(), m.result().value(), now));
       } else {
-        Throwable cause = unwrap(m.failure());
+        Throwable cause = Failures.unwrap(m.failure());
         boolean unavailable = cause instanceof ApiException api && api.code() == ApiException.Code.UNAVAILABLE;
         run(tracker.readFailed(reason(cause), unavailable, now));
       }
@@ -318,12 +318,7 @@ public final class GatewayLocator {
   }
 
   private static String reason(Throwable failure) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = Failures.unwrap(failure);
     return Objects.toString(cause.getMessage(), cause.getClass().getSimpleName());
-  }
-
-  /** The failure itself, not the CompletionException a dependent stage wraps it in. */
-  private static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 }

@@ -5,11 +5,13 @@ import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.protocol.names.WireConstants;
+import io.meshfed.transport.logging.RateLimitedLog;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.LoggerFactory;
 
 /**
  * Waits, with blocking reads of the local catalog, until this DC has a mesh gateway other DCs can
@@ -22,6 +24,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 public final class LocalGatewayWait {
   private static final Duration READ_WAIT = Duration.ofSeconds(30);
   private static final Duration RETRY = Duration.ofSeconds(1);
+  private static final RateLimitedLog BUGS = RateLimitedLog.warn(LoggerFactory.getLogger(LocalGatewayWait.class));
 
   private final StoreClient store;
   private final ActorSystem<?> system;
@@ -46,21 +49,44 @@ public final class LocalGatewayWait {
     if (known.isDone()) {
       return;
     }
-    CompletionStage<DcStore.QueryResult<List<CheckServiceNode>>> answer = store.askBlocking(
-        new QueryOptions("", index, READ_WAIT),
-        reply -> new DcStore.ListServices("", WireConstants.KIND_MESH_GATEWAY, index, READ_WAIT, reply));
-    answer.whenComplete((result, error) -> {
-      if (known.isDone()) {
-        return;
-      }
+    try {
+      CompletionStage<DcStore.QueryResult<List<CheckServiceNode>>> answer = store.askBlocking(
+          new QueryOptions("", index, READ_WAIT),
+          reply -> new DcStore.ListServices("", WireConstants.KIND_MESH_GATEWAY, index, READ_WAIT, reply));
+      answer.whenComplete((result, error) -> answered(index, result, error));
+    } catch (RuntimeException e) {
+      retryAfterBug(index, e);
+    }
+  }
+
+  private void answered(long index, DcStore.QueryResult<List<CheckServiceNode>> result, Throwable error) {
+    if (known.isDone()) {
+      return;
+    }
+    try {
       if (error != null) {
         // the store is not reachable yet (this server is still joining its DC's cluster)
-        system.scheduler().scheduleOnce(RETRY, () -> read(index), system.executionContext());
+        retry(index);
       } else if (!GatewayTracker.retain(result.value()).isEmpty()) {
         known.complete(null);
       } else {
         read(result.index());
       }
-    });
+    } catch (RuntimeException e) {
+      retryAfterBug(index, e);
+    }
+  }
+
+  // Nothing supervises this loop, and a secondary that stops waiting never joins the WAN: an
+  // unexpected exception is logged and the read tried again, never left to end the loop silently.
+  private void retryAfterBug(long index, RuntimeException e) {
+    if (!known.isDone()) {
+      BUGS.log("waiting for a local mesh gateway failed unexpectedly; reading the catalog again in {}", RETRY, e);
+      retry(index);
+    }
+  }
+
+  private void retry(long index) {
+    system.scheduler().scheduleOnce(RETRY, () -> read(index), system.executionContext());
   }
 }

@@ -46,8 +46,12 @@ public record Backoff(Duration min, Duration max, double jitter) {
     return Duration.ofNanos(base > Long.MAX_VALUE - extra ? Long.MAX_VALUE : base + extra);
   }
 
-  /** Pekko's restart-with-backoff with these bounds, for a parent supervising a child. */
+  /**
+   * Pekko's restart-with-backoff with these bounds, for a parent supervising a child. The failure
+   * count resets only after the child has run for {@code max}: Pekko's default (after {@code min})
+   * would keep an actor that fails every few seconds at the shortest delay for ever.
+   */
   public BackoffSupervisorStrategy restartStrategy() {
-    return SupervisorStrategy.restartWithBackoff(min, max, jitter);
+    return SupervisorStrategy.restartWithBackoff(min, max, jitter).withResetBackoffAfter(max);
   }
 }

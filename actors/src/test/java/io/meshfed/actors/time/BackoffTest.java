@@ -39,4 +39,10 @@ class BackoffTest {
     assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1), 1.5))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aSupervisedActorMustRunForTheLongestWaitBeforeItsFailuresAreForgotten() {
+    assertThat(Backoff.SUPERVISION.restartStrategy().resetBackoffAfter().toMillis())
+        .isEqualTo(Backoff.SUPERVISION.max().toMillis());
+  }
 }
