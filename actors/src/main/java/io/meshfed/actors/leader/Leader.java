@@ -9,11 +9,9 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -21,7 +19,7 @@ import org.apache.pekko.pattern.StatusReply;
  * the routine manager, which owns every routine, so when leadership ends and this actor stops,
  * every routine, runner and pending restart timer stops with it; nothing outlives the leadership.
  */
-public final class Leader extends AbstractBehavior<Leader.Command> {
+public final class Leader {
 
   public sealed interface Command {}
 
@@ -48,20 +46,13 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
 
   private static final java.time.Duration REPORT_TIMEOUT = java.time.Duration.ofSeconds(3);
 
-  private final ActorRef<RoutineManager.Command> routines;
-  private final String nodeName;
-  private final Supplier<Map<String, Map<String, String>>> details;
-  private boolean shuttingDown;
-
-  /** @throws IllegalArgumentException if a routine name is empty or used twice */
-  public static Behavior<Command> create(List<RoutineSpec> routines) {
-    return create("", routines, Map::of);
-  }
+  private Leader() {}
 
   /**
    * @param nodeName the node that holds leadership, for the operator API
    * @param details what routines report about their work, read for each operator report on the
    *     server that hosts the leader
+   * @throws IllegalArgumentException if a routine name is empty or used twice
    */
   public static Behavior<Command> create(String nodeName, List<RoutineSpec> routines,
       Supplier<Map<String, Map<String, String>>> details) {
@@ -75,50 +66,63 @@ public final class Leader extends AbstractBehavior<Leader.Command> {
         throw new IllegalArgumentException("routine " + spec.name() + " is listed twice");
       }
     }
-    return Behaviors.setup(ctx -> new Leader(ctx, nodeName, specs, details));
+    return Behaviors.setup(ctx -> {
+      ctx.setLoggerName(Leader.class); // else log lines name Pekko's ActorCell
+      ActorRef<RoutineManager.Command> routineManager = ctx.spawn(RoutineManager.create(), "routines");
+      // Without its routine manager the leader would hold leadership doing nothing; an unhandled
+      // Terminated fails the leader instead, so whoever hosts it sees the problem.
+      ctx.watch(routineManager);
+      ctx.getLog().info("leadership established: starting routines {}", specs.stream().map(RoutineSpec::name).toList());
+      // Names were validated above, so these starts cannot be refused.
+      ActorRef<StatusReply<Done>> ignore = ctx.getSystem().ignoreRef();
+      specs.forEach(spec -> routineManager.tell(new RoutineManager.Start(spec, ignore)));
+      return new Running(ctx, nodeName, routineManager, details).behavior();
+    });
   }
 
-  private Leader(ActorContext<Command> ctx, String nodeName, List<RoutineSpec> specs,
-      Supplier<Map<String, Map<String, String>>> details) {
-    super(ctx);
-    this.nodeName = nodeName;
-    this.details = details;
-    routines = ctx.spawn(RoutineManager.create(), "routines");
-    // Without its routine manager the leader would hold leadership doing nothing; an unhandled
-    // Terminated fails the leader instead, so whoever hosts it sees the problem.
-    ctx.watch(routines);
-    ctx.getLog().info("leadership established: starting routines {}", specs.stream().map(RoutineSpec::name).toList());
-    // Names were validated above, so these starts cannot be refused.
-    ActorRef<StatusReply<Done>> ignore = ctx.getSystem().ignoreRef();
-    specs.forEach(spec -> routines.tell(new RoutineManager.Start(spec, ignore)));
-  }
+  private static final class Running {
+    private final ActorContext<Command> ctx;
+    private final String nodeName;
+    private final ActorRef<RoutineManager.Command> routines;
+    private final Supplier<Map<String, Map<String, String>>> details;
+    private boolean shuttingDown;
 
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Report.class, m -> {
-          String node = nodeName;
-          Map<String, Map<String, String>> now = Map.copyOf(details.get());
-          AskPattern.<RoutineManager.Command, List<RoutineStatus>>ask(routines, RoutineManager.GetStatus::new,
-                  REPORT_TIMEOUT, getContext().getSystem().scheduler())
-              .thenAccept(list -> m.replyTo().tell(new RoutineReport(node, list, now)));
-          return this;
-        })
-        .onMessage(Shutdown.class, this::onShutdown)
-        .onMessage(RoutinesStopped.class, m -> Behaviors.stopped())
-        .onSignal(PostStop.class, s -> {
-          getContext().getLog().info("leadership lost: stopping routines");
-          return this;
-        })
-        .build();
-  }
-
-  private Behavior<Command> onShutdown(Shutdown m) {
-    if (!shuttingDown) {
-      shuttingDown = true;
-      ActorRef<Done> stopped = getContext().messageAdapter(Done.class, d -> new RoutinesStopped());
-      routines.tell(new RoutineManager.StopAll(stopped));
+    Running(ActorContext<Command> ctx, String nodeName, ActorRef<RoutineManager.Command> routines,
+        Supplier<Map<String, Map<String, String>>> details) {
+      this.ctx = ctx;
+      this.nodeName = nodeName;
+      this.routines = routines;
+      this.details = details;
     }
-    return this;
+
+    Behavior<Command> behavior() {
+      return Behaviors.receive(Command.class)
+          .onMessage(Report.class, this::onReport)
+          .onMessage(Shutdown.class, this::onShutdown)
+          .onMessage(RoutinesStopped.class, m -> Behaviors.stopped())
+          .onSignal(PostStop.class, s -> {
+            ctx.getLog().info("leadership lost: stopping routines");
+            return Behaviors.same();
+          })
+          .build();
+    }
+
+    private Behavior<Command> onReport(Report m) {
+      String node = nodeName;
+      Map<String, Map<String, String>> now = Map.copyOf(details.get());
+      AskPattern.<RoutineManager.Command, List<RoutineStatus>>ask(routines, RoutineManager.GetStatus::new,
+              REPORT_TIMEOUT, ctx.getSystem().scheduler())
+          .thenAccept(list -> m.replyTo().tell(new RoutineReport(node, list, now)));
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onShutdown(Shutdown m) {
+      if (!shuttingDown) {
+        shuttingDown = true;
+        ActorRef<Done> stopped = ctx.messageAdapter(Done.class, d -> new RoutinesStopped());
+        routines.tell(new RoutineManager.StopAll(stopped));
+      }
+      return Behaviors.same();
+    }
   }
 }

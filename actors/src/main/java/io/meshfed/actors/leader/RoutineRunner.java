@@ -11,10 +11,8 @@ import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.TypedActorContext;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
@@ -25,7 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * nothing stays scheduled behind. A routine that stops by itself has finished: the runner reports
  * that and stops too.
  */
-final class RoutineRunner extends AbstractBehavior<RoutineRunner.Command> {
+final class RoutineRunner {
 
   sealed interface Command {}
 
@@ -36,84 +34,94 @@ final class RoutineRunner extends AbstractBehavior<RoutineRunner.Command> {
 
   private record RestartDue() implements Command {}
 
-  private final RoutineSpec spec;
-  private final ActorRef<StatusChanged> listener;
-  private final TimerScheduler<Command> timers;
-  private final Clock clock;
-  private final RoutineRestarts restarts;
-
-  private ActorRef<?> routine;
-  private Throwable reportedFailure;
+  private RoutineRunner() {}
 
   static Behavior<Command> create(RoutineSpec spec, ActorRef<StatusChanged> listener, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(RoutineRunner.class); // else log lines name Pekko's ActorCell
-      return new RoutineRunner(ctx, timers, spec, listener, clock);
+      Running running = new Running(ctx, timers, spec, listener, clock);
+      running.start();
+      return running.behavior();
     }));
   }
 
-  private RoutineRunner(ActorContext<Command> ctx, TimerScheduler<Command> timers, RoutineSpec spec,
-      ActorRef<StatusChanged> listener, Clock clock) {
-    super(ctx);
-    this.spec = spec;
-    this.listener = listener;
-    this.timers = timers;
-    this.clock = clock;
-    this.restarts = new RoutineRestarts(spec.name(), spec.backoff());
-    run(restarts.start(clock.instant()));
-  }
+  private static final class Running {
+    private final ActorContext<Command> ctx;
+    private final TimerScheduler<Command> timers;
+    private final RoutineSpec spec;
+    private final ActorRef<StatusChanged> listener;
+    private final Clock clock;
+    private final RoutineRestarts restarts;
 
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(RoutineFailed.class, this::onRoutineFailed)
-        .onMessage(RestartDue.class, m -> run(restarts.restartDue(clock.instant())))
-        .onSignal(Terminated.class, this::onRoutineTerminated)
-        .build();
-  }
+    private ActorRef<?> routine;
+    private Throwable reportedFailure;
 
-  private Behavior<Command> onRoutineFailed(RoutineFailed m) {
-    if (m.routine().equals(routine)) {
-      reportedFailure = m.cause();
+    Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, RoutineSpec spec,
+        ActorRef<StatusChanged> listener, Clock clock) {
+      this.ctx = ctx;
+      this.timers = timers;
+      this.spec = spec;
+      this.listener = listener;
+      this.clock = clock;
+      this.restarts = new RoutineRestarts(spec.name(), spec.backoff());
     }
-    return this;
-  }
 
-  private Behavior<Command> onRoutineTerminated(Terminated t) {
-    if (!t.getRef().equals(routine)) {
-      return this;
+    /** Runs the first instance; a start only spawns, so what it returns never stops the runner. */
+    void start() {
+      run(restarts.start(clock.instant()));
     }
-    routine = null;
-    Throwable cause = t instanceof ChildFailed failed ? failed.getCause() : reportedFailure;
-    return run(restarts.ended(restarts.instance(), cause == null ? null : RoutineRestarts.describe(cause),
-        ThreadLocalRandom.current().nextDouble(), clock.instant()));
-  }
 
-  private Behavior<Command> run(List<RoutineRestarts.Action> actions) {
-    Behavior<Command> next = this;
-    for (RoutineRestarts.Action action : actions) {
-      if (action instanceof RoutineRestarts.Spawn spawn) {
-        spawnRoutine(spawn.instance());
-      } else if (action instanceof RoutineRestarts.Publish publish) {
-        listener.tell(new StatusChanged(getContext().getSelf(), publish.status()));
-      } else if (action instanceof RoutineRestarts.ScheduleRestart restart) {
-        timers.startSingleTimer(new RestartDue(), restart.after());
-      } else if (action instanceof RoutineRestarts.LogFailure failure) {
-        getContext().getLog().warn(failure.message());
-      } else if (action instanceof RoutineRestarts.Finished) {
-        next = Behaviors.stopped();
+    Behavior<Command> behavior() {
+      return Behaviors.receive(Command.class)
+          .onMessage(RoutineFailed.class, this::onRoutineFailed)
+          .onMessage(RestartDue.class, m -> run(restarts.restartDue(clock.instant())))
+          .onSignal(Terminated.class, this::onRoutineTerminated)
+          .build();
+    }
+
+    private Behavior<Command> onRoutineFailed(RoutineFailed m) {
+      if (m.routine().equals(routine)) {
+        reportedFailure = m.cause();
       }
+      return Behaviors.same();
     }
-    return next;
-  }
 
-  @SuppressWarnings("unchecked")
-  private void spawnRoutine(int instance) {
-    reportedFailure = null;
-    Behavior<Object> behavior = (Behavior<Object>) spec.behavior().get();
-    ActorRef<Command> self = getContext().getSelf();
-    routine = getContext().spawn(Behaviors.intercept(() -> new FailureReporter(self), behavior), "routine-" + instance);
-    getContext().watch(routine);
+    private Behavior<Command> onRoutineTerminated(Terminated t) {
+      if (!t.getRef().equals(routine)) {
+        return Behaviors.same();
+      }
+      routine = null;
+      Throwable cause = t instanceof ChildFailed failed ? failed.getCause() : reportedFailure;
+      return run(restarts.ended(restarts.instance(), cause == null ? null : RoutineRestarts.describe(cause),
+          ThreadLocalRandom.current().nextDouble(), clock.instant()));
+    }
+
+    private Behavior<Command> run(List<RoutineRestarts.Action> actions) {
+      Behavior<Command> next = Behaviors.same();
+      for (RoutineRestarts.Action action : actions) {
+        if (action instanceof RoutineRestarts.Spawn spawn) {
+          spawnRoutine(spawn.instance());
+        } else if (action instanceof RoutineRestarts.Publish publish) {
+          listener.tell(new StatusChanged(ctx.getSelf(), publish.status()));
+        } else if (action instanceof RoutineRestarts.ScheduleRestart restart) {
+          timers.startSingleTimer(new RestartDue(), restart.after());
+        } else if (action instanceof RoutineRestarts.LogFailure failure) {
+          ctx.getLog().warn(failure.message());
+        } else if (action instanceof RoutineRestarts.Finished) {
+          next = Behaviors.stopped();
+        }
+      }
+      return next;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void spawnRoutine(int instance) {
+      reportedFailure = null;
+      Behavior<Object> behavior = (Behavior<Object>) spec.behavior().get();
+      ActorRef<Command> self = ctx.getSelf();
+      routine = ctx.spawn(Behaviors.intercept(() -> new FailureReporter(self), behavior), "routine-" + instance);
+      ctx.watch(routine);
+    }
   }
 
   /**

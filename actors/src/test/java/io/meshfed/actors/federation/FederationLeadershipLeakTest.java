@@ -304,7 +304,7 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
    * every routine running), then handed over as the singleton does (Shutdown, then termination).
    */
   private void oneLeadership(List<RoutineSpec> routines, Runnable working) {
-    ActorRef<Leader.Command> leader = fx.kit.spawn(Leader.create(routines));
+    ActorRef<Leader.Command> leader = fx.kit.spawn(Leader.create("leader-node", routines, Map::of));
     working.run();
     leader.tell(new Leader.Report(statusReply.ref()));
     List<RoutineStatus> running = statusReply.receiveMessage(Duration.ofSeconds(5)).routines();

@@ -2,6 +2,7 @@ package io.meshfed.actors.leader;
 
 import static io.meshfed.actors.leader.TestRoutines.alwaysFailing;
 import static io.meshfed.actors.leader.TestRoutines.backoff;
+import static io.meshfed.actors.leader.TestRoutines.leaderFor;
 import static io.meshfed.actors.leader.TestRoutines.statusOf;
 import static io.meshfed.actors.leader.TestRoutines.ticking;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,7 +61,7 @@ class LeaderLeakTest {
   private ActorRef<Leader.Command> leadershipRunning() {
     long ticksBefore = ticks.get();
     int failuresBefore = failingStarts.get();
-    ActorRef<Leader.Command> leader = testKit.spawn(Leader.create(routines));
+    ActorRef<Leader.Command> leader = testKit.spawn(leaderFor(routines));
     awaitHere().until(() -> ticks.get() > ticksBefore + 1 && failingStarts.get() > failuresBefore);
     // The failure reaches the manager's status a moment after the routine's own counter moved.
     awaitHere().until(() -> {

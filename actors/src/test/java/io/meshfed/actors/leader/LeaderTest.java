@@ -2,6 +2,7 @@ package io.meshfed.actors.leader;
 
 import static io.meshfed.actors.leader.TestRoutines.alwaysFailing;
 import static io.meshfed.actors.leader.TestRoutines.backoff;
+import static io.meshfed.actors.leader.TestRoutines.leaderFor;
 import static io.meshfed.actors.leader.TestRoutines.reporting;
 import static io.meshfed.actors.leader.TestRoutines.statusOf;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +49,7 @@ class LeaderTest {
 
   @Test
   void losingLeadershipStopsEveryRoutineAndANewLeaderStartsThemAgain() {
-    ActorRef<Leader.Command> leader = testKit.spawn(Leader.create(routines));
+    ActorRef<Leader.Command> leader = testKit.spawn(leaderFor(routines));
     awaitAllStarted(leader, 0);
     RoutineStatus pruning = statusOf(routinesOf(leader), "pruning");
     assertThat(pruning.restarts()).isEqualTo(failingStarts.get());
@@ -60,7 +61,7 @@ class LeaderTest {
     assertThat(events.receiveSeveralMessages(2)).containsExactlyInAnyOrder("replication stopped", "anti-entropy stopped");
     int startsAtStop = failingStarts.get();
 
-    ActorRef<Leader.Command> next = testKit.spawn(Leader.create(routines));
+    ActorRef<Leader.Command> next = testKit.spawn(leaderFor(routines));
     awaitAllStarted(next, startsAtStop);
     assertThat(routinesOf(next)).extracting(RoutineStatus::name).containsExactly("anti-entropy", "pruning", "replication");
     testKit.stop(next);
@@ -69,7 +70,7 @@ class LeaderTest {
 
   @Test
   void shutdownStopsTheRoutinesBeforeTheLeader() {
-    ActorRef<Leader.Command> leader = testKit.spawn(Leader.create(routines));
+    ActorRef<Leader.Command> leader = testKit.spawn(leaderFor(routines));
     awaitAllStarted(leader, 0);
     TestProbe<Object> watcher = testKit.createTestProbe();
 
@@ -97,9 +98,9 @@ class LeaderTest {
   @Test
   void refusesBadRoutineLists() {
     RoutineSpec a = new RoutineSpec("a", reporting("a", events.ref()), backoff(50, 200));
-    assertThatThrownBy(() -> Leader.create(List.of(a, a))).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> leaderFor(List.of(a, a))).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("routine a is listed twice");
-    assertThatThrownBy(() -> Leader.create(List.of(new RoutineSpec("", reporting("b", events.ref()), backoff(50, 200)))))
+    assertThatThrownBy(() -> leaderFor(List.of(new RoutineSpec("", reporting("b", events.ref()), backoff(50, 200)))))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

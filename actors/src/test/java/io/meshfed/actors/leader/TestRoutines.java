@@ -3,6 +3,7 @@ package io.meshfed.actors.leader;
 import io.meshfed.actors.time.Backoff;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,9 +14,14 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
-/** Routine behaviors that tell the test what happens to them. */
+/** Routine behaviors that tell the test what happens to them, and the leader that runs them. */
 final class TestRoutines {
   private TestRoutines() {}
+
+  /** A leader for {@code routines}, as the server creates it, on a node named "test-node" with no details. */
+  static Behavior<Leader.Command> leaderFor(List<RoutineSpec> routines) {
+    return Leader.create("test-node", routines, Map::of);
+  }
 
   static Backoff backoff(long minMillis, long maxMillis) {
     return new Backoff(Duration.ofMillis(minMillis), Duration.ofMillis(maxMillis), 0.2);
