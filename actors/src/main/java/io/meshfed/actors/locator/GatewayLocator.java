@@ -298,8 +298,19 @@ public final class GatewayLocator {
 
   /** {@link System#nanoTime} as a clock, starting at the wall time of its creation. */
   private static final class MonotonicClock extends Clock {
-    private final Instant origin = Instant.now();
-    private final long originNanos = System.nanoTime();
+    private final Instant origin;
+    private final long originNanos;
+    private final ZoneId zone;
+
+    MonotonicClock() {
+      this(Instant.now(), System.nanoTime(), ZoneOffset.UTC);
+    }
+
+    private MonotonicClock(Instant origin, long originNanos, ZoneId zone) {
+      this.origin = origin;
+      this.originNanos = originNanos;
+      this.zone = zone;
+    }
 
     @Override
     public Instant instant() {
@@ -308,12 +319,12 @@ public final class GatewayLocator {
 
     @Override
     public ZoneId getZone() {
-      return ZoneOffset.UTC;
+      return zone;
     }
 
     @Override
     public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("the locator's clock only measures durations");
+      return new MonotonicClock(origin, originNanos, zone);
     }
   }
 
