@@ -1,5 +1,6 @@
 package io.meshfed.actors.leader;
 
+import io.meshfed.actors.time.Backoff;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -107,8 +108,11 @@ public final class RoutineManager {
           // The runner number keeps the child name free even while an older instance of the same
           // routine is still stopping under its own name.
           String childName = "runner-" + URLEncoder.encode(s.name(), StandardCharsets.UTF_8) + "-" + s.runner();
-          ActorRef<RoutineRunner.Command> runner =
-              ctx.spawn(RoutineRunner.create(start.spec(), statusAdapter, clock), childName);
+          // A runner fails only on a bug outside its routine (building the routine's behavior
+          // threw, say): it is restarted as any long-lived actor is, and starts its routine again.
+          ActorRef<RoutineRunner.Command> runner = ctx.spawn(Behaviors.supervise(
+              RoutineRunner.create(start.spec(), statusAdapter, clock)).onFailure(Backoff.SUPERVISION.restartStrategy()),
+              childName);
           ctx.watch(runner);
           runners.put(s.runner(), runner);
           runnerIds.put(runner, s.runner());

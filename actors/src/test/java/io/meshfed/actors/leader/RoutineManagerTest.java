@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
@@ -199,6 +200,24 @@ class RoutineManagerTest {
       of.tell(new RoutineManager.GetStatus(reply.ref()));
       return reply.receiveMessage().equals(List.of(expected));
     });
+  }
+
+  @Test
+  void aRunnerThatFailsItselfIsRestartedAndStartsItsRoutineAgain() {
+    // The spec's supplier runs in the runner: its exception is a failure of the runner, not of the routine.
+    AtomicInteger builds = new AtomicInteger();
+    Supplier<Behavior<?>> works = reporting("flaky", events.ref());
+    start(new RoutineSpec("flaky", () -> {
+      if (builds.incrementAndGet() == 1) {
+        throw new IllegalStateException("building the routine failed");
+      }
+      return works.get();
+    }, backoff(50, 200)));
+
+    events.expectMessage(Duration.ofSeconds(10), "flaky started");
+    assertThat(builds.get()).isEqualTo(2);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3))
+        .until(() -> statusOf(status(), "flaky").running());
   }
 
   @Test
