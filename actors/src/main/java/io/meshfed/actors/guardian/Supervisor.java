@@ -1,17 +1,14 @@
 package io.meshfed.actors.guardian;
 
+import io.meshfed.actors.supervision.FailureReporter;
 import io.meshfed.actors.time.Backoff;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.ChildFailed;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.Terminated;
-import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +65,8 @@ public final class Supervisor {
     Behavior<Object> untyped = (Behavior<Object>) (Behavior<?>) child;
     Behavior<Object> running = Behaviors.setup(ctx -> {
       ActorRef<Object> self = ctx.getSelf();
-      ActorRef<Object> current = ctx.spawn(Behaviors.intercept(() -> new FailureReporter(self), untyped),
+      ActorRef<Object> current = ctx.spawn(
+          FailureReporter.around(untyped, (failed, cause) -> self.tell(new Failed(failed, cause))),
           name + "-" + incarnations.incrementAndGet());
       ctx.watch(current);
       startedNanos.set(System.nanoTime());
@@ -120,54 +118,5 @@ public final class Supervisor {
   private static String describe(Throwable cause) {
     String type = cause.getClass().getName();
     return cause.getMessage() == null ? type : type + ": " + cause.getMessage();
-  }
-
-  /**
-   * Turns the child's exception into a report to the supervisor followed by a stop. Left to
-   * Pekko, the failure would be logged a second time, with its stack trace, by the parent, and a
-   * failure during setup would look like a plain stop.
-   */
-  private static final class FailureReporter extends BehaviorInterceptor<Object, Object> {
-    private final ActorRef<Object> supervisor;
-
-    FailureReporter(ActorRef<Object> supervisor) {
-      super(Object.class);
-      this.supervisor = supervisor;
-    }
-
-    @Override
-    public Behavior<Object> aroundStart(TypedActorContext<Object> ctx, PreStartTarget<Object> target) {
-      try {
-        return target.start(ctx);
-      } catch (Exception e) {
-        return failed(ctx, e);
-      }
-    }
-
-    @Override
-    public Behavior<Object> aroundReceive(TypedActorContext<Object> ctx, Object msg, ReceiveTarget<Object> target) {
-      try {
-        return target.apply(ctx, msg);
-      } catch (Exception e) {
-        return failed(ctx, e);
-      }
-    }
-
-    @Override
-    public Behavior<Object> aroundSignal(TypedActorContext<Object> ctx, Signal signal, SignalTarget<Object> target) {
-      if (signal instanceof PostStop) {
-        return target.apply(ctx, signal); // stopping already: nothing left to replace
-      }
-      try {
-        return target.apply(ctx, signal);
-      } catch (Exception e) {
-        return failed(ctx, e);
-      }
-    }
-
-    private Behavior<Object> failed(TypedActorContext<Object> ctx, Exception cause) {
-      supervisor.tell(new Failed(ctx.asJava().getSelf(), cause));
-      return Behaviors.stopped();
-    }
   }
 }

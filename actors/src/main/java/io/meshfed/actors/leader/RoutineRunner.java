@@ -1,16 +1,13 @@
 package io.meshfed.actors.leader;
 
+import io.meshfed.actors.supervision.FailureReporter;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.ChildFailed;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.Terminated;
-import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -114,65 +111,12 @@ final class RoutineRunner {
       return next;
     }
 
-    @SuppressWarnings("unchecked")
     private void spawnRoutine(int instance) {
       reportedFailure = null;
-      Behavior<Object> behavior = (Behavior<Object>) spec.behavior().get();
       ActorRef<Command> self = ctx.getSelf();
-      routine = ctx.spawn(Behaviors.intercept(() -> new FailureReporter(self), behavior), "routine-" + instance);
+      routine = ctx.spawn(FailureReporter.around(spec.behavior().get(),
+          (failed, cause) -> self.tell(new RoutineFailed(failed, cause))), "routine-" + instance);
       ctx.watch(routine);
-    }
-  }
-
-  /**
-   * Turns a routine's exception into a report to the runner followed by a normal stop. Left alone,
-   * Pekko would log every failure at ERROR in the parent (a second log line for the same failure),
-   * and its stop supervisor turns a failure during setup into a plain stop that looks exactly like
-   * a routine that finished. The report is a message sent before the routine stops, so it reaches
-   * the runner before the Terminated signal does.
-   */
-  private static final class FailureReporter extends BehaviorInterceptor<Object, Object> {
-    private final ActorRef<Command> runner;
-
-    FailureReporter(ActorRef<Command> runner) {
-      super(Object.class);
-      this.runner = runner;
-    }
-
-    @Override
-    public Behavior<Object> aroundStart(TypedActorContext<Object> ctx, PreStartTarget<Object> target) {
-      try {
-        return target.start(ctx);
-      } catch (Exception e) {
-        return failed(ctx, e);
-      }
-    }
-
-    @Override
-    public Behavior<Object> aroundReceive(TypedActorContext<Object> ctx, Object msg, ReceiveTarget<Object> target) {
-      try {
-        return target.apply(ctx, msg);
-      } catch (Exception e) {
-        return failed(ctx, e);
-      }
-    }
-
-    @Override
-    public Behavior<Object> aroundSignal(TypedActorContext<Object> ctx, Signal signal, SignalTarget<Object> target) {
-      if (signal instanceof PostStop) {
-        // The routine is stopping already; there is nothing left to restart or report.
-        return target.apply(ctx, signal);
-      }
-      try {
-        return target.apply(ctx, signal);
-      } catch (Exception e) {
-        return failed(ctx, e);
-      }
-    }
-
-    private Behavior<Object> failed(TypedActorContext<Object> ctx, Exception cause) {
-      runner.tell(new RoutineFailed(ctx.asJava().getSelf(), cause));
-      return Behaviors.stopped();
     }
   }
 }
