@@ -35,6 +35,8 @@ import org.slf4j.event.Level;
  * </ul>
  */
 final class AntiEntropyCore {
+  /** The longest wait after a push that found no answer from the primary. */
+  static final Duration UNREACHABLE_RETRY_MAX = Duration.ofSeconds(1);
   static final String SYNC_ERROR = "error performing anti-entropy sync of federation state";
 
   /** The routine's timers; several may be pending at once. */
@@ -181,13 +183,23 @@ final class AntiEntropyCore {
     return out;
   }
 
-  List<Action> pushFailed(String error, long now) {
+  /**
+   * The push failed. One that found no answer from the primary ({@code unreachable}: no path yet, a
+   * gateway that cannot route, a lost connection) is retried within {@link #UNREACHABLE_RETRY_MAX}:
+   * it cost the primary nothing, and a replaced gateway's path appears at any moment, so backing off
+   * to minutes would leave the primary with this DC's stale gateways. Other failures back off.
+   */
+  List<Action> pushFailed(String error, boolean unreachable, long now) {
     pushing = false;
     pushFailures++;
     dirty = false;
     List<Action> out = new ArrayList<>();
     out.add(new Log(Level.ERROR, SYNC_ERROR + ": " + error));
-    return startTimer(Timer.SYNC, settings.retry().delay(pushFailures, random.nextDouble()), out);
+    Duration delay = settings.retry().delay(pushFailures, random.nextDouble());
+    if (unreachable && delay.compareTo(UNREACHABLE_RETRY_MAX) > 0) {
+      delay = UNREACHABLE_RETRY_MAX;
+    }
+    return startTimer(Timer.SYNC, delay, out);
   }
 
   private List<Action> checkBarrier(boolean barrierPassed, List<Action> out) {

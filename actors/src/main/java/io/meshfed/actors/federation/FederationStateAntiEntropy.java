@@ -166,7 +166,8 @@ public final class FederationStateAntiEntropy {
               ? core.gatewaysReadFailed(m.failure().getMessage(), clock.now())
               : core.gatewaysRead(m.result().value(), m.result().index(), clock.now())))
           .onMessage(Pushed.class, m -> run(m.failure() != null
-              ? core.pushFailed(Failures.unwrap(m.failure()).getMessage(), clock.now())
+              ? core.pushFailed(Failures.unwrap(m.failure()).getMessage(),
+                  ReplicationCore.unreachable(Failures.unwrap(m.failure())), clock.now())
               : core.pushed(clock.now())))
           .build();
     }

@@ -153,7 +153,7 @@ class AntiEntropyCoreTest {
     long now = 0;
     List<Duration> waits = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
-      last = core.pushFailed("Permission denied", now);
+      last = core.pushFailed("Permission denied", false, now);
       assertThat(last.get(0)).isEqualTo(new Log(Level.ERROR,
           "error performing anti-entropy sync of federation state: Permission denied"));
       waits.add(timer().after());
@@ -168,8 +168,28 @@ class AntiEntropyCoreTest {
     core.pushed(now);
     last = core.gatewaysRead(gateways(30), 30, now);
     pushedState();
-    last = core.pushFailed("Permission denied", now);
+    last = core.pushFailed("Permission denied", false, now);
     assertThat(timer().after()).as("reset by the success").isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aPushThatFindsNoPathIsRetriedWithinASecondAndPushesTheLatest() {
+    watchingAndPushedOnce();
+    last = core.gatewaysRead(gateways(1), 2, 0);
+    pushedState();
+    long now = 0;
+    for (int i = 0; i < 3; i++) {
+      last = core.pushFailed("datacenter dc1 did not answer", true, now);
+      Duration wait = timer().after();
+      assertThat(wait).as("failure " + (i + 1)).isEqualTo(Duration.ofSeconds(1));
+      last = core.gatewaysRead(gateways(10 + i), 10 + i, now + 1);
+      now += wait.toNanos();
+      last = core.timer(Timer.SYNC, now, true);
+      assertThat(pushedState().meshGateways()).as("the retry pushes the latest").isEqualTo(gateways(10 + i));
+    }
+    // An answer that is an error still backs off in full, counting the failures before it.
+    last = core.pushFailed("Permission denied", false, now);
+    assertThat(timer().after()).isEqualTo(Duration.ofSeconds(16));
   }
 
   @Test
