@@ -8,11 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.meshfed.server.config.ServerConfigLoader;
 import io.meshfed.actors.locator.GatewayLocator;
-import io.meshfed.transport.tls.CertificateTool;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,14 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SupervisedActorsTest {
-  private static final Map<String, Object> FAST_WAN = Map.of(
-      "wan.probe-interval", "300ms", "wan.probe-timeout", "150ms", "wan.suspicion-mult", 3,
-      "wan.gossip-interval", "50ms", "wan.push-pull-interval", "1s", "wan.reconnect-interval", "1s",
-      "retry-interval-wan", "1s");
-
   @TempDir static Path dir;
-  CertificateTool.Issued ca;
-  final Map<String, Integer> serverPorts = new TreeMap<>();
+  TlsFederation fed;
   final Faults dc1Faults = new Faults();
   final Faults dc2Faults = new Faults();
   MeshfedServer dc1;
@@ -60,16 +51,12 @@ class SupervisedActorsTest {
 
   @BeforeAll
   void start() throws Exception {
-    ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
-    Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
-    for (String dc : List.of("dc1", "dc2", "dc3")) {
-      serverPorts.put(dc, TestServers.freePort());
-    }
-    dc1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc1", "dc1", "n1",
-        Map.of("static-gateways.dc2", List.of(gateway("dc2")), "static-gateways.dc3", List.of(gateway("dc3"))))),
+    fed = new TlsFederation(dir, List.of("dc1", "dc2", "dc3"));
+    dc1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc1", "dc1", "n1",
+        Map.of("static-gateways.dc2", List.of(fed.gateway("dc2")), "static-gateways.dc3", List.of(fed.gateway("dc3"))))),
         ConfigFactory.empty(), dc1Faults);
-    dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc2", "dc1", "n2",
-        Map.of("primary-gateways", List.of(gateway("dc1")), "static-gateways.dc3", List.of(gateway("dc3"))))),
+    dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc2", "dc1", "n2",
+        Map.of("primary-gateways", List.of(fed.gateway("dc1")), "static-gateways.dc3", List.of(fed.gateway("dc3"))))),
         ConfigFactory.empty(), dc2Faults);
     for (MeshfedServer server : List.of(dc1, dc2)) {
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statuses(server))
@@ -103,9 +90,9 @@ class SupervisedActorsTest {
         assertThat(ended).hasSize(2);
       });
 
-      MeshfedServer dc3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc3", "dc1",
-          "n3", Map.of("retry-join-wan", List.of("127.0.0.1:" + serverPorts.get("dc1")),
-              "static-gateways.dc1", List.of(gateway("dc1")), "static-gateways.dc2", List.of(gateway("dc2"))))));
+      MeshfedServer dc3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc3", "dc1",
+          "n3", Map.of("retry-join-wan", List.of("127.0.0.1:" + fed.serverPort("dc1")),
+              "static-gateways.dc1", List.of(fed.gateway("dc1")), "static-gateways.dc2", List.of(fed.gateway("dc2"))))));
       try {
         for (MeshfedServer server : List.of(dc2, dc1, dc3)) {
           await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statuses(server))
@@ -129,7 +116,7 @@ class SupervisedActorsTest {
   @Test
   @Order(2)
   void theGatewayLocatorComesBackAfterAFailure() throws Exception {
-    String gatewayAddress = gateway("dc1");
+    String gatewayAddress = fed.gateway("dc1");
     try (TestLogs logs = TestLogs.warnings()) {
       assertThat(locator(dc1).get("LocalGateways")).isEmpty();
       dc1Faults.failNextMessage(GatewayLocator.NAME);
@@ -137,7 +124,7 @@ class SupervisedActorsTest {
           {"Node":"gw1","Address":"127.0.0.1",
            "Service":{"Service":"mesh-gateway","Kind":"mesh-gateway","Port":%d,"Meta":{"meshfed-wan-federation":"1"}},
            "Check":{"CheckID":"gw1-alive","Name":"alive","Status":"passing","ServiceID":"mesh-gateway"}}
-          """.formatted(serverPorts.get("dc1"));
+          """.formatted(fed.serverPort("dc1"));
       assertThat(TestServers.put(dc1, "/v1/catalog/register", gateway, null).statusCode()).isEqualTo(200);
       try {
         await().atMost(Duration.ofSeconds(30)).until(() -> dc1Faults.failures(GatewayLocator.NAME) == 1);
@@ -214,25 +201,5 @@ class SupervisedActorsTest {
       out.put(m.get("Name").asText(), m.get("Status").asText());
     }
     return out;
-  }
-
-  private String gateway(String dc) {
-    return "127.0.0.1:" + serverPorts.get(dc);
-  }
-
-  private Map<String, Object> options(String dc, String primary, String node, Map<String, Object> extra)
-      throws Exception {
-    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, dc, node, "meshfed", Duration.ofDays(30));
-    Map<String, Object> o = new HashMap<>(FAST_WAN);
-    o.putAll(extra);
-    o.put("tls.ca-file", dir.resolve("ca.pem").toString());
-    o.put("tls.cert-file", Files.writeString(dir.resolve(dc + ".pem"), cert.certificatePem()).toString());
-    o.put("tls.key-file", Files.writeString(dir.resolve(dc + "-key.pem"), cert.privateKeyPem()).toString());
-    o.put("datacenter", dc);
-    o.put("primary-datacenter", primary);
-    o.put("node-name", node);
-    o.put("data-dir", dir.resolve(dc).toString());
-    o.put("ports.server", serverPorts.get(dc));
-    return o;
   }
 }

@@ -6,11 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.meshfed.server.config.ServerConfigLoader;
-import io.meshfed.transport.tls.CertificateTool;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,34 +30,24 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WanMembershipTest {
-  private static final Map<String, Object> FAST_WAN = Map.of(
-      "wan.probe-interval", "300ms", "wan.probe-timeout", "150ms", "wan.suspicion-mult", 3,
-      "wan.gossip-interval", "50ms", "wan.push-pull-interval", "1s", "wan.reconnect-interval", "1s",
-      "retry-interval-wan", "1s");
-
   @TempDir static Path dir;
-  CertificateTool.Issued ca;
-  final Map<String, Integer> serverPorts = new TreeMap<>();
+  TlsFederation fed;
   MeshfedServer dc1;
   MeshfedServer dc2;
   MeshfedServer dc3;
 
   @BeforeAll
   void start() throws Exception {
-    ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
-    Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
-    for (String dc : List.of("dc1", "dc2", "dc3", "dc8", "dc9")) {
-      serverPorts.put(dc, TestServers.freePort());
-    }
-    dc1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc1", "dc1", "n1",
-        Map.of("static-gateways.dc2", List.of(gateway("dc2")), "static-gateways.dc3", List.of(gateway("dc3"))))));
-    dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc2", "dc1", "n2",
-        Map.of("primary-gateways", List.of(gateway("dc1")), "static-gateways.dc3", List.of(gateway("dc3"))))));
+    fed = new TlsFederation(dir, List.of("dc1", "dc2", "dc3", "dc8", "dc9"));
+    dc1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc1", "dc1", "n1",
+        Map.of("static-gateways.dc2", List.of(fed.gateway("dc2")), "static-gateways.dc3", List.of(fed.gateway("dc3"))))));
+    dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc2", "dc1", "n2",
+        Map.of("primary-gateways", List.of(fed.gateway("dc1")), "static-gateways.dc3", List.of(fed.gateway("dc3"))))));
     // dc3 joins without mesh-gateway federation, at the primary's server port (retry-join-wan), and
     // stops as a crashed server would: without its graceful WAN leave.
-    dc3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc3", "dc1", "n3",
-            Map.of("retry-join-wan", List.of("127.0.0.1:" + serverPorts.get("dc1")),
-                "static-gateways.dc1", List.of(gateway("dc1")), "static-gateways.dc2", List.of(gateway("dc2"))))),
+    dc3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc3", "dc1", "n3",
+            Map.of("retry-join-wan", List.of("127.0.0.1:" + fed.serverPort("dc1")),
+                "static-gateways.dc1", List.of(fed.gateway("dc1")), "static-gateways.dc2", List.of(fed.gateway("dc2"))))),
         ConfigFactory.parseString("pekko.coordinated-shutdown.phases.before-service-unbind.enabled = off"));
   }
 
@@ -81,12 +68,12 @@ class WanMembershipTest {
     }
     JsonNode n2 = member(dc1, "n2.dc2");
     assertThat(n2.get("Addr").asText()).isEqualTo("127.0.0.1");
-    assertThat(n2.get("Port").asInt()).isEqualTo(serverPorts.get("dc2"));
+    assertThat(n2.get("Port").asInt()).isEqualTo(fed.serverPort("dc2"));
     assertThat(n2.get("Datacenter").asText()).isEqualTo("dc2");
     assertThat(n2.at("/Tags/role").asText()).isEqualTo("server");
     assertThat(n2.at("/Tags/ft_fs").asText()).isEqualTo("1");
     assertThat(n2.at("/Tags/version").asText()).isEqualTo(MeshfedServer.VERSION);
-    assertThat(n2.at("/Tags/port").asText()).isEqualTo(serverPorts.get("dc2").toString());
+    assertThat(n2.at("/Tags/port").asText()).isEqualTo(Integer.toString(fed.serverPort("dc2")));
   }
 
   @Test
@@ -94,9 +81,9 @@ class WanMembershipTest {
   void aPrimaryWithNoSecondaryJoiningStaysAlone() throws Exception {
     // dc9 is a primary that knows dc8's "gateway", dc8 a secondary with no way to join: neither
     // dials the other, since only a secondary joins, and only through its primary's gateways.
-    MeshfedServer dc9 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc9", "dc9",
-        "n9", Map.of("static-gateways.dc8", List.of(gateway("dc8"))))));
-    MeshfedServer dc8 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, options("dc8", "dc9",
+    MeshfedServer dc9 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc9", "dc9",
+        "n9", Map.of("static-gateways.dc8", List.of(fed.gateway("dc8"))))));
+    MeshfedServer dc8 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc8", "dc9",
         "n8", Map.of())));
     try {
       await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -144,25 +131,5 @@ class WanMembershipTest {
       }
     }
     throw new AssertionError(name + " is not a WAN member of " + server.config().datacenter());
-  }
-
-  private String gateway(String dc) {
-    return "127.0.0.1:" + serverPorts.get(dc);
-  }
-
-  private Map<String, Object> options(String dc, String primary, String node, Map<String, Object> extra)
-      throws Exception {
-    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, dc, node, "meshfed", Duration.ofDays(30));
-    Map<String, Object> o = new HashMap<>(FAST_WAN);
-    o.putAll(extra);
-    o.put("tls.ca-file", dir.resolve("ca.pem").toString());
-    o.put("tls.cert-file", Files.writeString(dir.resolve(dc + ".pem"), cert.certificatePem()).toString());
-    o.put("tls.key-file", Files.writeString(dir.resolve(dc + "-key.pem"), cert.privateKeyPem()).toString());
-    o.put("datacenter", dc);
-    o.put("primary-datacenter", primary);
-    o.put("node-name", node);
-    o.put("data-dir", dir.resolve(dc).toString());
-    o.put("ports.server", serverPorts.get(dc));
-    return o;
   }
 }
