@@ -34,7 +34,7 @@ class ServerPortLifecycleTest {
         assertClosedByServer(socket);
       }
     }
-    await().atMost(WAIT).until(() -> portThreads().isEmpty());
+    await().atMost(WAIT).untilAsserted(() -> assertThat(portThreads()).isEmpty());
     InetSocketAddress closed = last;
     assertThatThrownBy(() -> connect(closed).close()).isInstanceOf(ConnectException.class);
   }
@@ -44,7 +44,7 @@ class ServerPortLifecycleTest {
     ServerPort port = ServerPort.start(echoSettings(0));
     port.close();
     port.close();
-    await().atMost(WAIT).until(() -> portThreads().isEmpty());
+    await().atMost(WAIT).untilAsserted(() -> assertThat(portThreads()).isEmpty());
   }
 
   @Test
@@ -55,7 +55,7 @@ class ServerPortLifecycleTest {
           .hasCauseInstanceOf(BindException.class)
           .hasMessageStartingWith("server port: cannot bind 127.0.0.1:" + first.localAddress().getPort());
     }
-    await().atMost(WAIT).until(() -> portThreads().isEmpty());
+    await().atMost(WAIT).untilAsserted(() -> assertThat(portThreads()).isEmpty());
   }
 
   private static ServerPortSettings echoSettings(int port) {
