@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.gateway.metrics.Outcome;
+import io.meshfed.gateway.route.RouteTableBuilder;
+import io.meshfed.gateway.route.RoutingInputs;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -64,6 +66,24 @@ class GatewayRoutingTest {
       assertThat(dc2.metrics().route("n9.server.dc2.meshfed").total(Outcome.SPLICED)).isEqualTo(1);
       assertThat(dc2.metrics().route("server.dc2.meshfed").total(Outcome.SPLICED)).isEqualTo(1);
     }
+  }
+
+  @Test
+  void aGatewayThatDoesNotExposeItsServersRoutesOnlyOtherDcs() throws Exception {
+    int before = n1.accepted();
+    try (MeshGateway dc2 = MeshGateway.start(settings(table(1, "dc2", Map.of("n9", n9.address()), Map.of())).build());
+         MeshGateway dc1 = MeshGateway.start(settings(RouteTableBuilder.build(1, new RoutingInputs("dc1",
+             GatewayTesting.DOMAIN, false, Map.of("n1", n1.address()), Map.of("dc2", List.of(dc2.listenAddress())))))
+             .build())) {
+      for (String name : List.of("n1.server.dc1.meshfed", "server.dc1.meshfed")) {
+        assertThatThrownBy(() -> TlsClient.connect(dc1.listenAddress(), name, pki.client()).close())
+            .as(name).isInstanceOf(IOException.class);
+      }
+      assertThat(dc1.metrics().unknownSni()).isEqualTo(2);
+      assertThat(greeting(dc1, "n9.server.dc2.meshfed")).isEqualTo("n9");
+      assertThat(dc1.metrics().route("server.dc2.meshfed").total(Outcome.SPLICED)).isEqualTo(1);
+    }
+    assertThat(n1.accepted()).isEqualTo(before);
   }
 
   @Test

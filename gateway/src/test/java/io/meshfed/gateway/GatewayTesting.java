@@ -26,7 +26,7 @@ final class GatewayTesting {
 
   static RouteTable table(long version, String dc, Map<String, InetSocketAddress> servers,
                           Map<String, List<InetSocketAddress>> remoteGateways) {
-    return RouteTableBuilder.build(version, new RoutingInputs(dc, DOMAIN, servers, remoteGateways));
+    return RouteTableBuilder.build(version, new RoutingInputs(dc, DOMAIN, true, servers, remoteGateways));
   }
 
   static RouteTable dc1(long version, Map<String, InetSocketAddress> servers) {

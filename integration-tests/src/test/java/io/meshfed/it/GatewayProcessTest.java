@@ -67,6 +67,8 @@ class GatewayProcessTest {
         assertThat(metrics).containsPattern("(?m)^meshfed_gateway_unknown_sni_total [1-9]")
             .containsPattern("(?m)^meshfed_gateway_route_table_version [1-9]");
 
+        aGatewayWithoutExposeServersRefusesTheServersNames(http, grpc);
+
         // 143: the JVM's exit status after SIGTERM once its shutdown hooks have run.
         assertThat(gateway.terminate(Duration.ofSeconds(30))).isIn(0, 143);
       }
@@ -85,14 +87,50 @@ class GatewayProcessTest {
     }
   }
 
+  /**
+   * Beside gw1, a registered gateway without {@code --expose-servers}: once it has its routing table
+   * (version 1) it still closes every name of its DC's servers as unknown, and it registers without
+   * the federation meta.
+   */
+  private void aGatewayWithoutExposeServersRefusesTheServersNames(int http, int grpc) throws Exception {
+    int port = MeshfedProcess.freePort();
+    int admin = MeshfedProcess.freePort();
+    try (MeshfedProcess outbound = MeshfedProcess.start("gateway", "--datacenter", "dc1", "--listen",
+        "127.0.0.1:" + port, "--admin-port", Integer.toString(admin), "--server-addr", "127.0.0.1:" + grpc,
+        "--register", "--name", "gw-out")) {
+      assertThat(outbound.awaitReady(READY)).contains("registered as gw-out; routing to other DCs only (the DC's "
+          + "servers are not exposed without --expose-servers)");
+      JsonNode entry = awaitGateway(http, "gw-out", "passing", Duration.ofSeconds(30));
+      assertThat(entry.at("/Service/Meta").has("meshfed-wan-federation")).isFalse();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(admin, "/metrics").body())
+          .containsPattern("(?m)^meshfed_gateway_route_table_version [1-9]"));
+      for (String sni : List.of("n1.server.dc1.meshfed", "server.dc1.meshfed")) {
+        assertThat(openssl(port, sni)).as(sni).doesNotContain("ALPN protocol: meshfed/rpc")
+            .contains("SSL handshake has read 0 bytes");
+      }
+      assertThat(get(admin, "/metrics").body()).containsPattern("(?m)^meshfed_gateway_unknown_sni_total 2$")
+          .doesNotContainPattern("(?m)^meshfed_gateway_connections_total\\{route=\"[^\"]*server\\.dc1");
+      assertThat(outbound.terminate(Duration.ofSeconds(30))).isIn(0, 143);
+    }
+  }
+
   private JsonNode awaitGateway(int http, String status, Duration within) {
+    return awaitGateway(http, "gw1", status, within);
+  }
+
+  private JsonNode awaitGateway(int http, String node, String status, Duration within) {
     List<JsonNode> found = new ArrayList<>();
     Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
       JsonNode entries = Json.mapper().readTree(get(http, "/v1/health/service/mesh-gateway").body());
-      assertThat(entries).hasSize(1);
-      assertThat(entries.at("/0/Node/Node").asText()).isEqualTo("gw1");
-      assertThat(entries.at("/0/Checks/0/Status").asText()).isEqualTo(status);
-      found.add(entries.get(0));
+      JsonNode entry = null;
+      for (JsonNode e : entries) {
+        if (e.at("/Node/Node").asText().equals(node)) {
+          entry = e;
+        }
+      }
+      assertThat(entry).as("the catalog entry of " + node + " in " + entries).isNotNull();
+      assertThat(entry.at("/Checks/0/Status").asText()).isEqualTo(status);
+      found.add(entry);
     });
     return found.get(found.size() - 1);
   }

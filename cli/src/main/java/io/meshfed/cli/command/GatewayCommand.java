@@ -187,8 +187,9 @@ public final class GatewayCommand implements Callable<Integer> {
         + process.gateway().adminAddress().map(a -> ", admin http://" + HostPort.format(
             a.getAddress().getHostAddress(), a.getPort()) + "/metrics").orElse("")
         + ", server " + control.serverHost() + ":" + control.serverPort()
-        + control.registration().map(r -> ", registered as " + r.node()
-            + (r.exposeServers() ? " (exposing the DC's servers)" : "")).orElse("");
+        + control.registration().map(r -> ", registered as " + r.node()).orElse("")
+        + (control.exposeServers() ? " (exposing the DC's servers)"
+            : "; routing to other DCs only (the DC's servers are not exposed without --expose-servers)");
   }
 
   private HostPort address(String option, String value) {

@@ -39,7 +39,12 @@ public final class GatewayProcess implements AutoCloseable {
    * @param registration present with {@code --register}
    */
   public record Control(String datacenter, String domain, String serverHost, int serverPort, String token,
-      Optional<GatewayRegistration.Spec> registration) {}
+      Optional<GatewayRegistration.Spec> registration) {
+    /** Only a gateway registered with {@code --expose-servers} routes its own DC's server names. */
+    public boolean exposeServers() {
+      return registration.map(GatewayRegistration.Spec::exposeServers).orElse(false);
+    }
+  }
 
   private final MeshGateway gateway;
   private final ActorSystem<Void> system;
@@ -101,16 +106,19 @@ public final class GatewayProcess implements AutoCloseable {
 
   private void install(Control control, RoutingSnapshot snapshot) {
     RouteTable current = gateway.routes();
-    RoutingInputs inputs = new RoutingInputs(control.datacenter(), control.domain(), snapshot.localServers(),
-        snapshot.remoteGateways());
+    RoutingInputs inputs = new RoutingInputs(control.datacenter(), control.domain(), control.exposeServers(),
+        snapshot.localServers(), snapshot.remoteGateways());
     RouteTable next = RouteTableBuilder.build(current.version() + 1, inputs);
     // Watches also answer when something else in the catalog changed: only a new route is a new table.
-    if (next.exact().equals(current.exact()) && next.remoteDatacenters().equals(current.remoteDatacenters())) {
+    // The first snapshot always is one (version 1), even when empty, so version 0 means "nothing
+    // heard from the server yet" and not "nothing to route".
+    if (current.version() > 0 && next.exact().equals(current.exact())
+        && next.remoteDatacenters().equals(current.remoteDatacenters())) {
       return;
     }
     gateway.updateRoutes(next);
-    LOG.info("routing table {}: local servers {}, remote DCs {}", next.version(), snapshot.localServers().keySet(),
-        snapshot.remoteGateways().keySet());
+    LOG.info("routing table {}: local servers {}, remote DCs {}", next.version(),
+        control.exposeServers() ? snapshot.localServers().keySet() : "not exposed", snapshot.remoteGateways().keySet());
   }
 
   public MeshGateway gateway() {

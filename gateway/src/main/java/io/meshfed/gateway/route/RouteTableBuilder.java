@@ -12,8 +12,10 @@ import java.util.TreeMap;
  * Turns {@link RoutingInputs} into a {@link RouteTable} by the rules of docs/gateway.md (as
  * Consul's mesh-gateway listeners route):
  * <ul>
- *   <li>{@code <node>.server.<local dc>.<domain>} → that server;
- *   <li>{@code server.<local dc>.<domain>} → every healthy local server;
+ *   <li>{@code <node>.server.<local dc>.<domain>} → that server, only when the gateway exposes the
+ *       servers;
+ *   <li>{@code server.<local dc>.<domain>} → every healthy local server, only when the gateway
+ *       exposes the servers;
  *   <li>{@code <anything>.server.<remote dc>.<domain>} and {@code server.<remote dc>.<domain>} →
  *       that DC's gateways;
  *   <li>anything else → no route.
@@ -34,7 +36,8 @@ public final class RouteTableBuilder {
     }
     Map<String, Route> exact = new HashMap<>();
     // Sorted by node, so the any-server route lists its endpoints the same way every time.
-    Map<String, InetSocketAddress> servers = new TreeMap<>(inputs.localServers());
+    Map<String, InetSocketAddress> servers = inputs.exposeServers() ? new TreeMap<>(inputs.localServers())
+        : new TreeMap<>();
     servers.forEach((node, address) -> {
       requireValid(Names.nodeNameError(node).orElse(null));
       add(exact, new Route(Names.serverSni(node, localDc, domain), List.of(address)));

@@ -16,7 +16,7 @@ class RouteTableBuilderTest {
   private static final InetSocketAddress DC2_GW_B = address(21, 8443);
   private static final InetSocketAddress DC1_GW = address(10, 8443);
 
-  private final RouteTable table = RouteTableBuilder.build(7, new RoutingInputs("dc1", "meshfed",
+  private final RouteTable table = RouteTableBuilder.build(7, new RoutingInputs("dc1", "meshfed", true,
       Map.of("n1", N1, "node.example.com", FQDN),
       Map.of("dc2", List.of(DC2_GW_A, DC2_GW_B), "dc1", List.of(DC1_GW), "dc3", List.of())));
 
@@ -68,21 +68,34 @@ class RouteTableBuilderTest {
   }
 
   @Test
+  void withoutExposeServersOnlyOtherDcsAreRouted() {
+    RouteTable closed = RouteTableBuilder.build(3, new RoutingInputs("dc1", "meshfed", false,
+        Map.of("n1", N1, "node.example.com", FQDN), Map.of("dc2", List.of(DC2_GW_A, DC2_GW_B))));
+    for (String name : List.of("n1.server.dc1.meshfed", "node.example.com.server.dc1.meshfed", "server.dc1.meshfed",
+        "N1.SERVER.DC1.MESHFED")) {
+      assertThat(closed.lookup(name)).as(name).isEqualTo(Optional.empty());
+    }
+    assertThat(closed.lookup("n7.server.dc2.meshfed")).map(Route::endpoints).hasValue(List.of(DC2_GW_A, DC2_GW_B));
+    assertThat(closed.routes()).extracting(Route::name).containsExactly("server.dc2.meshfed");
+    assertThat(closed.endpoints()).doesNotContain(N1, FQDN);
+  }
+
+  @Test
   void noHealthyLocalServerMeansNoLocalRoute() {
-    RouteTable empty = RouteTableBuilder.build(1, new RoutingInputs("dc1", "meshfed", Map.of(), Map.of()));
+    RouteTable empty = RouteTableBuilder.build(1, new RoutingInputs("dc1", "meshfed", true, Map.of(), Map.of()));
     assertThat(empty.lookup("server.dc1.meshfed")).isEmpty();
   }
 
   @Test
   void invalidNamesAreRejected() {
-    assertThatThrownBy(() -> RouteTableBuilder.build(1, new RoutingInputs("DC1", "meshfed", Map.of(), Map.of())))
+    assertThatThrownBy(() -> RouteTableBuilder.build(1, new RoutingInputs("DC1", "meshfed", true, Map.of(), Map.of())))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DC1");
-    assertThatThrownBy(() -> RouteTableBuilder.build(1, new RoutingInputs("dc1", "meshfed", Map.of("a/b", N1), Map.of())))
+    assertThatThrownBy(() -> RouteTableBuilder.build(1, new RoutingInputs("dc1", "meshfed", true, Map.of("a/b", N1), Map.of())))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a/b");
     assertThatThrownBy(() -> RouteTableBuilder.build(1,
-        new RoutingInputs("dc1", "meshfed", Map.of("n1", N1, "N1", FQDN), Map.of())))
+        new RoutingInputs("dc1", "meshfed", true, Map.of("n1", N1, "N1", FQDN), Map.of())))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two routes");
-    assertThatThrownBy(() -> RouteTableBuilder.build(1, new RoutingInputs("dc1", "meshfed",
+    assertThatThrownBy(() -> RouteTableBuilder.build(1, new RoutingInputs("dc1", "meshfed", true,
         Map.of("n1", InetSocketAddress.createUnresolved("n1.example", 8300)), Map.of())))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an IP address");
   }
