@@ -4,6 +4,11 @@
 // way a user outside the project would write one.
 //
 //   node list-federation-states.js HOST:PORT [--token T] [--datacenter DC] [--json]
+//       [--ca-file FILE [--client-cert FILE --client-key FILE]]
+//
+// With --ca-file the call is gRPC over TLS (the server's meshfed.ports.grpc-tls), the server's
+// certificate verified against that CA; --client-cert and --client-key present a client
+// certificate, for a server with tls.grpc.verify-incoming.
 //
 // Prints one row per DC (DC, gateway count, gateway node names, ModifyIndex) and exits 0; with
 // --json, the response as JSON (field names as in the .proto, 64-bit integers as strings). On a
@@ -11,13 +16,15 @@
 // arguments prints the usage to stderr and exits 2.
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const PROTO_DIR = path.resolve(__dirname, '..', '..', 'protocol', 'src', 'main', 'proto');
 const DEADLINE_MS = 10000;
-const USAGE = 'usage: node list-federation-states.js HOST:PORT [--token T] [--datacenter DC] [--json]';
+const USAGE = 'usage: node list-federation-states.js HOST:PORT [--token T] [--datacenter DC] [--json] '
+  + '[--ca-file FILE [--client-cert FILE --client-key FILE]]';
 
 function usageError(message) {
   process.stderr.write(`error: ${message}\n${USAGE}\n`);
@@ -25,7 +32,9 @@ function usageError(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { target: null, token: null, datacenter: '', json: false };
+  const opts = {
+    target: null, token: null, datacenter: '', json: false, caFile: null, clientCert: null, clientKey: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -35,6 +44,9 @@ function parseArgs(argv) {
     if (arg === '--token') opts.token = value();
     else if (arg === '--datacenter') opts.datacenter = value();
     else if (arg === '--json') opts.json = true;
+    else if (arg === '--ca-file') opts.caFile = value();
+    else if (arg === '--client-cert') opts.clientCert = value();
+    else if (arg === '--client-key') opts.clientKey = value();
     else if (arg === '-h' || arg === '--help') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -43,6 +55,8 @@ function parseArgs(argv) {
     else usageError(`unexpected argument ${arg}`);
   }
   if (opts.target === null) usageError('missing HOST:PORT');
+  if ((opts.clientCert === null) !== (opts.clientKey === null)) usageError('give --client-cert and --client-key together');
+  if (opts.clientCert !== null && opts.caFile === null) usageError('--client-cert needs --ca-file (TLS)');
   return opts;
 }
 
@@ -69,6 +83,23 @@ function printTable(states) {
   }
 }
 
+function readFile(option, file) {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    return usageError(`${option}: cannot read ${file}: ${e.message}`);
+  }
+}
+
+// Plain text (h2c) by default; TLS, optionally with a client certificate, with --ca-file.
+function credentials(opts) {
+  if (opts.caFile === null) return grpc.credentials.createInsecure();
+  const ca = readFile('--ca-file', opts.caFile);
+  const key = opts.clientKey === null ? null : readFile('--client-key', opts.clientKey);
+  const cert = opts.clientCert === null ? null : readFile('--client-cert', opts.clientCert);
+  return grpc.credentials.createSsl(ca, key, cert);
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   const definition = protoLoader.loadSync('meshfed/v1/federation_state.proto', {
@@ -80,7 +111,7 @@ function main() {
     oneofs: true,
   });
   const v1 = grpc.loadPackageDefinition(definition).meshfed.v1;
-  const client = new v1.FederationStateService(opts.target, grpc.credentials.createInsecure());
+  const client = new v1.FederationStateService(opts.target, credentials(opts));
 
   const metadata = new grpc.Metadata();
   if (opts.token) metadata.set('x-meshfed-token', opts.token);

@@ -22,6 +22,12 @@ class GatewayCommandTest {
         {"Error: --connect-timeout must be a positive duration such as 5s or 1h, got 'soon' "
             + "(see 'meshfed gateway --help')", "--datacenter", "dc1", "--connect-timeout", "soon"},
         {"Error: Missing required option: '--datacenter=DC' (see 'meshfed gateway --help')"},
+        {"Error: --server-addr: expected http:// or https://, got 'grpc://127.0.0.1:8503' (see 'meshfed gateway --help')",
+            "--datacenter", "dc1", "--server-addr", "grpc://127.0.0.1:8503"},
+        {"Error: give --client-cert and --client-key together (see 'meshfed gateway --help')",
+            "--datacenter", "dc1", "--server-addr", "https://127.0.0.1:8503", "--client-cert", "c.pem"},
+        {"Error: cannot read --ca-file /nonexistent/ca.pem: no such file (see 'meshfed gateway --help')",
+            "--datacenter", "dc1", "--server-addr", "https://127.0.0.1:8503", "--ca-file", "/nonexistent/ca.pem"},
     };
     for (String[] c : cases) {
       String[] args = new String[c.length];

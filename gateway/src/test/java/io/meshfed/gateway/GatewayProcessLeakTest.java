@@ -26,7 +26,7 @@ class GatewayProcessLeakTest {
     for (int round = 0; round < 3; round++) {
       GatewayProcess process = GatewayProcess.start(GatewaySettings.builder("127.0.0.1", 0).admin("127.0.0.1", 0)
               .initialRoutes(RouteTable.EMPTY).build(),
-          new GatewayProcess.Control("dc1", "meshfed", "127.0.0.1", server.getPort(), "",
+          new GatewayProcess.Control("dc1", "meshfed", "127.0.0.1", server.getPort(), Optional.empty(), "",
               Optional.of(new GatewayRegistration.Spec("dc1", "gw1", InetSocketAddress.createUnresolved("127.0.0.1", 1),
                   InetSocketAddress.createUnresolved("127.0.0.1", 1), true))));
       InetSocketAddress listen = process.gateway().listenAddress();

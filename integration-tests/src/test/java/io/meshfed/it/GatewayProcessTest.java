@@ -39,7 +39,9 @@ class GatewayProcessTest {
     int serverPort = MeshfedProcess.freePort();
     int gatewayPort = MeshfedProcess.freePort();
     int adminPort = MeshfedProcess.freePort();
-    Path config = serverConfig(http, grpc, serverPort);
+    int https = MeshfedProcess.freePort();
+    int grpcTls = MeshfedProcess.freePort();
+    Path config = serverConfig(http, grpc, serverPort, https, grpcTls);
     String[] gatewayArgs = {"gateway", "--datacenter", "dc1", "--listen", "127.0.0.1:" + gatewayPort,
         "--admin-port", Integer.toString(adminPort), "--server-addr", "127.0.0.1:" + grpc,
         "--register", "--expose-servers", "--name", "gw1"};
@@ -67,7 +69,8 @@ class GatewayProcessTest {
         assertThat(metrics).containsPattern("(?m)^meshfed_gateway_unknown_sni_total [1-9]")
             .containsPattern("(?m)^meshfed_gateway_route_table_version [1-9]");
 
-        aGatewayWithoutExposeServersRefusesTheServersNames(http, grpc);
+        aGatewayWithoutExposeServersRefusesTheServersNames(http, grpcTls);
+        theCliReadsTheHttpsApi(https);
 
         // 143: the JVM's exit status after SIGTERM once its shutdown hooks have run.
         assertThat(gateway.terminate(Duration.ofSeconds(30))).isIn(0, 143);
@@ -90,16 +93,19 @@ class GatewayProcessTest {
   /**
    * Beside gw1, a registered gateway without {@code --expose-servers}: once it has its routing table
    * (version 1) it still closes every name of its DC's servers as unknown, and it registers without
-   * the federation meta.
+   * the federation meta. It watches the server over gRPC with TLS, presenting a client certificate
+   * (the server requires one: tls.grpc.verify-incoming).
    */
-  private void aGatewayWithoutExposeServersRefusesTheServersNames(int http, int grpc) throws Exception {
+  private void aGatewayWithoutExposeServersRefusesTheServersNames(int http, int grpcTls) throws Exception {
     int port = MeshfedProcess.freePort();
     int admin = MeshfedProcess.freePort();
     try (MeshfedProcess outbound = MeshfedProcess.start("gateway", "--datacenter", "dc1", "--listen",
-        "127.0.0.1:" + port, "--admin-port", Integer.toString(admin), "--server-addr", "127.0.0.1:" + grpc,
-        "--register", "--name", "gw-out")) {
-      assertThat(outbound.awaitReady(READY)).contains("registered as gw-out; routing to other DCs only (the DC's "
-          + "servers are not exposed without --expose-servers)");
+        "127.0.0.1:" + port, "--admin-port", Integer.toString(admin), "--server-addr", "https://127.0.0.1:" + grpcTls,
+        "--ca-file", dir.resolve("ca.pem").toString(), "--client-cert", dir.resolve("n1.pem").toString(),
+        "--client-key", dir.resolve("n1-key.pem").toString(), "--register", "--name", "gw-out")) {
+      assertThat(outbound.awaitReady(READY)).contains("server https://127.0.0.1:" + grpcTls)
+          .contains("registered as gw-out; routing to other DCs only (the DC's servers are not exposed without "
+              + "--expose-servers)");
       JsonNode entry = awaitGateway(http, "gw-out", "passing", Duration.ofSeconds(30));
       assertThat(entry.at("/Service/Meta").has("meshfed-wan-federation")).isFalse();
       Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(admin, "/metrics").body())
@@ -112,6 +118,29 @@ class GatewayProcessTest {
           .doesNotContainPattern("(?m)^meshfed_gateway_connections_total\\{route=\"[^\"]*server\\.dc1");
       assertThat(outbound.terminate(Duration.ofSeconds(30))).isIn(0, 143);
     }
+  }
+
+  /** {@code meshfed} commands against the HTTPS port: with the CA, without it, and in plain text. */
+  private void theCliReadsTheHttpsApi(int https) throws Exception {
+    String ca = dir.resolve("ca.pem").toString();
+    MeshfedProcess.Result ok = MeshfedProcess.run(Duration.ofSeconds(60), "federation-state", "list",
+        "--http-addr", "https://127.0.0.1:" + https, "--ca-file", ca);
+    assertThat(ok.exitCode()).as(ok.toString()).isZero();
+    assertThat(ok.out()).contains("dc1");
+
+    MeshfedProcess.Result plain = MeshfedProcess.run(Duration.ofSeconds(60), "federation-state", "list",
+        "--http-addr", "127.0.0.1:" + https);
+    assertThat(plain.exitCode()).as(plain.toString()).isEqualTo(1);
+    assertThat(plain.stderr()).containsExactly("Error: Client sent an HTTP request to an HTTPS server: this port "
+        + "(meshfed.ports.https) speaks TLS; use https://, or the plain-text HTTP port (meshfed.ports.http)");
+
+    // The JDK's own trusted CAs do not include this federation's CA.
+    MeshfedProcess.Result untrusted = MeshfedProcess.run(Duration.ofSeconds(60), "federation-state", "list",
+        "--http-addr", "https://127.0.0.1:" + https);
+    assertThat(untrusted.exitCode()).as(untrusted.toString()).isEqualTo(1);
+    assertThat(untrusted.stderr()).singleElement().asString()
+        .startsWith("Error: cannot connect to the meshfed HTTP API at https://127.0.0.1:" + https + ": TLS failed: ")
+        .endsWith("(--ca-file, --client-cert, --client-key)");
   }
 
   private JsonNode awaitGateway(int http, String status, Duration within) {
@@ -135,7 +164,7 @@ class GatewayProcessTest {
     return found.get(found.size() - 1);
   }
 
-  private Path serverConfig(int http, int grpc, int serverPort) throws Exception {
+  private Path serverConfig(int http, int grpc, int serverPort, int https, int grpcTls) throws Exception {
     CertificateTool.Issued ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
     CertificateTool.Issued cert = CertificateTool.createServerCert(ca, "dc1", "n1", "meshfed", Duration.ofDays(30));
     Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
@@ -145,11 +174,12 @@ class GatewayProcessTest {
         meshfed {
           datacenter = dc1, primary-datacenter = dc1, node-name = n1, data-dir = "%s"
           bind-address = 127.0.0.1
-          ports { http = %d, grpc = %d, server = %d, lan = %d }
-          tls { ca-file = "%s", cert-file = "%s", key-file = "%s" }
+          ports { http = %d, grpc = %d, server = %d, lan = %d, https = %d, grpc-tls = %d }
+          tls { ca-file = "%s", cert-file = "%s", key-file = "%s", grpc { verify-incoming = true } }
           connect { enabled = true, enable-mesh-gateway-wan-federation = true }
         }
-        """.formatted(dir.resolve("data"), http, grpc, serverPort, MeshfedProcess.freePort(), dir.resolve("ca.pem"),
+        """.formatted(dir.resolve("data"), http, grpc, serverPort, MeshfedProcess.freePort(), https, grpcTls,
+        dir.resolve("ca.pem"),
         dir.resolve("n1.pem"), dir.resolve("n1-key.pem")));
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.protocol.model.Json;
+import io.meshfed.transport.tls.CertificateTool;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,9 +69,11 @@ class NodeClientProcessTest {
   void listsTheFederationStatesOfARealServer() throws Exception {
     int http = MeshfedProcess.freePort();
     int grpc = MeshfedProcess.freePort();
+    int grpcTls = MeshfedProcess.freePort();
     try (MeshfedProcess server = MeshfedProcess.start("server", "--dev", "--node", "n1",
-        "--data-dir", dir.resolve("data").toString(),
-        "--http-port", Integer.toString(http), "--grpc-port", Integer.toString(grpc))) {
+        "--data-dir", dir.resolve("data").toString(), "--config-file", tlsConfig().toString(),
+        "--http-port", Integer.toString(http), "--grpc-port", Integer.toString(grpc),
+        "--grpc-tls-port", Integer.toString(grpcTls))) {
       server.awaitReady(READY);
       String body = "{\"Op\":\"upsert\",\"State\":" + ServerProcessTest.STATE + "}";
       // A write is refused (503) until the feature barrier opens, shortly after start.
@@ -93,8 +96,36 @@ class NodeClientProcessTest {
       assertThat(table.stdout()).anySatisfy(line ->
           assertThat(line).matches("dc2 +1 +gw1\\.dc2\\.example\\.com +" + dc2.get("modify_index").asText()));
 
+      // gRPC over TLS, the server's certificate verified against the CA; the server asks for no
+      // client certificate (tls.grpc.verify-incoming is off), and one given is accepted.
+      Result overTls = run(SCRIPT, dir, "node", script(), "127.0.0.1:" + grpcTls, "--ca-file", pem("ca"));
+      assertThat(overTls.exitCode()).as("exit code; stderr: %s", overTls.err()).isZero();
+      assertThat(overTls.stdout()).anySatisfy(line -> assertThat(line).startsWith("dc2 "));
+      Result withCertificate = run(SCRIPT, dir, "node", script(), "127.0.0.1:" + grpcTls, "--ca-file", pem("ca"),
+          "--client-cert", pem("n1"), "--client-key", pem("n1-key"));
+      assertThat(withCertificate.exitCode()).as("exit code; stderr: %s", withCertificate.err()).isZero();
+      // Plain text to the TLS port: one line, as for any failed call.
+      Result plain = run(SCRIPT, dir, "node", script(), "127.0.0.1:" + grpcTls);
+      assertThat(plain.exitCode()).as("exit code; stdout: %s", plain.out()).isEqualTo(1);
+      assertThat(plain.stderr()).singleElement().asString().startsWith("error: UNAVAILABLE: ");
+
       server.terminate(Duration.ofSeconds(30));
     }
+  }
+
+  /** The server's certificate, from a CA of this test, for its gRPC TLS port. */
+  private Path tlsConfig() throws Exception {
+    CertificateTool.Issued ca = CertificateTool.createCa("meshfed", Duration.ofDays(30));
+    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, "dc1", "n1", "meshfed", Duration.ofDays(30));
+    Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+    Files.writeString(dir.resolve("n1.pem"), cert.certificatePem());
+    Files.writeString(dir.resolve("n1-key.pem"), cert.privateKeyPem());
+    return Files.writeString(dir.resolve("tls.conf"), "meshfed.tls { ca-file = \"%s\", cert-file = \"%s\", "
+        .formatted(pem("ca"), pem("n1")) + "key-file = \"" + pem("n1-key") + "\" }\n");
+  }
+
+  private String pem(String name) {
+    return dir.resolve(name + ".pem").toString();
   }
 
   @Test

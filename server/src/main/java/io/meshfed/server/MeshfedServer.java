@@ -36,8 +36,11 @@ import io.meshfed.transport.rpc.RpcClient;
 import io.meshfed.transport.rpc.RpcServer;
 import io.meshfed.transport.gossip.GossipPacketReceiver;
 import io.meshfed.transport.gossip.GossipStreamReceiver;
+import io.meshfed.transport.tls.TlsContexts;
 import io.meshfed.transport.tls.TlsMaterial;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import org.apache.pekko.http.javadsl.server.Route;
 import io.meshfed.persistence.journal.JournalSettings;
 import io.meshfed.persistence.store.DcStore;
 import java.io.IOException;
@@ -67,6 +70,7 @@ import io.meshfed.server.api.grpc.GrpcGate;
 import io.meshfed.server.api.listener.RequestBudget;
 import io.meshfed.server.api.grpc.GrpcServices;
 import io.meshfed.server.api.listener.ApiListener;
+import io.meshfed.server.api.listener.ApiTls;
 import io.meshfed.server.api.listener.ConnectionLimits;
 import io.meshfed.server.api.listener.ListenerStats;
 import io.meshfed.server.api.listener.ProtocolStack;
@@ -93,15 +97,20 @@ public final class MeshfedServer {
   private final ActorSystem<ServerGuardian.Command> system;
   private final ApiListener http;
   private final ApiListener grpc;
+  private final Optional<ApiListener> https;
+  private final Optional<ApiListener> grpcTls;
   private final CompletionStage<Done> released;
   private final InternalRpc internalRpc;
 
   private MeshfedServer(ServerConfig config, ActorSystem<ServerGuardian.Command> system, ApiListener http,
-      ApiListener grpc, CompletionStage<Done> released, InternalRpc internalRpc) {
+      ApiListener grpc, Optional<ApiListener> https, Optional<ApiListener> grpcTls, CompletionStage<Done> released,
+      InternalRpc internalRpc) {
     this.config = config;
     this.system = system;
     this.http = http;
     this.grpc = grpc;
+    this.https = https;
+    this.grpcTls = grpcTls;
     this.released = released;
     this.internalRpc = internalRpc;
   }
@@ -208,27 +217,43 @@ public final class MeshfedServer {
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
           wanRouter);
 
-      ApiListeners.Stats apiStats = ApiListeners.Stats.create();
+      ApiListeners.Stats apiStats = ApiListeners.Stats.create(config.ports());
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
       RequestBudget requestBudget = new RequestBudget(config.limits().requestBuffer());
       HttpApi httpApi = new HttpApi(federation, catalog, operator,
           new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter), acl,
           config.limits().http(), () -> apiStats.prometheus() + ApiListeners.sharedLimits(requestBudget, blockingReads)
               + transportMetrics.prometheus(), blockingReads, requestBudget);
+      Route httpRoute = httpApi.route();
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
-              httpApi.route(), apiStats.http()), apiStats.http());
+              httpRoute, apiStats.http()), apiStats.http(), Optional.empty());
       var grpcServices = GrpcServices.handler(federation, catalog, operator, blockingReads, system);
+      GrpcGate grpcGate = new GrpcGate(ApiListeners.handler(grpcServices), acl, requestBudget,
+          config.limits().grpc().maxMessage(), config.limits().grpc().requestMessageTimeout(), system);
       ApiListener grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",
           ApiListeners.grpcLimits(config.limits().grpc()), ApiListeners.grpc(system, config.limits().grpc(),
-              new GrpcGate(ApiListeners.handler(grpcServices), acl, requestBudget, config.limits().grpc().maxMessage(),
-                  config.limits().grpc().requestMessageTimeout(), system),
-              apiStats.grpc()), apiStats.grpc());
+              grpcGate, apiStats.grpc(), ApiListeners.GRPC_NOT_HTTP1), apiStats.grpc(), Optional.empty());
+      // The TLS ports share the plain ones' routes, limits (each port counts its own connections) and
+      // request budget; the loader has made sure that TLS is configured when one is on.
+      Optional<SSLContext> apiTls = tls.filter(t -> config.ports().https() != ServerConfig.Ports.OFF
+          || config.ports().grpcTls() != ServerConfig.Ports.OFF).map(TlsContexts::jdkSslContext);
+      Optional<ApiListener> https = apiTls.filter(c -> config.ports().https() != ServerConfig.Ports.OFF)
+          .map(context -> bind(system, config.bindAddress(), config.ports().https(), "HTTPS API", "meshfed.ports.https",
+              ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
+                  httpRoute, apiStats.https()), apiStats.https(),
+              Optional.of(ApiListeners.https(context, config.tls()))));
+      Optional<ApiListener> grpcTls = apiTls.filter(c -> config.ports().grpcTls() != ServerConfig.Ports.OFF)
+          .map(context -> bind(system, config.bindAddress(), config.ports().grpcTls(), "gRPC TLS API",
+              "meshfed.ports.grpc-tls", ApiListeners.grpcLimits(config.limits().grpc()),
+              ApiListeners.grpc(system, config.limits().grpc(), grpcGate, apiStats.grpcTls(),
+                  ApiListeners.GRPC_TLS_NOT_HTTP1), apiStats.grpcTls(),
+              Optional.of(ApiListeners.grpcTls(context, config.tls()))));
       if (config.bootstrapExpect() == 1) {
         // Alone, the server forms its DC at once; answering before that would only produce 503s.
         await(upInCluster(system), "this server did not come up in its cluster");
       }
-      return new MeshfedServer(config, system, http, grpc, released, internalRpc);
+      return new MeshfedServer(config, system, http, grpc, https, grpcTls, released, internalRpc);
     } catch (RuntimeException e) {
       system.terminate();
       awaitQuietly(released);
@@ -265,12 +290,24 @@ public final class MeshfedServer {
     return grpc.localAddress().getPort();
   }
 
+  /** The HTTPS API's address, when {@code meshfed.ports.https} is on. */
+  public Optional<String> httpsAddress() {
+    return https.map(MeshfedServer::hostPort);
+  }
+
+  /** The gRPC TLS API's address, when {@code meshfed.ports.grpc-tls} is on. */
+  public Optional<String> grpcTlsAddress() {
+    return grpcTls.map(MeshfedServer::hostPort);
+  }
+
   /** The line printed when the server is ready; tests and scripts wait for its first words. */
   public String readyLine() {
     boolean up = Cluster.get(system).selfMember().status() == MemberStatus.up();
     return "meshfed server ready: node " + config.nodeName() + ", datacenter " + config.datacenter()
         + (config.isPrimary() ? " (primary)" : " (primary " + config.primaryDatacenter() + ")")
-        + ", HTTP " + httpAddress() + ", gRPC " + grpcAddress() + ", LAN " + config.advertiseAddress() + ":"
+        + ", HTTP " + httpAddress() + httpsAddress().map(a -> ", HTTPS " + a).orElse("")
+        + ", gRPC " + grpcAddress() + grpcTlsAddress().map(a -> ", gRPC TLS " + a).orElse("")
+        + ", LAN " + config.advertiseAddress() + ":"
         + config.ports().lan() + ", data dir " + config.dataDir()
         + (config.ephemeralDataDir() ? " (temporary)" : "")
         + (up ? "" : "; waiting for the DC to form (bootstrap-expect " + config.bootstrapExpect() + ")");
@@ -347,9 +384,9 @@ public final class MeshfedServer {
    * are closed, with {@link #UNBIND_DEADLINE} for requests in progress, before the cluster is left.
    */
   private static ApiListener bind(ActorSystem<?> system, String host, int port, String what, String option,
-      ConnectionLimits limits, ProtocolStack stack, ListenerStats stats) {
+      ConnectionLimits limits, ProtocolStack stack, ListenerStats stats, Optional<ApiTls> tls) {
     try {
-      ApiListener listener = ApiListener.bind(system, what, host, port, limits, stack, stats)
+      ApiListener listener = ApiListener.bind(system, what, host, port, limits, stack, stats, tls)
           .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
       shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-" + option, listener::unbind);

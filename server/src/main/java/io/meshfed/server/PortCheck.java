@@ -24,10 +24,12 @@ final class PortCheck {
     check(config.bindAddress(), p.lan(), "LAN cluster", "meshfed.ports.lan");
     check(config.bindAddress(), p.http(), "HTTP API", "meshfed.ports.http");
     check(config.bindAddress(), p.grpc(), "gRPC API", "meshfed.ports.grpc");
+    check(config.bindAddress(), p.https(), "HTTPS API", "meshfed.ports.https");
+    check(config.bindAddress(), p.grpcTls(), "gRPC TLS API", "meshfed.ports.grpc-tls");
   }
 
   private static void check(String host, int port, String what, String option) {
-    if (port == 0) {
+    if (port <= 0) {
       return;
     }
     try (ServerSocket socket = new ServerSocket()) {

@@ -22,6 +22,6 @@ class ServerTransportTest {
   }
 
   private static ServerConfig.Tls tls(boolean incoming, boolean outgoing, boolean hostname) {
-    return new ServerConfig.Tls(Path.of("ca.pem"), Path.of("c.pem"), Path.of("k.pem"), incoming, outgoing, hostname);
+    return new ServerConfig.Tls(Path.of("ca.pem"), Path.of("c.pem"), Path.of("k.pem"), incoming, outgoing, hostname, false, false);
   }
 }

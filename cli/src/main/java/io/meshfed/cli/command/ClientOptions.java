@@ -1,9 +1,13 @@
 package io.meshfed.cli.command;
 
+import io.meshfed.cli.CliException;
+import io.meshfed.cli.http.ApiAddress;
 import io.meshfed.cli.http.ApiClient;
-import io.meshfed.cli.http.HostPort;
+import io.meshfed.cli.http.ClientTls;
 import io.meshfed.cli.http.Json;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,10 +20,25 @@ public final class ClientOptions {
   @Spec(Spec.Target.MIXEE)
   private CommandSpec mixee;
 
-  @Option(names = "--http-addr", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+  @Option(names = "--http-addr", paramLabel = "[https://]HOST:PORT", converter = ApiAddressConverter.class,
       defaultValue = "${env:MESHFED_HTTP_ADDR:-127.0.0.1:8500}",
-      description = "The server's HTTP API (env MESHFED_HTTP_ADDR; default: 127.0.0.1:8500).")
-  private HostPort httpAddr;
+      description = "The server's HTTP API; https:// for its HTTPS port (env MESHFED_HTTP_ADDR; default: "
+          + "127.0.0.1:8500).")
+  private ApiAddress httpAddr;
+
+  @Option(names = "--ca-file", paramLabel = "FILE", defaultValue = "${env:MESHFED_CACERT}",
+      description = "With https://: the CA certificate(s) that sign the server's certificate, PEM (env MESHFED_CACERT; "
+          + "default: the JDK's trusted CAs).")
+  private Path caFile;
+
+  @Option(names = "--client-cert", paramLabel = "FILE", defaultValue = "${env:MESHFED_CLIENT_CERT}",
+      description = "With https://: the client certificate, PEM, for a server with tls.https.verify-incoming "
+          + "(env MESHFED_CLIENT_CERT).")
+  private Path clientCert;
+
+  @Option(names = "--client-key", paramLabel = "FILE", defaultValue = "${env:MESHFED_CLIENT_KEY}",
+      description = "With https://: the client certificate's key, PEM (env MESHFED_CLIENT_KEY).")
+  private Path clientKey;
 
   @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:MESHFED_HTTP_TOKEN}",
       description = "ACL token, sent as " + ApiClient.TOKEN_HEADER + " (env MESHFED_HTTP_TOKEN).")
@@ -32,7 +51,12 @@ public final class ClientOptions {
   public enum Format { TABLE, JSON }
 
   ApiClient api() {
-    return new ApiClient(httpAddr, token);
+    try {
+      return new ApiClient(httpAddr, token,
+          httpAddr.tls() ? Optional.of(ClientTls.context(caFile, clientCert, clientKey)) : Optional.empty());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
+    }
   }
 
   boolean json() {
@@ -49,11 +73,11 @@ public final class ClientOptions {
     out().flush();
   }
 
-  static final class HostPortConverter implements ITypeConverter<HostPort> {
+  static final class ApiAddressConverter implements ITypeConverter<ApiAddress> {
     @Override
-    public HostPort convert(String value) {
+    public ApiAddress convert(String value) {
       try {
-        return HostPort.parse(value);
+        return ApiAddress.parse(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }

@@ -1,5 +1,7 @@
 package io.meshfed.cli.command;
 
+import io.meshfed.cli.http.ApiAddress;
+import io.meshfed.cli.http.ClientTls;
 import io.meshfed.cli.http.HostPort;
 import io.meshfed.gateway.GatewaySettings;
 import io.meshfed.gateway.control.GatewayProcess;
@@ -10,10 +12,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -43,9 +47,23 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Address other DCs' servers and gateways dial (default: --lan-address).")
   String wanAddress;
 
-  @Option(names = "--server-addr", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8502",
-      description = "A local server's gRPC API (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--server-addr", paramLabel = "[https://]HOST:PORT", defaultValue = "127.0.0.1:8502",
+      description = "A local server's gRPC API; https:// for its gRPC TLS port (default: ${DEFAULT-VALUE}).")
   String serverAddr;
+
+  @Option(names = "--ca-file", paramLabel = "FILE", defaultValue = "${env:MESHFED_CACERT}",
+      description = "With an https:// --server-addr: the CA certificate(s) that sign the server's certificate, PEM "
+          + "(env MESHFED_CACERT; default: the JDK's trusted CAs).")
+  Path caFile;
+
+  @Option(names = "--client-cert", paramLabel = "FILE", defaultValue = "${env:MESHFED_CLIENT_CERT}",
+      description = "With an https:// --server-addr: a client certificate, PEM, for a server with "
+          + "tls.grpc.verify-incoming (env MESHFED_CLIENT_CERT).")
+  Path clientCert;
+
+  @Option(names = "--client-key", paramLabel = "FILE", defaultValue = "${env:MESHFED_CLIENT_KEY}",
+      description = "With an https:// --server-addr: the client certificate's key, PEM (env MESHFED_CLIENT_KEY).")
+  Path clientKey;
 
   @Option(names = "--register", description = "Register this gateway in the DC's catalog, with a health check.")
   boolean register;
@@ -161,7 +179,14 @@ public final class GatewayCommand implements Callable<Integer> {
     if (exposeServers && !register) {
       throw new IllegalArgumentException("--expose-servers requires --register");
     }
-    HostPort server = address("--server-addr", serverAddr);
+    ApiAddress server;
+    try {
+      server = ApiAddress.parse(serverAddr);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--server-addr: " + e.getMessage());
+    }
+    Optional<SSLContext> serverTls = server.tls() ? Optional.of(ClientTls.context(caFile, clientCert, clientKey))
+        : Optional.empty();
     Optional<GatewayRegistration.Spec> registration = Optional.empty();
     if (register) {
       HostPort lan = lanAddress != null ? address("--lan-address", lanAddress) : listenAt;
@@ -176,8 +201,8 @@ public final class GatewayCommand implements Callable<Integer> {
     } else if (lanAddress != null || wanAddress != null || name != null) {
       throw new IllegalArgumentException("--lan-address, --wan-address and --name are registered: give --register");
     }
-    return new GatewayProcess.Control(datacenter, domain, server.host(), server.port(), token == null ? "" : token,
-        registration);
+    return new GatewayProcess.Control(datacenter, domain, server.hostPort().host(), server.hostPort().port(),
+        serverTls, token == null ? "" : token, registration);
   }
 
   private String readyLine(GatewayProcess process, GatewayProcess.Control control) {
@@ -186,7 +211,8 @@ public final class GatewayCommand implements Callable<Integer> {
         at.getAddress().getHostAddress(), at.getPort())
         + process.gateway().adminAddress().map(a -> ", admin http://" + HostPort.format(
             a.getAddress().getHostAddress(), a.getPort()) + "/metrics").orElse("")
-        + ", server " + control.serverHost() + ":" + control.serverPort()
+        + ", server " + (control.serverTls().isPresent() ? "https://" : "") + control.serverHost() + ":"
+        + control.serverPort()
         + control.registration().map(r -> ", registered as " + r.node()).orElse("")
         + (control.exposeServers() ? " (exposing the DC's servers)"
             : "; routing to other DCs only (the DC's servers are not exposed without --expose-servers)");

@@ -53,6 +53,14 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC API port (default 8502; 0 picks one).")
   Integer grpcPort;
 
+  @Option(names = "--https-port", paramLabel = "PORT",
+      description = "HTTPS API port (default -1: off; needs meshfed.tls; 0 picks one).")
+  Integer httpsPort;
+
+  @Option(names = "--grpc-tls-port", paramLabel = "PORT",
+      description = "gRPC TLS API port (default -1: off; needs meshfed.tls; 0 picks one).")
+  Integer grpcTlsPort;
+
   @Option(names = "--server-port", paramLabel = "PORT", description = "Server port (default 8300).")
   Integer serverPort;
 
@@ -117,6 +125,8 @@ public final class ServerCommand implements Callable<Integer> {
     put(m, "advertise-address", advertise);
     put(m, "ports.http", httpPort);
     put(m, "ports.grpc", grpcPort);
+    put(m, "ports.https", httpsPort);
+    put(m, "ports.grpc-tls", grpcTlsPort);
     put(m, "ports.server", serverPort);
     put(m, "ports.lan", lanPort);
     put(m, "domain", domain);

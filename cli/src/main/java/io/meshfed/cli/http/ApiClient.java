@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /** A client of a meshfed server's HTTP API; every failure surfaces as a {@link CliException}. */
 public final class ApiClient {
@@ -22,17 +24,19 @@ public final class ApiClient {
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
-  private final HostPort address;
+  private final ApiAddress address;
   private final String token;
   private final HttpClient http;
 
-  public ApiClient(HostPort address, String token) {
+  /** @param tls the context for an {@code https://} address; the JDK's default without one */
+  public ApiClient(ApiAddress address, String token, Optional<SSLContext> tls) {
     this.address = address;
     this.token = token;
-    this.http = HttpClient.newBuilder()
+    HttpClient.Builder builder = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(CONNECT_TIMEOUT)
-        .build();
+        .connectTimeout(CONNECT_TIMEOUT);
+    tls.ifPresent(builder::sslContext);
+    this.http = builder.build();
   }
 
   /** The body of a 2xx answer to a GET. */
@@ -62,7 +66,7 @@ public final class ApiClient {
   }
 
   private HttpRequest.Builder request(String pathAndQuery) {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address + pathAndQuery))
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(address + pathAndQuery))
         .timeout(REQUEST_TIMEOUT)
         .header("Accept", "application/json");
     if (token != null && !token.isEmpty()) {
@@ -79,7 +83,17 @@ public final class ApiClient {
     } catch (HttpTimeoutException e) {
       throw new CliException("the meshfed HTTP API at " + address + " did not answer within "
           + REQUEST_TIMEOUT.toSeconds() + "s", e);
+    } catch (SSLException e) {
+      throw new CliException("cannot connect to the meshfed HTTP API at " + address + ": TLS failed: "
+          + e.getMessage() + " (--ca-file, --client-cert, --client-key)", e);
     } catch (IOException e) {
+      if (address.tls() && !(e instanceof ConnectException)) {
+        // TLS 1.3 reports a refused client certificate after the handshake, so the server only
+        // closes the connection: the client sees no answer at all.
+        throw new CliException("the meshfed HTTPS API at " + address + " closed the connection without an answer ("
+            + reason(e) + "): it may require a client certificate signed by its CA (--client-cert, --client-key), "
+            + "or refuse the one given; its log says which", e);
+      }
       throw cannotConnect(reason(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

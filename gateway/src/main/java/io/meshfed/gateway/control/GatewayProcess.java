@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.grpc.GrpcClientSettings;
@@ -35,11 +36,12 @@ public final class GatewayProcess implements AutoCloseable {
    * Where the routing table comes from, and what to register.
    *
    * @param serverHost the local server's gRPC API
+   * @param serverTls present when that API is its gRPC TLS port: what the gateway trusts and presents
    * @param token ACL token for the server's API, or empty
    * @param registration present with {@code --register}
    */
-  public record Control(String datacenter, String domain, String serverHost, int serverPort, String token,
-      Optional<GatewayRegistration.Spec> registration) {
+  public record Control(String datacenter, String domain, String serverHost, int serverPort,
+      Optional<SSLContext> serverTls, String token, Optional<GatewayRegistration.Spec> registration) {
     /** Only a gateway registered with {@code --expose-servers} routes its own DC's server names. */
     public boolean exposeServers() {
       return registration.map(GatewayRegistration.Spec::exposeServers).orElse(false);
@@ -60,10 +62,12 @@ public final class GatewayProcess implements AutoCloseable {
     this.system = ActorSystem.create(Behaviors.empty(), "meshfed-gateway", ConfigFactory.parseString(
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\npekko.loglevel = WARNING")
         .withFallback(ConfigFactory.load()));
-    GrpcClientSettings settings = localServer(control.serverHost(), control.serverPort(), system, KEEPALIVE_TIME);
+    GrpcClientSettings settings = localServer(control.serverHost(), control.serverPort(), control.serverTls(), system,
+        KEEPALIVE_TIME);
     this.federation = FederationStateServiceClient.create(settings, system);
     this.catalog = CatalogServiceClient.create(settings, system);
-    String server = control.serverHost() + ":" + control.serverPort();
+    String server = (control.serverTls().isPresent() ? "https://" : "") + control.serverHost() + ":"
+        + control.serverPort();
     this.watch = new ServerWatch(system, federation, catalog, server, control.token(), control.datacenter(),
         snapshot -> install(control, snapshot));
     this.registration = control.registration().map(spec -> new GatewayRegistration(system, catalog,
@@ -76,11 +80,14 @@ public final class GatewayProcess implements AutoCloseable {
    * backoff), so a gateway started while its server was down that long would never watch it. While
    * a watch is open the client sends HTTP/2 PINGs (RFC 9113 §6.7) after
    * {@code keepAlive} without traffic, so a watch that carries nothing for long is neither dropped
-   * by a NAT or firewall nor left hanging on a dead server.
+   * by a NAT or firewall nor left hanging on a dead server. With {@code tls} the connection is gRPC
+   * over TLS, and the server's certificate must name {@code host}.
    */
-  static GrpcClientSettings localServer(String host, int port, ActorSystem<?> system, Duration keepAlive) {
-    return GrpcClientSettings.connectToServiceAt(host, port, system)
-        .withTls(false)
+  static GrpcClientSettings localServer(String host, int port, Optional<SSLContext> tls, ActorSystem<?> system,
+      Duration keepAlive) {
+    GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(host, port, system);
+    settings = tls.isPresent() ? settings.withTls(true).withSslContext(tls.get()) : settings.withTls(false);
+    return settings
         .withConnectionAttempts(-1)
         .withChannelBuilderOverrides(builder -> builder
             .keepAliveTime(keepAlive.toMillis(), TimeUnit.MILLISECONDS)

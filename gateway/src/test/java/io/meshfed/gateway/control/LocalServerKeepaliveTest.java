@@ -7,6 +7,7 @@ import io.meshfed.protocol.v1.CatalogServiceClient;
 import io.meshfed.protocol.v1.FederationStateServiceClient;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -27,7 +28,7 @@ class LocalServerKeepaliveTest {
         ConfigFactory.parseString("pekko.loglevel = ERROR").withFallback(ConfigFactory.load()));
     try (FakeLocalServer server = new FakeLocalServer();
          Http2PingCounter proxy = new Http2PingCounter(new InetSocketAddress("127.0.0.1", server.port()))) {
-      GrpcClientSettings settings = GatewayProcess.localServer("127.0.0.1", proxy.port(), gateway, KEEPALIVE);
+      GrpcClientSettings settings = GatewayProcess.localServer("127.0.0.1", proxy.port(), Optional.empty(), gateway, KEEPALIVE);
       FederationStateServiceClient federation = FederationStateServiceClient.create(settings, gateway);
       CatalogServiceClient catalog = CatalogServiceClient.create(settings, gateway);
       CompletableFuture<RoutingSnapshot> answered = new CompletableFuture<>();

@@ -17,6 +17,7 @@ import io.meshfed.protocol.v1.CatalogServiceClient;
 import io.meshfed.protocol.v1.FederationStateServiceClient;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,7 +55,7 @@ class ServerWatchTest {
     server = new FakeLocalServer();
     gateway = ActorSystem.create(Behaviors.empty(), "gateway-under-test",
         ConfigFactory.parseString("pekko.loglevel = ERROR").withFallback(ConfigFactory.load()));
-    GrpcClientSettings settings = GatewayProcess.localServer("127.0.0.1", server.port(), gateway,
+    GrpcClientSettings settings = GatewayProcess.localServer("127.0.0.1", server.port(), Optional.empty(), gateway,
         GatewayProcess.KEEPALIVE_TIME);
     federation = FederationStateServiceClient.create(settings, gateway);
     catalog = CatalogServiceClient.create(settings, gateway);

@@ -38,16 +38,27 @@ public record ServerConfig(
     return datacenter.equals(primaryDatacenter);
   }
 
-  /** Port 0 means "pick a free port" (the default in {@code --dev}). */
-  public record Ports(int server, int lan, int http, int grpc) {}
+  /**
+   * Port 0 means "pick a free port" (the default in {@code --dev}); {@link #OFF} (-1), the default
+   * of {@code https} and {@code grpcTls}, means no listener.
+   */
+  public record Ports(int server, int lan, int http, int grpc, int https, int grpcTls) {
+    public static final int OFF = -1;
+  }
 
   public enum Journal { H2, POSTGRES }
 
   public record Persistence(Journal journal, String postgresUrl, String postgresUser, String postgresPassword) {}
 
-  /** Paths are null when TLS is not configured. */
+  /**
+   * Paths are null when TLS is not configured.
+   *
+   * @param httpsVerifyIncoming the HTTPS port requires a client certificate signed by the CA
+   * @param grpcVerifyIncoming the gRPC TLS port requires a client certificate signed by the CA
+   */
   public record Tls(Path caFile, Path certFile, Path keyFile,
-      boolean verifyIncoming, boolean verifyOutgoing, boolean verifyServerHostname) {
+      boolean verifyIncoming, boolean verifyOutgoing, boolean verifyServerHostname,
+      boolean httpsVerifyIncoming, boolean grpcVerifyIncoming) {
     public boolean configured() {
       return caFile != null;
     }

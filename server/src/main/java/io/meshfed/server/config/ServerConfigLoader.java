@@ -144,7 +144,8 @@ public final class ServerConfigLoader {
     // 0 there is resolved to a concrete free port now; HTTP and gRPC resolve 0 when they bind.
     ServerConfig.Ports ports = new ServerConfig.Ports(
         concretePort(port(c, "ports.server")), concretePort(port(c, "ports.lan")),
-        port(c, "ports.http"), port(c, "ports.grpc"));
+        port(c, "ports.http"), port(c, "ports.grpc"), optionalPort(c, "ports.https"),
+        optionalPort(c, "ports.grpc-tls"));
     checkDistinct(ports);
 
     List<String> retryJoin = strings(c, "retry-join");
@@ -160,6 +161,8 @@ public final class ServerConfigLoader {
     }
 
     ServerConfig.Tls tls = tls(c);
+    requireTlsFor("https", ports.https(), tls);
+    requireTlsFor("grpc-tls", ports.grpcTls(), tls);
     ServerConfig.Connect connect = new ServerConfig.Connect(
         bool(c, "connect.enabled"), bool(c, "connect.enable-mesh-gateway-wan-federation"));
     List<String> retryJoinWan = strings(c, "retry-join-wan");
@@ -341,7 +344,8 @@ public final class ServerConfigLoader {
     Path certPath = all ? readableFile("meshfed.tls.cert-file", cert) : null;
     Path keyPath = all ? readableFile("meshfed.tls.key-file", key) : null;
     return new ServerConfig.Tls(caPath, certPath, keyPath, bool(c, "tls.verify-incoming"),
-        bool(c, "tls.verify-outgoing"), bool(c, "tls.verify-server-hostname"));
+        bool(c, "tls.verify-outgoing"), bool(c, "tls.verify-server-hostname"), bool(c, "tls.https.verify-incoming"),
+        bool(c, "tls.grpc.verify-incoming"));
   }
 
   private static ServerConfig.Acl acl(Config c) {
@@ -371,11 +375,11 @@ public final class ServerConfigLoader {
   }
 
   private static void checkDistinct(ServerConfig.Ports p) {
-    int[] values = {p.server(), p.lan(), p.http(), p.grpc()};
-    String[] names = {"server", "lan", "http", "grpc"};
+    int[] values = {p.server(), p.lan(), p.http(), p.grpc(), p.https(), p.grpcTls()};
+    String[] names = {"server", "lan", "http", "grpc", "https", "grpc-tls"};
     for (int i = 0; i < values.length; i++) {
       for (int j = i + 1; j < values.length; j++) {
-        if (values[i] != 0 && values[i] == values[j]) {
+        if (values[i] > 0 && values[i] == values[j]) {
           fail("meshfed.ports." + names[i] + " and meshfed.ports." + names[j] + " are both " + values[i]
               + ": each port needs its own number");
         }
@@ -435,6 +439,22 @@ public final class ServerConfigLoader {
     int p = integer(c, path);
     if (p < 0 || p > 65535) {
       fail("meshfed." + path + ": " + p + " is outside 0-65535");
+    }
+    return p;
+  }
+
+  private static void requireTlsFor(String port, int number, ServerConfig.Tls tls) {
+    if (number != ServerConfig.Ports.OFF && !tls.configured()) {
+      fail("meshfed.ports." + port + " needs the server's certificate: set meshfed.tls.ca-file, cert-file and "
+          + "key-file, or leave the port at -1 (off)");
+    }
+  }
+
+  /** A port that may be off: -1 (off), or 0-65535 as {@link #port}. */
+  private static int optionalPort(Config c, String path) {
+    int p = integer(c, path);
+    if (p < ServerConfig.Ports.OFF || p > 65535) {
+      fail("meshfed." + path + ": " + p + " is outside 0-65535 (or -1 for off)");
     }
     return p;
   }

@@ -59,6 +59,10 @@ class ServerConfigLoaderTest {
     assertThat(c.ports().http()).isEqualTo(9500);
     assertThat(c.ports().grpc()).isEqualTo(9502);
     assertThat(c.ports().server()).isEqualTo(8300);
+    assertThat(c.ports().https()).isEqualTo(ServerConfig.Ports.OFF);
+    assertThat(c.ports().grpcTls()).isEqualTo(ServerConfig.Ports.OFF);
+    assertThat(c.tls().httpsVerifyIncoming()).isFalse();
+    assertThat(c.tls().grpcVerifyIncoming()).isFalse();
     assertThat(c.isPrimary()).isFalse();
     assertThat(c.primaryGateways()).containsExactly("gw.dc1.example:8443");
     assertThat(c.staticGateways()).isEmpty();
@@ -77,6 +81,11 @@ class ServerConfigLoaderTest {
       "port type|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.http = abc }|meshfed.ports.http: expected a whole number",
       "port range|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.http = 70000 }|meshfed.ports.http: 70000 is outside 0-65535",
       "same ports|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.http = 9000, ports.grpc = 9000 }|meshfed.ports.http and meshfed.ports.grpc are both 9000",
+      "https without tls|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.https = 8501 }|meshfed.ports.https needs the server's certificate: set meshfed.tls.ca-file, cert-file and key-file, or leave the port at -1 (off)",
+      "grpc-tls without tls|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.grpc-tls = 0 }|meshfed.ports.grpc-tls needs the server's certificate",
+      "tls port range|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.https = -2 }|meshfed.ports.https: -2 is outside 0-65535 (or -1 for off)",
+      "same tls port|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, ports.grpc-tls = 8500 }|meshfed.ports.http and meshfed.ports.grpc-tls are both 8500",
+      "https verify type|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, tls.https.verify-incoming = maybe }|meshfed.tls.https.verify-incoming",
       "journal|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence.journal = mysql }|meshfed.persistence.journal: 'mysql' is not a journal",
       "pg url|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence.journal = postgres }|meshfed.persistence.postgres.url: give a JDBC URL",
       "minority|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, persistence { journal = postgres, postgres.url = \"jdbc:postgresql://db/m\" }, retry-join = [\"10.0.0.2:8301\", \"10.0.0.3:8301\"] }|meshfed.bootstrap-expect = 1 is not a majority of the 3 servers this DC names (retry-join and this one): a minority could elect a leader of its own; set it to at least 2",

@@ -13,9 +13,12 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -113,6 +116,45 @@ public final class TlsContexts {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keyManagers.getKeyManagers(),
           new TrustManager[] {AlertingTrustManager.pkix(material.caCertificates())}, null);
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot build a JDK TLS context: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A JDK client context for a server's client APIs (HTTPS, gRPC over TLS): it trusts the CA
+   * certificates of {@code caFile} (the JDK's default trust store without one) and presents the
+   * certificate of {@code certFile} with {@code keyFile}, when given, for {@code verify-incoming}.
+   *
+   * @throws PemFiles.TlsFileException a file that cannot be read, or a key that does not belong to
+   *     the certificate, with a message that names the option
+   */
+  public static SSLContext apiClient(Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile) {
+    if (certFile.isPresent() != keyFile.isPresent()) {
+      throw new PemFiles.TlsFileException("give --client-cert and --client-key together");
+    }
+    try {
+      TrustManager[] trust = null;
+      if (caFile.isPresent()) {
+        trust = new TrustManager[] {AlertingTrustManager.pkix(PemFiles.readCertificates("--ca-file", caFile.get()))};
+      }
+      KeyManagerFactory keyManagers = null;
+      if (certFile.isPresent()) {
+        List<X509Certificate> chain = PemFiles.readCertificates("--client-cert", certFile.get());
+        PrivateKey key = PemFiles.readPrivateKey("--client-key", keyFile.get());
+        if (!PemFiles.matches(key, chain.get(0).getPublicKey())) {
+          throw new PemFiles.TlsFileException("--client-key " + keyFile.get() + " is not the key of --client-cert "
+              + certFile.get());
+        }
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("client", key, NO_PASSWORD, chain.toArray(X509Certificate[]::new));
+        keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keyManagers.init(keys, NO_PASSWORD);
+      }
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keyManagers == null ? null : keyManagers.getKeyManagers(), trust, null);
       return context;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot build a JDK TLS context: " + e.getMessage(), e);

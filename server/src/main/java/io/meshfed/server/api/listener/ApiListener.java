@@ -1,5 +1,6 @@
 package io.meshfed.server.api.listener;
 
+import io.meshfed.transport.logging.RateLimitedLog;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -50,6 +51,8 @@ public final class ApiListener {
   private final ProtocolStack stack;
   private final ListenerStats stats;
   private final ConnectionCounter counter;
+  private final Optional<ApiTls> tls;
+  private final RateLimitedLog tlsLog;
   private final SharedKillSwitch killSwitch;
   private final Set<ConnectionActivity> open = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Done> allClosed = new CompletableFuture<>();
@@ -58,7 +61,7 @@ public final class ApiListener {
   private volatile Tcp.ServerBinding binding;
 
   private ApiListener(ActorSystem<?> system, String name, ConnectionLimits limits, ProtocolStack stack,
-      ListenerStats stats) {
+      ListenerStats stats, Optional<ApiTls> tls) {
     this.system = system;
     this.name = name;
     this.materializer = Materializer.matFromSystem(system);
@@ -66,14 +69,19 @@ public final class ApiListener {
     this.stack = stack;
     this.stats = stats;
     this.counter = new ConnectionCounter(limits);
+    this.tls = tls;
+    this.tlsLog = RateLimitedLog.warn(org.slf4j.LoggerFactory.getLogger(TlsLayer.class));
     this.killSwitch = KillSwitches.shared(name);
     stats.openConnections(counter::open);
   }
 
-  /** Binds {@code host:port} (0 picks a free port); fails if the address cannot be bound. */
+  /**
+   * Binds {@code host:port} (0 picks a free port); fails if the address cannot be bound. With
+   * {@code tls}, every connection is TLS, terminated before the connection guard and the stack.
+   */
   public static CompletionStage<ApiListener> bind(ActorSystem<?> system, String name, String host, int port,
-      ConnectionLimits limits, ProtocolStack stack, ListenerStats stats) {
-    ApiListener listener = new ApiListener(system, name, limits, stack, stats);
+      ConnectionLimits limits, ProtocolStack stack, ListenerStats stats, Optional<ApiTls> tls) {
+    ApiListener listener = new ApiListener(system, name, limits, stack, stats, tls);
     Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections =
         Tcp.get(system).bind(host, port, BACKLOG, List.of(), false, Optional.empty());
     var bound = connections.toMat(Sink.foreach(listener::accept), Keep.both()).run(listener.materializer);
@@ -136,8 +144,10 @@ public final class ApiListener {
       closedIfNoneOpen();
     };
     try {
-      Flow<ByteString, ByteString, ?> connection = ConnectionGuard.create(limits, stack.farewells(), activity, stats)
-          .join(stack.connection(activity, incoming.remoteAddress()))
+      Flow<ByteString, ByteString, ?> plain = ConnectionGuard.create(limits, stack.farewells(), activity, stats)
+          .join(stack.connection(activity, incoming.remoteAddress()));
+      Flow<ByteString, ByteString, ?> connection = (tls.isPresent()
+          ? TlsLayer.create(tls.get(), name, incoming.remoteAddress(), stats, tlsLog).join(plain) : plain)
           .via(killSwitch.flow())
           .watchTermination((mat, done) -> {
             done.whenComplete((d, e) -> closed.run());
@@ -166,7 +176,8 @@ public final class ApiListener {
    * hold sockets: beyond that they are closed at once.
    */
   private void refuse(Tcp.IncomingConnection incoming, ProtocolStack.Refusal refusal) {
-    Source<ByteString, ?> answer = Source.single(stack.refusal(refusal));
+    // A TLS client can read no plain-text refusal: it sees the connection closed (and it is counted).
+    Source<ByteString, ?> answer = tls.isPresent() ? Source.empty() : Source.single(stack.refusal(refusal));
     if (lingering.incrementAndGet() > MAX_LINGERING) {
       lingering.decrementAndGet();
       incoming.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(), answer), materializer);

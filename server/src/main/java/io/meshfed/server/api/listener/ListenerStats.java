@@ -14,6 +14,7 @@ public final class ListenerStats {
   final AtomicLong closedFirstRequestTimeout = new AtomicLong();
   final AtomicLong closedIdle = new AtomicLong();
   private final AtomicLong connectionFailures = new AtomicLong();
+  private final AtomicLong tlsFailures = new AtomicLong();
   private final AtomicLong badRequests = new AtomicLong();
   private final String api;
   private volatile IntSupplier open = () -> 0;
@@ -38,6 +39,11 @@ public final class ListenerStats {
     connectionFailures.incrementAndGet();
   }
 
+  /** A TLS connection whose handshake (or record layer) failed: no or a refused certificate, no common protocol. */
+  void countTlsFailure() {
+    tlsFailures.incrementAndGet();
+  }
+
   /** Bad requests counted elsewhere (Pekko HTTP's parser reports to a handler it makes by name). */
   public void addBadRequestsFrom(LongSupplier counter) {
     moreBadRequests = counter;
@@ -57,10 +63,12 @@ public final class ListenerStats {
           List.of(new Series("reason=\"per_client_limit\"", s -> s.refusedPerClient.get()),
               new Series("reason=\"total_limit\"", s -> s.refusedTotal.get()))),
       new Family("meshfed_api_connections_closed_total", "counter",
-          "connections closed by the server: no complete request in time, idle, or a failed protocol stack",
+          "connections closed by the server: no complete request in time, idle, a failed protocol stack, "
+              + "or a failed TLS handshake",
           List.of(new Series("reason=\"first_request_timeout\"", s -> s.closedFirstRequestTimeout.get()),
               new Series("reason=\"idle\"", s -> s.closedIdle.get()),
-              new Series("reason=\"protocol_error\"", s -> s.connectionFailures.get()))),
+              new Series("reason=\"protocol_error\"", s -> s.connectionFailures.get()),
+              new Series("reason=\"tls\"", s -> s.tlsFailures.get()))),
       new Family("meshfed_api_bad_requests_total", "counter",
           "requests refused before the application saw them: unparsable, or the wrong protocol for the port",
           List.of(new Series("", s -> s.badRequests.get() + s.moreBadRequests.getAsLong()))));
