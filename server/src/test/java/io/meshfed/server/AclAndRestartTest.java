@@ -2,6 +2,7 @@ package io.meshfed.server;
 
 import static io.meshfed.server.TestServers.get;
 import static io.meshfed.server.TestServers.index;
+import static io.meshfed.server.TestServers.json;
 import static io.meshfed.server.TestServers.put;
 import static io.meshfed.server.TestServers.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,12 +31,17 @@ class AclAndRestartTest {
   void aclGuardsReadsAndWrites() throws Exception {
     MeshfedServer server = TestServers.start(dir.resolve("acl"), Map.of(
         "acl.enabled", true,
+        "acl.policies.gateways", Map.of("node_prefix", Map.of("gw-", Map.of("policy", "write")),
+            "service", Map.of("mesh-gateway", Map.of("policy", "write"))),
         "acl.tokens", List.of(Map.of("secret", "reader", "policy", "operator:read"),
-            Map.of("secret", "writer", "policy", "operator:write"))));
+            Map.of("secret", "writer", "policy", "operator:write"),
+            Map.of("secret", "gateway", "policies", List.of("gateways")))));
     try {
       assertThat(get(server, "/v1/internal/federation-states", null).statusCode()).isEqualTo(403);
-      assertThat(get(server, "/v1/internal/federation-states", null).body()).isEqualTo("Permission denied");
+      assertThat(get(server, "/v1/internal/federation-states", null).body())
+          .isEqualTo("Permission denied: this token lacks operator:read");
       assertThat(get(server, "/v1/internal/federation-states", "wrong").statusCode()).isEqualTo(403);
+      assertThat(get(server, "/v1/internal/federation-states", "wrong").body()).isEqualTo("Permission denied: ACL not found");
       assertThat(get(server, "/v1/internal/federation-states", "reader").statusCode()).isEqualTo(200);
       assertThat(get(server, "/v1/agent/members", null).statusCode()).isEqualTo(403);
 
@@ -48,10 +54,62 @@ class AclAndRestartTest {
 
       assertThat(put(server, "/v1/internal/federation-state", upsert("dc2"), "writer").statusCode()).isEqualTo(200);
       assertThat(get(server, "/v1/internal/federation-state/dc2", "writer").statusCode()).isEqualTo(200);
+      rulesScopeATokenToWhatItNames(server);
+      listsLeaveOutWhatTheTokenCannotRead(server);
       grpcHonoursTokens(server);
     } finally {
       TestServers.stop(server);
     }
+  }
+
+  /** The "gateways" policy: nodes named gw-*, the service mesh-gateway, nothing else. */
+  private static void rulesScopeATokenToWhatItNames(MeshfedServer server) throws Exception {
+    String gateway = "{\"Node\":\"%s\",\"Address\":\"10.0.0.9\",\"Service\":{\"ID\":\"%s\",\"Service\":\"%s\","
+        + "\"Port\":8443}}";
+    assertThat(put(server, "/v1/catalog/register", gateway.formatted("gw-1", "mesh-gateway", "mesh-gateway"), "gateway")
+        .statusCode()).isEqualTo(200);
+    HttpResponse<String> otherNode = put(server, "/v1/catalog/register",
+        gateway.formatted("db-1", "mesh-gateway", "mesh-gateway"), "gateway");
+    assertThat(otherNode.statusCode()).isEqualTo(403);
+    assertThat(otherNode.body()).isEqualTo("Permission denied: this token lacks node:write on \"db-1\"");
+    HttpResponse<String> otherService = put(server, "/v1/catalog/register", gateway.formatted("gw-2", "web", "web"),
+        "gateway");
+    assertThat(otherService.statusCode()).isEqualTo(403);
+    assertThat(otherService.body()).isEqualTo("Permission denied: this token lacks service:write on \"web\"");
+    HttpResponse<String> states = get(server, "/v1/internal/federation-states", "gateway");
+    assertThat(states.statusCode()).isEqualTo(403);
+    assertThat(states.body()).isEqualTo("Permission denied: this token lacks operator:read");
+    assertThat(put(server, "/v1/internal/federation-state", upsert("dc3"), "gateway").body())
+        .isEqualTo("Permission denied: this token lacks operator:write");
+  }
+
+  /**
+   * As Consul's: listing mesh gateways and service instances needs no operator rule; what the
+   * token cannot read (node or service) is left out, and the answer says so.
+   */
+  private static void listsLeaveOutWhatTheTokenCannotRead(MeshfedServer server) throws Exception {
+    assertThat(put(server, "/v1/internal/federation-state", upsert("dc4", "db-dc4", "{}"), "writer").statusCode())
+        .isEqualTo(200);
+    String path = "/v1/internal/federation-states/mesh-gateways";
+    HttpResponse<String> all = get(server, path, "reader");
+    assertThat(json(all).fieldNames()).toIterable().contains("dc2", "dc4");
+    assertThat(all.headers().firstValue("X-Meshfed-Results-Filtered-By-ACLs")).isEmpty();
+
+    HttpResponse<String> some = get(server, path, "gateway");
+    assertThat(some.statusCode()).isEqualTo(200);
+    assertThat(json(some).fieldNames()).toIterable().contains("dc2").doesNotContain("dc4");
+    assertThat(some.headers().firstValue("X-Meshfed-Results-Filtered-By-ACLs")).hasValue("true");
+
+    HttpResponse<String> none = get(server, path, null);
+    assertThat(none.statusCode()).isEqualTo(200);
+    assertThat(none.body()).isEqualTo("{}");
+    assertThat(none.headers().firstValue("X-Meshfed-Results-Filtered-By-ACLs")).hasValue("true");
+
+    HttpResponse<String> instances = get(server, "/v1/health/service/mesh-gateway", null);
+    assertThat(instances.statusCode()).isEqualTo(200);
+    assertThat(instances.body()).isEqualTo("[]");
+    assertThat(instances.headers().firstValue("X-Meshfed-Results-Filtered-By-ACLs")).hasValue("true");
+    assertThat(json(get(server, "/v1/health/service/mesh-gateway", "gateway"))).hasSize(1);
   }
 
   private static void grpcHonoursTokens(MeshfedServer server) throws Exception {
@@ -64,11 +122,15 @@ class AclAndRestartTest {
           .toCompletableFuture().get(20, TimeUnit.SECONDS))
           .cause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-            assertThat(e.getStatus().getDescription()).isEqualTo("Permission denied");
+            assertThat(e.getStatus().getDescription()).isEqualTo("Permission denied: this token lacks operator:read");
           });
+      var gateways = anonymous.listMeshGateways(io.meshfed.protocol.v1.ListMeshGatewaysRequest.getDefaultInstance())
+          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(gateways.getDatacenterGatewaysMap()).isEmpty();
+      assertThat(gateways.getMeta().getResultsFilteredByAcls()).isTrue();
       var reader = anonymous.list().addHeader("x-meshfed-token", "reader");
       assertThat(reader.invoke(ListFederationStatesRequest.getDefaultInstance())
-          .toCompletableFuture().get(20, TimeUnit.SECONDS).getStatesCount()).as("dc1's own and dc2").isEqualTo(2);
+          .toCompletableFuture().get(20, TimeUnit.SECONDS).getStatesCount()).as("dc1's own, dc2 and dc4").isEqualTo(3);
       anonymous.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } finally {
       clientSystem.terminate();

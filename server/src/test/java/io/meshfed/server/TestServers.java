@@ -52,9 +52,12 @@ final class TestServers {
     try {
       server.stop().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      // What still runs is what holds the stop up: the report shows it.
+      // What still runs is what holds the stop up: the report shows it. Servers of one DC share
+      // thread names, so the actors this server still has come first.
       StringBuilder dump = new StringBuilder("server " + server.config().nodeName() + " did not stop within 60s;"
-          + " threads:\n");
+          + " its actors:\n" + ((org.apache.pekko.actor.ActorSystemImpl)
+              org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(server.system())).printTree()
+          + "\nthreads:\n");
       Thread.getAllStackTraces().forEach((thread, stack) -> {
         dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
         for (StackTraceElement frame : stack) {

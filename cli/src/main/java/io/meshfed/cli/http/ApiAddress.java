@@ -28,12 +28,14 @@ public record ApiAddress(boolean tls, HostPort hostPort) {
     return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
   }
 
-  public String scheme() {
-    return tls ? "https" : "http";
+  /** The URL the paths are appended to. */
+  public String baseUrl() {
+    return (tls ? HTTPS : HTTP) + hostPort;
   }
 
+  /** As a user writes it: {@code HOST:PORT}, or {@code https://HOST:PORT}. */
   @Override
   public String toString() {
-    return scheme() + "://" + hostPort;
+    return tls ? HTTPS + hostPort : hostPort.toString();
   }
 }

@@ -66,7 +66,7 @@ public final class ApiClient {
   }
 
   private HttpRequest.Builder request(String pathAndQuery) {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(address + pathAndQuery))
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(address.baseUrl() + pathAndQuery))
         .timeout(REQUEST_TIMEOUT)
         .header("Accept", "application/json");
     if (token != null && !token.isEmpty()) {

@@ -118,6 +118,11 @@ public final class DcStore {
     long index();
 
     T value();
+
+    /** Whether the API left entries out that the caller's ACL token cannot read; the store never does. */
+    default boolean filteredByAcls() {
+      return false;
+    }
   }
 
   /** {@code value} is null when the DC has no federation state. */
@@ -126,8 +131,17 @@ public final class DcStore {
   public record FederationStatesResult(long index, List<FederationState> value)
       implements QueryResult<List<FederationState>> {}
 
-  public record MeshGatewaysResult(long index, Map<String, List<CheckServiceNode>> value)
-      implements QueryResult<Map<String, List<CheckServiceNode>>> {}
+  public record MeshGatewaysResult(long index, Map<String, List<CheckServiceNode>> value, boolean filteredByAcls)
+      implements QueryResult<Map<String, List<CheckServiceNode>>> {
+    public MeshGatewaysResult(long index, Map<String, List<CheckServiceNode>> value) {
+      this(index, value, false);
+    }
+  }
 
-  public record ServicesResult(long index, List<CheckServiceNode> value) implements QueryResult<List<CheckServiceNode>> {}
+  public record ServicesResult(long index, List<CheckServiceNode> value, boolean filteredByAcls)
+      implements QueryResult<List<CheckServiceNode>> {
+    public ServicesResult(long index, List<CheckServiceNode> value) {
+      this(index, value, false);
+    }
+  }
 }

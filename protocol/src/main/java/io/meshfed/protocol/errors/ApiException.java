@@ -53,6 +53,11 @@ public final class ApiException extends RuntimeException {
     return new ApiException(Code.PERMISSION_DENIED, "Permission denied");
   }
 
+  /** As Consul's {@code acl.PermissionDeniedError}: {@code Permission denied: <why>}. */
+  public static ApiException permissionDenied(String why) {
+    return new ApiException(Code.PERMISSION_DENIED, "Permission denied: " + why);
+  }
+
   /** Consul's structs.ErrNoDCPath: the DC is unknown or cannot be reached. */
   public static ApiException noPathTo(String datacenter) {
     return new ApiException(Code.UNAVAILABLE, "No path to datacenter " + Quote.of(datacenter));

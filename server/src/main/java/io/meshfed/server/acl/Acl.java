@@ -1,32 +1,65 @@
 package io.meshfed.server.acl;
 
-import io.meshfed.server.config.ServerConfig;
 import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.server.config.ServerConfig;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
-/** Decides whether a request's token may do what it asks; with ACLs off, everything is allowed. */
+/**
+ * Decides whether a request's token may do what it asks (docs/configuration.md, "ACLs"). With
+ * ACLs off everything is allowed. A request without a token is the anonymous token, which only
+ * has the default policy; a token that is not known is refused whatever it asks.
+ */
 public final class Acl {
   private final boolean enabled;
-  private final Map<String, Policy> tokens = new HashMap<>();
+  private final Authorizer anonymous;
+  private final Map<String, Authorizer> tokens = new HashMap<>();
 
   public Acl(ServerConfig.Acl settings) {
     this.enabled = settings.enabled();
-    settings.tokens().forEach(t -> tokens.put(t.secret(), Policy.parse(t.policy()).orElseThrow()));
+    this.anonymous = Authorizer.of(List.of(), settings.defaultPolicy());
+    settings.tokens().forEach(t -> tokens.put(t.secret(), Authorizer.of(
+        t.policies().stream().map(name -> settings.policies().get(name)).toList(), settings.defaultPolicy())));
   }
 
-  /** Throws a permission-denied {@link ApiException} unless {@code token} grants {@code needed}. */
-  public void authorize(String token, Policy needed) {
-    if (!allows(token, needed)) {
-      throw ApiException.permissionDenied();
-    }
-  }
-
-  public boolean allows(String token, Policy needed) {
+  /**
+   * What {@code token} may do.
+   *
+   * @throws ApiException permission denied for a token this server does not know
+   */
+  public Authorizer resolve(String token) {
     if (!enabled) {
-      return true;
+      return Authorizer.ALLOW_ALL;
     }
-    Policy held = token == null ? null : tokens.get(token);
-    return held != null && held.allows(needed);
+    if (token == null || token.isEmpty()) {
+      return anonymous;
+    }
+    Authorizer found = tokens.get(token);
+    if (found == null) {
+      throw ApiException.permissionDenied("ACL not found");
+    }
+    return found;
+  }
+
+  /** Throws a permission-denied {@link ApiException} unless {@code token} grants {@code needed} on operator. */
+  public void operator(String token, Access needed) {
+    if (!resolve(token).operator(needed)) {
+      throw ApiException.permissionDenied("this token lacks operator:" + needed.text());
+    }
+  }
+
+  /** Whether {@code token} is known, or absent (the anonymous token): what a read needs before the endpoint decides. */
+  public boolean known(String token) {
+    return !enabled || token == null || token.isEmpty() || tokens.containsKey(token);
+  }
+
+  /** Whether {@code token} is known (or anonymous) and could do some call that needs {@code needed}. */
+  public boolean mayDo(String token, Access needed) {
+    try {
+      return resolve(token).mayDo(needed);
+    } catch (ApiException e) {
+      return false;
+    }
   }
 }

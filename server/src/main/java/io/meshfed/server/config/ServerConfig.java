@@ -1,6 +1,8 @@
 package io.meshfed.server.config;
 
 import io.meshfed.actors.wan.swim.SwimSettings;
+import io.meshfed.server.acl.Access;
+import io.meshfed.server.acl.Rules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -76,9 +78,26 @@ public record ServerConfig(
   public record FederationStates(Duration pruneAfter, Duration pruneCheckInterval, Duration gatewayProbeInterval,
       Duration gatewayProbeTimeout) {}
 
-  public record Acl(boolean enabled, List<Token> tokens, String replicationToken) {}
+  /**
+   * @param defaultPolicy what applies where no rule of a token's policies does ({@code acl.default-policy}):
+   *     {@code DENY}, or {@code WRITE} for {@code allow}
+   * @param policies every policy a token may name, the built-in {@code operator:read} and
+   *     {@code operator:write} included
+   */
+  public record Acl(boolean enabled, Access defaultPolicy, Map<String, Rules> policies, List<Token> tokens,
+      String replicationToken) {
+    public Acl {
+      policies = Map.copyOf(policies);
+      tokens = List.copyOf(tokens);
+    }
+  }
 
-  public record Token(String secret, String policy) {}
+  /** @param policies names of {@link Acl#policies()} */
+  public record Token(String secret, List<String> policies) {
+    public Token {
+      policies = List.copyOf(policies);
+    }
+  }
 
   /**
    * @param requestBuffer request bytes (HTTP bodies, gRPC messages) both APIs may hold at once while

@@ -6,7 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
-import io.meshfed.server.acl.Policy;
+import io.meshfed.server.acl.Access;
+import io.meshfed.server.acl.Rules;
 import io.meshfed.actors.wan.swim.SwimSettings;
 import io.meshfed.protocol.names.Names;
 import java.io.IOException;
@@ -88,7 +89,8 @@ public final class ServerConfigLoader {
         throw new ConfigException("unknown top-level configuration key '" + path
             + "': every option lives under 'meshfed { ... }'");
       }
-      if (!defaults.hasPathOrNull(path) && !path.startsWith(ROOT + ".static-gateways.")) {
+      if (!defaults.hasPathOrNull(path) && !path.startsWith(ROOT + ".static-gateways.")
+          && !path.startsWith(ROOT + ".acl.policies.")) {
         throw new ConfigException("unknown configuration key '" + path + "' (see docs/configuration.md)");
       }
     }
@@ -348,30 +350,64 @@ public final class ServerConfigLoader {
         bool(c, "tls.grpc.verify-incoming"));
   }
 
+  /** The built-in policies: read or write on everything, as the first meshfed versions had them. */
+  public static final Map<String, Rules> BUILT_IN_POLICIES = Map.of(
+      "operator:read", Rules.everything(Access.READ), "operator:write", Rules.everything(Access.WRITE));
+
   private static ServerConfig.Acl acl(Config c) {
     boolean enabled = bool(c, "acl.enabled");
+    String defaultText = string(c, "acl.default-policy");
+    Access defaultPolicy = switch (defaultText) {
+      case "deny" -> Access.DENY;
+      case "allow" -> Access.WRITE;
+      default -> fail("meshfed.acl.default-policy: '" + defaultText + "' is not a policy; use deny or allow");
+    };
+    Map<String, Rules> policies = new java.util.HashMap<>(BUILT_IN_POLICIES);
+    Config defined = typed("acl.policies", "an object of name = { rules }", () -> c.getConfig("acl.policies"));
+    for (String name : defined.root().keySet()) {
+      if (BUILT_IN_POLICIES.containsKey(name)) {
+        fail("meshfed.acl.policies: '" + name + "' is a built-in policy; give yours another name");
+      }
+      try {
+        policies.put(name, Rules.parse(defined.root().get(name).unwrapped()));
+      } catch (IllegalArgumentException e) {
+        fail("meshfed.acl.policies." + name + ": " + e.getMessage());
+      }
+    }
     List<ServerConfig.Token> tokens = new ArrayList<>();
     List<? extends Config> raw;
     try {
       raw = c.getConfigList("acl.tokens");
     } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException("meshfed.acl.tokens: give a list of { secret = \"...\", policy = \"operator:read\" }");
+      throw new ConfigException("meshfed.acl.tokens: give a list of { secret = \"...\", policies = [\"operator:read\"] }");
     }
     for (Config t : raw) {
       String secret = t.hasPath("secret") ? t.getString("secret") : "";
-      String policy = t.hasPath("policy") ? t.getString("policy") : "";
       if (secret.isEmpty()) {
         fail("meshfed.acl.tokens: a token has no secret");
       }
-      if (Policy.parse(policy).isEmpty()) {
-        fail("meshfed.acl.tokens: policy '" + policy + "' is unknown; use operator:read or operator:write");
+      List<String> names = new ArrayList<>();
+      if (t.hasPath("policy")) {
+        names.add(t.getString("policy"));
       }
-      tokens.add(new ServerConfig.Token(secret, policy));
+      if (t.hasPath("policies")) {
+        names.addAll(typed("acl.tokens.policies", "a list of policy names", () -> t.getStringList("policies")));
+      }
+      if (names.isEmpty()) {
+        fail("meshfed.acl.tokens: a token has no policy; give policies = [NAME, ...]");
+      }
+      for (String name : names) {
+        if (!policies.containsKey(name)) {
+          fail("meshfed.acl.tokens: policy '" + name + "' is unknown; use operator:read, operator:write or one of "
+              + "meshfed.acl.policies");
+        }
+      }
+      tokens.add(new ServerConfig.Token(secret, names));
     }
-    if (enabled && tokens.isEmpty()) {
+    if (enabled && tokens.isEmpty() && defaultPolicy == Access.DENY) {
       fail("meshfed.acl.enabled = true but meshfed.acl.tokens is empty: every request would be denied");
     }
-    return new ServerConfig.Acl(enabled, List.copyOf(tokens), string(c, "acl.replication-token"));
+    return new ServerConfig.Acl(enabled, defaultPolicy, policies, tokens, string(c, "acl.replication-token"));
   }
 
   private static void checkDistinct(ServerConfig.Ports p) {

@@ -1,7 +1,7 @@
 package io.meshfed.server.endpoint;
 
+import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.Acl;
-import io.meshfed.server.acl.Policy;
 import io.meshfed.actors.federation.ReplicationStatus;
 import io.meshfed.actors.federation.ReplicationStatusHolder;
 import io.meshfed.actors.locator.GatewayLocatorView;
@@ -34,13 +34,13 @@ public final class AgentEndpoint {
   }
 
   public GatewayLocatorView.Snapshot gatewayLocator(String token) {
-    acl.authorize(token, Policy.OPERATOR_READ);
+    acl.operator(token, Access.READ);
     return locator.snapshot();
   }
 
   /** The gauges in Prometheus text exposition format 0.0.4. */
   public String metrics(String token) {
-    acl.authorize(token, Policy.OPERATOR_READ);
+    acl.operator(token, Access.READ);
     StringBuilder out = new StringBuilder();
     ReplicationStatus r = replication.get();
     gauge(out, "meshfed_federation_state_replication_running",

@@ -2,9 +2,6 @@ package io.meshfed.server.endpoint;
 
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.actors.store.StoreClient;
-import io.meshfed.protocol.errors.ApiException;
-import io.meshfed.server.acl.Acl;
-import io.meshfed.server.acl.Policy;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.persistence.store.DcStore.WriteResult;
@@ -12,6 +9,11 @@ import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Node;
 import io.meshfed.protocol.model.NodeService;
+import io.meshfed.protocol.model.Quote;
+import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.server.acl.Access;
+import io.meshfed.server.acl.Acl;
+import io.meshfed.server.acl.Authorizer;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -33,8 +35,13 @@ public final class CatalogEndpoint {
    */
   public CompletionStage<WriteResult> register(String token, Node node, NodeService service, List<HealthCheck> checks) {
     return Endpoints.guarded(() -> {
-      acl.authorize(token, Policy.OPERATOR_WRITE);
+      Authorizer authz = acl.resolve(token);
       RequestValidation.Registration r = RequestValidation.registration(node, service, checks, self);
+      // As Consul's catalog: node:write on the node, service:write on the service it registers.
+      requireNodeWrite(authz, r.node().node());
+      if (r.service() != null && !authz.service(r.service().service(), Access.WRITE)) {
+        throw ApiException.permissionDenied("this token lacks service:write on " + Quote.of(r.service().service()));
+      }
       return store.ask(reply -> new DcStore.RegisterCatalog(r.node(), r.service(), r.checks(), reply));
     });
   }
@@ -42,10 +49,11 @@ public final class CatalogEndpoint {
   public CompletionStage<WriteResult> deregister(String token, String datacenter, String node, String serviceId,
       String checkId) {
     return Endpoints.guarded(() -> {
-      acl.authorize(token, Policy.OPERATOR_WRITE);
+      Authorizer authz = acl.resolve(token);
       if (node == null || node.isEmpty()) {
         throw ApiException.invalid("Must provide node");
       }
+      requireNodeWrite(authz, node);
       RequestValidation.requireValidTarget(orEmpty(datacenter));
       Endpoints.requireLocal(self, orEmpty(datacenter));
       return store.ask(reply -> new DcStore.DeregisterCatalog(node, orEmpty(serviceId), orEmpty(checkId), reply));
@@ -56,10 +64,11 @@ public final class CatalogEndpoint {
   public CompletionStage<WriteResult> updateCheck(String token, String node, String checkId, String status,
       String output) {
     return Endpoints.guarded(() -> {
-      acl.authorize(token, Policy.OPERATOR_WRITE);
+      Authorizer authz = acl.resolve(token);
       if (node == null || node.isEmpty() || checkId == null || checkId.isEmpty()) {
         throw ApiException.invalid("Must provide node and check ID");
       }
+      requireNodeWrite(authz, node);
       String truncated = RequestValidation.checkOutput(checkId, output);
       return store.ask(reply -> new DcStore.UpdateCheck(node, checkId, orEmpty(status), truncated, reply));
     });
@@ -70,11 +79,19 @@ public final class CatalogEndpoint {
       QueryOptions q) {
     return Endpoints.guarded(() -> {
       RequestValidation.requireValid(q);
-      acl.authorize(token, Policy.OPERATOR_READ);
+      // As Consul's health endpoints: instances the token cannot read (node or service) are left out.
+      Authorizer authz = acl.resolve(token);
       Endpoints.requireLocal(self, q.datacenter());
-      return store.askBlocking(q, reply ->
-          new DcStore.ListServices(orEmpty(name), orEmpty(kind), q.minIndex(), q.maxWait(), reply));
+      return store.<QueryResult<List<CheckServiceNode>>>askBlocking(q, reply ->
+          new DcStore.ListServices(orEmpty(name), orEmpty(kind), q.minIndex(), q.maxWait(), reply))
+          .thenApply(r -> authz.filterServices(r));
     });
+  }
+
+  private static void requireNodeWrite(Authorizer authz, String node) {
+    if (!authz.node(node, Access.WRITE)) {
+      throw ApiException.permissionDenied("this token lacks node:write on " + Quote.of(node));
+    }
   }
 
   private static String orEmpty(String s) {

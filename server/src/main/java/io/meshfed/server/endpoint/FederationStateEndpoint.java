@@ -5,8 +5,9 @@ import io.meshfed.actors.forward.RemoteDatacenters;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.actors.store.StoreClient;
 import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.Acl;
-import io.meshfed.server.acl.Policy;
+import io.meshfed.server.acl.Authorizer;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.persistence.store.DcStore.WriteResult;
@@ -77,7 +78,7 @@ public final class FederationStateEndpoint {
     }
     return Endpoints.guarded(() -> {
       requireFeature();
-      acl.authorize(token, Policy.OPERATOR_WRITE);
+      acl.operator(token, Access.WRITE);
       FederationStateOp parsed = RequestValidation.federationStateOp(op);
       RequestValidation.federationState(parsed, state);
       FederationState toWrite = parsed == FederationStateOp.UPSERT && state.updatedAt() == null
@@ -99,7 +100,7 @@ public final class FederationStateEndpoint {
                 r.hasState() ? ProtoConvert.fromProto(r.getState()) : null));
       }
       requireFeature();
-      acl.authorize(token, Policy.OPERATOR_READ);
+      acl.operator(token, Access.READ);
       if (datacenter == null || datacenter.isEmpty()) {
         throw ApiException.invalid("Missing datacenter name");
       }
@@ -117,7 +118,7 @@ public final class FederationStateEndpoint {
                 r.getStatesList().stream().map(ProtoConvert::fromProto).toList()));
       }
       requireFeature();
-      acl.authorize(token, Policy.OPERATOR_READ);
+      acl.operator(token, Access.READ);
       return store.askBlocking(q, reply -> new DcStore.ListFederationStates(q.minIndex(), q.maxWait(), reply));
     });
   }
@@ -129,11 +130,15 @@ public final class FederationStateEndpoint {
       if (!self.servesLocally(q.datacenter())) {
         return forwarder.call(q.datacenter(), LIST_MESH_GATEWAYS, token, ListMeshGatewaysRequest.newBuilder()
                 .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListMeshGatewaysResponse.parser(),
-            r -> new DcStore.MeshGatewaysResult(r.getMeta().getIndex(), Protos.gateways(r)));
+            r -> new DcStore.MeshGatewaysResult(r.getMeta().getIndex(), Protos.gateways(r),
+                r.getMeta().getResultsFilteredByAcls()));
       }
       requireFeature();
-      acl.authorize(token, Policy.OPERATOR_READ);
-      return store.askBlocking(q, reply -> new DcStore.ListMeshGateways(q.minIndex(), q.maxWait(), reply));
+      // As Consul's: no operator rule, the gateways the token cannot read are left out.
+      Authorizer authz = acl.resolve(token);
+      return store.<QueryResult<Map<String, List<CheckServiceNode>>>>askBlocking(q, reply ->
+          new DcStore.ListMeshGateways(q.minIndex(), q.maxWait(), reply))
+          .thenApply(r -> authz.filterGateways(r));
     });
   }
 

@@ -1,8 +1,8 @@
 package io.meshfed.server.endpoint;
 
 import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.Acl;
-import io.meshfed.server.acl.Policy;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.actors.wan.WanRouter;
 import io.meshfed.protocol.model.Member;
@@ -46,7 +46,7 @@ public final class OperatorEndpoint {
   /** The leader's routines: name, running, restarts, last error (Consul's routine manager, visible). */
   public CompletionStage<Leader.RoutineReport> routines(String token) {
     return Endpoints.guarded(() -> {
-      acl.authorize(token, Policy.OPERATOR_READ);
+      acl.operator(token, Access.READ);
       return AskPattern.<Leader.Command, Leader.RoutineReport>ask(leader, Leader.Report::new, ROUTINES_TIMEOUT,
               system.scheduler())
           .exceptionally(err -> {
@@ -58,7 +58,7 @@ public final class OperatorEndpoint {
 
   /** The leader's server-port address, {@code host:port}, or empty while the DC has none. */
   public String leader(String token) {
-    acl.authorize(token, Policy.OPERATOR_READ);
+    acl.operator(token, Access.READ);
     return leaderServer().map(s -> s.host() + ":" + s.serverPort()).orElse("");
   }
 
@@ -67,7 +67,7 @@ public final class OperatorEndpoint {
   }
 
   public List<Member> members(String token, boolean wan) {
-    acl.authorize(token, Policy.OPERATOR_READ);
+    acl.operator(token, Access.READ);
     if (!wan) {
       return LanMembers.asMembers(LanMembers.servers(cluster.get()), self.datacenter(), self.version());
     }

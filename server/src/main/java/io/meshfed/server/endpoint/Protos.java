@@ -57,12 +57,13 @@ public final class Protos {
     return ApplyFederationStateResponse.newBuilder().setIndex(w.index()).setApplied(w.applied()).build();
   }
 
-  public static QueryMeta meta(long index) {
-    return QueryMeta.newBuilder().setIndex(index).setKnownLeader(true).build();
+  public static QueryMeta meta(DcStore.QueryResult<?> r) {
+    return QueryMeta.newBuilder().setIndex(r.index()).setKnownLeader(true)
+        .setResultsFilteredByAcls(r.filteredByAcls()).build();
   }
 
   public static GetFederationStateResponse getResponse(DcStore.QueryResult<FederationState> r) {
-    var b = GetFederationStateResponse.newBuilder().setMeta(meta(r.index()));
+    var b = GetFederationStateResponse.newBuilder().setMeta(meta(r));
     if (r.value() != null) {
       b.setState(ProtoConvert.toProto(r.value()));
     }
@@ -70,13 +71,13 @@ public final class Protos {
   }
 
   public static ListFederationStatesResponse listResponse(DcStore.QueryResult<List<FederationState>> r) {
-    return ListFederationStatesResponse.newBuilder().setMeta(meta(r.index()))
+    return ListFederationStatesResponse.newBuilder().setMeta(meta(r))
         .addAllStates(r.value().stream().map(ProtoConvert::toProto).toList()).build();
   }
 
   public static ListMeshGatewaysResponse gatewaysResponse(
       DcStore.QueryResult<Map<String, List<CheckServiceNode>>> r) {
-    var b = ListMeshGatewaysResponse.newBuilder().setMeta(meta(r.index()));
+    var b = ListMeshGatewaysResponse.newBuilder().setMeta(meta(r));
     r.value().forEach((dc, gws) ->
         b.putDatacenterGateways(dc, MeshGateways.newBuilder().addAllGateways(ProtoConvert.toProto(gws)).build()));
     return b.build();

@@ -3,6 +3,7 @@ package io.meshfed.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshfed.server.acl.Access;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,26 @@ class ServerConfigLoaderTest {
     assertThat(c.persistence().journal()).isEqualTo(ServerConfig.Journal.H2);
     assertThat(c.wan()).isEqualTo(io.meshfed.actors.wan.swim.SwimSettings.wanDefaults());
     assertThat(c.retryJoinWan()).isEmpty();
+  }
+
+  @Test
+  void aclPoliciesAndTheTokensThatNameThem() throws IOException {
+    Path f = file("""
+        meshfed {
+          datacenter = dc1, primary-datacenter = dc1, data-dir = "%s"
+          acl {
+            enabled = true, default-policy = allow
+            policies { gateways { node_prefix { "gw-" { policy = write } }, service { mesh-gateway { policy = write } } } }
+            tokens = [ { secret = a, policies = [gateways, "operator:read"] }, { secret = b, policy = "operator:write" } ]
+          }
+        }
+        """.formatted(dir.resolve("data")));
+    ServerConfig.Acl acl = ServerConfigLoader.load(Optional.of(f), false, Map.of()).acl();
+    assertThat(acl.defaultPolicy()).isEqualTo(Access.WRITE);
+    assertThat(acl.policies()).containsOnlyKeys("gateways", "operator:read", "operator:write");
+    assertThat(acl.policies().get("gateways").nodePrefix()).containsExactly(Map.entry("gw-", Access.WRITE));
+    assertThat(acl.tokens()).containsExactly(new ServerConfig.Token("a", java.util.List.of("gateways", "operator:read")),
+        new ServerConfig.Token("b", java.util.List.of("operator:write")));
   }
 
   @Test
@@ -101,6 +122,11 @@ class ServerConfigLoaderTest {
       "tls partial|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, tls.ca-file = /x }|ca-file, cert-file and key-file must be set together",
       "acl policy|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policy = \"root\"}] }|policy 'root' is unknown",
       "acl empty|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.enabled = true }|meshfed.acl.enabled = true but meshfed.acl.tokens is empty",
+      "acl default|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.default-policy = maybe }|meshfed.acl.default-policy: 'maybe' is not a policy; use deny or allow",
+      "acl built-in|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.policies { \"operator:read\" { operator = write } } }|meshfed.acl.policies: 'operator:read' is a built-in policy; give yours another name",
+      "acl rules|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.policies { gw { key = write } } }|meshfed.acl.policies.gw: rules: unknown resource 'key'; use operator, node, node_prefix, service or service_prefix",
+      "acl no policy|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s}] }|meshfed.acl.tokens: a token has no policy; give policies = [NAME, ...]",
+      "acl unknown name|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policies = [gw]}] }|meshfed.acl.tokens: policy 'gw' is unknown; use operator:read, operator:write or one of meshfed.acl.policies",
       "duration|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-interval-wan = soon }|meshfed.retry-interval-wan: expected a duration",
       "syntax|meshfed { datacenter = |--config-file",
       "static gateway dc|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways { DC2 = [\"a:1\"] } }|meshfed.static-gateways: invalid datacenter name 'DC2'",

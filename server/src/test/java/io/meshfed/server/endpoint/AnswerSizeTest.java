@@ -86,16 +86,19 @@ class AnswerSizeTest {
         i -> instance("n" + i, "web", Collections.nCopies(60, "t".repeat(256)), List.of()));
   }
 
+  /** Every field of the answer's meta at its largest. */
+  private static final DcStore.QueryResult<?> LARGEST_META = new DcStore.ServicesResult(Long.MAX_VALUE, List.of(), true);
+
   private void assertFederationStatesFit(String shape, IntFunction<FederationState> make) {
     List<FederationState> states = fill(make, fs -> ProtoConvert.asListElement(ProtoConvert.encodedSize(fs)),
         Limits.MAX_FEDERATION_STATES_BYTES);
     states.forEach(fs -> assertThat(Validation.federationStateError(fs)).as(shape).isEmpty());
-    int proto = ListFederationStatesResponse.newBuilder().setMeta(Protos.meta(Long.MAX_VALUE))
+    int proto = ListFederationStatesResponse.newBuilder().setMeta(Protos.meta(LARGEST_META))
         .addAllStates(states.stream().map(ProtoConvert::toProto).toList()).build().getSerializedSize();
     int cbor = cbor(new DcStore.FederationStatesResult(Long.MAX_VALUE, states));
     Map<String, List<CheckServiceNode>> byDc = new LinkedHashMap<>();
     states.forEach(fs -> byDc.put(fs.datacenter(), fs.meshGateways()));
-    int gatewaysCbor = cbor(new DcStore.MeshGatewaysResult(Long.MAX_VALUE, byDc));
+    int gatewaysCbor = cbor(new DcStore.MeshGatewaysResult(Long.MAX_VALUE, byDc, true));
     System.out.printf("federation states, %s: %d states, protobuf %d bytes, CBOR %d bytes (mesh gateways %d)%n",
         shape, states.size(), proto, cbor, gatewaysCbor);
     assertThat(Math.max(cbor, gatewaysCbor) + ARTERY_ENVELOPE_BYTES).as(shape).isLessThanOrEqualTo(arteryFrameBytes);
@@ -107,9 +110,9 @@ class AnswerSizeTest {
     List<CheckServiceNode> instances = fill(make, ProtoConvert::listedSize, Limits.MAX_CATALOG_BYTES);
     instances.forEach(e -> assertThat(Validation.registrationError(e.node(), e.service(), e.checks())).as(shape)
         .isEmpty());
-    int proto = ListServicesResponse.newBuilder().setMeta(Protos.meta(Long.MAX_VALUE))
+    int proto = ListServicesResponse.newBuilder().setMeta(Protos.meta(LARGEST_META))
         .addAllNodes(ProtoConvert.toProto(instances)).build().getSerializedSize();
-    int cbor = cbor(new DcStore.ServicesResult(Long.MAX_VALUE, instances));
+    int cbor = cbor(new DcStore.ServicesResult(Long.MAX_VALUE, instances, true));
     System.out.printf("catalog, %s: %d instances, protobuf %d bytes, CBOR %d bytes%n",
         shape, instances.size(), proto, cbor);
     assertThat(cbor + ARTERY_ENVELOPE_BYTES).as(shape).isLessThanOrEqualTo(arteryFrameBytes);

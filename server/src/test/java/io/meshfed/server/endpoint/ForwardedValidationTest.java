@@ -5,6 +5,7 @@ import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.protocol.errors.ApiException;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.Acl;
 import io.meshfed.server.config.ServerConfig;
 import io.meshfed.protocol.model.CheckServiceNode;
@@ -39,7 +40,7 @@ class ForwardedValidationTest {
   };
   private final FederationStateEndpoint secondary = new FederationStateEndpoint(null,
       new ServerIdentity("n2", "dc2", "dc1", "127.0.0.1", 8300, 8301, "test"),
-      new Acl(new ServerConfig.Acl(false, List.of(), "")), remote, () -> true, "disabled");
+      new Acl(new ServerConfig.Acl(false, Access.DENY, Map.of(), List.of(), "")), remote, () -> true, "disabled");
 
   private static FederationState state(String dc, int port) {
     return new FederationState(dc, List.of(new CheckServiceNode(

@@ -72,7 +72,7 @@ public final class CatalogGrpc implements CatalogServicePowerApi {
   }
 
   private static ListServicesResponse listed(QueryResult<List<CheckServiceNode>> r) {
-    return ListServicesResponse.newBuilder().setMeta(Protos.meta(r.index()))
+    return ListServicesResponse.newBuilder().setMeta(Protos.meta(r))
         .addAllNodes(ProtoConvert.toProto(r.value())).build();
   }
 }

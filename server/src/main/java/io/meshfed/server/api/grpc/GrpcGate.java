@@ -1,8 +1,8 @@
 package io.meshfed.server.api.grpc;
 
 import io.grpc.Status;
+import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.Acl;
-import io.meshfed.server.acl.Policy;
 import io.meshfed.server.acl.Tokens;
 import io.meshfed.server.api.ErrorText;
 import java.nio.charset.StandardCharsets;
@@ -80,9 +80,11 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
           + ") is not supported: send messages uncompressed");
     }
     String token = Tokens.of(header(request, Tokens.HEADER), header(request, "authorization"));
-    Policy needed = WRITES.contains(request.getUri().path()) ? Policy.OPERATOR_WRITE : Policy.OPERATOR_READ;
-    if (!acl.allows(token, needed)) {
-      return refuse(request, Status.PERMISSION_DENIED, "Permission denied");
+    // Before the message is read: a write needs a token that can write something, a read a known
+    // token (or none: the anonymous token). The endpoint then checks the resource.
+    boolean write = WRITES.contains(request.getUri().path());
+    if (write ? !acl.mayDo(token, Access.WRITE) : !acl.known(token)) {
+      return refuse(request, Status.PERMISSION_DENIED, write ? "Permission denied" : "Permission denied: ACL not found");
     }
     Optional<Long> declared = request.entity().getContentLengthOption().stream().boxed().findFirst();
     if (declared.isPresent() && declared.get() > maxMessageBytes + PREFIX_BYTES) {

@@ -5,8 +5,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.Acl;
-import io.meshfed.server.acl.Policy;
 import io.meshfed.server.acl.Tokens;
 import io.meshfed.server.api.BlockingReads;
 import io.meshfed.server.api.ErrorText;
@@ -58,6 +58,8 @@ public final class HttpApi extends AllDirectives {
   public static final String TOKEN_HEADER = Tokens.HEADER;
   public static final String INDEX_HEADER = "X-Meshfed-Index";
   public static final String KNOWN_LEADER_HEADER = "X-Meshfed-KnownLeader";
+  /** Set to {@code true} on a read that left out entries the token cannot read (Consul's X-Consul-Results-Filtered-By-ACLs). */
+  public static final String FILTERED_HEADER = "X-Meshfed-Results-Filtered-By-ACLs";
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final PathMatcher0 INTERNAL = segment("v1").slash("internal");
   /** Past an endpoint's own deadline (the store's or a forwarded call's, 10 s over any wait). */
@@ -100,11 +102,13 @@ public final class HttpApi extends AllDirectives {
 
   /**
    * With ACLs on, this server checks the token of every call it receives, reads too, before
-   * anything is forwarded to another DC (which checks it again): as the gRPC API does.
+   * anything is forwarded to another DC (which checks it again): as the gRPC API does. Here only
+   * whether the token is known (or absent: the anonymous token); the endpoint checks the resource,
+   * or leaves out of a list what the token cannot read.
    */
   private Route routes() {
-    return withToken(token -> extractMethod(method -> method == HttpMethods.GET && !acl.allows(token,
-        Policy.OPERATOR_READ) ? error(ApiException.permissionDenied()) : apiRoutes(token)));
+    return withToken(token -> extractMethod(method -> method == HttpMethods.GET && !acl.known(token)
+        ? error(ApiException.permissionDenied("ACL not found")) : apiRoutes(token)));
   }
 
   private Route apiRoutes(String token) {
@@ -162,10 +166,10 @@ public final class HttpApi extends AllDirectives {
                     w -> jsonResponse(true, Optional.of(w.index())))))),
         path(segment("v1").slash("catalog").slash("service").slash(segment()), name -> get(() -> withQuery(q ->
             respond(catalog.services(token, name, "", q), r ->
-                jsonResponse(r.value().stream().map(HttpBodies.ServiceNode::of).toList(), Optional.of(r.index())))))),
+                read(r, r.value().stream().map(HttpBodies.ServiceNode::of).toList()))))),
         path(segment("v1").slash("health").slash("service").slash(segment()), name -> get(() -> withQuery(q ->
             parameterOptional("passing", passing -> respond(catalog.services(token, name, "", q), r ->
-                jsonResponse(passing.isPresent() ? onlyPassing(r.value()) : r.value(), Optional.of(r.index()))))))),
+                read(r, passing.isPresent() ? onlyPassing(r.value()) : r.value())))))),
         path(INTERNAL.slash("catalog").slash("services"), () -> get(() -> withQuery(q ->
             parameterOptional("kind", kind -> respond(catalog.services(token, "", kind.orElse(""), q), r ->
                 read(r)))))));
@@ -233,12 +237,12 @@ public final class HttpApi extends AllDirectives {
   }
 
   /**
-   * A write's body: the token is checked first (every body-carrying call is a write), so an
-   * unauthorized client never has its body read; the body must then arrive in full within the body
+   * A write's body: the token is checked first (every body-carrying call is a write), so a token
+   * that can write nothing never has its body read (the endpoint checks what it writes); the body must then arrive in full within the body
    * timeout and the size limit before it is decoded.
    */
   private <T> Route withBody(String token, Class<T> type, Function<T, Route> inner) {
-    if (!acl.allows(token, Policy.OPERATOR_WRITE)) {
+    if (!acl.mayDo(token, Access.WRITE)) {
       return error(ApiException.permissionDenied());
     }
     return extractRequestEntity(entity -> {
@@ -303,7 +307,13 @@ public final class HttpApi extends AllDirectives {
   }
 
   private HttpResponse read(QueryResult<?> r) {
-    return jsonResponse(r.value(), Optional.of(r.index()));
+    return read(r, r.value());
+  }
+
+  /** A read's answer with {@code body} made from its value: the index, and whether ACLs left entries out. */
+  private HttpResponse read(QueryResult<?> r, Object body) {
+    HttpResponse response = jsonResponse(body, Optional.of(r.index()));
+    return r.filteredByAcls() ? response.addHeader(RawHeader.create(FILTERED_HEADER, "true")) : response;
   }
 
   private HttpResponse jsonResponse(Object body, Optional<Long> index) {

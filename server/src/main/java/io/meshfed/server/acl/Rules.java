@@ -1,0 +1,76 @@
+package io.meshfed.server.acl;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The rules of one ACL policy, in the shape of Consul's JSON policy rules:
+ * <pre>
+ * { "operator": "read",
+ *   "node": { "n1": { "policy": "write" } },       "node_prefix": { "": { "policy": "read" } },
+ *   "service": { "web": { "policy": "write" } },   "service_prefix": { "": { "policy": "read" } } }
+ * </pre>
+ * A name's exact rule wins over prefix rules, and the longest matching prefix over shorter ones;
+ * {@code ""} as a prefix matches every name.
+ */
+public record Rules(Optional<Access> operator, Map<String, Access> node, Map<String, Access> nodePrefix,
+    Map<String, Access> service, Map<String, Access> servicePrefix) {
+
+  public Rules {
+    node = Map.copyOf(node);
+    nodePrefix = Map.copyOf(nodePrefix);
+    service = Map.copyOf(service);
+    servicePrefix = Map.copyOf(servicePrefix);
+  }
+
+  /** Read or write on everything: what the built-in {@code operator:read} and {@code operator:write} grant. */
+  public static Rules everything(Access access) {
+    return new Rules(Optional.of(access), Map.of(), Map.of("", access), Map.of(), Map.of("", access));
+  }
+
+  /**
+   * Parses rules given as a JSON object or a HOCON object (already unwrapped to maps and strings).
+   *
+   * @throws IllegalArgumentException one line that says what is wrong and where
+   */
+  public static Rules parse(Object rules) {
+    if (!(rules instanceof Map<?, ?> map)) {
+      throw new IllegalArgumentException("rules must be an object such as {\"operator\": \"read\"}");
+    }
+    Optional<Access> operator = Optional.empty();
+    Map<String, Map<String, Access>> named = new LinkedHashMap<>();
+    for (var e : map.entrySet()) {
+      String resource = String.valueOf(e.getKey());
+      switch (resource) {
+        case "operator" -> operator = Optional.of(access("operator", e.getValue()));
+        case "node", "node_prefix", "service", "service_prefix" -> named.put(resource, names(resource, e.getValue()));
+        default -> throw new IllegalArgumentException("rules: unknown resource '" + resource
+            + "'; use operator, node, node_prefix, service or service_prefix");
+      }
+    }
+    return new Rules(operator, named.getOrDefault("node", Map.of()), named.getOrDefault("node_prefix", Map.of()),
+        named.getOrDefault("service", Map.of()), named.getOrDefault("service_prefix", Map.of()));
+  }
+
+  private static Map<String, Access> names(String resource, Object value) {
+    if (!(value instanceof Map<?, ?> byName)) {
+      throw new IllegalArgumentException("rules: " + resource + " must map names to {\"policy\": \"read\"}");
+    }
+    Map<String, Access> out = new LinkedHashMap<>();
+    for (var e : byName.entrySet()) {
+      String name = String.valueOf(e.getKey());
+      String where = resource + " \"" + name + "\"";
+      if (!(e.getValue() instanceof Map<?, ?> rule) || !rule.containsKey("policy") || rule.size() != 1) {
+        throw new IllegalArgumentException("rules: " + where + " must be {\"policy\": \"deny|read|write\"}");
+      }
+      out.put(name, access(where, rule.get("policy")));
+    }
+    return out;
+  }
+
+  private static Access access(String where, Object value) {
+    return Access.parse(String.valueOf(value)).orElseThrow(() -> new IllegalArgumentException(
+        "rules: " + where + ": policy '" + value + "' is not deny, read or write"));
+  }
+}
