@@ -29,13 +29,7 @@ public final class Acl {
    * @throws ApiException permission denied for a token this server does not know
    */
   public Authorizer resolve(String token) {
-    if (!enabled) {
-      return Authorizer.ALLOW_ALL;
-    }
-    if (token == null || token.isEmpty()) {
-      return anonymous;
-    }
-    Authorizer found = tokens.get(token);
+    Authorizer found = find(token);
     if (found == null) {
       throw ApiException.permissionDenied("ACL not found");
     }
@@ -51,15 +45,23 @@ public final class Acl {
 
   /** Whether {@code token} is known, or absent (the anonymous token): what a read needs before the endpoint decides. */
   public boolean known(String token) {
-    return !enabled || token == null || token.isEmpty() || tokens.containsKey(token);
+    return find(token) != null;
   }
 
   /** Whether {@code token} is known (or anonymous) and could do some call that needs {@code needed}. */
   public boolean mayDo(String token, Access needed) {
-    try {
-      return resolve(token).mayDo(needed);
-    } catch (ApiException e) {
-      return false;
+    Authorizer found = find(token);
+    return found != null && found.mayDo(needed);
+  }
+
+  /** The token's authorizer; null for a token this server does not know. */
+  private Authorizer find(String token) {
+    if (!enabled) {
+      return Authorizer.ALLOW_ALL;
     }
+    if (token == null || token.isEmpty()) {
+      return anonymous;
+    }
+    return tokens.get(token);
   }
 }
