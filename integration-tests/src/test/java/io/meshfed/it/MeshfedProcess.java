@@ -176,7 +176,7 @@ final class MeshfedProcess implements AutoCloseable {
     return false;
   }
 
-  private static String javaBin() {
+  static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }
