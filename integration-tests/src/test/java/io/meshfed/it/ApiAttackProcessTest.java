@@ -98,7 +98,7 @@ class ApiAttackProcessTest {
       long validCalls = 0;
       long maxRssKb = 0;
       long maxLatencyMs = 0;
-      Process attackers = new ProcessBuilder(MeshfedProcess.javaBin(), "-Xmx1g", "-cp",
+      Process attackers = new ProcessBuilder(MeshfedProcess.javaBin(), "-Xmx2g", "-cp",
           System.getProperty("java.class.path"), ApiAttacker.class.getName(), String.valueOf(http),
           String.valueOf(grpc), String.valueOf(ATTACKERS)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       try (BufferedReader said = new BufferedReader(
@@ -142,7 +142,8 @@ class ApiAttackProcessTest {
         }
         attackers.getOutputStream().close();
         String done = CompletableFuture.supplyAsync(() -> readLine(said)).get(90, TimeUnit.SECONDS);
-        assertThat(done).startsWith(ApiAttacker.DONE);
+        assertThat(done).as("the attackers' last line (null: it ended without its report; its errors are above)")
+            .startsWith(ApiAttacker.DONE);
         attacks = Long.parseLong(done.substring(ApiAttacker.DONE.length()));
         assertThat(attackers.waitFor(30, TimeUnit.SECONDS)).isTrue();
       } finally {

@@ -47,6 +47,9 @@ public final class ApiAttacker {
   static final String STARTED = "attacking";
   static final String DONE = "attacks made: ";
   private static final byte[] HUNDRED_MB = new byte[100 * 1024 * 1024];
+  /** One message for all attackers: each send still serializes it, 100 MB a time, in flight at once. */
+  private static final ApplyFederationStateRequest HUGE = ApplyFederationStateRequest.newBuilder()
+      .setOp(FederationStateOp.FEDERATION_STATE_OP_UPSERT).setState(state("dc9", 100_000_000)).build();
 
   private ApiAttacker() {}
 
@@ -87,13 +90,11 @@ public final class ApiAttacker {
     HttpClient httpClient = HttpClient.newHttpClient();
     FederationStateServiceClient grpcClient = FederationStateServiceClient.create(GrpcClientSettings
         .connectToServiceAt("127.0.0.1", grpc, clients).withTls(false), clients);
-    ApplyFederationStateRequest huge = ApplyFederationStateRequest.newBuilder()
-        .setOp(FederationStateOp.FEDERATION_STATE_OP_UPSERT).setState(state("dc9", 100_000_000)).build();
     InetAddress from = loopback(10 + attacker);
     for (int round = 0; attacking.get(); round++) {
       try {
         switch (round % 4) {
-          case 0 -> grpcClient.apply().invoke(huge).toCompletableFuture().handle((r, e) -> r)
+          case 0 -> grpcClient.apply().invoke(HUGE).toCompletableFuture().handle((r, e) -> r)
               .get(30, TimeUnit.SECONDS);
           case 1 -> httpClient.send(HttpRequest.newBuilder(
                   URI.create("http://127.0.0.1:" + http + "/v1/internal/federation-state"))
