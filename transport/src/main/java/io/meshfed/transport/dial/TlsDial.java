@@ -15,6 +15,7 @@ import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -33,34 +34,41 @@ public final class TlsDial {
       String sni, String alpnId, Duration connectTimeout, Consumer<ChannelPipeline> installer) {
     String via = address.getHostString() + ":" + address.getPort();
     CompletableFuture<Channel> result = new CompletableFuture<>();
+    // Kept from here, not looked up later: a connection closed at once has its handlers removed before
+    // the connect's listener runs, and the handler's failed handshake is what says why.
+    AtomicReference<SslHandler> ssl = new AtomicReference<>();
     TcpDial.open(group, address, connectTimeout, pipeline -> {
-          pipeline.addLast(TlsContexts.clientHandler(context, pipeline.channel().alloc(), sni, address.getPort()));
+          ssl.set(TlsContexts.clientHandler(context, pipeline.channel().alloc(), sni, address.getPort()));
+          pipeline.addLast(ssl.get());
           installer.accept(pipeline);
         })
-        .addListener((ChannelFuture connected) -> {
-          if (!connected.isSuccess()) {
-            result.completeExceptionally(new IOException("cannot connect to " + via + " for " + sni + ": "
-                + connected.cause().getMessage(), connected.cause()));
-            return;
-          }
-          Channel ch = connected.channel();
-          SslHandler ssl = ch.pipeline().get(SslHandler.class);
-          ssl.handshakeFuture().addListener(handshake -> {
-            if (!handshake.isSuccess()) {
-              ch.close();
-              result.completeExceptionally(new IOException("TLS handshake with " + sni + " via " + via
-                  + " failed: " + reason(handshake.cause()), handshake.cause()));
-            } else if (!alpnId.equals(ssl.applicationProtocol())) {
-              // BoringSSL servers complete the handshake without a protocol rather than failing it.
-              ch.close();
-              result.completeExceptionally(new IOException(sni + " via " + via + " did not agree on "
-                  + alpnId + " (ALPN: " + ssl.applicationProtocol() + ")"));
-            } else {
-              result.complete(ch);
-            }
-          });
-        });
+        .addListener((ChannelFuture connected) -> handOver(connected, ssl.get(), sni, via, alpnId, result));
     return result;
+  }
+
+  /** Completes {@code result} once the connection {@code connected} has negotiated {@code alpnId}, or failed. */
+  static void handOver(ChannelFuture connected, SslHandler ssl, String sni, String via, String alpnId,
+      CompletableFuture<Channel> result) {
+    if (!connected.isSuccess()) {
+      result.completeExceptionally(new IOException("cannot connect to " + via + " for " + sni + ": "
+          + connected.cause().getMessage(), connected.cause()));
+      return;
+    }
+    Channel ch = connected.channel();
+    ssl.handshakeFuture().addListener(handshake -> {
+      if (!handshake.isSuccess()) {
+        ch.close();
+        result.completeExceptionally(new IOException("TLS handshake with " + sni + " via " + via
+            + " failed: " + reason(handshake.cause()), handshake.cause()));
+      } else if (!alpnId.equals(ssl.applicationProtocol())) {
+        // BoringSSL servers complete the handshake without a protocol rather than failing it.
+        ch.close();
+        result.completeExceptionally(new IOException(sni + " via " + via + " did not agree on "
+            + alpnId + " (ALPN: " + ssl.applicationProtocol() + ")"));
+      } else {
+        result.complete(ch);
+      }
+    });
   }
 
   /**
