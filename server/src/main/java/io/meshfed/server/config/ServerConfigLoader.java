@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -144,10 +145,18 @@ public final class ServerConfigLoader {
 
     // The server and LAN ports are advertised (catalog, members) before anything binds them, so a
     // 0 there is resolved to a concrete free port now; HTTP and gRPC resolve 0 when they bind.
-    ServerConfig.Ports ports = new ServerConfig.Ports(
-        concretePort(port(c, "ports.server")), concretePort(port(c, "ports.lan")),
-        port(c, "ports.http"), port(c, "ports.grpc"), optionalPort(c, "ports.https"),
-        optionalPort(c, "ports.grpc-tls"));
+    // A port picked so must not be one given for another listener: the system may hand out a port
+    // that a test or a launcher found free a moment ago and wrote into this config.
+    int http = port(c, "ports.http");
+    int grpc = port(c, "ports.grpc");
+    int https = optionalPort(c, "ports.https");
+    int grpcTls = optionalPort(c, "ports.grpc-tls");
+    Set<Integer> taken = new java.util.HashSet<>(List.of(port(c, "ports.server"), port(c, "ports.lan"), http, grpc,
+        https, grpcTls));
+    int server = concretePort(port(c, "ports.server"), taken);
+    taken.add(server);
+    ServerConfig.Ports ports = new ServerConfig.Ports(server, concretePort(port(c, "ports.lan"), taken),
+        http, grpc, https, grpcTls);
     checkDistinct(ports);
 
     List<String> retryJoin = strings(c, "retry-join");
@@ -495,15 +504,21 @@ public final class ServerConfigLoader {
     return p;
   }
 
-  private static int concretePort(int port) {
+  /** {@code port}, or for 0 a port free now that is none of {@code taken}. */
+  private static int concretePort(int port, Set<Integer> taken) {
     if (port != 0) {
       return port;
     }
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new ConfigException("cannot find a free port: " + e.getMessage());
+    for (int attempt = 0; attempt < 100; attempt++) {
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (!taken.contains(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new ConfigException("cannot find a free port: " + e.getMessage());
+      }
     }
+    throw new ConfigException("cannot find a free port that no other listener of this server is given");
   }
 
   private static Duration positiveDuration(Config c, String path) {
