@@ -1,5 +1,8 @@
 package io.meshfed.persistence.store;
 
+import io.meshfed.protocol.model.AclEntries;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
@@ -14,8 +17,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The DC state store: one event-sourced actor per DC holding the catalog and the
- * federation states, with one monotonically increasing store index and blocking reads.
+ * The DC state store: one event-sourced actor per DC holding the catalog, the
+ * federation states and the ACL policies and tokens, with one monotonically increasing store index and blocking reads.
  *
  * <p>Every write answers {@code StatusReply<WriteResult>}: success with the index it produced, or
  * an error whose message says what was wrong; a rejected write changes nothing. Writes are checked
@@ -41,7 +44,8 @@ public final class DcStore {
 
   public sealed interface Command extends StoreSerializable
       permits ApplyFederationState, RegisterCatalog, DeregisterCatalog, UpdateCheck,
-          GetFederationState, ListFederationStates, ListMeshGateways, ListServices,
+          ApplyAclPolicy, DeleteAclPolicy, ApplyAclToken, DeleteAclToken, BootstrapAcl,
+          GetFederationState, ListFederationStates, ListMeshGateways, ListServices, ListAcl,
           DcStoreBehavior.WaitExpired {}
 
   /**
@@ -80,6 +84,34 @@ public final class DcStore {
       String node, String checkId, String status, String output, ActorRef<StatusReply<WriteResult>> replyTo)
       implements Command {}
 
+  /**
+   * Creates or replaces an ACL policy (by name); its rules were checked by the server. A new
+   * policy beyond {@link io.meshfed.protocol.model.Limits#MAX_ACL_POLICIES} is refused.
+   */
+  public record ApplyAclPolicy(AclPolicy policy, ActorRef<StatusReply<WriteResult>> replyTo) implements Command {}
+
+  /** Removes an ACL policy; removing one that is absent changes nothing. Tokens that name it keep the name. */
+  public record DeleteAclPolicy(String name, ActorRef<StatusReply<WriteResult>> replyTo) implements Command {}
+
+  /**
+   * Creates or replaces an ACL token (by accessor ID). A new token beyond
+   * {@link io.meshfed.protocol.model.Limits#MAX_ACL_TOKENS}, or one whose secret hash another
+   * token has, is refused.
+   */
+  public record ApplyAclToken(AclToken token, ActorRef<StatusReply<WriteResult>> replyTo) implements Command {}
+
+  /** Removes an ACL token; removing one that is absent changes nothing. */
+  public record DeleteAclToken(String accessorId, ActorRef<StatusReply<WriteResult>> replyTo) implements Command {}
+
+  /**
+   * Stores the first management token and marks the ACL system bootstrapped, once: afterwards it
+   * is refused with {@link #BOOTSTRAP_DONE} and the bootstrap's index.
+   */
+  public record BootstrapAcl(AclToken token, ActorRef<StatusReply<WriteResult>> replyTo) implements Command {}
+
+  /** Begins the error of a second bootstrap; the rest names the index where the first one happened. */
+  public static final String BOOTSTRAP_DONE = "ACL bootstrap no longer allowed";
+
   /** One DC's federation state ({@code value} null when absent); the index is the table's. */
   public record GetFederationState(
       String datacenter, long minIndex, Duration waitTime,
@@ -106,6 +138,10 @@ public final class DcStore {
       ActorRef<StatusReply<QueryResult<List<CheckServiceNode>>>> replyTo)
       implements Command {}
 
+  /** The whole ACL table; the index is the table's. */
+  public record ListAcl(long minIndex, Duration waitTime, ActorRef<StatusReply<QueryResult<AclEntries>>> replyTo)
+      implements Command {}
+
   /** What a write produced: the store index after it, and whether it changed anything. */
   public record WriteResult(long index, boolean applied) implements StoreSerializable {}
 
@@ -114,7 +150,7 @@ public final class DcStore {
    * record per read, so that a result keeps its element types when it crosses the cluster.
    */
   public sealed interface QueryResult<T> extends StoreSerializable
-      permits FederationStateResult, FederationStatesResult, MeshGatewaysResult, ServicesResult {
+      permits FederationStateResult, FederationStatesResult, MeshGatewaysResult, ServicesResult, AclResult {
     long index();
 
     T value();
@@ -137,6 +173,8 @@ public final class DcStore {
       this(index, value, false);
     }
   }
+
+  public record AclResult(long index, AclEntries value) implements QueryResult<AclEntries> {}
 
   public record ServicesResult(long index, List<CheckServiceNode> value, boolean filteredByAcls)
       implements QueryResult<List<CheckServiceNode>> {

@@ -1,15 +1,25 @@
 package io.meshfed.persistence.store;
 
+import io.meshfed.persistence.store.DcStore.ApplyAclPolicy;
+import io.meshfed.persistence.store.DcStore.ApplyAclToken;
 import io.meshfed.persistence.store.DcStore.ApplyFederationState;
+import io.meshfed.persistence.store.DcStore.BootstrapAcl;
+import io.meshfed.persistence.store.DcStore.DeleteAclPolicy;
+import io.meshfed.persistence.store.DcStore.DeleteAclToken;
 import io.meshfed.persistence.store.DcStore.Command;
 import io.meshfed.persistence.store.DcStore.DeregisterCatalog;
 import io.meshfed.persistence.store.DcStore.GetFederationState;
+import io.meshfed.persistence.store.DcStore.ListAcl;
 import io.meshfed.persistence.store.DcStore.ListFederationStates;
 import io.meshfed.persistence.store.DcStore.ListMeshGateways;
 import io.meshfed.persistence.store.DcStore.ListServices;
 import io.meshfed.persistence.store.DcStore.RegisterCatalog;
 import io.meshfed.persistence.store.DcStore.UpdateCheck;
 import io.meshfed.persistence.store.DcStore.WriteResult;
+import io.meshfed.persistence.store.StoreEvent.AclPolicyDeleted;
+import io.meshfed.persistence.store.StoreEvent.AclPolicyUpserted;
+import io.meshfed.persistence.store.StoreEvent.AclTokenDeleted;
+import io.meshfed.persistence.store.StoreEvent.AclTokenUpserted;
 import io.meshfed.persistence.store.StoreEvent.CatalogDeregistered;
 import io.meshfed.persistence.store.StoreEvent.CatalogRegistered;
 import io.meshfed.persistence.store.StoreEvent.CheckUpdated;
@@ -17,6 +27,9 @@ import io.meshfed.persistence.store.StoreEvent.FederationStateDeleted;
 import io.meshfed.persistence.store.StoreEvent.FederationStateUpserted;
 import io.meshfed.persistence.store.StoreState.CatalogNode;
 import io.meshfed.protocol.convert.ProtoConvert;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
+import io.meshfed.protocol.model.AclValidation;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
 import io.meshfed.protocol.model.HealthCheck;
@@ -66,7 +79,8 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
 
   private enum Table {
     FEDERATION_STATES,
-    CATALOG
+    CATALOG,
+    ACL
   }
 
   private record Parked(Table table, long minIndex, Command read) {}
@@ -136,6 +150,15 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
         .onCommand(RegisterCatalog.class, this::onRegister)
         .onCommand(DeregisterCatalog.class, this::onDeregister)
         .onCommand(UpdateCheck.class, this::onUpdateCheck)
+        .onCommand(ApplyAclPolicy.class, this::onApplyAclPolicy)
+        .onCommand(DeleteAclPolicy.class, (s, c) -> s.acl().policies().containsKey(c.name())
+            ? persist(new AclPolicyDeleted(c.name()), c.replyTo(), next -> {})
+            : unchanged(s, c.replyTo()))
+        .onCommand(ApplyAclToken.class, (s, c) -> onApplyAclToken(s, c.token(), false, c.replyTo()))
+        .onCommand(DeleteAclToken.class, (s, c) -> s.acl().tokens().containsKey(c.accessorId())
+            ? persist(new AclTokenDeleted(c.accessorId()), c.replyTo(), next -> {})
+            : unchanged(s, c.replyTo()))
+        .onCommand(BootstrapAcl.class, this::onBootstrapAcl)
         .onCommand(GetFederationState.class,
             (s, c) -> onRead(s, c, Table.FEDERATION_STATES, c.minIndex(), c.waitTime()))
         .onCommand(ListFederationStates.class,
@@ -143,6 +166,7 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
         .onCommand(ListMeshGateways.class,
             (s, c) -> onRead(s, c, Table.FEDERATION_STATES, c.minIndex(), c.waitTime()))
         .onCommand(ListServices.class, (s, c) -> onRead(s, c, Table.CATALOG, c.minIndex(), c.waitTime()))
+        .onCommand(ListAcl.class, (s, c) -> onRead(s, c, Table.ACL, c.minIndex(), c.waitTime()))
         .onCommand(WaitExpired.class, this::onWaitExpired)
         .build();
   }
@@ -261,6 +285,58 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
       }
     }
     return persistCatalog(s, node, next, new CheckUpdated(node, checkId, status, output), c.replyTo());
+  }
+
+  private Effect<StoreEvent, StoreState> onApplyAclPolicy(StoreState s, ApplyAclPolicy c) {
+    if (c.policy() == null) {
+      return reject(c.replyTo(), "missing ACL policy");
+    }
+    Optional<String> error = AclValidation.policyError(c.policy());
+    if (error.isPresent()) {
+      return reject(c.replyTo(), error.get());
+    }
+    AclPolicy existing = s.acl().policies().get(c.policy().name());
+    if (existing == null && s.acl().policies().size() >= Limits.MAX_ACL_POLICIES) {
+      return reject(c.replyTo(), "this DC already holds " + Limits.MAX_ACL_POLICIES
+          + " ACL policies, the limit; delete policies that are no longer used");
+    }
+    if (existing != null && existing.withIndexes(0, 0).equals(c.policy().withIndexes(0, 0))) {
+      return unchanged(s, c.replyTo());
+    }
+    return persist(AclPolicyUpserted.of(c.policy()), c.replyTo(), next -> {});
+  }
+
+  private Effect<StoreEvent, StoreState> onBootstrapAcl(StoreState s, BootstrapAcl c) {
+    if (s.acl().bootstrapIndex() > 0) {
+      return reject(c.replyTo(), DcStore.BOOTSTRAP_DONE + " (it was done at index " + s.acl().bootstrapIndex()
+          + "); create tokens with a management token instead");
+    }
+    return onApplyAclToken(s, c.token(), true, c.replyTo());
+  }
+
+  private Effect<StoreEvent, StoreState> onApplyAclToken(StoreState s, AclToken token, boolean bootstrap,
+      ActorRef<StatusReply<WriteResult>> replyTo) {
+    if (token == null) {
+      return reject(replyTo, "missing ACL token");
+    }
+    Optional<String> error = AclValidation.tokenError(token);
+    if (error.isPresent()) {
+      return reject(replyTo, error.get());
+    }
+    AclToken existing = s.acl().tokens().get(token.accessorId());
+    if (existing == null && s.acl().tokens().size() >= Limits.MAX_ACL_TOKENS) {
+      return reject(replyTo, "this DC already holds " + Limits.MAX_ACL_TOKENS
+          + " ACL tokens, the limit; delete tokens that are no longer used");
+    }
+    for (AclToken other : s.acl().tokens().values()) {
+      if (other.secretHash().equals(token.secretHash()) && !other.accessorId().equals(token.accessorId())) {
+        return reject(replyTo, "another token already has this secret");
+      }
+    }
+    if (!bootstrap && existing != null && existing.withIndexes(0, 0).equals(token.withIndexes(0, 0))) {
+      return unchanged(s, replyTo);
+    }
+    return persist(AclTokenUpserted.of(token, bootstrap), replyTo, next -> {});
   }
 
   /** The longest start of {@code text} that fits {@code max} UTF-8 bytes, not cutting a character. */
@@ -409,7 +485,11 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
 
   /** Like Consul, a table never reports index 0, so that "minIndex 0" always means "don't block". */
   private static long reportedIndex(StoreState s, Table table) {
-    long index = table == Table.CATALOG ? s.catalogIndex() : s.federationStatesIndex();
+    long index = switch (table) {
+      case CATALOG -> s.catalogIndex();
+      case FEDERATION_STATES -> s.federationStatesIndex();
+      case ACL -> s.acl().index();
+    };
     return Math.max(1, index);
   }
 
@@ -422,6 +502,8 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
       r.replyTo().tell(StatusReply.success(new DcStore.FederationStatesResult(fedIndex, s.federationStateList())));
     } else if (read instanceof ListMeshGateways r) {
       r.replyTo().tell(StatusReply.success(new DcStore.MeshGatewaysResult(fedIndex, s.meshGateways())));
+    } else if (read instanceof ListAcl r) {
+      r.replyTo().tell(StatusReply.success(new DcStore.AclResult(reportedIndex(s, Table.ACL), s.acl().entries())));
     } else if (read instanceof ListServices r) {
       r.replyTo().tell(StatusReply.success(new DcStore.ServicesResult(
           reportedIndex(s, Table.CATALOG), s.services(orEmpty(r.name()), orEmpty(r.kind())))));

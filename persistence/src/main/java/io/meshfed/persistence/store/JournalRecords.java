@@ -1,5 +1,7 @@
 package io.meshfed.persistence.store;
 
+import io.meshfed.persistence.store.journal.JournalAclPolicy;
+import io.meshfed.persistence.store.journal.JournalAclToken;
 import io.meshfed.persistence.store.journal.JournalCheck;
 import io.meshfed.persistence.store.journal.JournalCheckDefinition;
 import io.meshfed.persistence.store.journal.JournalFederationState;
@@ -7,6 +9,8 @@ import io.meshfed.persistence.store.journal.JournalNode;
 import io.meshfed.persistence.store.journal.JournalService;
 import io.meshfed.persistence.store.journal.JournalServiceAddress;
 import io.meshfed.persistence.store.journal.JournalServiceInstance;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckDefinition;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
@@ -84,6 +88,24 @@ final class JournalRecords {
     JournalCheckDefinition d = c.definition();
     return new HealthCheck(c.node(), c.checkId(), c.name(), c.status(), c.notes(), c.output(), c.serviceId(),
         c.serviceName(), d == null ? null : new CheckDefinition(d.tcp(), d.interval(), d.timeout()));
+  }
+
+  static JournalAclPolicy toJournal(AclPolicy p) {
+    return new JournalAclPolicy(p.name(), p.description(), p.rules(), p.createIndex(), p.modifyIndex());
+  }
+
+  static AclPolicy toModel(JournalAclPolicy p) {
+    return new AclPolicy(p.name(), p.description(), p.rules(), p.createIndex(), p.modifyIndex());
+  }
+
+  static JournalAclToken toJournal(AclToken t) {
+    return new JournalAclToken(t.accessorId(), t.secretHash(), t.description(), t.policies(),
+        t.createTime() == null ? null : t.createTime().toString(), t.createIndex(), t.modifyIndex());
+  }
+
+  static AclToken toModel(JournalAclToken t) {
+    return new AclToken(t.accessorId(), t.secretHash(), t.description(), t.policies(),
+        t.createTime() == null ? null : Instant.parse(t.createTime()), t.createIndex(), t.modifyIndex());
   }
 
   static List<JournalCheck> checksToJournal(List<HealthCheck> checks) {

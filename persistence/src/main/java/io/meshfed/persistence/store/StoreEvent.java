@@ -2,10 +2,14 @@ package io.meshfed.persistence.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.meshfed.persistence.store.journal.JournalAclPolicy;
+import io.meshfed.persistence.store.journal.JournalAclToken;
 import io.meshfed.persistence.store.journal.JournalCheck;
 import io.meshfed.persistence.store.journal.JournalFederationState;
 import io.meshfed.persistence.store.journal.JournalNode;
 import io.meshfed.persistence.store.journal.JournalService;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Node;
@@ -109,6 +113,56 @@ sealed interface StoreEvent extends StoreSerializable {
     @Override
     public StoreState applyTo(StoreState s) {
       return s.withCatalog(s.checkUpdated(node, checkId, status, output));
+    }
+  }
+
+  /** An ACL policy as written; its indexes are assigned when it is applied. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record AclPolicyUpserted(@JsonProperty("policy") JournalAclPolicy policy) implements StoreEvent {
+
+    static AclPolicyUpserted of(AclPolicy policy) {
+      return new AclPolicyUpserted(JournalRecords.toJournal(policy));
+    }
+
+    @Override
+    public StoreState applyTo(StoreState s) {
+      return s.withAclPolicy(JournalRecords.toModel(policy));
+    }
+  }
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record AclPolicyDeleted(@JsonProperty("name") String name) implements StoreEvent {
+
+    @Override
+    public StoreState applyTo(StoreState s) {
+      return s.withoutAclPolicy(name);
+    }
+  }
+
+  /**
+   * An ACL token as written (the hash of its secret only); its indexes are assigned when it is
+   * applied. {@code bootstrap}: the token the ACL bootstrap made, which marks the system bootstrapped.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record AclTokenUpserted(@JsonProperty("token") JournalAclToken token, @JsonProperty("bootstrap") boolean bootstrap)
+      implements StoreEvent {
+
+    static AclTokenUpserted of(AclToken token, boolean bootstrap) {
+      return new AclTokenUpserted(JournalRecords.toJournal(token), bootstrap);
+    }
+
+    @Override
+    public StoreState applyTo(StoreState s) {
+      return s.withAclToken(JournalRecords.toModel(token), bootstrap);
+    }
+  }
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record AclTokenDeleted(@JsonProperty("accessorId") String accessorId) implements StoreEvent {
+
+    @Override
+    public StoreState applyTo(StoreState s) {
+      return s.withoutAclToken(accessorId);
     }
   }
 }

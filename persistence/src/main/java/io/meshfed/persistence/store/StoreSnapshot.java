@@ -2,7 +2,10 @@ package io.meshfed.persistence.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.meshfed.persistence.store.StoreState.AclTable;
 import io.meshfed.persistence.store.StoreState.CatalogNode;
+import io.meshfed.persistence.store.journal.JournalAclPolicy;
+import io.meshfed.persistence.store.journal.JournalAclToken;
 import io.meshfed.persistence.store.journal.JournalCatalogNode;
 import io.meshfed.persistence.store.journal.JournalFederationState;
 import io.meshfed.protocol.model.FederationState;
@@ -19,6 +22,10 @@ import java.util.function.Function;
  *
  * @param federationStates by lower-cased datacenter
  * @param nodes by lower-cased node name
+ * @param aclIndex the index of the ACL table's last write; absent (0) in snapshots before ACLs were stored
+ * @param aclBootstrapIndex where the ACL system was bootstrapped (0: not yet)
+ * @param aclPolicies by name
+ * @param aclTokens by accessor ID
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record StoreSnapshot(
@@ -26,7 +33,11 @@ record StoreSnapshot(
     @JsonProperty("federationStatesIndex") long federationStatesIndex,
     @JsonProperty("catalogIndex") long catalogIndex,
     @JsonProperty("federationStates") Map<String, JournalFederationState> federationStates,
-    @JsonProperty("nodes") Map<String, JournalCatalogNode> nodes)
+    @JsonProperty("nodes") Map<String, JournalCatalogNode> nodes,
+    @JsonProperty("aclIndex") long aclIndex,
+    @JsonProperty("aclBootstrapIndex") long aclBootstrapIndex,
+    @JsonProperty("aclPolicies") Map<String, JournalAclPolicy> aclPolicies,
+    @JsonProperty("aclTokens") Map<String, JournalAclToken> aclTokens)
     implements StoreSerializable {
 
   static StoreSnapshot of(StoreState s) {
@@ -35,7 +46,10 @@ record StoreSnapshot(
     Map<String, JournalCatalogNode> nodes = new TreeMap<>();
     s.nodes().forEach((k, n) -> nodes.put(k, new JournalCatalogNode(JournalRecords.toJournal(n.node()),
         map(n.services(), JournalRecords::toJournal), map(n.checks(), JournalRecords::toJournal))));
-    return new StoreSnapshot(s.index(), s.federationStatesIndex(), s.catalogIndex(), states, nodes);
+    AclTable acl = s.acl();
+    return new StoreSnapshot(s.index(), s.federationStatesIndex(), s.catalogIndex(), states, nodes, acl.index(),
+        acl.bootstrapIndex(), map(acl.policies(), JournalRecords::toJournal),
+        map(acl.tokens(), JournalRecords::toJournal));
   }
 
   StoreState toState() {
@@ -51,7 +65,9 @@ record StoreSnapshot(
         catalog.put(k, new CatalogNode(JournalRecords.toModel(n.node()), services, checks));
       });
     }
-    return new StoreState(index, federationStatesIndex, catalogIndex, states, catalog);
+    AclTable acl = new AclTable(aclIndex, aclBootstrapIndex, map(aclPolicies, JournalRecords::toModel),
+        map(aclTokens, JournalRecords::toModel));
+    return new StoreState(index, federationStatesIndex, catalogIndex, states, catalog, acl);
   }
 
   private static <A, B> Map<String, B> map(Map<String, A> from, Function<A, B> convert) {

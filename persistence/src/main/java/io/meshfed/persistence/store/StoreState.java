@@ -1,6 +1,9 @@
 package io.meshfed.persistence.store;
 
 import io.meshfed.protocol.convert.ProtoConvert;
+import io.meshfed.protocol.model.AclEntries;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
@@ -26,13 +29,15 @@ import java.util.TreeMap;
  * @param catalogIndex the index of the last write to the catalog (nodes, services, checks)
  * @param federationStates by lower-cased datacenter
  * @param nodes by lower-cased node name
+ * @param acl the ACL policies and tokens, with the index of their last write
  */
 record StoreState(
     long index,
     long federationStatesIndex,
     long catalogIndex,
     Map<String, FederationState> federationStates,
-    Map<String, CatalogNode> nodes) {
+    Map<String, CatalogNode> nodes,
+    AclTable acl) {
 
   private static final Class<?> UNMODIFIABLE_SORTED = Collections.unmodifiableSortedMap(new TreeMap<>()).getClass();
 
@@ -40,7 +45,7 @@ record StoreState(
    * The store index starts at 1 and tables at 0: an empty table reports index 1 (never 0, like
    * Consul), so the first write must produce 2, or a reader blocked at 1 would never see it.
    */
-  static final StoreState EMPTY = new StoreState(1, 0, 0, Map.of(), Map.of());
+  static final StoreState EMPTY = new StoreState(1, 0, 0, Map.of(), Map.of(), AclTable.EMPTY);
 
   private static final Comparator<CheckServiceNode> BY_NODE_THEN_SERVICE =
       Comparator.comparing((CheckServiceNode c) -> c.node().node())
@@ -49,6 +54,28 @@ record StoreState(
   StoreState {
     federationStates = sorted(federationStates);
     nodes = sorted(nodes);
+    acl = acl == null ? AclTable.EMPTY : acl;
+  }
+
+  /**
+   * The ACL table.
+   *
+   * @param index the store index of its last write (0: never written)
+   * @param bootstrapIndex the store index of the ACL bootstrap (0: not bootstrapped)
+   * @param policies by name
+   * @param tokens by accessor ID
+   */
+  record AclTable(long index, long bootstrapIndex, Map<String, AclPolicy> policies, Map<String, AclToken> tokens) {
+    static final AclTable EMPTY = new AclTable(0, 0, Map.of(), Map.of());
+
+    AclTable {
+      policies = sorted(policies);
+      tokens = sorted(tokens);
+    }
+
+    AclEntries entries() {
+      return new AclEntries(bootstrapIndex, List.copyOf(policies.values()), List.copyOf(tokens.values()));
+    }
   }
 
   /** One node with its services (by id) and checks (by check id). */
@@ -130,14 +157,14 @@ record StoreState(
     long primary = state.primaryModifyIndex() == 0 ? idx : state.primaryModifyIndex();
     Map<String, FederationState> next = new TreeMap<>(federationStates);
     next.put(key, state.withIndexes(primary, create, idx));
-    return new StoreState(idx, idx, catalogIndex, next, nodes);
+    return new StoreState(idx, idx, catalogIndex, next, nodes, acl);
   }
 
   StoreState withoutFederationState(String datacenter) {
     long idx = index + 1;
     Map<String, FederationState> next = new TreeMap<>(federationStates);
     next.remove(Names.datacenterKey(datacenter));
-    return new StoreState(idx, idx, catalogIndex, next, nodes);
+    return new StoreState(idx, idx, catalogIndex, next, nodes, acl);
   }
 
   // ---- catalog ----
@@ -226,7 +253,45 @@ record StoreState(
   /** This state with {@code catalog} written at the next index. */
   StoreState withCatalog(Map<String, CatalogNode> catalog) {
     long idx = index + 1;
-    return new StoreState(idx, federationStatesIndex, idx, federationStates, catalog);
+    return new StoreState(idx, federationStatesIndex, idx, federationStates, catalog, acl);
+  }
+
+  // ---- ACL ----
+
+  /** Upserts a policy at the next index; an existing one keeps its CreateIndex. */
+  StoreState withAclPolicy(AclPolicy policy) {
+    long idx = index + 1;
+    AclPolicy existing = acl.policies().get(policy.name());
+    Map<String, AclPolicy> next = new TreeMap<>(acl.policies());
+    next.put(policy.name(), policy.withIndexes(existing == null ? idx : existing.createIndex(), idx));
+    return withAcl(idx, new AclTable(idx, acl.bootstrapIndex(), next, acl.tokens()));
+  }
+
+  StoreState withoutAclPolicy(String name) {
+    long idx = index + 1;
+    Map<String, AclPolicy> next = new TreeMap<>(acl.policies());
+    next.remove(name);
+    return withAcl(idx, new AclTable(idx, acl.bootstrapIndex(), next, acl.tokens()));
+  }
+
+  /** Upserts a token at the next index; {@code bootstrap} also marks the ACL system bootstrapped there. */
+  StoreState withAclToken(AclToken token, boolean bootstrap) {
+    long idx = index + 1;
+    AclToken existing = acl.tokens().get(token.accessorId());
+    Map<String, AclToken> next = new TreeMap<>(acl.tokens());
+    next.put(token.accessorId(), token.withIndexes(existing == null ? idx : existing.createIndex(), idx));
+    return withAcl(idx, new AclTable(idx, bootstrap ? idx : acl.bootstrapIndex(), acl.policies(), next));
+  }
+
+  StoreState withoutAclToken(String accessorId) {
+    long idx = index + 1;
+    Map<String, AclToken> next = new TreeMap<>(acl.tokens());
+    next.remove(accessorId);
+    return withAcl(idx, new AclTable(idx, acl.bootstrapIndex(), acl.policies(), next));
+  }
+
+  private StoreState withAcl(long idx, AclTable table) {
+    return new StoreState(idx, federationStatesIndex, catalogIndex, federationStates, nodes, table);
   }
 
   private Map<String, CatalogNode> withNode(String name, CatalogNode node) {

@@ -5,8 +5,10 @@ import static io.meshfed.persistence.store.Fixtures.gateway;
 import static io.meshfed.persistence.store.Fixtures.gatewayEntry;
 import static io.meshfed.persistence.store.Fixtures.node;
 import static io.meshfed.persistence.store.Fixtures.nodeCheck;
+import static io.meshfed.persistence.store.Fixtures.policy;
 import static io.meshfed.persistence.store.Fixtures.service;
 import static io.meshfed.persistence.store.Fixtures.serviceCheck;
+import static io.meshfed.persistence.store.Fixtures.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
@@ -15,6 +17,8 @@ import io.meshfed.persistence.journal.JournalSchema;
 import io.meshfed.persistence.journal.JournalSettings;
 import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.persistence.store.DcStore.WriteResult;
+import io.meshfed.protocol.model.AclEntries;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
@@ -487,6 +491,82 @@ abstract class DcStoreContract {
     assertThat(woken.value()).hasSize(5);
   }
 
+  // ---- ACL ----
+
+  @Test
+  void aclWritesKeepCreateIndexesAndIdenticalWritesChangeNothing() {
+    assertThat(client.acl()).isEqualTo(new DcStore.AclResult(1, AclEntries.EMPTY));
+    assertThat(client.ok(client.policy(policy("ops", "{\"operator\":\"read\"}")))).isEqualTo(2);
+    assertThat(client.ok(client.token(token(1, "ops")))).isEqualTo(3);
+    assertThat(client.ok(client.policy(policy("ops", "{\"operator\":\"write\"}")))).isEqualTo(4);
+    assertThat(client.token(token(1, "ops")).getValue()).isEqualTo(new WriteResult(4, false));
+    assertThat(client.policy(policy("ops", "{\"operator\":\"write\"}")).getValue())
+        .isEqualTo(new WriteResult(4, false));
+    // An ACL write moves the ACL table's index only.
+    client.ok(client.upsert(federationState("dc2")));
+    assertThat(client.acl()).isEqualTo(new DcStore.AclResult(4, new AclEntries(0,
+        List.of(policy("ops", "{\"operator\":\"write\"}").withIndexes(2, 4)), List.of(token(1, "ops").withIndexes(3, 3)))));
+    assertThat(client.listStates().index()).isEqualTo(5);
+
+    assertThat(client.ok(client.deleteToken(token(1).accessorId()))).isEqualTo(6);
+    assertThat(client.deleteToken(token(1).accessorId()).getValue()).isEqualTo(new WriteResult(6, false));
+    assertThat(client.ok(client.deletePolicy("ops"))).isEqualTo(7);
+    assertThat(client.deletePolicy("ops").getValue()).isEqualTo(new WriteResult(7, false));
+    assertThat(client.acl()).isEqualTo(new DcStore.AclResult(7, AclEntries.EMPTY));
+  }
+
+  @Test
+  void bootstrapHappensOnce() {
+    assertThat(client.ok(client.bootstrap(token(1, "global-management")))).isEqualTo(2);
+    StatusReply<WriteResult> again = client.bootstrap(token(2, "global-management"));
+    assertThat(again.isError()).isTrue();
+    assertThat(again.getError().getMessage())
+        .isEqualTo("ACL bootstrap no longer allowed (it was done at index 2); create tokens with a management token instead");
+    assertThat(client.acl().value().bootstrapIndex()).isEqualTo(2);
+    assertThat(client.acl().value().tokens()).extracting(AclToken::accessorId).containsExactly(token(1).accessorId());
+    // Deleting the bootstrap token does not open the bootstrap again.
+    client.ok(client.deleteToken(token(1).accessorId()));
+    assertThat(client.bootstrap(token(3)).isError()).isTrue();
+  }
+
+  @Test
+  void invalidAclEntriesAreRefusedWithTheirReason() {
+    client.ok(client.token(token(1)));
+    Map<StatusReply<WriteResult>, String> refused = new java.util.LinkedHashMap<>();
+    refused.put(client.policy(policy("no spaces", "{}")), "invalid policy name \"no spaces\": use 1 to 128 letters, digits, '-' and '_'");
+    refused.put(client.policy(policy("operator:read", "{}")), "invalid policy name \"operator:read\"");
+    refused.put(client.policy(policy("big", "x".repeat(16 * 1024 + 1))), "policy \"big\": its rules are 16385 bytes, over the limit of 16384");
+    refused.put(client.token(new AclToken("not-a-uuid", token(2).secretHash(), "", List.of(), null, 0, 0)),
+        "invalid token accessor ID \"not-a-uuid\": must be a lower-case UUID");
+    refused.put(client.token(new AclToken(token(2).accessorId(), "secret", "", List.of(), null, 0, 0)),
+        "the secret hash must be 64 lower-case hex digits (SHA-256)");
+    refused.put(client.token(new AclToken(token(2).accessorId(), token(1).secretHash(), "", List.of(), null, 0, 0)),
+        "another token already has this secret");
+    refused.put(client.token(token(2, "a", "a")), "policy \"a\" is named twice");
+    refused.put(client.token(token(2, java.util.stream.IntStream.range(0, 33).mapToObj(i -> "p" + i).toArray(String[]::new))),
+        "33 policies, over the limit of 32");
+    refused.forEach((reply, message) -> {
+      assertThat(reply.isError()).as(message).isTrue();
+      assertThat(reply.getError().getMessage()).contains(message);
+    });
+    assertThat(client.acl()).isEqualTo(new DcStore.AclResult(2, new AclEntries(0, List.of(),
+        List.of(token(1).withIndexes(2, 2)))));
+  }
+
+  @Test
+  void aBlockingAclReadWakesOnAnAclWriteOnly() {
+    client.ok(client.policy(policy("p", "{}")));
+    TestProbe<StatusReply<QueryResult<AclEntries>>> reader = testKit.createTestProbe();
+    client.store.tell(new DcStore.ListAcl(2, Duration.ofSeconds(30), reader.ref()));
+    client.ok(client.upsert(federationState("dc2")));
+    client.ok(client.register(node("n1"), service("web", "web")));
+    reader.expectNoMessage(Duration.ofMillis(200));
+    client.ok(client.token(token(1, "p")));
+    QueryResult<AclEntries> woken = reader.receiveMessage(Duration.ofSeconds(5)).getValue();
+    assertThat(woken.index()).isEqualTo(5);
+    assertThat(woken.value().tokens()).hasSize(1);
+  }
+
   // ---- recovery ----
 
   @Test
@@ -502,8 +582,8 @@ abstract class DcStoreContract {
     } finally {
       first.shutdownTestKit();
     }
-    // 144 changes on top of the empty store's 1.
-    assertThat(lastIndex).isEqualTo(145);
+    // 148 changes on top of the empty store's 1.
+    assertThat(lastIndex).isEqualTo(149);
     assertThat(snapshotCount("dc-store|" + recoveredDc)).isPositive();
 
     ActorTestKit second = startSystem("recovery-2");
@@ -521,6 +601,9 @@ abstract class DcStoreContract {
   /** More than 100 changes (so a snapshot is taken) plus some after it, across all operations. */
   private static long writeHistory(StoreClient store) {
     long index = 0;
+    // ACL writes before the snapshot and after it.
+    store.ok(store.bootstrap(token(1, "global-management")));
+    store.ok(store.policy(policy("ops", "{\"operator\":\"read\"}")));
     for (int i = 0; i < 40; i++) {
       store.ok(store.register(node("node-" + i), service("web-" + i, "web"),
           nodeCheck("serfHealth", HealthCheck.PASSING), serviceCheck("alive-" + i, "web-" + i, HealthCheck.PASSING)));
@@ -535,7 +618,9 @@ abstract class DcStoreContract {
     store.ok(store.delete("dc3"));
     store.ok(store.deregister("node-11", "web-11", null));
     store.ok(store.deregister("node-12", null, "serfHealth"));
-    index = store.ok(store.upsert(new FederationState("dc9", List.of(), Instant.parse("2024-05-06T07:08:09.987654321Z"), 42, 0, 0)));
+    store.ok(store.upsert(new FederationState("dc9", List.of(), Instant.parse("2024-05-06T07:08:09.987654321Z"), 42, 0, 0)));
+    store.ok(store.token(token(2, "ops")));
+    index = store.ok(store.deletePolicy("ops"));
     return index;
   }
 
@@ -544,7 +629,8 @@ abstract class DcStoreContract {
       QueryResult<List<FederationState>> states,
       QueryResult<Map<String, List<CheckServiceNode>>> gateways,
       QueryResult<List<CheckServiceNode>> services,
-      Map<String, QueryResult<FederationState>> byDc) {
+      Map<String, QueryResult<FederationState>> byDc,
+      QueryResult<AclEntries> acl) {
 
     static Snapshot of(StoreClient store) {
       QueryResult<List<FederationState>> states = store.listStates();
@@ -552,7 +638,7 @@ abstract class DcStoreContract {
       for (FederationState s : states.value()) {
         byDc.put(s.datacenter(), store.get(s.datacenter().toUpperCase(Locale.ROOT)));
       }
-      return new Snapshot(states, store.meshGateways(), store.services("", ""), byDc);
+      return new Snapshot(states, store.meshGateways(), store.services("", ""), byDc, store.acl());
     }
   }
 

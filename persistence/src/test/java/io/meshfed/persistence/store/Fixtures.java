@@ -1,17 +1,30 @@
 package io.meshfed.persistence.store;
 
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Node;
 import io.meshfed.protocol.model.NodeService;
 import io.meshfed.protocol.model.ServiceAddress;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Catalog and federation-state values for the store tests. */
+/** Catalog, federation-state and ACL values for the store tests. */
 final class Fixtures {
   private Fixtures() {}
+
+  static AclPolicy policy(String name, String rules) {
+    return new AclPolicy(name, "policy " + name, rules, 0, 0);
+  }
+
+  /** A token whose accessor ID and secret hash are made from {@code n}, so that different {@code n} differ. */
+  static AclToken token(int n, String... policies) {
+    return new AclToken(String.format("00000000-0000-4000-8000-%012d", n), String.format("%064x", n),
+        "token " + n, List.of(policies), Instant.parse("2026-01-02T03:04:05Z"), 0, 0);
+  }
 
   static Node node(String name) {
     return new Node(name, "10.0.0.1", "dc1", Map.of("lan", "10.0.0.1"), Map.of("rack", "r1"));

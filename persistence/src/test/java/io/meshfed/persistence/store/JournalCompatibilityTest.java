@@ -7,6 +7,9 @@ import io.meshfed.persistence.journal.JournalSchema;
 import io.meshfed.persistence.journal.JournalSettings;
 import io.meshfed.persistence.store.DcStore.WriteResult;
 import io.meshfed.persistence.store.JournalFixture.Entry;
+import io.meshfed.protocol.model.AclEntries;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckDefinition;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
@@ -40,7 +43,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * by the code of its format version and never regenerated) deserializes with today's code and
  * replays to the state that history reaches, both applied here directly and recovered from a real
  * journal. Every version's fixture holds the same history ({@link JournalFixtureWriter#history()}),
- * so the expected state, written out below rather than computed by today's code, is the same for all.
+ * from v3 on followed by ACL writes, so the expected state, written out below rather than computed
+ * by today's code, is the same for all but the ACL table and the last index.
  */
 class JournalCompatibilityTest {
 
@@ -91,9 +95,24 @@ class JournalCompatibilityTest {
           // serfHealth was deregistered; the service's check took the service's name.
           List.of(new HealthCheck("n1", "web-alive", "web alive", "warning", "checks /health", "slow: 2.5s",
               "web-1", "web"))));
-  private static final long INDEX = 15;
   private static final long FEDERATION_STATES_INDEX = 10;
   private static final long CATALOG_INDEX = 15;
+  /** The ACL writes at the end of the v3 history; earlier versions have none. */
+  private static final int ACL_EVENTS = 6;
+  private static final AclEntries ACL = new AclEntries(18,
+      List.of(new AclPolicy("ops", "operators read", "{\"operator\":\"read\"}", 16, 16)),
+      List.of(new AclToken("3e1d2c4b-5a69-4788-9c0d-1e2f3a4b5c6d",
+          "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", "gateway dc2", List.of("ops", "old"),
+          Instant.parse("2026-12-02T10:11:13Z"), 19, 19)));
+
+  private static int aclEvents(String version) {
+    return version.compareTo("v3") >= 0 ? ACL_EVENTS : 0;
+  }
+
+  /** The store index the whole history reaches: one per event on top of the empty store's 1. */
+  private static long index(String version) {
+    return 15 + aclEvents(version);
+  }
 
   static List<String> versions() {
     return JournalFixture.versions();
@@ -112,8 +131,10 @@ class JournalCompatibilityTest {
       assertThat(next.index()).as("index after entry %d", entry.sequenceNr()).isEqualTo(state.index() + 1);
       state = next;
     }
-    assertThat(entries).hasSize(14);
-    assertThat(state.index()).isEqualTo(INDEX);
+    assertThat(entries).hasSize(14 + aclEvents(version));
+    assertThat(state.index()).isEqualTo(index(version));
+    assertThat(state.acl().entries()).isEqualTo(aclEvents(version) == 0 ? AclEntries.EMPTY : ACL);
+    assertThat(state.acl().index()).isEqualTo(aclEvents(version) == 0 ? 0 : index(version));
     assertThat(state.federationStatesIndex()).isEqualTo(FEDERATION_STATES_INDEX);
     assertThat(state.catalogIndex()).isEqualTo(CATALOG_INDEX);
     assertThat(state.federationStateList()).isEqualTo(STATES);
@@ -150,7 +171,7 @@ class JournalCompatibilityTest {
     for (Entry e : JournalFixture.events(version)) {
       insertEvent("dc-store|" + dc, e);
     }
-    expectRecovered(dc);
+    expectRecovered(dc, version);
   }
 
   /** Only the events after the snapshot are kept, so that the state can only come from the snapshot. */
@@ -165,7 +186,7 @@ class JournalCompatibilityTest {
         insertEvent("dc-store|" + dc, e);
       }
     }
-    expectRecovered(dc);
+    expectRecovered(dc, version);
   }
 
   /**
@@ -174,7 +195,7 @@ class JournalCompatibilityTest {
    */
   @Test
   void theFixturesCoverEveryFormatAndEventType() {
-    assertThat(JournalFixture.versions()).contains("v1", "v2");
+    assertThat(JournalFixture.versions()).contains("v1", "v2", "v3");
     Set<String> journaled = new HashSet<>();
     for (String version : JournalFixture.versions()) {
       for (Entry e : JournalFixture.events(version)) {
@@ -185,14 +206,17 @@ class JournalCompatibilityTest {
         Arrays.stream(StoreEvent.class.getPermittedSubclasses()).map(Class::getName).toList());
   }
 
-  private void expectRecovered(String dc) {
+  private void expectRecovered(String dc, String version) {
     StoreClient store = new StoreClient(testKit, dc);
+    long index = index(version);
     assertThat(store.listStates()).isEqualTo(new DcStore.FederationStatesResult(FEDERATION_STATES_INDEX, STATES));
     assertThat(store.services("", "")).isEqualTo(new DcStore.ServicesResult(CATALOG_INDEX, SERVICES));
+    assertThat(store.acl()).isEqualTo(aclEvents(version) == 0 ? new DcStore.AclResult(1, AclEntries.EMPTY)
+        : new DcStore.AclResult(index, ACL));
     // A write that changes nothing is judged on the recovered state; the next one continues the index.
-    assertThat(store.deregister("n2", null, null).getValue()).isEqualTo(new WriteResult(INDEX, false));
+    assertThat(store.deregister("n2", null, null).getValue()).isEqualTo(new WriteResult(index, false));
     assertThat(store.ok(store.updateCheck("gw-1", "gw-tcp", HealthCheck.CRITICAL, "refused")))
-        .isEqualTo(INDEX + 1);
+        .isEqualTo(index + 1);
   }
 
   private static Serialization serialization() {

@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.typesafe.config.ConfigFactory;
+import io.meshfed.persistence.store.StoreEvent.AclPolicyDeleted;
+import io.meshfed.persistence.store.StoreEvent.AclPolicyUpserted;
+import io.meshfed.persistence.store.StoreEvent.AclTokenDeleted;
+import io.meshfed.persistence.store.StoreEvent.AclTokenUpserted;
 import io.meshfed.persistence.store.StoreEvent.CatalogDeregistered;
 import io.meshfed.persistence.store.StoreEvent.CatalogRegistered;
 import io.meshfed.persistence.store.StoreEvent.CheckUpdated;
 import io.meshfed.persistence.store.StoreEvent.FederationStateDeleted;
 import io.meshfed.persistence.store.StoreEvent.FederationStateUpserted;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckDefinition;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
@@ -43,8 +49,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *     -Djournal.fixture.dir=src/test/resources/journal-compat/vN</pre>
  *
  * A fixture, once committed, is never regenerated: it stands for journals already written. Every
- * version holds the same history, so {@link JournalCompatibilityTest} expects one state of all of
- * them; a version whose history has to differ (a new event type) needs expectations of its own.
+ * version holds the same history, grown only at its end when a version added event types (v3: the
+ * ACL writes), so {@link JournalCompatibilityTest} expects the same catalog and federation states
+ * of all of them, and the ACL table from the versions that journal it.
  */
 @EnabledIfSystemProperty(named = "journal.fixture.dir", matches = ".+")
 class JournalFixtureWriter {
@@ -138,6 +145,17 @@ class JournalFixtureWriter {
     events.add(new CatalogDeregistered("n1", "api", ""));
     events.add(new CatalogDeregistered("N2", "", ""));
     events.add(new CheckUpdated("n1", "web-alive", HealthCheck.WARNING, "slow: 2.5s"));
+    // v3: the ACL table.
+    events.add(AclPolicyUpserted.of(new AclPolicy("ops", "operators read", "{\"operator\":\"read\"}", 0, 0)));
+    events.add(AclPolicyUpserted.of(new AclPolicy("old", "", "{}", 0, 0)));
+    events.add(AclTokenUpserted.of(new AclToken("0b5f3c0a-6c1e-4d59-9a3e-7f2a1d9e4b10",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "Bootstrap Token (Global Management)",
+        List.of("global-management"), Instant.parse("2026-12-02T10:11:12.5Z"), 0, 0), true));
+    events.add(AclTokenUpserted.of(new AclToken("3e1d2c4b-5a69-4788-9c0d-1e2f3a4b5c6d",
+        "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", "gateway dc2", List.of("ops", "old"),
+        Instant.parse("2026-12-02T10:11:13Z"), 0, 0), false));
+    events.add(new AclPolicyDeleted("old"));
+    events.add(new AclTokenDeleted("0b5f3c0a-6c1e-4d59-9a3e-7f2a1d9e4b10"));
     return events;
   }
 

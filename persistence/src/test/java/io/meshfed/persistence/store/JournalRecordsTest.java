@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.ConfigFactory;
 import io.meshfed.persistence.store.StoreEvent.CatalogRegistered;
 import io.meshfed.persistence.store.StoreEvent.FederationStateUpserted;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Node;
@@ -71,12 +73,24 @@ class JournalRecordsTest {
   }
 
   @Test
+  void everyComponentOfAnAclPolicyAndTokenSurvivesTheJournal() {
+    AclPolicy policy = filled(AclPolicy.class);
+    StoreEvent readPolicy = roundTrip(StoreEvent.AclPolicyUpserted.of(policy));
+    assertThat(JournalRecords.toModel(((StoreEvent.AclPolicyUpserted) readPolicy).policy())).isEqualTo(policy);
+    AclToken token = filled(AclToken.class);
+    StoreEvent readToken = roundTrip(StoreEvent.AclTokenUpserted.of(token, true));
+    assertThat(JournalRecords.toModel(((StoreEvent.AclTokenUpserted) readToken).token())).isEqualTo(token);
+    assertThat(((StoreEvent.AclTokenUpserted) readToken).bootstrap()).isTrue();
+  }
+
+  @Test
   void everyComponentOfTheStateSurvivesASnapshot() {
     StoreState state = StoreState.EMPTY.withFederationState(filled(FederationState.class));
     Node node = filled(Node.class);
     NodeService service = filled(NodeService.class);
     state = state.withCatalog(state.registered(node, service,
         List.of(filled(HealthCheck.class).withNode(node.node()))));
+    state = state.withAclPolicy(filled(AclPolicy.class)).withAclToken(filled(AclToken.class), true);
     Serialization serialization = SerializationExtension.get(testKit.system());
     StoreSnapshot snapshot = StoreSnapshot.of(state);
     var serializer = serialization.findSerializerFor(snapshot);

@@ -3,6 +3,9 @@ package io.meshfed.persistence.store;
 import io.meshfed.persistence.store.DcStore.Command;
 import io.meshfed.persistence.store.DcStore.QueryResult;
 import io.meshfed.persistence.store.DcStore.WriteResult;
+import io.meshfed.protocol.model.AclEntries;
+import io.meshfed.protocol.model.AclPolicy;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
@@ -54,6 +57,30 @@ final class StoreClient {
 
   StatusReply<WriteResult> updateCheck(String node, String checkId, String status, String output) {
     return write(r -> new DcStore.UpdateCheck(node, checkId, status, output, r));
+  }
+
+  StatusReply<WriteResult> policy(AclPolicy policy) {
+    return write(r -> new DcStore.ApplyAclPolicy(policy, r));
+  }
+
+  StatusReply<WriteResult> deletePolicy(String name) {
+    return write(r -> new DcStore.DeleteAclPolicy(name, r));
+  }
+
+  StatusReply<WriteResult> token(AclToken token) {
+    return write(r -> new DcStore.ApplyAclToken(token, r));
+  }
+
+  StatusReply<WriteResult> deleteToken(String accessorId) {
+    return write(r -> new DcStore.DeleteAclToken(accessorId, r));
+  }
+
+  StatusReply<WriteResult> bootstrap(AclToken token) {
+    return write(r -> new DcStore.BootstrapAcl(token, r));
+  }
+
+  QueryResult<AclEntries> acl() {
+    return read(r -> new DcStore.ListAcl(0, null, r));
   }
 
   /** A write that must succeed; returns the index it produced. */

@@ -52,7 +52,11 @@ class StoreSerializationTest {
             List.of(nodeCheck("serfHealth", HealthCheck.PASSING).withNode("n1"))),
         CatalogRegistered.of(node("n2"), null, List.of()),
         new CatalogDeregistered("n1", "", "serfHealth"),
-        new CheckUpdated("n1", "serfHealth", HealthCheck.WARNING, "slow"));
+        new CheckUpdated("n1", "serfHealth", HealthCheck.WARNING, "slow"),
+        StoreEvent.AclPolicyUpserted.of(Fixtures.policy("ops", "{\"operator\":\"read\"}")),
+        new StoreEvent.AclPolicyDeleted("ops"),
+        StoreEvent.AclTokenUpserted.of(Fixtures.token(1, "ops", "global-management"), true),
+        new StoreEvent.AclTokenDeleted(Fixtures.token(1).accessorId()));
     for (StoreEvent event : events) {
       assertThat(roundTrip(event)).isEqualTo(event);
     }
@@ -66,11 +70,15 @@ class StoreSerializationTest {
     state = state.withCatalog(state.registered(node("n1"), service("web", "web"),
         List.of(serviceCheck("web-alive", "web", HealthCheck.PASSING).withNode("n1"))));
     state = state.withCatalog(state.registered(node("gw-1"), gateway("gw", 8443), List.of()));
+    state = state.withAclToken(Fixtures.token(1, "global-management"), true)
+        .withAclPolicy(Fixtures.policy("ops", "{\"operator\":\"read\"}"));
 
     StoreState copy = roundTrip(StoreSnapshot.of(state)).toState();
     assertThat(copy).isEqualTo(state);
-    // Three writes on top of the empty state's 1.
-    assertThat(copy.index()).isEqualTo(4);
+    // Five writes on top of the empty state's 1.
+    assertThat(copy.index()).isEqualTo(6);
+    assertThat(copy.acl().index()).isEqualTo(6);
+    assertThat(copy.acl().bootstrapIndex()).isEqualTo(5);
     assertThat(copy.federationStatesIndex()).isEqualTo(2);
     assertThat(copy.catalogIndex()).isEqualTo(4);
     assertThat(copy.services("", "")).isEqualTo(state.services("", ""));
@@ -90,7 +98,10 @@ class StoreSerializationTest {
         new DcStore.FederationStateResult(3, null),
         new DcStore.FederationStatesResult(5, List.of(federationState("dc2", gatewayEntry("gw1", 443)))),
         new DcStore.MeshGatewaysResult(6, java.util.Map.of("dc2", List.of(gatewayEntry("gw1", 443)))),
-        new DcStore.ServicesResult(7, List.of(gatewayEntry("gw2", 8443))));
+        new DcStore.ServicesResult(7, List.of(gatewayEntry("gw2", 8443))),
+        new DcStore.ApplyAclToken(Fixtures.token(3, "ops"), writeReply),
+        new DcStore.AclResult(8, new io.meshfed.protocol.model.AclEntries(3,
+            List.of(Fixtures.policy("ops", "{}").withIndexes(2, 4)), List.of(Fixtures.token(3, "ops").withIndexes(3, 3)))));
     for (Object message : messages) {
       assertThat(roundTrip(message)).isEqualTo(message);
     }

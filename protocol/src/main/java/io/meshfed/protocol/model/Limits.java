@@ -77,5 +77,23 @@ public final class Limits {
    */
   public static final int MAX_CATALOG_BYTES = 512 * 1024;
 
+  /** ACL policies in a DC's store: far above what people write by hand, small enough to hold in memory. */
+  public static final int MAX_ACL_POLICIES = 1_000;
+
+  /** ACL tokens in a DC's store: one per gateway, operator and automation, with a wide margin. */
+  public static final int MAX_ACL_TOKENS = 10_000;
+
+  /** A policy's rules as JSON text (UTF-8 bytes): a few hundred rules. */
+  public static final int MAX_ACL_RULES_BYTES = 16 * 1024;
+
+  /** A policy's or token's description (UTF-8 bytes): a sentence. */
+  public static final int MAX_ACL_DESCRIPTION_BYTES = 512;
+
+  /** Policies one token carries. */
+  public static final int MAX_POLICIES_PER_TOKEN = 32;
+
+  /** A policy name: Consul's 128 characters of letters, digits, '-' and '_'. */
+  public static final int MAX_ACL_POLICY_NAME_LENGTH = 128;
+
   private Limits() {}
 }
