@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
         GatewayCommand.class,
         DemoCommand.class,
         io.meshfed.cli.command.tls.TlsCommand.class,
+        io.meshfed.cli.command.acl.AclCommand.class,
     })
 public final class Main {
   public static final String VERSION = "0.1.0";

@@ -4,6 +4,8 @@ import io.meshfed.actors.guardian.ServerGuardian;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meshfed.server.acl.Acl;
+import io.meshfed.actors.store.StoreWatch;
+import io.meshfed.server.endpoint.AclEndpoint;
 import io.meshfed.server.api.http.HttpApi;
 import io.meshfed.server.config.ConfigException;
 import io.meshfed.server.config.ServerConfig;
@@ -85,6 +87,7 @@ import org.slf4j.LoggerFactory;
 public final class MeshfedServer {
   public static final String VERSION = "0.1.0";
   static final String WAN_MEMBERSHIP = "wan-membership";
+  static final String ACL_WATCH = "acl-watch";
   private static final Logger LOG = LoggerFactory.getLogger(MeshfedServer.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration UNBIND_DEADLINE = Duration.ofSeconds(3);
@@ -165,6 +168,10 @@ public final class MeshfedServer {
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
       StoreClient storeClient = new StoreClient(store, system);
+      if (acl.enabled()) {
+        // Tokens and policies made through the ACL API (replicated, in a secondary) resolve here.
+        supervise(system, ACL_WATCH, StoreWatch.create("ACL table", storeClient, DcStore.ListAcl::new, acl::update));
+      }
       Cluster cluster = Cluster.get(system);
       RpcClient rpcClient = ServerTransport.rpcClient(config, tls);
       onShutdown(system, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-rpc-client", rpcClient::close);
@@ -206,7 +213,8 @@ public final class MeshfedServer {
           replicationStatus, wanRouter::datacenters, () -> wanRouter.arrivals(config.primaryDatacenter())),
           () -> LeaderRoutines.details(replicationStatus), leaderStarted));
       ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
-      RpcServer rpcServer = RpcEndpoints.server(federation);
+      AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
+      RpcServer rpcServer = RpcEndpoints.server(federation, acls);
       GossipPacketReceiver gossipPackets = WanMembership.packetReceiver(wan);
       GossipStreamReceiver gossipStreams = WanMembership.streamReceiver(wan, system.scheduler());
       ServerPort serverPort = ServerTransport.serverPort(config, tls, rpcServer, gossipPackets, gossipStreams);
@@ -221,7 +229,7 @@ public final class MeshfedServer {
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
       RequestBudget requestBudget = new RequestBudget(config.limits().requestBuffer());
       HttpApi httpApi = new HttpApi(federation, catalog, operator,
-          new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter), acl,
+          new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter), acls, acl,
           config.limits().http(), () -> apiStats.prometheus() + ApiListeners.sharedLimits(requestBudget, blockingReads)
               + transportMetrics.prometheus(), blockingReads, requestBudget);
       Route httpRoute = httpApi.route();

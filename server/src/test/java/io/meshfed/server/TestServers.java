@@ -102,6 +102,15 @@ final class TestServers {
     return HTTP.send(b.PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  static HttpResponse<String> delete(MeshfedServer s, String path, String token)
+      throws IOException, InterruptedException {
+    var b = HttpRequest.newBuilder(URI.create("http://" + s.httpAddress() + path)).timeout(Duration.ofSeconds(30));
+    if (token != null) {
+      b.header("X-Meshfed-Token", token);
+    }
+    return HTTP.send(b.DELETE().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   static long index(HttpResponse<?> r) {
     return Long.parseLong(r.headers().firstValue("X-Meshfed-Index").orElseThrow());
   }

@@ -50,7 +50,7 @@ public final class ClientOptions {
 
   public enum Format { TABLE, JSON }
 
-  ApiClient api() {
+  public ApiClient api() {
     try {
       return new ApiClient(httpAddr, token,
           httpAddr.tls() ? Optional.of(ClientTls.context(caFile, clientCert, clientKey)) : Optional.empty());
@@ -68,7 +68,7 @@ public final class ClientOptions {
   }
 
   /** Prints either the API's own JSON or the table made from it. */
-  void print(String apiJson, Function<String, String> table) {
+  public void print(String apiJson, Function<String, String> table) {
     out().print(json() ? Json.pretty(apiJson) + "\n" : table.apply(apiJson));
     out().flush();
   }

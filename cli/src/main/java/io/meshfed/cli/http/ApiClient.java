@@ -60,6 +60,10 @@ public final class ApiClient {
     return bodyOfSuccess(send(builder));
   }
 
+  public String delete(String path) {
+    return bodyOfSuccess(send(request(path).DELETE()));
+  }
+
   /** Encodes one path segment or query value; URLEncoder alone would turn spaces into '+'. */
   public static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");

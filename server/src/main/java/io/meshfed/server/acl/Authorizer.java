@@ -20,6 +20,7 @@ public final class Authorizer {
 
   private final Access fallback;
   private final Optional<Access> operator;
+  private final Optional<Access> acl;
   private final Map<String, Access> node = new HashMap<>();
   private final Map<String, Access> nodePrefix = new HashMap<>();
   private final Map<String, Access> service = new HashMap<>();
@@ -28,16 +29,21 @@ public final class Authorizer {
   private Authorizer(List<Rules> policies, Access fallback) {
     this.fallback = fallback;
     Optional<Access> op = Optional.empty();
+    Optional<Access> aclRule = Optional.empty();
     for (Rules r : policies) {
-      if (r.operator().isPresent()) {
-        op = Optional.of(op.map(a -> Access.merge(a, r.operator().get())).orElse(r.operator().get()));
-      }
+      op = merged(op, r.operator());
+      aclRule = merged(aclRule, r.acl());
       r.node().forEach((k, v) -> node.merge(k, v, Access::merge));
       r.nodePrefix().forEach((k, v) -> nodePrefix.merge(k, v, Access::merge));
       r.service().forEach((k, v) -> service.merge(k, v, Access::merge));
       r.servicePrefix().forEach((k, v) -> servicePrefix.merge(k, v, Access::merge));
     }
     this.operator = op;
+    this.acl = aclRule;
+  }
+
+  private static Optional<Access> merged(Optional<Access> so, Optional<Access> rule) {
+    return rule.isEmpty() ? so : Optional.of(so.map(a -> Access.merge(a, rule.get())).orElse(rule.get()));
   }
 
   /** @param fallback what applies where no rule does: {@code DENY} or {@code WRITE} (acl.default-policy) */
@@ -47,6 +53,11 @@ public final class Authorizer {
 
   public boolean operator(Access needed) {
     return operator.orElse(fallback).allows(needed);
+  }
+
+  /** Managing ACL tokens and policies: only a rule grants it, never the default policy. */
+  public boolean acl(Access needed) {
+    return acl.map(a -> a.allows(needed)).orElse(false);
   }
 
   public boolean node(String name, Access needed) {
@@ -62,7 +73,7 @@ public final class Authorizer {
    * its body when the token can do nothing of the kind anywhere.
    */
   public boolean mayDo(Access needed) {
-    return fallback.allows(needed) || operator.map(a -> a.allows(needed)).orElse(false)
+    return fallback.allows(needed) || operator.map(a -> a.allows(needed)).orElse(false) || acl(needed)
         || List.of(node, nodePrefix, service, servicePrefix).stream()
             .anyMatch(m -> m.values().stream().anyMatch(a -> a.allows(needed)));
   }

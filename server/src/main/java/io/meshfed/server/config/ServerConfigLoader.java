@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import io.meshfed.server.acl.Access;
+import io.meshfed.server.acl.BuiltInPolicies;
 import io.meshfed.server.acl.Rules;
 import io.meshfed.actors.wan.swim.SwimSettings;
 import io.meshfed.protocol.names.Names;
@@ -359,10 +360,6 @@ public final class ServerConfigLoader {
         bool(c, "tls.grpc.verify-incoming"));
   }
 
-  /** The built-in policies: read or write on everything, as the first meshfed versions had them. */
-  public static final Map<String, Rules> BUILT_IN_POLICIES = Map.of(
-      "operator:read", Rules.everything(Access.READ), "operator:write", Rules.everything(Access.WRITE));
-
   private static ServerConfig.Acl acl(Config c) {
     boolean enabled = bool(c, "acl.enabled");
     String defaultText = string(c, "acl.default-policy");
@@ -371,10 +368,10 @@ public final class ServerConfigLoader {
       case "allow" -> Access.WRITE;
       default -> fail("meshfed.acl.default-policy: '" + defaultText + "' is not a policy; use deny or allow");
     };
-    Map<String, Rules> policies = new java.util.HashMap<>(BUILT_IN_POLICIES);
+    Map<String, Rules> policies = new java.util.HashMap<>(BuiltInPolicies.ALL);
     Config defined = typed("acl.policies", "an object of name = { rules }", () -> c.getConfig("acl.policies"));
     for (String name : defined.root().keySet()) {
-      if (BUILT_IN_POLICIES.containsKey(name)) {
+      if (BuiltInPolicies.ALL.containsKey(name)) {
         fail("meshfed.acl.policies: '" + name + "' is a built-in policy; give yours another name");
       }
       try {
@@ -407,14 +404,11 @@ public final class ServerConfigLoader {
       }
       for (String name : names) {
         if (!policies.containsKey(name)) {
-          fail("meshfed.acl.tokens: policy '" + name + "' is unknown; use operator:read, operator:write or one of "
-              + "meshfed.acl.policies");
+          fail("meshfed.acl.tokens: policy '" + name + "' is unknown; use operator:read, operator:write, "
+              + "global-management or one of meshfed.acl.policies");
         }
       }
       tokens.add(new ServerConfig.Token(secret, names));
-    }
-    if (enabled && tokens.isEmpty() && defaultPolicy == Access.DENY) {
-      fail("meshfed.acl.enabled = true but meshfed.acl.tokens is empty: every request would be denied");
     }
     return new ServerConfig.Acl(enabled, defaultPolicy, policies, tokens, string(c, "acl.replication-token"));
   }

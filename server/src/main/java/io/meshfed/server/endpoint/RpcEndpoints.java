@@ -2,6 +2,14 @@ package io.meshfed.server.endpoint;
 
 import io.meshfed.actors.forward.RpcErrors;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.meshfed.persistence.store.DcStore;
+import io.meshfed.protocol.v1.AclBootstrapRequest;
+import io.meshfed.protocol.v1.AclDeleteResponse;
+import io.meshfed.protocol.v1.DeleteAclPolicyRequest;
+import io.meshfed.protocol.v1.DeleteAclTokenRequest;
+import io.meshfed.protocol.v1.ListAclRequest;
+import io.meshfed.protocol.v1.WriteAclPolicyRequest;
+import io.meshfed.protocol.v1.WriteAclTokenRequest;
 import com.google.protobuf.Message;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.protocol.internal.Forwarded;
@@ -23,7 +31,7 @@ import java.util.concurrent.CompletionStage;
 public final class RpcEndpoints {
   private RpcEndpoints() {}
 
-  public static RpcServer server(FederationStateEndpoint federation) {
+  public static RpcServer server(FederationStateEndpoint federation, AclEndpoint acl) {
     return RpcServer.builder()
         .unary(FederationStateEndpoint.APPLY, handler((token, bytes) -> {
           ApplyFederationStateRequest in = ApplyFederationStateRequest.parseFrom(bytes);
@@ -41,7 +49,30 @@ public final class RpcEndpoints {
         .unary(FederationStateEndpoint.LIST_MESH_GATEWAYS, handler((token, bytes) -> federation
             .listMeshGateways(token, Protos.options(ListMeshGatewaysRequest.parseFrom(bytes).getOptions()))
             .thenApply(Protos::gatewaysResponse)))
+        .unary(AclEndpoint.BOOTSTRAP, handler((token, bytes) -> {
+          AclBootstrapRequest.parseFrom(bytes);
+          return acl.bootstrap().thenApply(AclProtos::answerProto);
+        }))
+        .unary(AclEndpoint.WRITE_POLICY, handler((token, bytes) -> acl
+            .writePolicy(token, AclProtos.fromProto(WriteAclPolicyRequest.parseFrom(bytes).getPolicy()))
+            .thenApply(AclProtos::toProto)))
+        .unary(AclEndpoint.DELETE_POLICY, handler((token, bytes) -> acl
+            .deletePolicy(token, DeleteAclPolicyRequest.parseFrom(bytes).getName()).thenApply(RpcEndpoints::deleted)))
+        .unary(AclEndpoint.WRITE_TOKEN, handler((token, bytes) -> acl
+            .writeToken(token, AclProtos.tokenWrite(WriteAclTokenRequest.parseFrom(bytes).getToken()))
+            .thenApply(AclProtos::answerProto)))
+        .unary(AclEndpoint.DELETE_TOKEN, handler((token, bytes) -> acl
+            .deleteToken(token, DeleteAclTokenRequest.parseFrom(bytes).getAccessorId()).thenApply(RpcEndpoints::deleted)))
+        .unary(AclEndpoint.LIST, handler((token, bytes) -> {
+          ListAclRequest in = ListAclRequest.parseFrom(bytes);
+          return acl.list(token, Protos.options(in.getOptions()), in.getWithSecretHashes())
+              .thenApply(AclProtos::listResponse);
+        }))
         .build();
+  }
+
+  private static AclDeleteResponse deleted(DcStore.WriteResult w) {
+    return AclDeleteResponse.newBuilder().setIndex(w.index()).setApplied(w.applied()).build();
   }
 
   private interface Call {

@@ -52,6 +52,24 @@ class AuthorizerTest {
     assertThat(allow.service("web", Access.WRITE)).isFalse();
   }
 
+  /** Managing ACLs is never granted by default allow: only an acl rule (global-management has one) grants it. */
+  @Test
+  void aclManagementNeedsARule() throws Exception {
+    assertThat(Authorizer.of(List.of(), Access.WRITE).acl(Access.READ)).isFalse();
+    assertThat(Authorizer.of(List.of(Rules.everything(Access.WRITE)), Access.WRITE).acl(Access.READ)).isFalse();
+    Authorizer reader = Authorizer.of(List.of(json("{\"acl\": \"read\"}")), Access.DENY);
+    assertThat(reader.acl(Access.READ)).isTrue();
+    assertThat(reader.acl(Access.WRITE)).isFalse();
+    assertThat(reader.mayDo(Access.READ)).isTrue();
+    Authorizer management = Authorizer.of(List.of(BuiltInPolicies.ALL.get("global-management")), Access.DENY);
+    assertThat(management.acl(Access.WRITE)).isTrue();
+    assertThat(management.operator(Access.WRITE)).isTrue();
+    assertThat(management.node("any", Access.WRITE)).isTrue();
+    // Deny wins across policies, for acl as for the rest.
+    assertThat(Authorizer.of(List.of(BuiltInPolicies.ALL.get("global-management"), json("{\"acl\": \"deny\"}")),
+        Access.DENY).acl(Access.READ)).isFalse();
+  }
+
   @Test
   void mayDoSaysWhetherAnyCallOfAKindCouldPass() throws Exception {
     assertThat(Authorizer.of(List.of(json("{\"node\": {\"n1\": {\"policy\": \"read\"}}}")), Access.DENY)
@@ -80,7 +98,7 @@ class AuthorizerTest {
   @Test
   void malformedRulesAreOneClearLine() {
     assertThatThrownBy(() -> json("{\"key_prefix\": {}}")).hasMessage(
-        "rules: unknown resource 'key_prefix'; use operator, node, node_prefix, service or service_prefix");
+        "rules: unknown resource 'key_prefix'; use operator, acl, node, node_prefix, service or service_prefix");
     assertThatThrownBy(() -> json("{\"operator\": \"admin\"}"))
         .hasMessage("rules: operator: policy 'admin' is not deny, read or write");
     assertThatThrownBy(() -> json("{\"node\": {\"n1\": \"write\"}}"))

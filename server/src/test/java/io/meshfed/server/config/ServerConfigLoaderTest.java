@@ -57,7 +57,7 @@ class ServerConfigLoaderTest {
         """.formatted(dir.resolve("data")));
     ServerConfig.Acl acl = ServerConfigLoader.load(Optional.of(f), false, Map.of()).acl();
     assertThat(acl.defaultPolicy()).isEqualTo(Access.WRITE);
-    assertThat(acl.policies()).containsOnlyKeys("gateways", "operator:read", "operator:write");
+    assertThat(acl.policies()).containsOnlyKeys("gateways", "operator:read", "operator:write", "global-management");
     assertThat(acl.policies().get("gateways").nodePrefix()).containsExactly(Map.entry("gw-", Access.WRITE));
     assertThat(acl.tokens()).containsExactly(new ServerConfig.Token("a", java.util.List.of("gateways", "operator:read")),
         new ServerConfig.Token("b", java.util.List.of("operator:write")));
@@ -121,12 +121,11 @@ class ServerConfigLoaderTest {
       "gateway addr|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"nohost\"] }|meshfed.primary-gateways: 'nohost' is not HOST:PORT",
       "tls partial|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, tls.ca-file = /x }|ca-file, cert-file and key-file must be set together",
       "acl policy|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policy = \"root\"}] }|policy 'root' is unknown",
-      "acl empty|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.enabled = true }|meshfed.acl.enabled = true but meshfed.acl.tokens is empty",
       "acl default|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.default-policy = maybe }|meshfed.acl.default-policy: 'maybe' is not a policy; use deny or allow",
       "acl built-in|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.policies { \"operator:read\" { operator = write } } }|meshfed.acl.policies: 'operator:read' is a built-in policy; give yours another name",
-      "acl rules|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.policies { gw { key = write } } }|meshfed.acl.policies.gw: rules: unknown resource 'key'; use operator, node, node_prefix, service or service_prefix",
+      "acl rules|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.policies { gw { key = write } } }|meshfed.acl.policies.gw: rules: unknown resource 'key'; use operator, acl, node, node_prefix, service or service_prefix",
       "acl no policy|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s}] }|meshfed.acl.tokens: a token has no policy; give policies = [NAME, ...]",
-      "acl unknown name|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policies = [gw]}] }|meshfed.acl.tokens: policy 'gw' is unknown; use operator:read, operator:write or one of meshfed.acl.policies",
+      "acl unknown name|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policies = [gw]}] }|meshfed.acl.tokens: policy 'gw' is unknown; use operator:read, operator:write, global-management or one of meshfed.acl.policies",
       "duration|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-interval-wan = soon }|meshfed.retry-interval-wan: expected a duration",
       "syntax|meshfed { datacenter = |--config-file",
       "static gateway dc|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways { DC2 = [\"a:1\"] } }|meshfed.static-gateways: invalid datacenter name 'DC2'",

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.Acl;
+import io.meshfed.server.endpoint.AclEndpoint;
+import io.meshfed.protocol.model.AclPolicy;
 import io.meshfed.server.acl.Tokens;
 import io.meshfed.server.api.BlockingReads;
 import io.meshfed.server.api.ErrorText;
@@ -70,6 +72,7 @@ public final class HttpApi extends AllDirectives {
   private final OperatorEndpoint operator;
   private final AgentEndpoint agent;
   private final Acl acl;
+  private final AclEndpoint acls;
   private final ServerConfig.HttpLimits limits;
   private final Supplier<String> moreMetrics;
   private final BlockingReads blockingReads;
@@ -77,9 +80,10 @@ public final class HttpApi extends AllDirectives {
   private final ObjectMapper json = Json.mapper();
 
   public HttpApi(FederationStateEndpoint federation, CatalogEndpoint catalog, OperatorEndpoint operator,
-      AgentEndpoint agent, Acl acl, ServerConfig.HttpLimits limits, Supplier<String> moreMetrics,
+      AgentEndpoint agent, AclEndpoint acls, Acl acl, ServerConfig.HttpLimits limits, Supplier<String> moreMetrics,
       BlockingReads blockingReads, RequestBudget budget) {
     this.federation = federation;
+    this.acls = acls;
     this.catalog = catalog;
     this.operator = operator;
     this.agent = agent;
@@ -115,6 +119,7 @@ public final class HttpApi extends AllDirectives {
     return concat(
         federationStateRoutes(token),
         catalogRoutes(token),
+        aclRoutes(token),
         path(segment("v1").slash("agent").slash("members"), () -> get(() ->
             parameterOptional("wan", wan -> respondNow(() ->
                 jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty()))))),
@@ -173,6 +178,47 @@ public final class HttpApi extends AllDirectives {
         path(INTERNAL.slash("catalog").slash("services"), () -> get(() -> withQuery(q ->
             parameterOptional("kind", kind -> respond(catalog.services(token, "", kind.orElse(""), q), r ->
                 read(r)))))));
+  }
+
+  /** Consul's ACL paths: {@code /v1/acl/bootstrap}, {@code /v1/acl/policy[/NAME]}, {@code /v1/acl/token[/ID]}, lists. */
+  private Route aclRoutes(String token) {
+    PathMatcher0 aclPath = segment("v1").slash("acl");
+    return concat(
+        // No token yet, so no body gate: the endpoint refuses every bootstrap after the first.
+        path(aclPath.slash("bootstrap"), () -> put(() ->
+            respond(acls.bootstrap(), a -> jsonResponse(HttpBodies.AclTokenBody.of(a), Optional.empty())))),
+        path(aclPath.slash("policy"), () -> put(() -> withBody(token, AclPolicy.class, body ->
+            respond(acls.writePolicy(token, body), p -> jsonResponse(p, Optional.empty()))))),
+        path(aclPath.slash("policy").slash(segment()), name -> concat(
+            put(() -> withBody(token, AclPolicy.class, body -> body.name().isEmpty() || body.name().equals(name)
+                ? respond(acls.writePolicy(token, new AclPolicy(name, body.description(), body.rules(), 0, 0)),
+                    p -> jsonResponse(p, Optional.empty()))
+                : error(ApiException.invalid("the policy's Name " + Quote.of(body.name())
+                    + " differs from the name in the path " + Quote.of(name))))),
+            get(() -> withQuery(q -> respond(acls.list(token, q, false), r -> r.value().policies().stream()
+                .filter(p -> p.name().equals(name)).findFirst()
+                .map(p -> jsonResponse(p, Optional.of(r.index())))
+                .orElseGet(() -> errorResponse(new ApiException(ApiException.Code.NOT_FOUND,
+                    "ACL policy " + Quote.of(name) + " not found")))))),
+            delete(() -> respond(acls.deletePolicy(token, name), w -> jsonResponse(true, Optional.of(w.index())))))),
+        path(aclPath.slash("policies"), () -> get(() -> withQuery(q ->
+            respond(acls.list(token, q, false), r -> read(r, r.value().policies()))))),
+        path(aclPath.slash("token"), () -> put(() -> withBody(token, HttpBodies.AclTokenRequest.class, body ->
+            respond(acls.writeToken(token, body.toWrite("")), a -> jsonResponse(HttpBodies.AclTokenBody.of(a),
+                Optional.empty()))))),
+        path(aclPath.slash("token").slash(segment()), accessor -> concat(
+            put(() -> withBody(token, HttpBodies.AclTokenRequest.class, body ->
+                respond(acls.writeToken(token, body.toWrite(accessor)),
+                    a -> jsonResponse(HttpBodies.AclTokenBody.of(a), Optional.empty())))),
+            get(() -> withQuery(q -> respond(acls.list(token, q, false), r -> r.value().tokens().stream()
+                .filter(t -> t.accessorId().equals(accessor)).findFirst()
+                .map(t -> jsonResponse(HttpBodies.AclTokenBody.of(t, ""), Optional.of(r.index())))
+                .orElseGet(() -> errorResponse(new ApiException(ApiException.Code.NOT_FOUND,
+                    "ACL token " + Quote.of(accessor) + " not found")))))),
+            delete(() -> respond(acls.deleteToken(token, accessor), w -> jsonResponse(true, Optional.of(w.index())))))),
+        path(aclPath.slash("tokens"), () -> get(() -> withQuery(q ->
+            respond(acls.list(token, q, false), r -> read(r, r.value().tokens().stream()
+                .map(t -> HttpBodies.AclTokenBody.of(t, "")).toList()))))));
   }
 
   private static List<CheckServiceNode> onlyPassing(List<CheckServiceNode> nodes) {

@@ -1,11 +1,17 @@
 package io.meshfed.server.api.http;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Node;
 import io.meshfed.protocol.model.NodeService;
+import io.meshfed.protocol.model.Quote;
+import io.meshfed.server.endpoint.AclEndpoint;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +30,62 @@ final class HttpBodies {
   record FederationStateRequest(
       @JsonProperty("Op") String op,
       @JsonProperty("State") FederationState state) {}
+
+  /** A token's policy as Consul's JSON names it; meshfed's policies are named, so {@code Name} is required. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record PolicyLink(@JsonProperty("Name") String name, @JsonProperty("ID") String id) {}
+
+  /** {@code PUT /v1/acl/token[/ACCESSOR]}: Consul's ACLToken fields that a write may set. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record AclTokenRequest(
+      @JsonProperty("AccessorID") String accessorId,
+      @JsonProperty("SecretID") String secretId,
+      @JsonProperty("Description") String description,
+      @JsonProperty("Policies") List<PolicyLink> policies) {
+
+    /** The write, for the token {@code accessor} of the path (empty: create). */
+    AclEndpoint.TokenWrite toWrite(String accessor) {
+      String given = accessorId == null ? "" : accessorId;
+      if (!accessor.isEmpty() && !given.isEmpty() && !given.equals(accessor)) {
+        throw ApiException.invalid("the token's AccessorID " + Quote.of(given) + " differs from the one in the path "
+            + Quote.of(accessor));
+      }
+      if (accessor.isEmpty() && !given.isEmpty()) {
+        throw ApiException.invalid("a new token gets its AccessorID from the server; update a token with "
+            + "PUT /v1/acl/token/" + given);
+      }
+      List<String> names = new java.util.ArrayList<>();
+      for (PolicyLink link : policies == null ? List.<PolicyLink>of() : policies) {
+        if (link == null || link.name() == null || link.name().isEmpty()) {
+          throw ApiException.invalid("Policies: name each policy, as {\"Name\": \"...\"}");
+        }
+        names.add(link.name());
+      }
+      return new AclEndpoint.TokenWrite(accessor, secretId, description, names);
+    }
+  }
+
+  /** A token as the ACL API answers it: Consul's ACLToken shape, the secret only in the answer that created it. */
+  record AclTokenBody(
+      @JsonProperty("AccessorID") String accessorId,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @JsonProperty("SecretID") String secretId,
+      @JsonProperty("Description") String description,
+      @JsonProperty("Policies") List<PolicyLink> policies,
+      @JsonProperty("CreateTime") Instant createTime,
+      @JsonProperty("CreateIndex") long createIndex,
+      @JsonProperty("ModifyIndex") long modifyIndex) {
+
+    static AclTokenBody of(AclEndpoint.TokenAnswer a) {
+      return of(a.token(), a.secretId());
+    }
+
+    static AclTokenBody of(AclToken t, String secretId) {
+      return new AclTokenBody(t.accessorId(), secretId, t.description(),
+          t.policies().stream().map(name -> new PolicyLink(name, null)).toList(), t.createTime(), t.createIndex(),
+          t.modifyIndex());
+    }
+  }
 
   record WriteResponse(@JsonProperty("Index") long index, @JsonProperty("Applied") boolean applied) {}
 
