@@ -7,6 +7,7 @@ import io.meshfed.actors.store.StoreClient;
 import io.meshfed.actors.federation.FederationBarrier;
 import io.meshfed.actors.federation.FederationStateAntiEntropy;
 import io.meshfed.actors.federation.FederationStatePruning;
+import io.meshfed.actors.federation.AclReplication;
 import io.meshfed.actors.federation.FederationStateReplication;
 import io.meshfed.actors.federation.PrimaryFederationStates;
 import io.meshfed.actors.federation.ReplicationStatus;
@@ -36,10 +37,11 @@ final class LeaderRoutines {
    *     replication, and its locator is the one that must hear about it
    * @param datacentersInWan lower-case DCs with a WAN member that has not left, for pruning
    * @param primaryArrivals the primary's servers becoming alive in the WAN view, for replication
+   * @param primaryAcl the primary's ACL table, replicated in a secondary with ACLs on
    */
   static List<RoutineSpec> of(ServerConfig config, StoreClient store, FederationBarrier barrier,
-      PrimaryFederationStates primary, ReplicationSignal signal, ReplicationStatusHolder replicationStatus,
-      Supplier<Set<String>> datacentersInWan, LongSupplier primaryArrivals) {
+      PrimaryFederationStates primary, ReplicationSignal signal, Replications replications,
+      Supplier<Set<String>> datacentersInWan, LongSupplier primaryArrivals, AclReplication.PrimaryAcl primaryAcl) {
     Supplier<String> replicationToken = () -> config.acl().replicationToken();
     List<RoutineSpec> routines = new ArrayList<>(List.of(
         RoutineSpec.of(MemberReconciler.NAME,
@@ -54,17 +56,34 @@ final class LeaderRoutines {
           config.federationStates().pruneAfter())));
     } else {
       routines.add(RoutineSpec.of(FederationStateReplication.NAME, () -> FederationStateReplication.create(store,
-          primary, replicationToken, barrier::passed, signal, replicationStatus, primaryArrivals,
+          primary, replicationToken, barrier::passed, signal, replications.federationStates(), primaryArrivals,
           FederationStateReplication.Settings.defaults())));
+      if (config.acl().enabled()) {
+        routines.add(RoutineSpec.of(AclReplication.NAME, () -> AclReplication.create(store, primaryAcl,
+            replicationToken, replications.acl(), primaryArrivals, FederationStateReplication.Settings.defaults())));
+      }
     }
     return List.copyOf(routines);
   }
 
-  /** What the operator's routine report shows beside replication (Consul's replication gauges, and more). */
-  static Map<String, Map<String, String>> details(ReplicationStatusHolder replication) {
-    ReplicationStatus s = replication.get();
+  /** The status each replication of a secondary publishes. */
+  record Replications(ReplicationStatusHolder federationStates, ReplicationStatusHolder acl) {
+    Replications() {
+      this(new ReplicationStatusHolder(), new ReplicationStatusHolder());
+    }
+  }
+
+  /** What the operator's routine report shows beside each replication (Consul's replication gauges, and more). */
+  static Map<String, Map<String, String>> details(Replications replications) {
+    Map<String, Map<String, String>> details = new TreeMap<>();
+    details(replications.federationStates().get()).ifPresent(d -> details.put(FederationStateReplication.NAME, d));
+    details(replications.acl().get()).ifPresent(d -> details.put(AclReplication.NAME, d));
+    return details;
+  }
+
+  private static java.util.Optional<Map<String, String>> details(ReplicationStatus s) {
     if (!s.running()) {
-      return Map.of();
+      return java.util.Optional.empty();
     }
     Map<String, String> d = new TreeMap<>();
     d.put("Healthy", Boolean.toString(s.healthy()));
@@ -75,6 +94,6 @@ final class LeaderRoutines {
       d.put("LastErrorAt", s.lastErrorAt().toString());
       d.put("LastError", s.lastError());
     }
-    return Map.of(FederationStateReplication.NAME, d);
+    return java.util.Optional.of(d);
   }
 }

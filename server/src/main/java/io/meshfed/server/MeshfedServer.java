@@ -206,14 +206,16 @@ public final class MeshfedServer {
               system.scheduler()).exceptionally(e -> Done.getInstance()));
       FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc,
           barrier::passed, WanFeatureBarrier.NOT_ENABLED);
-      ReplicationStatusHolder replicationStatus = new ReplicationStatusHolder();
+      AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
+      LeaderRoutines.Replications replications = new LeaderRoutines.Replications();
+      ReplicationStatusHolder replicationStatus = replications.federationStates();
       CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();
       system.tell(new ServerGuardian.StartLeader(LeaderRoutines.of(config, storeClient, barrier,
           federation.primary(config.primaryDatacenter()), locator,
-          replicationStatus, wanRouter::datacenters, () -> wanRouter.arrivals(config.primaryDatacenter())),
-          () -> LeaderRoutines.details(replicationStatus), leaderStarted));
+          replications, wanRouter::datacenters, () -> wanRouter.arrivals(config.primaryDatacenter()),
+          acls.primary(config.primaryDatacenter())),
+          () -> LeaderRoutines.details(replications), leaderStarted));
       ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
-      AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
       RpcServer rpcServer = RpcEndpoints.server(federation, acls);
       GossipPacketReceiver gossipPackets = WanMembership.packetReceiver(wan);
       GossipStreamReceiver gossipStreams = WanMembership.streamReceiver(wan, system.scheduler());

@@ -205,7 +205,7 @@ public final class FederationStateAntiEntropy {
       CompletionStage<DcStore.WriteResult> push = isPrimary
           // In the primary: write locally, as there is no replication token to call ourselves with.
           ? store.ask(reply -> new DcStore.ApplyFederationState(FederationStateOp.UPSERT, state, reply))
-          : FederationStateReplication.call(() -> primaryStates.upsert(token.get(), state));
+          : IndexReplication.call(() -> primaryStates.upsert(token.get(), state));
       ctx.pipeToSelf(push, (done, err) -> new Pushed(err));
     }
   }

@@ -1,25 +1,21 @@
 package io.meshfed.actors.federation;
 
-import io.meshfed.protocol.errors.Failures;
 import io.meshfed.actors.store.StoreClient;
+import io.meshfed.actors.forward.Cancellation;
 import io.meshfed.actors.forward.ReplicationSignal;
 import io.meshfed.actors.time.Backoff;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.FederationStateOp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Federation-state replication, a leader routine of a secondary DC (docs/architecture.md, "Federation-state
@@ -40,17 +36,14 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * the health probe of the route to the primary. A round refused by the feature barrier is neither
  * logged nor told (the route was not tried).
  *
- * <p>The decisions are {@link ReplicationCore}'s; this actor feeds it the answers and the time, and carries
- * out its actions. Every wait is an actor timer, so stopping cancels it.
+ * <p>The decisions are {@link ReplicationCore}'s, carried out by {@link IndexReplication}, the replication
+ * that the ACL table's ({@link AclReplication}) shares.
  */
 public final class FederationStateReplication {
   public static final String NAME = "federation-state-replication";
   /** Consul's {@code errFederationStatesNotSupported}. */
   public static final String NOT_SUPPORTED =
       "Not all servers in the datacenter support federation states - preventing replication";
-
-  /** How often the primary's arrivals in the WAN view are looked at. */
-  static final Duration PATH_CHECK_INTERVAL = Duration.ofSeconds(1);
 
   /**
    * Tunables; {@link #defaults()} are Consul's (1 round/s burst 5, 100 writes/s, 120 s maximum
@@ -132,21 +125,34 @@ public final class FederationStateReplication {
     }
   }
 
-  public sealed interface Command {}
+  /** The records: one DC's mesh gateways each, keyed by DC. */
+  static final RecordKind<FederationState> STATES = new RecordKind<>() {
+    @Override
+    public String what() {
+      return "federation states";
+    }
 
-  private record TimerFired(ReplicationCore.Timer timer) implements Command {}
+    @Override
+    public String one() {
+      return "federation state";
+    }
 
-  private record PathCheck() implements Command {}
+    @Override
+    public String key(FederationState state) {
+      return state.datacenter();
+    }
 
-  private record Fetched(DcStore.QueryResult<List<FederationState>> result, Throwable failure) implements Command {}
+    @Override
+    public long modifyIndex(FederationState state) {
+      return state.modifyIndex();
+    }
 
-  private record LocalRead(DcStore.QueryResult<List<FederationState>> local, Throwable failure) implements Command {}
-
-  private record Applied(Throwable failure) implements Command {}
-
-  /** The core's single timer. */
-  private static final Object TIMER = "replication";
-  private static final Object PATH_CHECK = "path-check";
+    /** The copy written locally keeps the primary's modify index (the local store sets its own). */
+    @Override
+    public FederationState asReplica(FederationState remote) {
+      return remote.withIndexes(remote.modifyIndex(), remote.createIndex(), remote.modifyIndex());
+    }
+  };
 
   private FederationStateReplication() {}
 
@@ -159,10 +165,8 @@ public final class FederationStateReplication {
    * @param signal the gateway locator's replication signal
    * @param status where this routine publishes its {@link ReplicationStatus}
    * @param primaryArrivals counts the primary's servers becoming alive in the WAN view
-   *     ({@link io.meshfed.actors.wan.WanRouter#arrivals}): a change during a backoff ends it, so
-   *     replication resumes within a second of a partition healing instead of up to 2 minutes later
    */
-  public static Behavior<Command> create(StoreClient store, PrimaryFederationStates primary,
+  public static Behavior<IndexReplication.Command> create(StoreClient store, PrimaryFederationStates primary,
       Supplier<String> replicationToken, BooleanSupplier federationStatesSupported, ReplicationSignal signal,
       ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings) {
     return create(store, primary, replicationToken, federationStatesSupported, signal, status, primaryArrivals,
@@ -170,134 +174,38 @@ public final class FederationStateReplication {
   }
 
   /** With the clocks the core's time and the published times are read from. */
-  static Behavior<Command> create(StoreClient store, PrimaryFederationStates primary,
+  static Behavior<IndexReplication.Command> create(StoreClient store, PrimaryFederationStates primary,
       Supplier<String> replicationToken, BooleanSupplier federationStatesSupported, ReplicationSignal signal,
       ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings, RoutineClock clock) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(primary, "primary");
-    Objects.requireNonNull(replicationToken, "replicationToken");
-    Objects.requireNonNull(federationStatesSupported, "federationStatesSupported");
-    Objects.requireNonNull(signal, "signal");
-    Objects.requireNonNull(status, "status");
-    Objects.requireNonNull(primaryArrivals, "primaryArrivals");
-    Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(clock, "clock");
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      ctx.setLoggerName(FederationStateReplication.class); // else log lines name Pekko's ActorCell
-      signal.replicationStarted();
-      status.update(s -> new ReplicationStatus(true, null, null, null, 0, 0));
-      Running running = new Running(ctx, timers, store, primary, replicationToken, federationStatesSupported, signal,
-          status, primaryArrivals, settings, clock);
-      timers.startTimerWithFixedDelay(PATH_CHECK, new PathCheck(), PATH_CHECK_INTERVAL);
-      running.run(running.core.start(clock.now()));
-      return running.behavior();
-    }));
+    return IndexReplication.create(FederationStateReplication.class, table(store, primary), replicationToken,
+        federationStatesSupported, signal, status, primaryArrivals, settings, clock);
   }
 
-  private static final class Running {
-    private final ActorContext<Command> ctx;
-    private final TimerScheduler<Command> timers;
-    private final StoreClient store;
-    private final PrimaryFederationStates primary;
-    private final Supplier<String> token;
-    private final BooleanSupplier supported;
-    private final ReplicationSignal signal;
-    private final ReplicationStatusHolder status;
-    private final LongSupplier primaryArrivals;
-    private final RoutineClock clock;
-    final ReplicationCore core;
-    /** {@link #primaryArrivals} when last looked at: a change is news for the core. */
-    private long arrivalsSeen;
-    /** The fetch in flight, cancelled if the routine stops (it may be parked in the primary for a while). */
-    private CompletableFuture<DcStore.QueryResult<List<FederationState>>> fetching;
-
-    Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, StoreClient store,
-        PrimaryFederationStates primary, Supplier<String> token, BooleanSupplier supported, ReplicationSignal signal,
-        ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings, RoutineClock clock) {
-      this.ctx = ctx;
-      this.timers = timers;
-      this.store = store;
-      this.primary = primary;
-      this.token = token;
-      this.supported = supported;
-      this.signal = signal;
-      this.status = status;
-      this.primaryArrivals = primaryArrivals;
-      this.clock = clock;
-      this.core = new ReplicationCore(settings, clock.now());
-      this.arrivalsSeen = primaryArrivals.getAsLong();
-    }
-
-    Behavior<Command> behavior() {
-      return Behaviors.receive(Command.class)
-          .onMessage(TimerFired.class, m -> run(core.timer(m.timer(), clock.now(), supported.getAsBoolean())))
-          .onMessage(PathCheck.class, m -> {
-            long arrivals = primaryArrivals.getAsLong();
-            if (arrivals == arrivalsSeen) {
-              return Behaviors.same();
-            }
-            arrivalsSeen = arrivals;
-            return run(core.pathChanged("a server of the primary datacenter is alive again", clock.now()));
-          })
-          .onMessage(Fetched.class, m -> {
-            fetching = null;
-            return run(m.failure() == null
-                ? core.fetched(m.result().index(), m.result().value(), clock.now())
-                : core.fetchFailed(Failures.unwrap(m.failure()), clock.now()));
-          })
-          .onMessage(LocalRead.class, m -> run(m.failure() == null
-              ? core.localRead(m.local().value(), clock.now())
-              : core.localReadFailed(Failures.unwrap(m.failure()), clock.now())))
-          .onMessage(Applied.class, m -> run(m.failure() == null
-              ? core.applied(clock.now())
-              : core.applyFailed(Failures.unwrap(m.failure()), clock.now())))
-          .onSignal(PostStop.class, s -> {
-            // Timers die with the actor. A fetch still in flight is cancelled, which cancels the
-            // forwarded call in the primary; whatever answers after this goes to dead letters.
-            if (fetching != null) {
-              fetching.cancel(true);
-            }
-            signal.replicationStopped();
-            status.update(st -> new ReplicationStatus(false, st.lastSuccessAt(), st.lastErrorAt(), st.lastError(),
-                st.remoteIndex(), st.consecutiveFailures()));
-            return Behaviors.same();
-          })
-          .build();
-    }
-
-    Behavior<Command> run(List<ReplicationCore.Action> actions) {
-      for (ReplicationCore.Action action : actions) {
-        if (action instanceof ReplicationCore.Fetch f) {
-          fetching = call(() -> primary.list(token.get(), f.minIndex(), f.maxWait())).toCompletableFuture();
-          ctx.pipeToSelf(fetching, Fetched::new);
-        } else if (action instanceof ReplicationCore.ReadLocal) {
-          ctx.pipeToSelf(store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
-              new DcStore.ListFederationStates(0, Duration.ZERO, reply)), LocalRead::new);
-        } else if (action instanceof ReplicationCore.Apply w) {
-          ctx.pipeToSelf(store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(w.op(), w.state(),
-              true, reply)), (done, err) -> new Applied(err));
-        } else if (action instanceof ReplicationCore.StartTimer t) {
-          timers.startSingleTimer(TIMER, new TimerFired(t.timer()), t.after());
-        } else if (action instanceof ReplicationCore.TellLocator t) {
-          signal.replicationResult(t.error());
-        } else if (action instanceof ReplicationCore.Succeeded s) {
-          status.update(st -> st.succeeded(clock.instant(), s.remoteIndex()));
-        } else if (action instanceof ReplicationCore.Failed f) {
-          status.update(st -> st.failed(clock.instant(), f.error()));
-        } else if (action instanceof ReplicationCore.Log l) {
-          ctx.getLog().atLevel(l.level()).log(l.message());
-        }
+  private static ReplicatedTable<FederationState> table(StoreClient store, PrimaryFederationStates primary) {
+    return new ReplicatedTable<>() {
+      @Override
+      public RecordKind<FederationState> kind() {
+        return STATES;
       }
-      return Behaviors.same();
-    }
-  }
 
-  /** A remote call that throws instead of returning a failed stage is a failed round, not a crash. */
-  static <T> CompletionStage<T> call(Supplier<CompletionStage<T>> call) {
-    try {
-      return call.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+      @Override
+      public CompletionStage<Snapshot<FederationState>> fetch(String token, long minIndex, Duration wait) {
+        return Cancellation.derived(primary.list(token, minIndex, wait),
+            listed -> listed.thenApply(r -> new Snapshot<>(r.index(), r.value())));
+      }
+
+      @Override
+      public CompletionStage<List<FederationState>> readLocal() {
+        return store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
+            new DcStore.ListFederationStates(0, Duration.ZERO, reply)).thenApply(DcStore.QueryResult::value);
+      }
+
+      @Override
+      public CompletionStage<?> apply(FederationStateOp op, FederationState state) {
+        return store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(op, state, true, reply));
+      }
+    };
   }
 }

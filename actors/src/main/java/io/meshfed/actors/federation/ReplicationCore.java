@@ -1,7 +1,6 @@
 package io.meshfed.actors.federation;
 
 import io.meshfed.protocol.errors.ApiException;
-import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -15,16 +14,16 @@ import java.util.random.RandomGenerator;
 import org.slf4j.event.Level;
 
 /**
- * What federation-state replication decides, as a deterministic state machine: no Pekko, thread, clock or
- * hidden randomness. Every input carries {@code now}, nanoseconds of a monotonic clock; every effect is a
- * returned {@link Action} that the owner ({@link FederationStateReplication}, or a simulation) carries out,
- * feeding the outcome back as the next input. The retry jitter comes from the generator passed in, so a seed
+ * What the replication of one table from the primary decides (federation states, the ACL table), as a
+ * deterministic state machine: no Pekko, thread, clock or hidden randomness. Every input carries
+ * {@code now}, nanoseconds of a monotonic clock; every effect is a returned {@link Action} that the owner
+ * ({@link IndexReplication}, or a simulation) carries out, feeding the outcome back as the next input. The retry jitter comes from the generator passed in, so a seed
  * replays a run. Not thread-safe: one caller at a time.
  *
  * <p>A round: take a token from the limiter (else wait for one), check the feature barrier, fetch the
  * primary's list as a blocking query from the index of the last round, read the local list, write the
  * difference one record at a time with {@code applyInterval} between writes, then start the next round at
- * once. One timer at most is pending at any time ({@link Timer}).
+ * once. One timer at most is pending at any time ({@link Timer}). What a record is, {@link RecordKind} says.
  *
  * <p>Failures: a failed round forces a full sync and is retried after {@code retry} for the
  * number of consecutive failures. Two kinds of failure do not grow that wait, because they cost the
@@ -42,7 +41,7 @@ import org.slf4j.event.Level;
  * once (both within the limiter). A run of failures is logged at most once a minute, counting the rounds
  * left out.
  */
-final class ReplicationCore {
+final class ReplicationCore<R> {
   /** How often a long run of failures is logged; the rounds in between are counted in the next line. */
   static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
 
@@ -63,8 +62,8 @@ final class ReplicationCore {
   /** Read the local store's whole list (not blocking). */
   record ReadLocal() implements Action {}
 
-  /** Write one record of the primary's to the local store, as a replicated copy. */
-  record Apply(FederationStateOp op, FederationState state) implements Action {}
+  /** Write one record of the primary's to the local store, as a replicated copy (or delete a local one). */
+  record Apply<R>(FederationStateOp op, R record) implements Action {}
 
   /** Start the single timer, replacing a pending one; when it fires, call {@link #timer}. */
   record StartTimer(Timer timer, Duration after) implements Action {}
@@ -86,14 +85,15 @@ final class ReplicationCore {
   /** Why the routine waits for its timer: only retries end early on {@link #pathChanged}. */
   private enum Wait { NEXT, LIMIT, RETRY, BARRIER, WRITE }
 
-  private record Write(FederationStateOp op, FederationState state) {}
+  private record Write<R>(FederationStateOp op, R record) {}
 
   private final FederationStateReplication.Settings settings;
+  private final RecordKind<R> kind;
   private final TokenBucket limiter;
   private final RandomGenerator random;
-  /** The primary's modify index of the last record of each DC the local store refused: each is logged once. */
+  /** The primary's modify index of the last record of each key the local store refused: each is logged once. */
   private final Map<String, Long> refusedRecords = new HashMap<>();
-  private final Deque<Write> writes = new ArrayDeque<>();
+  private final Deque<Write<R>> writes = new ArrayDeque<>();
 
   private Phase phase = Phase.NEW;
   private Wait waiting;
@@ -104,17 +104,18 @@ final class ReplicationCore {
   /** Consecutive failed rounds that count for the backoff (not those the barrier refused). */
   private int failures;
   private boolean pathChangedDuringRound;
-  private List<FederationState> remote;
+  private List<R> remote;
   private long roundIndex;
-  private Write writing;
+  private Write<R> writing;
   /** Failure logging of the current run of failures. */
   private boolean runLogged;
   private long lastFailureLogAt;
   private int failuresNotLogged;
 
   /** The retry jitter is drawn from {@code settings.random()}: seed it to replay a run. */
-  ReplicationCore(FederationStateReplication.Settings settings, long now) {
+  ReplicationCore(FederationStateReplication.Settings settings, RecordKind<R> kind, long now) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.kind = Objects.requireNonNull(kind, "kind");
     this.random = settings.random();
     this.limiter = new TokenBucket(settings.roundsPerSecond(), settings.burst(), now);
   }
@@ -140,11 +141,11 @@ final class ReplicationCore {
   }
 
   /** The fetch answered: the primary's list at its {@code index}. */
-  List<Action> fetched(long index, List<FederationState> states, long now) {
+  List<Action> fetched(long index, List<R> records, long now) {
     expect(Phase.FETCHING);
     List<Action> out = new ArrayList<>();
     out.add(new TellLocator(null));
-    remote = List.copyOf(states);
+    remote = List.copyOf(records);
     roundIndex = index;
     phase = Phase.READING_LOCAL;
     out.add(new ReadLocal());
@@ -155,11 +156,11 @@ final class ReplicationCore {
     expect(Phase.FETCHING);
     List<Action> out = new ArrayList<>();
     out.add(new TellLocator(error));
-    return fail("failed to retrieve federation states: " + error.getMessage(), unreachable(error), now, out);
+    return fail("failed to retrieve " + kind.what() + ": " + error.getMessage(), unreachable(error), now, out);
   }
 
   /** The local read answered: the diff's writes follow, deletions first. */
-  List<Action> localRead(List<FederationState> local, long now) {
+  List<Action> localRead(List<R> local, long now) {
     expect(Phase.READING_LOCAL);
     List<Action> out = new ArrayList<>();
     if (roundIndex < lastRemoteIndex) {
@@ -168,17 +169,17 @@ final class ReplicationCore {
           + lastRemoteIndex + " to " + roundIndex + ")"));
       lastRemoteIndex = 0;
     }
-    FederationStateDiff.Result diff = FederationStateDiff.diff(local, remote, lastRemoteIndex);
+    IndexDiff.Result<R> diff = IndexDiff.diff(kind, local, remote, lastRemoteIndex);
     remote = null;
-    diff.deletions().forEach(s -> writes.add(new Write(FederationStateOp.DELETE, s)));
-    diff.updates().forEach(s -> writes.add(new Write(FederationStateOp.UPSERT, s)));
+    diff.deletions().forEach(r -> writes.add(new Write<>(FederationStateOp.DELETE, r)));
+    diff.updates().forEach(r -> writes.add(new Write<>(FederationStateOp.UPSERT, r)));
     phase = Phase.APPLYING;
     return applyNext(out);
   }
 
   List<Action> localReadFailed(Throwable error, long now) {
     expect(Phase.READING_LOCAL);
-    return fail("failed to read local federation states: " + error.getMessage(), false, now, new ArrayList<>());
+    return fail("failed to read local " + kind.what() + ": " + error.getMessage(), false, now, new ArrayList<>());
   }
 
   /** The write in flight is done. */
@@ -191,27 +192,28 @@ final class ReplicationCore {
   /**
    * The write in flight failed. A record this DC's store refuses as invalid (one the primary stored before
    * the current limits, or a primary of another version wrote) is left out, once and loudly, instead of
-   * failing every round: one bad DC must not stop the replication of all the others. Deleting or fixing it
+   * failing every round: one bad record must not stop the replication of all the others. Deleting or fixing it
    * in the primary ends it.
    */
   List<Action> applyFailed(Throwable error, long now) {
     expect(Phase.APPLYING);
-    Write w = writing;
+    Write<R> w = writing;
     writing = null;
     List<Action> out = new ArrayList<>();
     if (error instanceof ApiException refused && refused.code() == ApiException.Code.INVALID_ARGUMENT
         && w.op() == FederationStateOp.UPSERT) {
-      FederationState state = w.state();
-      Long before = refusedRecords.put(state.datacenter(), state.modifyIndex());
-      if (before == null || before != state.modifyIndex()) {
-        out.add(new Log(Level.WARN, "replication left out the federation state of " + state.datacenter()
-            + " (primary modify index " + state.modifyIndex() + "): this DC's store refuses it: "
+      String key = kind.key(w.record());
+      long index = kind.modifyIndex(w.record());
+      Long before = refusedRecords.put(key, index);
+      if (before == null || before != index) {
+        out.add(new Log(Level.WARN, "replication left out the " + kind.one() + " of " + key
+            + " (primary modify index " + index + "): this DC's store refuses it: "
             + refused.getMessage() + "; fix or delete it in the primary"));
       }
       return afterWrite(out);
     }
     String what = w.op() == FederationStateOp.DELETE ? "deletions" : "updates";
-    return fail("failed to apply local federation state " + what + ": " + error.getMessage(), false, now, out);
+    return fail("failed to apply local " + kind.one() + " " + what + ": " + error.getMessage(), false, now, out);
   }
 
   /**
@@ -268,13 +270,13 @@ final class ReplicationCore {
   }
 
   private List<Action> applyNext(List<Action> out) {
-    Write w = writes.poll();
+    Write<R> w = writes.poll();
     if (w == null) {
       return succeed(out);
     }
     phase = Phase.APPLYING;
     writing = w;
-    out.add(new Apply(w.op(), w.state()));
+    out.add(new Apply<>(w.op(), w.record()));
     return out;
   }
 

@@ -52,7 +52,7 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
     status = new ReplicationStatusHolder();
   }
 
-  private ActorRef<FederationStateReplication.Command> start(FederationStateReplication.Settings settings) {
+  private ActorRef<IndexReplication.Command> start(FederationStateReplication.Settings settings) {
     return spawnRoutine(FederationStateReplication.create(
         secondaryStore, primary, token::get, supported::get, FederationFixture.signalTo(signals), status,
         primaryArrivals::get, settings));
@@ -275,7 +275,7 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
   void stoppingLeavesNoTimerAndIgnoresAParkedReadsLateAnswer() {
     // A failing routine sits in its retry timer: stopping must cancel it.
     primary.failList = n -> true;
-    ActorRef<FederationStateReplication.Command> failing = start(fast());
+    ActorRef<IndexReplication.Command> failing = start(fast());
     signals.expectMessage("started");
     nextList();
     signals.expectMessage("error: primary unreachable (call 1)");
@@ -287,7 +287,7 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
     // A healthy routine sits in a parked blocking read: the answer after the stop changes nothing.
     primary.failList = n -> false;
     calls.receiveSeveralMessages(0);
-    ActorRef<FederationStateReplication.Command> parked = start(fast());
+    ActorRef<IndexReplication.Command> parked = start(fast());
     signals.expectMessage("started");
     signals.expectMessage("ok");
     nextList();

@@ -54,7 +54,7 @@ class ReplicationCoreTest {
    * started, and {@link #fire} moves the clock to when it is due.
    */
   private static final class Driver {
-    final ReplicationCore core;
+    final ReplicationCore<FederationState> core;
     long now;
     List<Action> last;
     Timer pending;
@@ -62,7 +62,7 @@ class ReplicationCoreTest {
     final List<Action> all = new ArrayList<>();
 
     Driver(FederationStateReplication.Settings settings) {
-      core = new ReplicationCore(settings, 0);
+      core = new ReplicationCore<>(settings, FederationStateReplication.STATES, 0);
       record(core.start(0));
     }
 
@@ -253,7 +253,7 @@ class ReplicationCoreTest {
     List<Long> at = new ArrayList<>();
     while (true) {
       Apply w = d.get(Apply.class);
-      writes.add(w.op() + " " + w.state().datacenter());
+      writes.add(w.op() + " " + written(w).datacenter());
       at.add(d.now);
       d.record(d.core.applied(d.now));
       if (d.has(Succeeded.class)) {
@@ -267,7 +267,7 @@ class ReplicationCoreTest {
     assertThat(d.get(StartTimer.class)).isEqualTo(new StartTimer(Timer.ROUND, Duration.ZERO));
     // The copies keep the primary's modify index.
     assertThat(d.all.stream().filter(Apply.class::isInstance).map(Apply.class::cast)
-        .filter(a -> a.op() == FederationStateOp.UPSERT).map(a -> a.state().primaryModifyIndex()))
+        .filter(a -> a.op() == FederationStateOp.UPSERT).map(a -> written(a).primaryModifyIndex()))
         .containsExactly(3L, 5L);
   }
 
@@ -281,12 +281,12 @@ class ReplicationCoreTest {
       d.fetch();
       d.record(d.core.fetched(index, List.of(remote("dc-bad", badVersions[round]), remote("dc-ok", index)), d.now));
       d.record(d.core.localRead(List.of(), d.now));
-      assertThat(d.get(Apply.class).state().datacenter()).isEqualTo("dc-bad");
+      assertThat(written(d.get(Apply.class)).datacenter()).isEqualTo("dc-bad");
       d.record(d.core.applyFailed(ApiException.invalid("port 70000 out of range"), d.now));
       assertThat(d.has(Failed.class)).isFalse();
       d.last.stream().filter(Log.class::isInstance).map(a -> ((Log) a).message()).forEach(warnings::add);
       d.fire();
-      assertThat(d.get(Apply.class).state().datacenter()).isEqualTo("dc-ok");
+      assertThat(written(d.get(Apply.class)).datacenter()).isEqualTo("dc-ok");
       d.record(d.core.applied(d.now));
       assertThat(d.get(Succeeded.class).remoteIndex()).isEqualTo(index);
     }
@@ -310,7 +310,7 @@ class ReplicationCoreTest {
     d.record(d.core.localRead(List.of(state("dc-a").withIndexes(40, 1, 40)), d.now));
     assertThat(d.get(Log.class).message()).isEqualTo(
         "replication remote index moved backwards, forcing a full sync (from 50 to 12)");
-    assertThat(d.get(Apply.class).state().primaryModifyIndex()).isEqualTo(10);
+    assertThat(written(d.get(Apply.class)).primaryModifyIndex()).isEqualTo(10);
   }
 
   /**
@@ -418,5 +418,9 @@ class ReplicationCoreTest {
     assertThat(d.core.timer(Timer.APPLY, 0, true)).isEmpty();
     d.fetch();
     assertThat(d.core.timer(Timer.ROUND, 0, true)).as("a round is in flight").isEmpty();
+  }
+
+  private static FederationState written(Apply<?> write) {
+    return (FederationState) write.record();
   }
 }

@@ -1,5 +1,6 @@
 package io.meshfed.server.endpoint;
 
+import io.meshfed.actors.federation.AclReplication;
 import io.meshfed.actors.forward.RemoteDatacenters;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.actors.store.StoreClient;
@@ -244,6 +245,11 @@ public final class AclEndpoint {
               new DcStore.ListAcl(q.minIndex(), q.maxWait(), reply))
           .thenApply(r -> withHashes ? r : new DcStore.AclResult(r.index(), withoutHashes(r.value())));
     });
+  }
+
+  /** The primary's ACL table as a secondary's replication reads it: forwarded blocking queries, hashes included. */
+  public AclReplication.PrimaryAcl primary(String primaryDatacenter) {
+    return (token, minIndex, wait) -> list(token, new QueryOptions(primaryDatacenter, minIndex, wait), true);
   }
 
   private static AclEntries withoutHashes(AclEntries table) {
