@@ -5,6 +5,7 @@ import io.meshfed.cli.http.ApiAddress;
 import io.meshfed.cli.http.ApiClient;
 import io.meshfed.cli.http.ClientTls;
 import io.meshfed.cli.http.Json;
+import io.meshfed.cli.http.TokenFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -44,6 +45,10 @@ public final class ClientOptions {
       description = "ACL token, sent as " + ApiClient.TOKEN_HEADER + " (env MESHFED_HTTP_TOKEN).")
   private String token;
 
+  @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:MESHFED_HTTP_TOKEN_FILE}",
+      description = "A file holding the ACL token, instead of --token (env MESHFED_HTTP_TOKEN_FILE).")
+  private Path tokenFile;
+
   @Option(names = "--format", paramLabel = "table|json", converter = FormatConverter.class,
       defaultValue = "table", description = "Output format: table or json (the API's JSON).")
   private Format format;
@@ -52,7 +57,7 @@ public final class ClientOptions {
 
   public ApiClient api() {
     try {
-      return new ApiClient(httpAddr, token,
+      return new ApiClient(httpAddr, TokenFile.resolve(token, tokenFile),
           httpAddr.tls() ? Optional.of(ClientTls.context(caFile, clientCert, clientKey)) : Optional.empty());
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());

@@ -87,6 +87,10 @@ public final class GatewayCommand implements Callable<Integer> {
       + "(operator:write with --register, else operator:read).")
   String token;
 
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "A file holding the ACL token, instead of --token.")
+  java.nio.file.Path tokenFile;
+
   @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "5s",
       description = "Time one upstream connect may take (default: ${DEFAULT-VALUE}).")
   String connectTimeout;
@@ -202,7 +206,7 @@ public final class GatewayCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--lan-address, --wan-address and --name are registered: give --register");
     }
     return new GatewayProcess.Control(datacenter, domain, server.hostPort().host(), server.hostPort().port(),
-        serverTls, token == null ? "" : token, registration);
+        serverTls, tokenOrEmpty(), registration);
   }
 
   private String readyLine(GatewayProcess process, GatewayProcess.Control control) {
@@ -242,5 +246,10 @@ public final class GatewayCommand implements Callable<Integer> {
     } catch (UnknownHostException e) {
       return "mesh-gateway";
     }
+  }
+
+  private String tokenOrEmpty() {
+    String resolved = io.meshfed.cli.http.TokenFile.resolve(token, tokenFile);
+    return resolved == null ? "" : resolved;
   }
 }

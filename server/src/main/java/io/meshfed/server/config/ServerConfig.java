@@ -90,12 +90,25 @@ public record ServerConfig(
       policies = Map.copyOf(policies);
       tokens = List.copyOf(tokens);
     }
+
+    /** Secrets never reach a log line. */
+    @Override
+    public String toString() {
+      return "Acl[enabled=" + enabled + ", defaultPolicy=" + defaultPolicy + ", policies=" + policies.keySet()
+          + ", tokens=" + tokens + ", replicationToken=" + (replicationToken.isEmpty() ? "" : "(set)") + "]";
+    }
   }
 
   /** @param policies names of {@link Acl#policies()} */
   public record Token(String secret, List<String> policies) {
     public Token {
       policies = List.copyOf(policies);
+    }
+
+    /** Secrets never reach a log line. */
+    @Override
+    public String toString() {
+      return "Token[policies=" + policies + "]";
     }
   }
 

@@ -380,17 +380,50 @@ public final class ServerConfigLoader {
         fail("meshfed.acl.policies." + name + ": " + e.getMessage());
       }
     }
-    List<ServerConfig.Token> tokens = new ArrayList<>();
+    List<ServerConfig.Token> tokens = new ArrayList<>(tokens("meshfed.acl.tokens", policies, () -> c.getConfigList("acl.tokens")));
+    String tokensFile = string(c, "acl.tokens-file");
+    if (!tokensFile.isEmpty()) {
+      Path file = readableFile("meshfed.acl.tokens-file", tokensFile);
+      Config read;
+      try {
+        read = ConfigFactory.parseFile(file.toFile());
+      } catch (com.typesafe.config.ConfigException e) {
+        throw new ConfigException("meshfed.acl.tokens-file: " + file + " is not HOCON or JSON: "
+            + e.getMessage().replace('\n', ' '));
+      }
+      tokens.addAll(tokens("meshfed.acl.tokens-file " + file, policies, () -> read.getConfigList("tokens")));
+    }
+    String replicationToken = string(c, "acl.replication-token");
+    String replicationTokenFile = string(c, "acl.replication-token-file");
+    if (!replicationTokenFile.isEmpty()) {
+      if (!replicationToken.isEmpty()) {
+        fail("meshfed.acl: give replication-token or replication-token-file, not both");
+      }
+      replicationToken = secretFrom("meshfed.acl.replication-token-file", replicationTokenFile);
+    }
+    return new ServerConfig.Acl(enabled, defaultPolicy, policies, tokens, replicationToken);
+  }
+
+  /** Tokens as {@code acl.tokens} and the tokens file list them: {@code { secret | secret-file, policy | policies }}. */
+  private static List<ServerConfig.Token> tokens(String where, Map<String, Rules> policies,
+      Supplier<List<? extends Config>> list) {
     List<? extends Config> raw;
     try {
-      raw = c.getConfigList("acl.tokens");
+      raw = list.get();
     } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException("meshfed.acl.tokens: give a list of { secret = \"...\", policies = [\"operator:read\"] }");
+      throw new ConfigException(where + ": give tokens = [{ secret = \"...\", policies = [\"operator:read\"] }]");
     }
+    List<ServerConfig.Token> tokens = new ArrayList<>();
     for (Config t : raw) {
       String secret = t.hasPath("secret") ? t.getString("secret") : "";
+      if (t.hasPath("secret-file")) {
+        if (!secret.isEmpty()) {
+          fail(where + ": a token has both secret and secret-file; give one");
+        }
+        secret = secretFrom(where + ": secret-file", t.getString("secret-file"));
+      }
       if (secret.isEmpty()) {
-        fail("meshfed.acl.tokens: a token has no secret");
+        fail(where + ": a token has no secret; give secret or secret-file");
       }
       List<String> names = new ArrayList<>();
       if (t.hasPath("policy")) {
@@ -400,17 +433,31 @@ public final class ServerConfigLoader {
         names.addAll(typed("acl.tokens.policies", "a list of policy names", () -> t.getStringList("policies")));
       }
       if (names.isEmpty()) {
-        fail("meshfed.acl.tokens: a token has no policy; give policies = [NAME, ...]");
+        fail(where + ": a token has no policy; give policies = [NAME, ...]");
       }
       for (String name : names) {
         if (!policies.containsKey(name)) {
-          fail("meshfed.acl.tokens: policy '" + name + "' is unknown; use operator:read, operator:write, "
+          fail(where + ": policy '" + name + "' is unknown; use operator:read, operator:write, "
               + "global-management or one of meshfed.acl.policies");
         }
       }
       tokens.add(new ServerConfig.Token(secret, names));
     }
-    return new ServerConfig.Acl(enabled, defaultPolicy, policies, tokens, string(c, "acl.replication-token"));
+    return tokens;
+  }
+
+  /** A secret kept in a file of its own: its content without surrounding whitespace. */
+  private static String secretFrom(String option, String file) {
+    Path p = readableFile(option, file);
+    try {
+      String secret = Files.readString(p).strip();
+      if (secret.isEmpty()) {
+        fail(option + ": " + p + " is empty");
+      }
+      return secret;
+    } catch (java.io.IOException e) {
+      throw new ConfigException(option + ": cannot read " + p + ": " + e.getMessage());
+    }
   }
 
   private static void checkDistinct(ServerConfig.Ports p) {

@@ -63,6 +63,33 @@ class ServerConfigLoaderTest {
         new ServerConfig.Token("b", java.util.List.of("operator:write")));
   }
 
+  /** Secrets kept in files of their own, so that they stay out of the config and can be replaced on disk. */
+  @Test
+  void tokensAndTheReplicationTokenMayComeFromFiles() throws IOException {
+    Files.writeString(dir.resolve("tokens.hocon"), """
+        tokens = [ { secret-file = "%s", policy = "operator:write" } ]
+        """.formatted(Files.writeString(dir.resolve("gw-secret"), "gw-secret-value\n")));
+    Files.writeString(dir.resolve("replication"), "  repl-secret \n");
+    Path f = file("""
+        meshfed {
+          datacenter = dc2, primary-datacenter = dc1, data-dir = "%s"
+          acl {
+            enabled = true
+            tokens = [ { secret = a, policy = "operator:read" } ]
+            tokens-file = "%s"
+            replication-token-file = "%s"
+          }
+        }
+        """.formatted(dir.resolve("data"), dir.resolve("tokens.hocon"), dir.resolve("replication")));
+    ServerConfig.Acl acl = ServerConfigLoader.load(Optional.of(f), false, Map.of()).acl();
+    assertThat(acl.tokens()).containsExactly(new ServerConfig.Token("a", java.util.List.of("operator:read")),
+        new ServerConfig.Token("gw-secret-value", java.util.List.of("operator:write")));
+    assertThat(acl.replicationToken()).isEqualTo("repl-secret");
+    // Nothing that prints the configuration prints a secret.
+    assertThat(acl.toString()).doesNotContain("gw-secret-value", "repl-secret", "secret = a")
+        .contains("replicationToken=(set)");
+  }
+
   @Test
   void fileValuesAndFlagOverrides() throws IOException {
     Path f = file("""
@@ -124,6 +151,9 @@ class ServerConfigLoaderTest {
       "acl default|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.default-policy = maybe }|meshfed.acl.default-policy: 'maybe' is not a policy; use deny or allow",
       "acl built-in|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.policies { \"operator:read\" { operator = write } } }|meshfed.acl.policies: 'operator:read' is a built-in policy; give yours another name",
       "acl rules|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.policies { gw { key = write } } }|meshfed.acl.policies.gw: rules: unknown resource 'key'; use operator, acl, node, node_prefix, service or service_prefix",
+      "acl tokens file|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens-file = /nonexistent/tokens }|meshfed.acl.tokens-file: /nonexistent/tokens does not exist or is not readable",
+      "acl both replication tokens|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl { replication-token = x, replication-token-file = /etc/hostname } }|meshfed.acl: give replication-token or replication-token-file, not both",
+      "acl no secret|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{policy = \"operator:read\"}] }|meshfed.acl.tokens: a token has no secret; give secret or secret-file",
       "acl no policy|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s}] }|meshfed.acl.tokens: a token has no policy; give policies = [NAME, ...]",
       "acl unknown name|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policies = [gw]}] }|meshfed.acl.tokens: policy 'gw' is unknown; use operator:read, operator:write, global-management or one of meshfed.acl.policies",
       "duration|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-interval-wan = soon }|meshfed.retry-interval-wan: expected a duration",
