@@ -238,7 +238,7 @@ public final class MeshfedServer {
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
               httpRoute, apiStats.http()), apiStats.http(), Optional.empty());
-      var grpcServices = GrpcServices.handler(federation, catalog, operator, blockingReads, system);
+      var grpcServices = GrpcServices.handler(federation, catalog, operator, acls, blockingReads, system);
       GrpcGate grpcGate = new GrpcGate(ApiListeners.handler(grpcServices), acl, requestBudget,
           config.limits().grpc().maxMessage(), config.limits().grpc().requestMessageTimeout(), system);
       ApiListener grpc = bind(system, config.bindAddress(), config.ports().grpc(), "gRPC API", "meshfed.ports.grpc",

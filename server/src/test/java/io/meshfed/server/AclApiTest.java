@@ -7,6 +7,20 @@ import static io.meshfed.server.TestServers.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.meshfed.protocol.v1.AclBootstrapRequest;
+import io.meshfed.protocol.v1.AclPolicy;
+import io.meshfed.protocol.v1.AclServiceClient;
+import io.meshfed.protocol.v1.AclToken;
+import io.meshfed.protocol.v1.ListAclRequest;
+import io.meshfed.protocol.v1.ListAclResponse;
+import io.meshfed.protocol.v1.WriteAclPolicyRequest;
+import io.meshfed.protocol.v1.WriteAclTokenRequest;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -123,5 +137,74 @@ class AclApiTest {
     } finally {
       TestServers.stop(restarted);
     }
+  }
+
+  /** The same API on gRPC: bootstrap, a policy and a token made, listed without secrets, and refusals. */
+  @Test
+  void theAclServiceOverGrpc() throws Exception {
+    MeshfedServer server = TestServers.start(dir.resolve("grpc"), Map.of("acl.enabled", true,
+        "acl.tokens", List.of(Map.of("secret", BREAK_GLASS, "policy", "operator:read"))));
+    ActorSystem<Void> clients = ActorSystem.create(Behaviors.empty(), "acl-grpc-client");
+    try {
+      AclServiceClient client = AclServiceClient.create(GrpcClientSettings
+          .connectToServiceAt("127.0.0.1", server.grpcPort(), clients).withTls(false), clients);
+      AclToken boot = client.bootstrap(AclBootstrapRequest.getDefaultInstance()).toCompletableFuture()
+          .get(20, TimeUnit.SECONDS);
+      String management = boot.getSecretId();
+      assertThat(boot.getPoliciesList()).containsExactly("global-management");
+      assertThat(boot.getSecretHash()).as("never leaves the store's replication").isEmpty();
+
+      assertThat(status(() -> client.writePolicy().addHeader("x-meshfed-token", management)
+          .invoke(WriteAclPolicyRequest.newBuilder().setPolicy(AclPolicy.newBuilder().setName("p")
+              .setRules("{\"operator\": \"maybe\"}")).build())))
+          .isEqualTo(Status.INVALID_ARGUMENT.withDescription(
+              "policy \"p\": rules: operator: policy 'maybe' is not deny, read or write").toString());
+      AclPolicy policy = client.writePolicy().addHeader("x-meshfed-token", management)
+          .invoke(WriteAclPolicyRequest.newBuilder().setPolicy(AclPolicy.newBuilder().setName("readers")
+              .setRules("{\"operator\": \"read\"}")).build()).toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(policy.getCreateIndex()).isPositive();
+      AclToken made = client.writeToken().addHeader("x-meshfed-token", management)
+          .invoke(WriteAclTokenRequest.newBuilder().setToken(AclToken.newBuilder().addPolicies("readers")).build())
+          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(made.getSecretId()).isNotEmpty();
+      assertThat(get(server, "/v1/internal/federation-states", made.getSecretId()).statusCode()).isEqualTo(200);
+
+      ListAclResponse listed = client.list().addHeader("x-meshfed-token", management)
+          .invoke(ListAclRequest.newBuilder().setWithSecretHashes(true).build()).toCompletableFuture()
+          .get(20, TimeUnit.SECONDS);
+      assertThat(listed.getTokensList()).extracting(AclToken::getAccessorId)
+          .containsExactlyInAnyOrder(boot.getAccessorId(), made.getAccessorId());
+      assertThat(listed.getTokensList()).allSatisfy(t -> {
+        assertThat(t.getSecretId()).isEmpty();
+        assertThat(t.getSecretHash()).isEmpty();
+      });
+
+      assertThat(status(() -> client.writeToken().addHeader("x-meshfed-token", BREAK_GLASS)
+          .invoke(WriteAclTokenRequest.newBuilder().setToken(AclToken.newBuilder().addPolicies("readers")).build())))
+          .isEqualTo(Status.PERMISSION_DENIED.withDescription("Permission denied").toString());
+      assertThat(status(() -> client.list().addHeader("x-meshfed-token", BREAK_GLASS)
+          .invoke(ListAclRequest.getDefaultInstance())))
+          .isEqualTo(Status.PERMISSION_DENIED.withDescription("Permission denied: this token lacks acl:read").toString());
+      client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } finally {
+      clients.terminate();
+      clients.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      TestServers.stop(server);
+    }
+  }
+
+  /** The status a failed call ended with, as text. */
+  private static String status(java.util.function.Supplier<java.util.concurrent.CompletionStage<?>> call) {
+    try {
+      call.get().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException s) {
+        return s.getStatus().toString();
+      }
+      throw new AssertionError("failed otherwise", e);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("the call succeeded");
   }
 }

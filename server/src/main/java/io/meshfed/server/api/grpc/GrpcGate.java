@@ -42,7 +42,11 @@ public final class GrpcGate implements Function<HttpRequest, CompletionStage<Htt
       "/meshfed.v1.FederationStateService/Apply",
       "/meshfed.v1.CatalogService/Register",
       "/meshfed.v1.CatalogService/Deregister",
-      "/meshfed.v1.CatalogService/UpdateCheck");
+      "/meshfed.v1.CatalogService/UpdateCheck",
+      "/meshfed.v1.AclService/WritePolicy",
+      "/meshfed.v1.AclService/DeletePolicy",
+      "/meshfed.v1.AclService/WriteToken",
+      "/meshfed.v1.AclService/DeleteToken");
   private static final ContentType.Binary GRPC = ContentTypes.create(
       org.apache.pekko.http.javadsl.model.MediaTypes.applicationBinary("grpc", false));
   /** gRPC's message prefix: a compression flag and a 4-byte big-endian length. */
