@@ -48,6 +48,8 @@ final class Federation implements AutoCloseable {
   private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
   private final Set<String> direct = ConcurrentHashMap.newKeySet();
   private final Set<String> throughGateways = ConcurrentHashMap.newKeySet();
+  /** The ACL token the helpers' reads present (null: none, for federations without ACLs). */
+  volatile String token;
 
   /** One server: its addresses, its config file, and its process once started. */
   final class Server {
@@ -73,8 +75,12 @@ final class Federation implements AutoCloseable {
 
     /** A GET that must answer 200; its body. */
     String get(String path) throws Exception {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + http + path))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + http + path))
+          .timeout(Duration.ofSeconds(10));
+      if (token != null) {
+        request.header("X-Meshfed-Token", token);
+      }
+      HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new AssertionError(node + "." + dc.name + " " + path + ": " + r.statusCode() + " " + r.body());
       }
@@ -153,13 +159,15 @@ final class Federation implements AutoCloseable {
     }
 
     /** Starts a gateway registered in this DC and exposing its servers; waits for its ready line. */
-    MeshfedProcess startGateway(String gatewayName, int port) throws Exception {
+    MeshfedProcess startGateway(String gatewayName, int port, String... extraArgs) throws Exception {
       String address = gateway(port);
       Server local = servers.stream().filter(s -> s.process != null && s.process.process.isAlive()).findFirst()
           .orElseThrow();
-      MeshfedProcess gw = start(launcher, "gateway", "--datacenter", name, "--listen", address, "--lan-address", address,
-          "--wan-address", address, "--admin-port", Integer.toString(freePort()),
-          "--server-addr", local.host + ":" + local.grpc, "--register", "--expose-servers", "--name", gatewayName);
+      List<String> args = new ArrayList<>(List.of("gateway", "--datacenter", name, "--listen", address,
+          "--lan-address", address, "--wan-address", address, "--admin-port", Integer.toString(freePort()),
+          "--server-addr", local.host + ":" + local.grpc, "--register", "--expose-servers", "--name", gatewayName));
+      args.addAll(List.of(extraArgs));
+      MeshfedProcess gw = start(launcher, args.toArray(String[]::new));
       gw.awaitReady(READY);
       gateways.put(gatewayName, gw);
       return gw;

@@ -38,8 +38,9 @@ import org.slf4j.event.Level;
  * </ul>
  * {@link #pathChanged} (the owner's news that the path may work now: a server of the primary became alive
  * in the WAN view) ends a retry wait at once, and a failure of a round during which it came is retried at
- * once (both within the limiter). A run of failures is logged at most once a minute, counting the rounds
- * left out.
+ * once (both within the limiter). A run of failures is logged at its start and then at most once a minute,
+ * counting the rounds left out, and at once when its kind changes (no answer from the primary, or the
+ * primary's own error).
  */
 final class ReplicationCore<R> {
   /** How often a long run of failures is logged; the rounds in between are counted in the next line. */
@@ -109,6 +110,8 @@ final class ReplicationCore<R> {
   private Write<R> writing;
   /** Failure logging of the current run of failures. */
   private boolean runLogged;
+  /** Whether the last failure logged found no answer from the primary ({@link #unreachable}). */
+  private boolean loggedUnreachable;
   private long lastFailureLogAt;
   private int failuresNotLogged;
 
@@ -313,11 +316,14 @@ final class ReplicationCore<R> {
     if (pathChangedDuringRound) {
       delay = Duration.ZERO;
     }
-    if (!runLogged || now - lastFailureLogAt >= FAILURE_LOG_INTERVAL.toNanos()) {
+    // A run is logged at its start and then once a minute; and at once when the primary answers with an
+    // error after a run it did not answer in (or the reverse): a refused token after "no path yet" is news.
+    if (!runLogged || unreachable != loggedUnreachable || now - lastFailureLogAt >= FAILURE_LOG_INTERVAL.toNanos()) {
       String left = failuresNotLogged == 0 ? ""
           : " (and " + failuresNotLogged + " failed rounds since the last such line)";
       out.add(new Log(Level.WARN, "replication error (will retry if still leader): " + error + left));
       runLogged = true;
+      loggedUnreachable = unreachable;
       lastFailureLogAt = now;
       failuresNotLogged = 0;
     } else {

@@ -389,6 +389,20 @@ class ReplicationCoreTest {
     assertThat(d.core.pathChanged("a server of the primary datacenter is alive again", d.now)).isEmpty();
   }
 
+  /** "No path yet", then the primary refuses the token: the refusal is the reason an operator needs, at once. */
+  @Test
+  void aFailureOfAnotherKindIsLoggedAtOnce() {
+    Driver d = new Driver(defaults());
+    d.failFetch(NO_PATH);
+    assertThat(d.get(Log.class).message()).contains("No path to datacenter");
+    d.failFetch(NO_PATH);
+    assertThat(d.has(Log.class)).isFalse();
+    d.failFetch(DENIED);
+    assertThat(d.get(Log.class).message()).contains(DENIED.getMessage());
+    d.failFetch(DENIED);
+    assertThat(d.has(Log.class)).as("the same kind again waits for the minute").isFalse();
+  }
+
   @Test
   void aLongRunOfFailuresIsLoggedOnceAMinuteWithTheRoundsLeftOut() {
     Driver d = new Driver(defaults());
