@@ -1,11 +1,9 @@
 package io.meshfed.actors.store;
 
-import io.meshfed.actors.time.Backoff;
 import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.errors.Failures;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -17,8 +15,8 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * Keeps a copy of one store table current on this server: a chain of blocking reads, each from the
  * index of the last answer, handing every answer whose index moved to {@code onChange}. A failed read
- * (the store moving to another server, this server not joined yet) is retried with backoff capped at
- * {@link #MAX_RETRY}; a run of {@link #WARN_AFTER} failures is logged once, and its end.
+ * (the store moving to another server, this server not joined yet) is retried every {@link #RETRY};
+ * a run of {@link #WARN_AFTER} failures is logged once, and its end.
  *
  * <p>Each read waits at most {@link #WAIT}: a parked read is lost when the store moves, and the
  * watch only learns it when its ask times out, so the wait bounds how stale the copy can get then.
@@ -26,10 +24,11 @@ import org.apache.pekko.pattern.StatusReply;
 public final class StoreWatch {
   static final Duration WAIT = Duration.ofSeconds(30);
   /**
-   * Retries stay short: the usual failure is a server that has not joined its DC yet, or a store
-   * that is moving, and the copy should follow within seconds once it can.
+   * A failed read is retried after a second, without backing off: the usual failure is a server that
+   * has not joined its DC yet, or a store that is moving, and the copy should follow at once when it
+   * can. A read is a local ask, so one a second costs nothing even while the store is down.
    */
-  static final Duration MAX_RETRY = Duration.ofSeconds(5);
+  static final Duration RETRY = Duration.ofSeconds(1);
   /** Failures before the first log line: the first reads of a starting server fail as a rule. */
   static final int WARN_AFTER = 5;
 
@@ -108,8 +107,7 @@ public final class StoreWatch {
           ctx.getLog().warn("cannot read the {} from the store ({} tries), retrying: {}", what, failures,
               Failures.unwrap(m.failure()).getMessage());
         }
-        Duration delay = Backoff.SUPERVISION.delay(failures, ThreadLocalRandom.current().nextDouble());
-        timers.startSingleTimer(new Retry(), delay.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : delay);
+        timers.startSingleTimer(new Retry(), RETRY);
         return Behaviors.same();
       }
       if (failures >= WARN_AFTER) {
