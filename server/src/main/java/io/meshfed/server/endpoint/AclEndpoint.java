@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -94,7 +95,7 @@ public final class AclEndpoint {
       AclToken token = new AclToken(Secrets.newId(), Secrets.hash(secret), "Bootstrap Token (Global Management)",
           List.of(BuiltInPolicies.GLOBAL_MANAGEMENT), now(), 0, 0);
       return store.<WriteResult>ask(reply -> new DcStore.BootstrapAcl(token, reply))
-          .thenCompose(w -> storedToken(token.accessorId(), w.index(), secret));
+          .thenCompose(w -> storedToken(token.accessorId(), w, secret));
     });
   }
 
@@ -124,7 +125,7 @@ public final class AclEndpoint {
       acl.acl(token, Access.WRITE);
       AclPolicy toWrite = policy.withIndexes(0, 0);
       return store.<WriteResult>ask(reply -> new DcStore.ApplyAclPolicy(toWrite, reply))
-          .thenCompose(w -> acl.reached(w.index(), VISIBLE_WITHIN).thenCompose(done -> table()))
+          .thenCompose(w -> visible(w).thenCompose(done -> table()))
           .thenApply(t -> t.policies().stream().filter(p -> p.name().equals(policy.name())).findFirst()
               .orElseThrow(() -> new ApiException(ApiException.Code.UNAVAILABLE,
                   "policy " + Quote.of(policy.name()) + " was deleted while it was written; retry")));
@@ -147,7 +148,7 @@ public final class AclEndpoint {
       }
       acl.acl(token, Access.WRITE);
       return store.<WriteResult>ask(reply -> new DcStore.DeleteAclPolicy(name, reply))
-          .thenCompose(w -> acl.reached(w.index(), VISIBLE_WITHIN).thenApply(done -> w));
+          .thenCompose(w -> visible(w).thenApply(done -> w));
     });
   }
 
@@ -199,7 +200,7 @@ public final class AclEndpoint {
           throw ApiException.invalid(e);
         });
         return store.<WriteResult>ask(reply -> new DcStore.ApplyAclToken(toWrite, reply))
-            .thenCompose(w -> storedToken(toWrite.accessorId(), w.index(), secret));
+            .thenCompose(w -> storedToken(toWrite.accessorId(), w, secret));
       });
     });
   }
@@ -222,7 +223,7 @@ public final class AclEndpoint {
         throw ApiException.invalid("Deletion of the request's authorization token is not permitted");
       }
       return store.<WriteResult>ask(reply -> new DcStore.DeleteAclToken(accessorId, reply))
-          .thenCompose(w -> acl.reached(w.index(), VISIBLE_WITHIN).thenApply(done -> w));
+          .thenCompose(w -> visible(w).thenApply(done -> w));
     });
   }
 
@@ -259,9 +260,14 @@ public final class AclEndpoint {
         .toList());
   }
 
-  /** The token as stored at {@code index}, once this server resolves it. */
-  private CompletionStage<TokenAnswer> storedToken(String accessorId, long index, String secret) {
-    return acl.reached(index, VISIBLE_WITHIN).thenCompose(done -> table()).thenApply(t -> {
+  /** Once this server resolves tokens from the table the write left; at once for a write that changed nothing. */
+  private CompletionStage<Void> visible(WriteResult w) {
+    return w.applied() ? acl.reached(w.index(), VISIBLE_WITHIN) : CompletableFuture.completedFuture(null);
+  }
+
+  /** The token as the write {@code w} left it, once this server resolves it. */
+  private CompletionStage<TokenAnswer> storedToken(String accessorId, WriteResult w, String secret) {
+    return visible(w).thenCompose(done -> table()).thenApply(t -> {
       Optional<AclToken> stored = t.tokens().stream().filter(x -> x.accessorId().equals(accessorId)).findFirst();
       AclToken found = stored.orElseThrow(() -> new ApiException(ApiException.Code.UNAVAILABLE,
           "token " + accessorId + " was deleted while it was written; retry"));
