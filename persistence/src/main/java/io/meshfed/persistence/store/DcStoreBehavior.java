@@ -303,6 +303,11 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     if (existing != null && existing.withIndexes(0, 0).equals(c.policy().withIndexes(0, 0))) {
       return unchanged(s, c.replyTo());
     }
+    long growth = AclValidation.encodedSize(c.policy()) - (existing == null ? 0 : AclValidation.encodedSize(existing));
+    Optional<String> tooBig = aclTableError(s, growth);
+    if (tooBig.isPresent()) {
+      return reject(c.replyTo(), tooBig.get());
+    }
     return persist(AclPolicyUpserted.of(c.policy()), c.replyTo(), next -> {});
   }
 
@@ -336,7 +341,34 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     if (!bootstrap && existing != null && existing.withIndexes(0, 0).equals(token.withIndexes(0, 0))) {
       return unchanged(s, replyTo);
     }
+    long growth = AclValidation.encodedSize(token) - (existing == null ? 0 : AclValidation.encodedSize(existing));
+    Optional<String> tooBig = aclTableError(s, growth);
+    if (tooBig.isPresent()) {
+      return reject(replyTo, tooBig.get());
+    }
     return persist(AclTokenUpserted.of(token, bootstrap), replyTo, next -> {});
+  }
+
+  /**
+   * Why the ACL table may not grow by {@code growth}: past its total, which one answer must carry across
+   * the LAN. Counted afresh (ACL writes are rare, the table small); a write that does not grow it passes.
+   */
+  private static Optional<String> aclTableError(StoreState s, long growth) {
+    if (growth <= 0) {
+      return Optional.empty();
+    }
+    long size = 0;
+    for (AclPolicy p : s.acl().policies().values()) {
+      size += AclValidation.encodedSize(p);
+    }
+    for (AclToken t : s.acl().tokens().values()) {
+      size += AclValidation.encodedSize(t);
+    }
+    if (size + growth <= Limits.MAX_ACL_TABLE_BYTES) {
+      return Optional.empty();
+    }
+    return Optional.of("the ACL table would be " + (size + growth) + " bytes, over the limit of "
+        + Limits.MAX_ACL_TABLE_BYTES + "; delete tokens and policies that are no longer used");
   }
 
   /** The longest start of {@code text} that fits {@code max} UTF-8 bytes, not cutting a character. */

@@ -198,6 +198,36 @@ class DcStoreLimitsTest {
     assertThat(client.services("", "").index()).isEqualTo(index + 2);
   }
 
+  /**
+   * The ACL table stays within what one answer carries across the LAN: the largest tokens (long
+   * descriptions, 32 long policy names) until one is refused, a smaller change still passes, and a
+   * delete makes room again.
+   */
+  @Test
+  void theAclTableStaysWithinItsTotal() throws Exception {
+    List<String> policies = java.util.stream.IntStream.range(0, Limits.MAX_POLICIES_PER_TOKEN)
+        .mapToObj(i -> "p" + i + "-" + "x".repeat(200)).toList();
+    int fits = 0;
+    StatusReply<WriteResult> reply;
+    while (!(reply = client.token(bigToken(fits, policies))).isError()) {
+      fits++;
+    }
+    long bigTokenSize = io.meshfed.protocol.model.AclValidation.encodedSize(bigToken(0, policies));
+    assertThat((long) fits).isEqualTo(Limits.MAX_ACL_TABLE_BYTES / bigTokenSize);
+    assertThat(reply.getError().getMessage()).matches("the ACL table would be \\d+ bytes, over the limit of "
+        + Limits.MAX_ACL_TABLE_BYTES + "; delete tokens and policies that are no longer used");
+    // A change that shrinks a token passes; a delete makes room for one more.
+    client.ok(client.token(bigToken(0, List.of())));
+    client.ok(client.deleteToken(bigToken(1, policies).accessorId()));
+    client.ok(client.token(bigToken(fits, policies)));
+    assertThat(client.acl().value().tokens()).hasSize(fits);
+  }
+
+  private static io.meshfed.protocol.model.AclToken bigToken(int n, List<String> policies) {
+    return new io.meshfed.protocol.model.AclToken(String.format("00000000-0000-4000-8000-%012d", n),
+        String.format("%064x", n), "d".repeat(Limits.MAX_ACL_DESCRIPTION_BYTES), policies, null, 0, 0);
+  }
+
   @Test
   void meshGatewaysMustKeepFittingTheDcsFederationState() {
     for (int i = 0; i < Limits.MAX_MESH_GATEWAYS; i++) {

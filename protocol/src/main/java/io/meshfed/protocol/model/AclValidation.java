@@ -16,6 +16,9 @@ public final class AclValidation {
   private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
+  /** Field names, indexes and a time per entry, as CBOR spells them out. */
+  private static final int ENTRY_ALLOWANCE = 128;
+
   private AclValidation() {}
 
   public static boolean validPolicyName(String name) {
@@ -63,6 +66,24 @@ public final class AclValidation {
       }
     }
     return descriptionError(what, t.description());
+  }
+
+  /** What a policy adds to the ACL table's size: its strings and an allowance for its field names. */
+  public static long encodedSize(AclPolicy p) {
+    return ENTRY_ALLOWANCE + utf8(p.name()) + utf8(p.description()) + utf8(p.rules());
+  }
+
+  /** What a token adds to the ACL table's size: its strings and an allowance for its field names. */
+  public static long encodedSize(AclToken t) {
+    long size = ENTRY_ALLOWANCE + utf8(t.accessorId()) + utf8(t.secretHash()) + utf8(t.description());
+    for (String policy : t.policies()) {
+      size += utf8(policy) + 2;
+    }
+    return size;
+  }
+
+  private static int utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private static Optional<String> descriptionError(String what, String description) {

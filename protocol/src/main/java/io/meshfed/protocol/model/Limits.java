@@ -89,6 +89,14 @@ public final class Limits {
   /** A policy's or token's description (UTF-8 bytes): a sentence. */
   public static final int MAX_ACL_DESCRIPTION_BYTES = 512;
 
+  /**
+   * The whole ACL table, as {@code AclValidation.encodedSize} estimates it (every string's UTF-8 bytes
+   * and a field-name allowance per entry): the store's answer listing it crosses the LAN as one Artery
+   * message of at most 4 MiB of CBOR, which spells out field names as the estimate does. About 10,000
+   * tokens of a few policies each.
+   */
+  public static final int MAX_ACL_TABLE_BYTES = 2 * 1024 * 1024;
+
   /** Policies one token carries. */
   public static final int MAX_POLICIES_PER_TOKEN = 32;
 
