@@ -222,6 +222,17 @@ final class Federation implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code s} on a config with {@code extraConfig} that must stop start-up: returns what the
+   * process said once it has exited (within {@link #READY}, or the test fails).
+   */
+  MeshfedProcess.Result refusedStart(Server s, String extraConfig) throws Exception {
+    Path config = serverConfig(s, extraConfig);
+    try (MeshfedProcess p = start(s.dc.launcher, "server", "--config-file", config.toString())) {
+      return p.result(READY, s.node + " started on a config that should stop it: " + extraConfig);
+    }
+  }
+
   /** Starts a stopped server again, on the same config and data. */
   void restart(Server s) throws Exception {
     s.process = start(s.dc.launcher, "server", "--config-file", s.config.toString());

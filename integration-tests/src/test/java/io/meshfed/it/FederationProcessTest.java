@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.it.Federation.Dc;
 import io.meshfed.protocol.model.Json;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -19,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Three DCs as real processes, each one TLS server and one mesh gateway, every DC on its own
  * loopback addresses ({@link Federation}). Secondaries know the primary only through
- * {@code primary-gateways}, and nothing at all about each other.
+ * {@code primary-gateways}, and nothing at all about each other. Federating any other way is
+ * refused: a secondary configured with {@code connect.enable-mesh-gateway-wan-federation = false}
+ * or {@code retry-join-wan} stops at start-up with one line; dc3 leaves the switch out.
  *
  * <p>WAN membership: all three servers see 3 alive WAN members; sampling every server's TCP
  * connections throughout shows none to another DC's server address; a server killed with -9 is
@@ -40,9 +43,20 @@ class FederationProcessTest {
       Dc dc1 = f.dc("dc1", 1, 1);
       Dc dc2 = f.dc("dc2", 1, 1);
       Dc dc3 = f.dc("dc3", 1, 1);
+      // Only through gateways: a secondary told to federate otherwise stops at start-up with one
+      // line and leaves nothing (it starts on the same ports and data dir below).
+      assertRefused(f.refusedStart(dc2.server(), "connect.enable-mesh-gateway-wan-federation = false"), dir,
+          "Error: 'connect.enable-mesh-gateway-wan-federation = false' is not supported: meshfed federates "
+              + "datacenters only through mesh gateways and its servers never dial another datacenter's servers "
+              + "directly; remove the line or set it to true");
+      assertRefused(f.refusedStart(dc2.server(), "retry-join-wan = [\"" + dc1.server().host + ":" + dc1.server().serverPort + "\"]"), dir,
+          "Error: meshfed.retry-join-wan is not supported: meshfed servers never dial another datacenter's servers "
+              + "directly, and a secondary joins the WAN through the primary's mesh gateways: list their WAN "
+              + "addresses in meshfed.primary-gateways instead");
       long started = System.nanoTime();
       for (Dc dc : f.dcs()) {
-        f.startServers(dc, "");
+        // dc3 leaves Consul's switch out: federating through gateways is what meshfed does anyway.
+        f.startServers(dc, dc == dc3 ? "connect.enable-mesh-gateway-wan-federation = null" : "");
         f.startGateways(dc);
       }
       long allReady = System.nanoTime();
@@ -124,5 +138,14 @@ class FederationProcessTest {
 
   static long millisSince(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
+  }
+
+  private static void assertRefused(MeshfedProcess.Result r, Path dir, String line) throws Exception {
+    assertThat(r.exitCode()).as(r.stderr().toString()).isEqualTo(1);
+    assertThat(r.stderr()).containsExactly(line);
+    try (var left = Files.list(dir)) {
+      assertThat(left.map(p -> p.getFileName().toString())).as("what a refused start left").noneMatch(
+          name -> name.startsWith("data-"));
+    }
   }
 }

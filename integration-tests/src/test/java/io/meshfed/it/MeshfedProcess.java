@@ -68,12 +68,17 @@ final class MeshfedProcess implements AutoCloseable {
   /** Runs a short-lived command to completion in {@code workDir} (null: this JVM's working directory). */
   static Result runIn(Path workDir, Duration timeout, String... args) throws Exception {
     try (MeshfedProcess p = start(workDir, UnaryOperator.identity(), args)) {
-      if (!p.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new AssertionError("meshfed " + String.join(" ", args) + " did not finish within " + timeout);
-      }
-      p.drained();
-      return new Result(p.process.exitValue(), List.copyOf(p.stdout), List.copyOf(p.stderr));
+      return p.result(timeout, "meshfed " + String.join(" ", args) + " did not finish within " + timeout);
     }
+  }
+
+  /** Waits for the process to exit and all it printed; fails with {@code notFinished} after {@code timeout}. */
+  Result result(Duration timeout, String notFinished) throws Exception {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(notFinished);
+    }
+    drained();
+    return new Result(process.exitValue(), List.copyOf(stdout), List.copyOf(stderr));
   }
 
   record Result(int exitCode, List<String> stdout, List<String> stderr) {

@@ -3,7 +3,6 @@ package io.meshfed.server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.actors.lan.ArteryTls;
 import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.locator.GatewayLocator;
@@ -13,7 +12,6 @@ import io.meshfed.protocol.names.Names;
 import io.meshfed.server.config.ServerConfig;
 import io.meshfed.transport.tls.TlsContexts;
 import io.meshfed.transport.tls.TlsMaterial;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,16 +79,14 @@ final class ActorSettings {
         config.federationStates().gatewayProbeTimeout(), GatewayLocator.Settings.DEFAULT_READ_WAIT);
   }
 
-  /** WAN membership's setup: this server as a member, and whether and where it joins the primary. */
+  /** WAN membership's setup: this server as a member, and whether it joins the primary (a secondary does). */
   static WanMembership.Setup wan(ServerConfig config, String version) {
-    List<InetSocketAddress> joinAddresses = config.retryJoinWan().stream().map(StaticGateways::unresolved).toList();
-    boolean joins = !config.isPrimary() && (!config.primaryGateways().isEmpty() || !joinAddresses.isEmpty());
     return new WanMembership.Setup(config.nodeName(), Names.datacenterKey(config.datacenter()),
         Names.datacenterKey(config.primaryDatacenter()),
         config.advertiseAddress() + ":" + config.ports().server(),
         Map.of(Member.Tags.VERSION, version, Member.Tags.FEATURE_FEDERATION_STATES, "1",
             Member.Tags.ROLE, "server", Member.Tags.PORT, Integer.toString(config.ports().server())),
-        config.wan(), joins, joinAddresses, config.retryIntervalWan());
+        config.wan(), !config.isPrimary(), config.retryIntervalWan());
   
   }
 }

@@ -357,10 +357,11 @@ public final class MeshfedServer {
   }
 
   /**
-   * When the first WAN join may go. Without TLS there is no locator, and only retry-join-wan's direct
-   * addresses to join. With the locator, once it has read the store. A secondary federated through
-   * mesh gateways also waits for a gateway of its own ({@link LocalGatewayWait}). With
-   * static-gateways the routes are set by hand, and the catalog says nothing about them.
+   * When the first WAN join may go. Without TLS there is no locator and nothing to join (only a
+   * primary starts without TLS, and the primary never joins). With the locator, once it has read
+   * the store. A secondary federated through mesh gateways also waits for a gateway of its own
+   * ({@link LocalGatewayWait}). With static-gateways the routes are set by hand, and the catalog
+   * says nothing about them.
    */
   private static CompletionStage<Void> readyToJoinWan(ServerConfig config, boolean tls, GatewayLocatorView locator,
       StoreClient store, ActorSystem<?> system) {

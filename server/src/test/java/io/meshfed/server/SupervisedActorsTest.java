@@ -91,8 +91,8 @@ class SupervisedActorsTest {
       });
 
       MeshfedServer dc3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc3", "dc1",
-          "n3", Map.of("retry-join-wan", List.of("127.0.0.1:" + fed.serverPort("dc1")),
-              "static-gateways.dc1", List.of(fed.gateway("dc1")), "static-gateways.dc2", List.of(fed.gateway("dc2"))))));
+          "n3", Map.of("static-gateways.dc1", List.of(fed.gateway("dc1")),
+              "static-gateways.dc2", List.of(fed.gateway("dc2"))))));
       try {
         for (MeshfedServer server : List.of(dc2, dc1, dc3)) {
           await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statuses(server))

@@ -243,13 +243,15 @@ class TwoDatacenterForwardingTest {
         + " or meshfed.static-gateways)");
   }
 
+  /** Without TLS only a lone primary starts (a secondary stops start-up), and it never dials out. */
   @Test
   void aServerWithoutTlsNeverDialsAnotherDc() throws Exception {
-    MeshfedServer plain = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
-        options("dc3", "n3", TestServers.freePort(), Map.of(),
-            Map.of("primary-gateways", List.of("127.0.0.1:" + dc1ServerPort)))));
+    Map<String, Object> alone = options("dc3", "n3", TestServers.freePort(), Map.of(),
+        Map.of("static-gateways.dc1", List.of("127.0.0.1:" + dc1ServerPort)));
+    alone.put("primary-datacenter", "dc3");
+    MeshfedServer plain = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, alone));
     try {
-      HttpResponse<String> r = TestServers.put(plain, "/v1/internal/federation-state", TestServers.upsert("dc3"), null);
+      HttpResponse<String> r = TestServers.get(plain, "/v1/internal/federation-states?dc=dc1", null);
       assertThat(r.statusCode()).isEqualTo(503);
       assertThat(r.body()).isEqualTo("No path to datacenter \"dc1\": cross-DC calls need TLS (meshfed.tls) and "
           + "are never sent in plaintext");
@@ -268,7 +270,7 @@ class TwoDatacenterForwardingTest {
         "tls.cert-file", write("dc4.pem", anyServerOnly.certificatePem()).toString(),
         "tls.key-file", write("dc4-key.pem", anyServerOnly.privateKeyPem()).toString());
     assertThatThrownBy(() -> MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
-        options("dc4", "n4", TestServers.freePort(), tls, Map.of()))))
+        options("dc4", "n4", TestServers.freePort(), tls, Map.of("primary-gateways", List.of("127.0.0.1:1"))))))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("meshfed.tls: cert-file ")
         .hasMessageContaining("lacks the DNS SAN n4.server.dc4.meshfed")

@@ -53,9 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Where a member is dialed is the {@link Dialer}'s answer: same DC, the member's own server port;
  * another DC, one of its gateways, the SNI naming the member. A secondary joins "any server of the
- * primary" ({@link SwimMembership#anyServerOf}) through {@code primary-gateways} (or the primary's
- * server ports in {@code retry-join-wan}), re-dialing the unresolved addresses, so a changed DNS
- * name is followed, every {@code retry-interval-wan} until one exchange succeeds.
+ * primary" ({@link SwimMembership#anyServerOf}) where the {@link Dialer} routes the primary ({@code
+ * primary-gateways}, re-dialed unresolved so that a changed DNS name is followed, or {@code
+ * static-gateways}), every {@code retry-interval-wan} until one exchange succeeds.
  * The primary never joins down: the secondaries come to it.
  */
 public final class WanMembership {
@@ -104,14 +104,10 @@ public final class WanMembership {
   /**
    * What the membership needs from the configuration.
    *
-   * @param joinAddresses where "any server of the primary" is dialed for the join: the primary's
-   *     server ports from {@code retry-join-wan}; empty to go through the primary's gateways
-   * @param joins whether this server joins the primary: a secondary with {@code primary-gateways}
-   *     or {@code retry-join-wan}
+   * @param joins whether this server joins the primary: a secondary does
    */
   public record Setup(String node, String datacenter, String primaryDatacenter, String address,
-      Map<String, String> tags, SwimSettings swim, boolean joins, List<InetSocketAddress> joinAddresses,
-      Duration retryInterval) {
+      Map<String, String> tags, SwimSettings swim, boolean joins, Duration retryInterval) {
   }
 
   private final Setup setup;
@@ -356,17 +352,15 @@ public final class WanMembership {
   }
 
   /**
-   * Where to dial {@code member}: the join placeholder goes to a {@code retry-join-wan} address or,
-   * like any member, where the {@link Dialer} routes it. Empty, logged, when there is no path yet
-   * (a DC whose gateways are not known): SWIM treats it as a lost message.
+   * Where the {@link Dialer} routes {@code member} (the join placeholder: "any server" of its DC).
+   * Empty, logged, when there is no path yet (a DC whose gateways are not known): SWIM treats it as a
+   * lost message.
    */
   private Optional<InetSocketAddress> address(String member) {
     Optional<String> anyOf = SwimMembership.anyServerDatacenter(member);
     try {
       if (anyOf.isPresent()) {
-        List<InetSocketAddress> direct = setup.joinAddresses();
-        return Optional.of(direct.isEmpty() ? dialer.route(anyOf.get(), Dialer.ANY_SERVER).address()
-            : direct.get(ThreadLocalRandom.current().nextInt(direct.size())));
+        return Optional.of(dialer.route(anyOf.get(), Dialer.ANY_SERVER).address());
       }
       Names.WanMemberName name = Names.parseWanMemberName(member).orElseThrow();
       return Optional.of(dialer.route(name.datacenter(), name.node()).address());

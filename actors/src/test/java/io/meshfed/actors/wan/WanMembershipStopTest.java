@@ -44,12 +44,11 @@ class WanMembershipStopTest {
       return new CompletableFuture<>();
     };
     List<CompletionStage<?>> closes = new CopyOnWriteArrayList<>();
-    // A secondary that joins at a direct address: its first join is a state exchange, a dial.
+    // A secondary that joins through a gateway of the primary: its first join is a state exchange, a dial.
     WanMembership.Setup setup = new WanMembership.Setup("n2", "dc2", "dc1", "127.0.0.1:8300",
-        Map.of(Member.Tags.ROLE, "server"), SwimSettings.wanDefaults(), true,
-        List.of(InetSocketAddress.createUnresolved("127.0.0.1", 8300)), Duration.ofSeconds(30));
+        Map.of(Member.Tags.ROLE, "server"), SwimSettings.wanDefaults(), true, Duration.ofSeconds(30));
     ActorRef<WanMembership.Command> wan = testKit.spawn(WanMembership.create(setup,
-        new Dialer("dc2", true, List::of, noGateways(), dc -> List.of()), new WanRouter(), stuck,
+        new Dialer("dc2", true, List::of, primaryGateway(), dc -> List.of()), new WanRouter(), stuck,
         CompletableFuture.completedFuture(null), "ready at once", List::of, closes::add));
     assertThat(dialing.await(10, TimeUnit.SECONDS)).as("the join dials").isTrue();
 
@@ -67,16 +66,16 @@ class WanMembershipStopTest {
     }
   }
 
-  private static GatewayResolver noGateways() {
+  private static GatewayResolver primaryGateway() {
     return new GatewayResolver() {
       @Override
       public List<InetSocketAddress> gateways(String datacenter) {
-        return List.of();
+        return datacenter.equals("dc1") ? List.of(InetSocketAddress.createUnresolved("127.0.0.1", 8443)) : List.of();
       }
 
       @Override
       public String source() {
-        return "none in this test";
+        return "dc1's gateway in this test";
       }
     };
   }

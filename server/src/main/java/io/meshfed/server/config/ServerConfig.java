@@ -30,7 +30,6 @@ public record ServerConfig(
     Duration primaryGatewaysInterval,
     Map<String, List<String>> staticGateways,
     Duration retryIntervalWan,
-    List<String> retryJoinWan,
     SwimSettings wan,
     FederationStates federationStates,
     Acl acl,
@@ -66,7 +65,13 @@ public record ServerConfig(
     }
   }
 
-  public record Connect(boolean enabled, boolean meshGatewayWanFederation) {}
+  /**
+   * @param enabled {@code connect.enabled}, read for Consul-shaped files: meshfed has no service mesh
+   *     of its own, and only {@code enable-mesh-gateway-wan-federation = true} requires it
+   * @param federates this server federates, through mesh gateways (the only way meshfed does): it is
+   *     a secondary or has TLS
+   */
+  public record Connect(boolean enabled, boolean federates) {}
 
   /**
    * @param pruneAfter the primary deletes the federation state of a DC absent from the WAN

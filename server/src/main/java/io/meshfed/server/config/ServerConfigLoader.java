@@ -84,12 +84,21 @@ public final class ServerConfigLoader {
     return out;
   }
 
+  /** Consul options meshfed refuses by name, with the reason, rather than as unknown keys. */
+  private static final Map<String, String> REMOVED_KEYS = Map.of("retry-join-wan",
+      "meshfed servers never dial another datacenter's servers directly, and a secondary joins the WAN through the "
+          + "primary's mesh gateways: list their WAN addresses in meshfed.primary-gateways instead");
+
   private static void rejectUnknownKeys(Config given, Config defaults) {
     for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
       String path = e.getKey();
       if (!path.startsWith(ROOT + ".")) {
         throw new ConfigException("unknown top-level configuration key '" + path
             + "': every option lives under 'meshfed { ... }'");
+      }
+      String removed = REMOVED_KEYS.get(path.substring(ROOT.length() + 1));
+      if (removed != null) {
+        throw new ConfigException("meshfed." + path.substring(ROOT.length() + 1) + " is not supported: " + removed);
       }
       if (!defaults.hasPathOrNull(path) && !path.startsWith(ROOT + ".static-gateways.")
           && !path.startsWith(ROOT + ".acl.policies.")) {
@@ -175,21 +184,6 @@ public final class ServerConfigLoader {
     ServerConfig.Tls tls = tls(c);
     requireTlsFor("https", ports.https(), tls);
     requireTlsFor("grpc-tls", ports.grpcTls(), tls);
-    ServerConfig.Connect connect = new ServerConfig.Connect(
-        bool(c, "connect.enabled"), bool(c, "connect.enable-mesh-gateway-wan-federation"));
-    List<String> retryJoinWan = strings(c, "retry-join-wan");
-    if (!retryJoinWan.isEmpty() && connect.meshGatewayWanFederation()) {
-      // Consul's line: with federation through gateways a secondary joins through primary-gateways
-      fail("'retry-join-wan' is incompatible with 'connect.enable-mesh-gateway-wan-federation = true'");
-    }
-    if (connect.meshGatewayWanFederation() && !connect.enabled()) {
-      fail("'connect.enable-mesh-gateway-wan-federation = true' requires 'connect.enabled = true'");
-    }
-    if (connect.meshGatewayWanFederation() && !tls.configured()) {
-      fail("'connect.enable-mesh-gateway-wan-federation = true' requires TLS: set meshfed.tls.ca-file, "
-          + "cert-file and key-file (cross-DC traffic is never sent in plaintext)");
-    }
-
     List<String> primaryGateways = strings(c, "primary-gateways");
     if (!primaryGateways.isEmpty() && dc.equals(primaryDc)) {
       fail("'primary-gateways' should only be configured in a secondary datacenter");
@@ -200,12 +194,10 @@ public final class ServerConfigLoader {
     Duration primaryGatewaysInterval = positiveDuration(c, "primary-gateways-interval");
     Map<String, List<String>> staticGateways = staticGateways(c);
     Duration retryIntervalWan = positiveDuration(c, "retry-interval-wan");
-    if (!retryJoinWan.isEmpty() && dc.equals(primaryDc)) {
-      fail("'retry-join-wan' should only be configured in a secondary datacenter: the primary never joins "
-          + "down, the secondaries join it");
-    }
-    for (String seed : retryJoinWan) {
-      hostPort("meshfed.retry-join-wan", seed);
+    ServerConfig.Connect connect = connect(c, dc, primaryDc, tls);
+    if (!dc.equals(primaryDc) && primaryGateways.isEmpty() && !staticGateways.containsKey(primaryDc)) {
+      fail("meshfed.datacenter = " + dc + " is a secondary of " + primaryDc + " but names no way to reach it: set "
+          + "meshfed.primary-gateways to the WAN addresses (HOST:PORT) of " + primaryDc + "'s mesh gateways");
     }
 
     for (String seed : retryJoin) {
@@ -223,7 +215,35 @@ public final class ServerConfigLoader {
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
         retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways,
         primaryGatewaysInterval, staticGateways,
-        retryIntervalWan, retryJoinWan, wan(c), federationStates(c), acl(c), limits(c));
+        retryIntervalWan, wan(c), federationStates(c), acl(c), limits(c));
+  }
+
+  private static final String WANFED = "connect.enable-mesh-gateway-wan-federation";
+
+  /**
+   * meshfed federates datacenters only through mesh gateways (docs/decisions/0016): the switch is
+   * read so that a Consul-shaped file works unchanged, and a value that asks for anything else stops
+   * start-up instead of being ignored. A server federates when it is a secondary or has TLS (without
+   * TLS nothing crosses DCs: decision 0012).
+   */
+  private static ServerConfig.Connect connect(Config c, String dc, String primaryDc, ServerConfig.Tls tls) {
+    boolean enabled = bool(c, "connect.enabled");
+    boolean secondary = !dc.equals(primaryDc);
+    Optional<Boolean> wanfed = c.getIsNull(WANFED) ? Optional.empty() : Optional.of(bool(c, WANFED));
+    if (wanfed.equals(Optional.of(false)) && (secondary || tls.configured())) {
+      fail("'" + WANFED + " = false' is not supported: meshfed federates datacenters only through mesh gateways "
+          + "and its servers never dial another datacenter's servers directly; remove the line or set it to true");
+    }
+    if (wanfed.equals(Optional.of(true)) && !enabled) {
+      fail("'" + WANFED + " = true' requires 'connect.enabled = true'");
+    }
+    if ((wanfed.equals(Optional.of(true)) || secondary) && !tls.configured()) {
+      fail((secondary ? "meshfed.datacenter = " + dc + " is a secondary of " + primaryDc
+              + ", and datacenters federate through mesh gateways, which requires TLS"
+              : "'" + WANFED + " = true' requires TLS")
+          + ": set meshfed.tls.ca-file, cert-file and key-file (cross-DC traffic is never sent in plaintext)");
+    }
+    return new ServerConfig.Connect(enabled, secondary || tls.configured());
   }
 
   /** Body and message caps may not go below what a valid federation state or registration needs. */

@@ -40,7 +40,28 @@ class ServerConfigLoaderTest {
     assertThat(c.dataDir().getFileName().toString()).startsWith("meshfed-dev-");
     assertThat(c.persistence().journal()).isEqualTo(ServerConfig.Journal.H2);
     assertThat(c.wan()).isEqualTo(io.meshfed.actors.wan.swim.SwimSettings.wanDefaults());
-    assertThat(c.retryJoinWan()).isEmpty();
+    // without TLS a DC is alone: nothing crosses DCs in plaintext
+    assertThat(c.connect().federates()).isFalse();
+  }
+
+  /**
+   * meshfed federates only through mesh gateways: the Consul switch may say so or be left out, and
+   * may say false only where nothing federates (a primary without TLS).
+   */
+  @Test
+  void theFederationSwitchOnlyDescribesWhatMeshfedDoes() throws IOException {
+    String tls = "tls { ca-file = /etc/hostname, cert-file = /etc/hostname, key-file = /etc/hostname }";
+    assertThat(load("meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, "
+        + "connect.enable-mesh-gateway-wan-federation = false }").connect().federates()).isFalse();
+    assertThat(load("meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, " + tls + ", "
+        + "connect { enabled = true, enable-mesh-gateway-wan-federation = true } }").connect().federates()).isTrue();
+    assertThat(load("meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, " + tls + " }")
+        .connect().federates()).isTrue();
+    // a secondary's way to the primary may be a route set by hand
+    ServerConfig secondary = load("meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, " + tls
+        + ", static-gateways.dc1 = [\"10.1.0.1:8443\"] }");
+    assertThat(secondary.connect().federates()).isTrue();
+    assertThat(secondary.primaryGateways()).isEmpty();
   }
 
   @Test
@@ -72,7 +93,7 @@ class ServerConfigLoaderTest {
     Files.writeString(dir.resolve("replication"), "  repl-secret \n");
     Path f = file("""
         meshfed {
-          datacenter = dc2, primary-datacenter = dc1, data-dir = "%s"
+          datacenter = dc1, primary-datacenter = dc1, data-dir = "%s"
           acl {
             enabled = true
             tokens = [ { secret = a, policy = "operator:read" } ]
@@ -100,8 +121,9 @@ class ServerConfigLoaderTest {
           data-dir = "%s"
           ports { http = 9500 }
           primary-gateways = ["gw.dc1.example:8443"]
+          tls { ca-file = "%2$s", cert-file = "%2$s", key-file = "%2$s" }
         }
-        """.formatted(dir.resolve("data")));
+        """.formatted(dir.resolve("data"), Files.writeString(dir.resolve("pem"), "checked at start, not here")));
     ServerConfig c = ServerConfigLoader.load(Optional.of(f), false, Map.of("ports.grpc", 9502));
     assertThat(c.nodeName()).isEqualTo("n1.example.com");
     assertThat(c.ports().http()).isEqualTo(9500);
@@ -112,6 +134,7 @@ class ServerConfigLoaderTest {
     assertThat(c.tls().httpsVerifyIncoming()).isFalse();
     assertThat(c.tls().grpcVerifyIncoming()).isFalse();
     assertThat(c.isPrimary()).isFalse();
+    assertThat(c.connect().federates()).isTrue();
     assertThat(c.primaryGateways()).containsExactly("gw.dc1.example:8443");
     assertThat(c.staticGateways()).isEmpty();
     ServerConfig withGateways = ServerConfigLoader.load(Optional.of(f), false,
@@ -141,9 +164,11 @@ class ServerConfigLoaderTest {
       "wanfed no connect|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, connect.enable-mesh-gateway-wan-federation = true }|'connect.enable-mesh-gateway-wan-federation = true' requires 'connect.enabled = true'",
       "wanfed no tls|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, connect { enabled = true, enable-mesh-gateway-wan-federation = true } }|requires TLS",
       "gateways in primary|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"a:1\"] }|'primary-gateways' should only be configured in a secondary datacenter",
-      "retry-join-wan with wanfed|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"10.0.0.1:8300\"], connect { enabled = true, enable-mesh-gateway-wan-federation = true } }|'retry-join-wan' is incompatible with 'connect.enable-mesh-gateway-wan-federation = true'",
-      "retry-join-wan in primary|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"10.0.0.2:8300\"] }|'retry-join-wan' should only be configured in a secondary datacenter",
-      "retry-join-wan addr|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"nohost\"] }|meshfed.retry-join-wan: 'nohost' is not HOST:PORT",
+      "retry-join-wan|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, retry-join-wan = [\"10.0.0.1:8300\"] }|meshfed.retry-join-wan is not supported: meshfed servers never dial another datacenter's servers directly, and a secondary joins the WAN through the primary's mesh gateways: list their WAN addresses in meshfed.primary-gateways instead",
+      "wanfed off in a secondary|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"a:1\"], connect.enable-mesh-gateway-wan-federation = false }|'connect.enable-mesh-gateway-wan-federation = false' is not supported: meshfed federates datacenters only through mesh gateways and its servers never dial another datacenter's servers directly; remove the line or set it to true",
+      "wanfed off with tls|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, tls { ca-file = /etc/hostname, cert-file = /etc/hostname, key-file = /etc/hostname }, connect.enable-mesh-gateway-wan-federation = false }|'connect.enable-mesh-gateway-wan-federation = false' is not supported",
+      "secondary without tls|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"a:1\"] }|meshfed.datacenter = dc2 is a secondary of dc1, and datacenters federate through mesh gateways, which requires TLS: set meshfed.tls.ca-file, cert-file and key-file (cross-DC traffic is never sent in plaintext)",
+      "secondary without a path|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, tls { ca-file = /etc/hostname, cert-file = /etc/hostname, key-file = /etc/hostname }, static-gateways.dc3 = [\"a:1\"] }|meshfed.datacenter = dc2 is a secondary of dc1 but names no way to reach it: set meshfed.primary-gateways to the WAN addresses (HOST:PORT) of dc1's mesh gateways",
       "wan timings|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, wan { probe-interval = 1s, probe-timeout = 2s } }|meshfed.wan: probeTimeout must be shorter than probeInterval",
       "gateway addr|meshfed { datacenter = dc2, primary-datacenter = dc1, data-dir = /tmp/x, primary-gateways = [\"nohost\"] }|meshfed.primary-gateways: 'nohost' is not HOST:PORT",
       "tls partial|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, tls.ca-file = /x }|ca-file, cert-file and key-file must be set together",
