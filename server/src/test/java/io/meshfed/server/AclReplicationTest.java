@@ -5,6 +5,7 @@ import static io.meshfed.server.TestServers.get;
 import static io.meshfed.server.TestServers.json;
 import static io.meshfed.server.TestServers.put;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshfed.server.config.ServerConfigLoader;
 import java.net.http.HttpResponse;
@@ -92,6 +93,19 @@ class AclReplicationTest {
       HttpResponse<String> alone = get(dc2, "/v1/internal/federation-states", reader);
       assertThat(alone.statusCode()).as(alone.body()).isEqualTo(200);
       assertThat(get(dc2, "/v1/internal/federation-states", made).statusCode()).isEqualTo(403);
+
+      // Stopped, neither leaves anything behind: the ACL watch and replication end with the server.
+      List<Integer> ports = List.of(dc1.httpPort(), dc1.grpcPort(), dc1.config().ports().server(),
+          dc1.config().ports().lan(), dc2.httpPort(), dc2.grpcPort(), dc2.config().ports().server(),
+          dc2.config().ports().lan());
+      TestServers.stop(dc2);
+      dc2 = null;
+      Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+          assertThat(StopLeavesNothingTest.serverThreads()).as("threads left after both stopped").isEmpty());
+      for (int port : ports) {
+        assertThatThrownBy(() -> StopLeavesNothingTest.connect(port)).as("port " + port + " after stop")
+            .isInstanceOf(java.io.IOException.class);
+      }
     } finally {
       if (dc2 != null) {
         TestServers.stop(dc2);

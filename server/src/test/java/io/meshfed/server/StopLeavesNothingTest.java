@@ -26,7 +26,7 @@ class StopLeavesNothingTest {
   @TempDir Path dir;
 
   /** Threads a server owns: its dispatchers and schedulers, and the journal's connection pools. */
-  private static Set<String> serverThreads() {
+  static Set<String> serverThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .map(Thread::getName)
@@ -101,7 +101,7 @@ class StopLeavesNothingTest {
     assertThat(config.dataDir()).doesNotExist();
   }
 
-  private static void connect(int port) throws IOException {
+  static void connect(int port) throws IOException {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
     }
