@@ -76,16 +76,18 @@ final class LeaderRoutines {
   /** What the operator's routine report shows beside each replication (Consul's replication gauges, and more). */
   static Map<String, Map<String, String>> details(Replications replications) {
     Map<String, Map<String, String>> details = new TreeMap<>();
-    details(replications.federationStates().get()).ifPresent(d -> details.put(FederationStateReplication.NAME, d));
-    details(replications.acl().get()).ifPresent(d -> details.put(AclReplication.NAME, d));
+    details(replications.federationStates()).ifPresent(d -> details.put(FederationStateReplication.NAME, d));
+    details(replications.acl()).ifPresent(d -> details.put(AclReplication.NAME, d));
     return details;
   }
 
-  private static java.util.Optional<Map<String, String>> details(ReplicationStatus s) {
+  private static java.util.Optional<Map<String, String>> details(ReplicationStatusHolder holder) {
+    ReplicationStatus s = holder.get();
     if (!s.running()) {
       return java.util.Optional.empty();
     }
     Map<String, String> d = new TreeMap<>();
+    d.put("WedgedRestarts", Long.toString(holder.wedged()));
     d.put("Healthy", Boolean.toString(s.healthy()));
     d.put("RemoteIndex", Long.toString(s.remoteIndex()));
     d.put("ConsecutiveFailures", Integer.toString(s.consecutiveFailures()));

@@ -22,7 +22,6 @@ import io.meshfed.server.endpoint.RpcEndpoints;
 import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.actors.federation.PrimaryFederationStates;
-import io.meshfed.actors.federation.ReplicationStatusHolder;
 import io.meshfed.actors.forward.FirstKnownGateways;
 import io.meshfed.actors.locator.GatewayLocator;
 import io.meshfed.actors.locator.GatewayLocatorView;
@@ -208,7 +207,6 @@ public final class MeshfedServer {
           barrier::passed, WanFeatureBarrier.NOT_ENABLED);
       AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
       LeaderRoutines.Replications replications = new LeaderRoutines.Replications();
-      ReplicationStatusHolder replicationStatus = replications.federationStates();
       CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();
       system.tell(new ServerGuardian.StartLeader(LeaderRoutines.of(config, storeClient, barrier,
           federation.primary(config.primaryDatacenter()), locator,
@@ -231,7 +229,8 @@ public final class MeshfedServer {
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
       RequestBudget requestBudget = new RequestBudget(config.limits().requestBuffer());
       HttpApi httpApi = new HttpApi(federation, catalog, operator,
-          new AgentEndpoint(acl, locator, replicationStatus, barrier::passed, wanRouter), acls, acl,
+          new AgentEndpoint(acl, locator, replications.federationStates(), replications.acl(), barrier::passed,
+              wanRouter), acls, acl,
           config.limits().http(), () -> apiStats.prometheus() + ApiListeners.sharedLimits(requestBudget, blockingReads)
               + transportMetrics.prometheus(), blockingReads, requestBudget);
       Route httpRoute = httpApi.route();

@@ -218,7 +218,8 @@ class HttpApiTest {
     }
     assertThat(r.body()).contains("meshfed_federation_state_replication_running 0\n",
         "meshfed_federation_states_enabled 1\n", "meshfed_wan_members{datacenter=\"dc1\",status=\"alive\"} 1\n",
-        "meshfed_wan_members_suspect 0\n");
+        "meshfed_wan_members_suspect 0\n", "meshfed_replication_wedged_total{table=\"federation-states\"} 0\n",
+        "meshfed_replication_wedged_total{table=\"acl\"} 0\n");
     // Without TLS nothing crosses DCs: the locator does not run, and says so by never populating.
     JsonNode locator = json(get(server, "/v1/agent/gateway-locator", null));
     assertThat(locator.get("Populated").asBoolean()).isFalse();

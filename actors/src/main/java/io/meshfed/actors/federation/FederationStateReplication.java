@@ -53,9 +53,12 @@ public final class FederationStateReplication {
    * @param barrierRetry how soon a round the feature barrier refused is tried again
    * @param unreachableRetryMax the longest wait after a round that found no answer from the primary
    * @param random the retry jitter's source: seed it to replay a run
+   * @param stepTimeout the watchdog's margin: a step that has not answered this long after it must have
+   *     (the primary's read after its longest wait, a local read or write at once) wedges the routine,
+   *     which then fails and is restarted; above the deadlines of the calls themselves (10 s)
    */
   public record Settings(double roundsPerSecond, int burst, Duration applyInterval, Duration queryWait,
-      Backoff retry, Duration barrierRetry, Duration unreachableRetryMax, Random random) {
+      Backoff retry, Duration barrierRetry, Duration unreachableRetryMax, Random random, Duration stepTimeout) {
     public Settings {
       Objects.requireNonNull(applyInterval, "applyInterval");
       Objects.requireNonNull(queryWait, "queryWait");
@@ -63,11 +66,13 @@ public final class FederationStateReplication {
       Objects.requireNonNull(barrierRetry, "barrierRetry");
       Objects.requireNonNull(unreachableRetryMax, "unreachableRetryMax");
       Objects.requireNonNull(random, "random");
+      Objects.requireNonNull(stepTimeout, "stepTimeout");
       if (!(roundsPerSecond > 0) || burst < 1 || applyInterval.isNegative() || queryWait.isNegative()
-          || queryWait.isZero() || !positive(barrierRetry) || !positive(unreachableRetryMax)) {
+          || queryWait.isZero() || !positive(barrierRetry) || !positive(unreachableRetryMax)
+          || !positive(stepTimeout)) {
         throw new IllegalArgumentException("invalid replication settings: " + roundsPerSecond + "/s burst " + burst
             + ", apply interval " + applyInterval + ", query wait " + queryWait + ", barrier retry " + barrierRetry
-            + ", unreachable retry max " + unreachableRetryMax);
+            + ", unreachable retry max " + unreachableRetryMax + ", step timeout " + stepTimeout);
       }
     }
 
@@ -99,29 +104,43 @@ public final class FederationStateReplication {
      */
     public static final Duration DEFAULT_UNREACHABLE_RETRY_MAX = Duration.ofSeconds(1);
 
+    /**
+     * Twenty seconds past the moment a step must have answered: twice the calls' own 10 s deadline, so a
+     * call that times out is an ordinary failed round, and only an answer that never comes (a lost
+     * wake-up, a future nobody completes) is a wedge. At the default wait, a wedged read of the primary
+     * is noticed 52 s after it was sent.
+     */
+    public static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofSeconds(20);
+
     public static Settings defaults() {
       return new Settings(1.0, 5, Duration.ofMillis(10), DEFAULT_QUERY_WAIT, Backoff.REPLICATION,
-          DEFAULT_BARRIER_RETRY, DEFAULT_UNREACHABLE_RETRY_MAX, new Random());
+          DEFAULT_BARRIER_RETRY, DEFAULT_UNREACHABLE_RETRY_MAX, new Random(), DEFAULT_STEP_TIMEOUT);
     }
 
     public Settings withQueryWait(Duration wait) {
       return new Settings(roundsPerSecond, burst, applyInterval, wait, retry, barrierRetry, unreachableRetryMax,
-          random);
+          random, stepTimeout);
     }
 
     public Settings withRate(double perSecond, int burstSize) {
       return new Settings(perSecond, burstSize, applyInterval, queryWait, retry, barrierRetry, unreachableRetryMax,
-          random);
+          random, stepTimeout);
     }
 
     public Settings withRetry(Backoff delay, Random rnd) {
       return new Settings(roundsPerSecond, burst, applyInterval, queryWait, delay, barrierRetry, unreachableRetryMax,
-          rnd);
+          rnd, stepTimeout);
     }
 
     /** The retries that do not back off: after a round the barrier refused, and after one that did not reach the primary. */
     public Settings withShortRetries(Duration barrier, Duration unreachableMax) {
-      return new Settings(roundsPerSecond, burst, applyInterval, queryWait, retry, barrier, unreachableMax, random);
+      return new Settings(roundsPerSecond, burst, applyInterval, queryWait, retry, barrier, unreachableMax, random,
+          stepTimeout);
+    }
+
+    public Settings withStepTimeout(Duration timeout) {
+      return new Settings(roundsPerSecond, burst, applyInterval, queryWait, retry, barrierRetry, unreachableRetryMax,
+          random, timeout);
     }
   }
 

@@ -21,7 +21,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * that carries out what {@link ReplicationCore} decides, for any {@link ReplicatedTable}. Federation
  * states ({@link FederationStateReplication}) and the ACL table ({@link AclReplication}) are its two
  * users. It feeds the core the answers and the time; every wait is an actor timer, so stopping cancels
- * it, and a fetch still parked in the primary is cancelled.
+ * it, and a fetch still parked in the primary is cancelled. A step the core's watchdog finds wedged
+ * ends the instance as failed, so that its runner restarts it.
  */
 public final class IndexReplication {
   /** How often the primary's arrivals in the WAN view are looked at. */
@@ -171,9 +172,21 @@ public final class IndexReplication {
           status.update(st -> st.failed(clock.instant(), f.error()));
         } else if (action instanceof ReplicationCore.Log l) {
           ctx.getLog().atLevel(l.level()).log(l.message());
+        } else if (action instanceof ReplicationCore.Wedged w) {
+          // Ends this instance as failed: the routine runner logs the reason once and starts a fresh
+          // one, and PostStop cancels the step that never answered.
+          status.countWedged();
+          throw new ReplicationWedged(w.reason());
         }
       }
       return Behaviors.same();
+    }
+  }
+
+  /** A step of the routine never answered ({@link ReplicationCore.Wedged}). */
+  static final class ReplicationWedged extends RuntimeException {
+    ReplicationWedged(String reason) {
+      super(reason, null, false, false);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.meshfed.actors.federation;
 
+import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.protocol.model.FederationStateOp;
 import java.time.Duration;
@@ -41,6 +42,12 @@ import org.slf4j.event.Level;
  * once (both within the limiter). A run of failures is logged at its start and then at most once a minute,
  * counting the rounds left out, and at once when its kind changes (no answer from the primary, or the
  * primary's own error).
+ *
+ * <p>The watchdog: every step the routine waits for (the primary's read, a local read, a local write) has a
+ * {@link Timer#STALL} timer, due {@code stepTimeout} after the step must have answered (the read after its
+ * longest wait, the others at once). Each call has a deadline of its own that fails the round, so the
+ * timer fires only for an answer that never comes: a read parked past its wait, a future nobody completes.
+ * The core then answers {@link Wedged}, and the owner ends the routine as failed, to be started afresh.
  */
 final class ReplicationCore<R> {
   /** How often a long run of failures is logged; the rounds in between are counted in the next line. */
@@ -51,7 +58,9 @@ final class ReplicationCore<R> {
     /** The next round: right away, a token of the limiter, a retry, or the barrier. */
     ROUND,
     /** The pause between two writes of a round. */
-    APPLY
+    APPLY,
+    /** The watchdog of the step in flight. */
+    STALL
   }
 
   /** What the owner does, in the order returned. */
@@ -81,7 +90,10 @@ final class ReplicationCore<R> {
   /** A line for the routine's log. */
   record Log(Level level, String message) implements Action {}
 
-  private enum Phase { NEW, WAITING, FETCHING, READING_LOCAL, APPLYING }
+  /** A step never answered: the owner ends this instance of the routine as failed, with {@code reason}. */
+  record Wedged(String reason) implements Action {}
+
+  private enum Phase { NEW, WAITING, FETCHING, READING_LOCAL, APPLYING, WEDGED }
 
   /** Why the routine waits for its timer: only retries end early on {@link #pathChanged}. */
   private enum Wait { NEXT, LIMIT, RETRY, BARRIER, WRITE }
@@ -140,7 +152,11 @@ final class ReplicationCore<R> {
       return List.of();
     }
     timer = null;
-    return fired == Timer.APPLY ? applyNext(new ArrayList<>()) : round(now, barrierPassed);
+    return switch (fired) {
+      case APPLY -> applyNext(new ArrayList<>());
+      case ROUND -> round(now, barrierPassed);
+      case STALL -> wedged();
+    };
   }
 
   /** The fetch answered: the primary's list at its {@code index}. */
@@ -152,7 +168,7 @@ final class ReplicationCore<R> {
     roundIndex = index;
     phase = Phase.READING_LOCAL;
     out.add(new ReadLocal());
-    return out;
+    return await(Duration.ZERO, out);
   }
 
   List<Action> fetchFailed(Throwable error, long now) {
@@ -269,7 +285,7 @@ final class ReplicationCore<R> {
     }
     phase = Phase.FETCHING;
     out.add(new Fetch(lastRemoteIndex, settings.queryWait()));
-    return out;
+    return await(QueryOptions.longestWait(lastRemoteIndex, settings.queryWait()), out);
   }
 
   private List<Action> applyNext(List<Action> out) {
@@ -280,7 +296,7 @@ final class ReplicationCore<R> {
     phase = Phase.APPLYING;
     writing = w;
     out.add(new Apply<>(w.op(), w.record()));
-    return out;
+    return await(Duration.ZERO, out);
   }
 
   private List<Action> afterWrite(List<Action> out) {
@@ -331,6 +347,30 @@ final class ReplicationCore<R> {
     }
     out.add(new Failed(error));
     return waitFor(Wait.RETRY, delay, out);
+  }
+
+  /** The watchdog of the step just asked for, which must answer within {@code longest}. */
+  private List<Action> await(Duration longest, List<Action> out) {
+    timer = Timer.STALL;
+    out.add(new StartTimer(Timer.STALL, longest.plus(settings.stepTimeout())));
+    return out;
+  }
+
+  private List<Action> wedged() {
+    String timeout = seconds(settings.stepTimeout());
+    String reason = switch (phase) {
+      case FETCHING -> "the primary has not answered a read of " + kind.what() + " " + timeout
+          + " after its longest wait (" + seconds(QueryOptions.longestWait(lastRemoteIndex, settings.queryWait())) + ")";
+      case READING_LOCAL -> "the local store has not answered a read of " + kind.what() + " in " + timeout;
+      case APPLYING -> "the local store has not answered a write of a " + kind.one() + " in " + timeout;
+      default -> throw new IllegalStateException("a step timer while " + phase);
+    };
+    phase = Phase.WEDGED;
+    return List.of(new Wedged(reason));
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() / 1000.0 + "s";
   }
 
   private List<Action> waitFor(Wait why, Duration after, List<Action> out) {

@@ -1,5 +1,6 @@
 package io.meshfed.actors.federation;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
@@ -10,9 +11,19 @@ import java.util.function.UnaryOperator;
  */
 public final class ReplicationStatusHolder {
   private final AtomicReference<ReplicationStatus> status = new AtomicReference<>(ReplicationStatus.NOT_RUNNING);
+  private final AtomicLong wedged = new AtomicLong();
 
   public ReplicationStatus get() {
     return status.get();
+  }
+
+  /** Instances of the routine the watchdog ended since this server started (a counter). */
+  public long wedged() {
+    return wedged.get();
+  }
+
+  void countWedged() {
+    wedged.incrementAndGet();
   }
 
   void update(UnaryOperator<ReplicationStatus> change) {

@@ -28,6 +28,11 @@ public record QueryOptions(String datacenter, long minIndex, Duration maxWait) {
    * the answer adds its own margin to this.
    */
   public Duration longestWait() {
+    return longestWait(minIndex, maxWait);
+  }
+
+  /** {@link #longestWait()} of a read from {@code minIndex} that waits up to {@code maxWait}. */
+  public static Duration longestWait(long minIndex, Duration maxWait) {
     if (minIndex == 0) {
       return Duration.ZERO;
     }

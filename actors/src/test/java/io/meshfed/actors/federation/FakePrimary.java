@@ -33,6 +33,9 @@ final class FakePrimary implements PrimaryFederationStates {
   /** How a failing list call fails: by default an error the primary's side gives. */
   volatile IntFunction<RuntimeException> listError = n -> new IllegalStateException("primary unreachable (call " + n + ")");
   volatile IntPredicate failUpsert = n -> false;
+  /** List calls that are never answered, as a read parked for good would be; each is kept to see it cancelled. */
+  volatile IntPredicate wedgeList = n -> false;
+  final List<CompletableFuture<?>> wedged = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** What the primary answers instead of its store's list: records a store of today would refuse. */
   volatile java.util.function.UnaryOperator<List<FederationState>> answer = java.util.function.UnaryOperator.identity();
 
@@ -47,6 +50,11 @@ final class FakePrimary implements PrimaryFederationStates {
     calls.getRef().tell(new ListCall(n, token, minIndex));
     if (failList.test(n)) {
       return CompletableFuture.failedFuture(listError.apply(n));
+    }
+    if (wedgeList.test(n)) {
+      CompletableFuture<DcStore.QueryResult<List<FederationState>>> never = new CompletableFuture<>();
+      wedged.add(never);
+      return never;
     }
     return store.get().<DcStore.QueryResult<List<FederationState>>>askBlocking(new QueryOptions("", minIndex, wait),
         reply -> new DcStore.ListFederationStates(minIndex, wait, reply))

@@ -10,6 +10,8 @@ import static io.meshfed.actors.federation.FederationFixture.upsert;
 import static io.meshfed.actors.federation.FederationFixture.uniqueDc;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshfed.actors.leader.RoutineManager;
+import io.meshfed.actors.leader.RoutineSpec;
 import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.actors.store.StoreClient;
 import io.meshfed.protocol.model.FederationState;
@@ -22,6 +24,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.awaitility.Awaitility;
@@ -66,6 +69,45 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
 
   private FakePrimary.ListCall nextList() {
     return calls.expectMessageClass(FakePrimary.ListCall.class, Duration.ofSeconds(10));
+  }
+
+  /**
+   * The watchdog, with a read wedged in the primary while its index moves: noticed a step timeout after
+   * the read's longest wait, logged once with the reason by the routine runner, counted, the read
+   * cancelled, and a fresh instance replicates the change.
+   */
+  @Test
+  void aWedgedReadIsNoticedLoggedOnceCountedAndTheRoutineRestarted() {
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
+    primary.wedgeList = n -> n == 2;
+    FederationStateReplication.Settings settings = fast().withQueryWait(Duration.ofSeconds(1))
+        .withStepTimeout(Duration.ofSeconds(1));
+    ActorRef<RoutineManager.Command> routines = spawnRoutine(RoutineManager.create());
+    String warning = "routine " + FederationStateReplication.NAME + " failed, restarting in ";
+    LoggingTestKit.warn(warning).withMessageRegex(java.util.regex.Pattern.quote(warning) + "\\d+ ms: ReplicationWedged: "
+        + java.util.regex.Pattern.quote("the primary has not answered a read of federation states 1s after its "
+        + "longest wait (1.062s)")).withOccurrences(1).expect(fx.kit.system(), () -> {
+          routines.tell(new RoutineManager.Start(new RoutineSpec(FederationStateReplication.NAME,
+              () -> FederationStateReplication.create(secondaryStore, primary, token::get, supported::get,
+                  FederationFixture.signalTo(signals), status, primaryArrivals::get, settings),
+              new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), 0.0)),
+              fx.kit.<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>>createTestProbe().ref()));
+          assertThat(nextList().minIndex()).isZero();
+          FakePrimary.ListCall parked = nextList();
+          assertThat(parked.number()).isEqualTo(2);
+          // The primary's index moves past the parked read, which never answers.
+          upsert(primaryStore, state("dc-b", gateway("dc-b", "gw-b1", 8443, HealthCheck.PASSING)));
+          Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status.wedged() == 1);
+          return null;
+        });
+    assertThat(primary.wedged).singleElement().satisfies(read -> assertThat(read.isCancelled()).isTrue());
+    // A fresh instance syncs in full and catches up.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(byDc(secondaryStore).keySet()).containsExactly("dc-a", "dc-b");
+      assertThat(status.get().healthy()).isTrue();
+    });
+    assertThat(status.wedged()).isEqualTo(1);
+    fx.kit.stop(routines);
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.meshfed.actors.federation.ReplicationCore.Fetch;
 import io.meshfed.actors.federation.ReplicationCore.Log;
 import io.meshfed.actors.federation.ReplicationCore.ReadLocal;
 import io.meshfed.actors.federation.ReplicationCore.StartTimer;
+import io.meshfed.actors.federation.ReplicationCore.Wedged;
 import io.meshfed.actors.federation.ReplicationCore.Succeeded;
 import io.meshfed.actors.federation.ReplicationCore.TellLocator;
 import io.meshfed.actors.federation.ReplicationCore.Timer;
@@ -28,6 +29,7 @@ import org.slf4j.event.Level;
 class ReplicationCoreTest {
   private static final Duration QUERY_WAIT = FederationStateReplication.Settings.DEFAULT_QUERY_WAIT;
   private static final ApiException NO_PATH = ApiException.noPathTo("dc1");
+  private static final Duration STEP = FederationStateReplication.Settings.DEFAULT_STEP_TIMEOUT;
   private static final ApiException DENIED = ApiException.permissionDenied();
 
   /** A record as the primary serves it: its own modify index. */
@@ -131,7 +133,7 @@ class ReplicationCoreTest {
     Fetch first = d.fetch();
     assertThat(first).isEqualTo(new Fetch(0, QUERY_WAIT));
     d.record(d.core.fetched(7, List.of(remote("dc-a", 7)), d.now));
-    assertThat(d.last).containsExactly(new TellLocator(null), new ReadLocal());
+    assertThat(d.last).containsExactly(new TellLocator(null), new ReadLocal(), new StartTimer(Timer.STALL, STEP));
     d.record(d.core.localRead(List.of(), d.now));
     assertThat(d.get(Apply.class).op()).isEqualTo(FederationStateOp.UPSERT);
     d.record(d.core.applied(d.now));
@@ -424,6 +426,58 @@ class ReplicationCoreTest {
     d.failFetch(NO_PATH);
     assertThat(d.get(Log.class).message()).as("a new run is reported at once")
         .startsWith("replication error (will retry if still leader)");
+  }
+
+  /**
+   * The watchdog: each step waited for has a timer due the step timeout after the step must have
+   * answered; an answer in time replaces it, and one that never comes wedges the routine.
+   */
+  @Test
+  void aStepThatNeverAnswersWedgesTheRoutineAfterItsLongestWaitAndTheStepTimeout() {
+    Driver d = new Driver(defaults());
+    d.fetch();
+    d.record(d.core.fetched(7, List.of(remote("dc-a", 7)), d.now));
+    d.record(d.core.localRead(List.of(), d.now));
+    d.record(d.core.applied(d.now));
+    Fetch parked = d.fetch();
+    Duration longest = QUERY_WAIT.plus(QUERY_WAIT.dividedBy(16));
+    assertThat(d.get(StartTimer.class)).isEqualTo(new StartTimer(Timer.STALL, longest.plus(STEP)));
+    long sent = d.now;
+    assertThat(d.fire()).containsExactly(new Wedged("the primary has not answered a read of federation states 20s "
+        + "after its longest wait (31.875s)"));
+    assertThat(d.now - sent).isEqualTo(longest.plus(STEP).toNanos());
+    assertThat(parked.minIndex()).isEqualTo(7);
+  }
+
+  @Test
+  void aLocalReadOrWriteThatNeverAnswersWedgesTheRoutineAfterTheStepTimeout() {
+    Driver reading = new Driver(defaults());
+    reading.fetch();
+    reading.record(reading.core.fetched(3, List.of(remote("dc-a", 3)), reading.now));
+    assertThat(reading.fire()).containsExactly(new Wedged("the local store has not answered a read of federation "
+        + "states in 20s"));
+
+    Driver writing = new Driver(defaults());
+    writing.fetch();
+    writing.record(writing.core.fetched(3, List.of(remote("dc-a", 3)), writing.now));
+    writing.record(writing.core.localRead(List.of(), writing.now));
+    assertThat(writing.get(StartTimer.class)).isEqualTo(new StartTimer(Timer.STALL, STEP));
+    assertThat(writing.fire()).containsExactly(new Wedged("the local store has not answered a write of a federation "
+        + "state in 20s"));
+  }
+
+  @Test
+  void aStepAnsweredInTimeReplacesItsWatchdog() {
+    Driver d = new Driver(defaults());
+    d.fetch();
+    d.record(d.core.fetched(3, List.of(remote("dc-a", 3)), d.now));
+    d.record(d.core.localRead(List.of(), d.now));
+    d.record(d.core.applied(d.now));
+    assertThat(d.get(Succeeded.class).remoteIndex()).isEqualTo(3);
+    // The read's watchdog is no longer the pending timer: firing it is ignored, and the round timer rules.
+    assertThat(d.core.timer(Timer.STALL, d.now + STEP.toNanos(), true)).isEmpty();
+    assertThat(d.fetch()).isEqualTo(new Fetch(3, QUERY_WAIT));
+    assertThat(d.all).noneMatch(Wedged.class::isInstance);
   }
 
   @Test

@@ -21,14 +21,20 @@ public final class AgentEndpoint {
   private final Acl acl;
   private final GatewayLocatorView locator;
   private final ReplicationStatusHolder replication;
+  private final ReplicationStatusHolder aclReplication;
   private final BooleanSupplier federationStatesEnabled;
   private final WanRouter wan;
 
+  /**
+   * @param replication the federation states' replication in this server
+   * @param aclReplication the ACL table's
+   */
   public AgentEndpoint(Acl acl, GatewayLocatorView locator, ReplicationStatusHolder replication,
-      BooleanSupplier federationStatesEnabled, WanRouter wan) {
+      ReplicationStatusHolder aclReplication, BooleanSupplier federationStatesEnabled, WanRouter wan) {
     this.acl = acl;
     this.locator = locator;
     this.replication = replication;
+    this.aclReplication = aclReplication;
     this.federationStatesEnabled = federationStatesEnabled;
     this.wan = wan;
   }
@@ -55,6 +61,10 @@ public final class AgentEndpoint {
     gauge(out, "meshfed_federation_state_replication_last_success_timestamp_seconds",
         "when the last replication round succeeded, 0 if never",
         r.lastSuccessAt() == null ? 0 : r.lastSuccessAt().toEpochMilli() / 1000.0);
+    header(out, "meshfed_replication_wedged_total", "counter", "instances of a replication routine its watchdog"
+        + " ended because a step never answered (each was restarted), by replicated table");
+    sample(out, "meshfed_replication_wedged_total{table=\"federation-states\"}", replication.wedged());
+    sample(out, "meshfed_replication_wedged_total{table=\"acl\"}", aclReplication.wedged());
     gauge(out, "meshfed_federation_states_enabled",
         "1 once the feature barrier has opened (every server of this DC and of the primary supports it)",
         bool(federationStatesEnabled.getAsBoolean()));
@@ -89,8 +99,12 @@ public final class AgentEndpoint {
   }
 
   private static void header(StringBuilder out, String name, String help) {
+    header(out, name, "gauge", help);
+  }
+
+  private static void header(StringBuilder out, String name, String type, String help) {
     out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    out.append("# TYPE ").append(name).append(" gauge\n");
+    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
   }
 
   private static void sample(StringBuilder out, String series, double value) {
