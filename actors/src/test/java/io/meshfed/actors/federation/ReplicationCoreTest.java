@@ -110,6 +110,19 @@ class ReplicationCoreTest {
       assertThat(get(Succeeded.class).remoteIndex()).isEqualTo(index);
     }
 
+    /** A first round into an empty store: every record of {@code remote} is written, and it succeeds at {@code index}. */
+    void firstRound(long index, List<FederationState> remote) {
+      fetch();
+      record(core.fetched(index, remote, now));
+      record(core.localRead(List.of(), now));
+      while (!has(Succeeded.class)) {
+        record(core.applied(now));
+        if (pending == Timer.APPLY) {
+          fire();
+        }
+      }
+    }
+
     List<Action> failFetch(Throwable error) {
       fetch();
       return record(core.fetchFailed(error, now));
@@ -302,10 +315,7 @@ class ReplicationCoreTest {
   @Test
   void aRemoteIndexThatMovesBackwardsForcesAFullSync() {
     Driver d = new Driver(defaults());
-    d.fetch();
-    d.record(d.core.fetched(50, List.of(remote("dc-a", 40)), d.now));
-    d.record(d.core.localRead(List.of(), d.now));
-    d.record(d.core.applied(d.now));
+    d.firstRound(50, List.of(remote("dc-a", 40)));
     assertThat(d.fetch().minIndex()).isEqualTo(50);
     // Rebuilt primary: its dc-a record has a modify index below 50, so only a full sync rewrites it.
     d.record(d.core.fetched(12, List.of(remote("dc-a", 10)), d.now));
@@ -435,10 +445,7 @@ class ReplicationCoreTest {
   @Test
   void aStepThatNeverAnswersWedgesTheRoutineAfterItsLongestWaitAndTheStepTimeout() {
     Driver d = new Driver(defaults());
-    d.fetch();
-    d.record(d.core.fetched(7, List.of(remote("dc-a", 7)), d.now));
-    d.record(d.core.localRead(List.of(), d.now));
-    d.record(d.core.applied(d.now));
+    d.firstRound(7, List.of(remote("dc-a", 7)));
     Fetch parked = d.fetch();
     Duration longest = QUERY_WAIT.plus(QUERY_WAIT.dividedBy(16));
     assertThat(d.get(StartTimer.class)).isEqualTo(new StartTimer(Timer.STALL, longest.plus(STEP)));
@@ -469,10 +476,7 @@ class ReplicationCoreTest {
   @Test
   void aStepAnsweredInTimeReplacesItsWatchdog() {
     Driver d = new Driver(defaults());
-    d.fetch();
-    d.record(d.core.fetched(3, List.of(remote("dc-a", 3)), d.now));
-    d.record(d.core.localRead(List.of(), d.now));
-    d.record(d.core.applied(d.now));
+    d.firstRound(3, List.of(remote("dc-a", 3)));
     assertThat(d.get(Succeeded.class).remoteIndex()).isEqualTo(3);
     // The read's watchdog is no longer the pending timer: firing it is ignored, and the round timer rules.
     assertThat(d.core.timer(Timer.STALL, d.now + STEP.toNanos(), true)).isEmpty();
