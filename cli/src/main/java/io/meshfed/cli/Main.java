@@ -7,6 +7,7 @@ import io.meshfed.cli.command.FederationStateCommand;
 import io.meshfed.cli.command.GatewayCommand;
 import io.meshfed.cli.command.MembersCommand;
 import io.meshfed.cli.command.OperatorCommand;
+import io.meshfed.cli.command.ReloadCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Command;
         OperatorCommand.class,
         GatewayCommand.class,
         DemoCommand.class,
+        ReloadCommand.class,
         io.meshfed.cli.command.tls.TlsCommand.class,
         io.meshfed.cli.command.acl.AclCommand.class,
     })

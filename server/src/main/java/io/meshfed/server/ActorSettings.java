@@ -10,11 +10,11 @@ import io.meshfed.actors.wan.WanMembership;
 import io.meshfed.actors.wan.swim.Member;
 import io.meshfed.protocol.names.Names;
 import io.meshfed.server.config.ServerConfig;
-import io.meshfed.transport.tls.TlsContexts;
-import io.meshfed.transport.tls.TlsMaterial;
+import io.meshfed.transport.tls.TlsSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Optional;
 import java.util.TreeSet;
 import javax.net.ssl.SSLContext;
@@ -61,11 +61,11 @@ final class ActorSettings {
    * The actor system's setup: its configuration and, with TLS configured, Artery over TLS with the
    * server's certificate.
    */
-  static ActorSystemSetup lanSetup(ServerConfig c, Optional<TlsMaterial> tls, Config config) {
+  static ActorSystemSetup lanSetup(ServerConfig c, Optional<TlsSource> tls, Config config) {
     if (tls.isEmpty()) {
       return ActorSystemSetup.create(BootstrapSetup.create(config));
     }
-    SSLContext context = TlsContexts.jdkSslContext(tls.get());
+    Supplier<SSLContext> context = ServerTransport.jdkContext(tls.get(), "the LAN cluster's");
     String dcName = Names.anyServerSni(c.datacenter(), c.domain());
     return ActorSystemSetup.create(
         BootstrapSetup.create(ConfigFactory.parseString("pekko.remote.artery.transport = tls-tcp").withFallback(config)),

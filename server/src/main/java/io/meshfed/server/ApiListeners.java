@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -61,14 +62,14 @@ final class ApiListeners {
   }
 
   /** HTTPS: the HTTP API with the server's certificate (ALPN {@code http/1.1}). */
-  static ApiTls https(SSLContext context, ServerConfig.Tls tls) {
+  static ApiTls https(Supplier<SSLContext> context, ServerConfig.Tls tls) {
     return new ApiTls(context, tls.httpsVerifyIncoming(), List.of("http/1.1"),
         "Client sent an HTTP request to an HTTPS server: this port (meshfed.ports.https) speaks TLS; use https://, "
             + "or the plain-text HTTP port (meshfed.ports.http)");
   }
 
   /** gRPC over TLS: the gRPC API with the server's certificate (ALPN {@code h2}, RFC 9113 §3.2). */
-  static ApiTls grpcTls(SSLContext context, ServerConfig.Tls tls) {
+  static ApiTls grpcTls(Supplier<SSLContext> context, ServerConfig.Tls tls) {
     return new ApiTls(context, tls.grpcVerifyIncoming(), List.of("h2"),
         "this port (meshfed.ports.grpc-tls) serves the gRPC API over TLS; connect with TLS, or use the plain-text "
             + "gRPC port (meshfed.ports.grpc)");

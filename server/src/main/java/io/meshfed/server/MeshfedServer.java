@@ -27,6 +27,8 @@ import io.meshfed.actors.locator.GatewayLocator;
 import io.meshfed.actors.locator.GatewayLocatorView;
 import io.meshfed.actors.locator.GatewayProbe;
 import io.meshfed.actors.locator.LocalGatewayWait;
+import java.time.Clock;
+import io.meshfed.protocol.errors.ApiException;
 import java.util.List;
 import io.meshfed.actors.leader.Leader;
 import io.meshfed.actors.wan.WanFeatureBarrier;
@@ -37,8 +39,7 @@ import io.meshfed.transport.rpc.RpcClient;
 import io.meshfed.transport.rpc.RpcServer;
 import io.meshfed.transport.gossip.GossipPacketReceiver;
 import io.meshfed.transport.gossip.GossipStreamReceiver;
-import io.meshfed.transport.tls.TlsContexts;
-import io.meshfed.transport.tls.TlsMaterial;
+import io.meshfed.transport.tls.TlsSource;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -51,6 +52,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -103,10 +105,11 @@ public final class MeshfedServer {
   private final Optional<ApiListener> grpcTls;
   private final CompletionStage<Done> released;
   private final InternalRpc internalRpc;
+  private final AgentEndpoint.Reload reload;
 
   private MeshfedServer(ServerConfig config, ActorSystem<ServerGuardian.Command> system, ApiListener http,
       ApiListener grpc, Optional<ApiListener> https, Optional<ApiListener> grpcTls, CompletionStage<Done> released,
-      InternalRpc internalRpc) {
+      InternalRpc internalRpc, AgentEndpoint.Reload reload) {
     this.config = config;
     this.system = system;
     this.http = http;
@@ -115,6 +118,7 @@ public final class MeshfedServer {
     this.grpcTls = grpcTls;
     this.released = released;
     this.internalRpc = internalRpc;
+    this.reload = reload;
   }
 
   /** Starts a server; a problem that stops it is a {@link ConfigException} with one line. */
@@ -134,7 +138,7 @@ public final class MeshfedServer {
   static MeshfedServer start(ServerConfig config, Config pekkoOverrides, FaultInjection faults) {
     // Checked first: a bad certificate stops start-up before anything is locked or started, and
     // Artery's TLS uses the same material as the server port.
-    Optional<TlsMaterial> tls = ServerTransport.tlsMaterial(config);
+    Optional<TlsSource> tls = ServerTransport.tlsMaterial(config).map(TlsSource::of);
     PortCheck.ensureFree(config);
     prepareDataDir(config);
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
@@ -228,11 +232,14 @@ public final class MeshfedServer {
       ApiListeners.Stats apiStats = ApiListeners.Stats.create(config.ports());
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
       RequestBudget requestBudget = new RequestBudget(config.limits().requestBuffer());
+      Optional<TlsReloader> tlsReloader = tls.map(source -> new TlsReloader(config, source, Clock.systemUTC()));
+      AgentEndpoint.Reload reload = reload(tlsReloader);
       HttpApi httpApi = new HttpApi(federation, catalog, operator,
           new AgentEndpoint(acl, locator, replications.federationStates(), replications.acl(), barrier::passed,
-              wanRouter), acls, acl,
+              wanRouter, reload), acls, acl,
           config.limits().http(), () -> apiStats.prometheus() + ApiListeners.sharedLimits(requestBudget, blockingReads)
-              + transportMetrics.prometheus(), blockingReads, requestBudget);
+              + transportMetrics.prometheus() + tlsReloader.map(TlsReloader::prometheus).orElse(""),
+          blockingReads, requestBudget);
       Route httpRoute = httpApi.route();
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",
           ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
@@ -245,8 +252,9 @@ public final class MeshfedServer {
               grpcGate, apiStats.grpc(), ApiListeners.GRPC_NOT_HTTP1), apiStats.grpc(), Optional.empty());
       // The TLS ports share the plain ones' routes, limits (each port counts its own connections) and
       // request budget; the loader has made sure that TLS is configured when one is on.
-      Optional<SSLContext> apiTls = tls.filter(t -> config.ports().https() != ServerConfig.Ports.OFF
-          || config.ports().grpcTls() != ServerConfig.Ports.OFF).map(TlsContexts::jdkSslContext);
+      Optional<Supplier<SSLContext>> apiTls = tls.filter(t -> config.ports().https() != ServerConfig.Ports.OFF
+          || config.ports().grpcTls() != ServerConfig.Ports.OFF)
+          .map(t -> ServerTransport.jdkContext(t, "the client APIs'"));
       Optional<ApiListener> https = apiTls.filter(c -> config.ports().https() != ServerConfig.Ports.OFF)
           .map(context -> bind(system, config.bindAddress(), config.ports().https(), "HTTPS API", "meshfed.ports.https",
               ApiListeners.httpLimits(config.limits().http()), ApiListeners.http(system, config.limits().http(),
@@ -262,7 +270,7 @@ public final class MeshfedServer {
         // Alone, the server forms its DC at once; answering before that would only produce 503s.
         await(upInCluster(system), "this server did not come up in its cluster");
       }
-      return new MeshfedServer(config, system, http, grpc, https, grpcTls, released, internalRpc);
+      return new MeshfedServer(config, system, http, grpc, https, grpcTls, released, internalRpc, reload);
     } catch (RuntimeException e) {
       system.terminate();
       awaitQuietly(released);
@@ -272,6 +280,28 @@ public final class MeshfedServer {
 
   public ServerConfig config() {
     return config;
+  }
+
+  /**
+   * Puts the TLS files in force again, as {@code PUT /v1/agent/reload} does (the process's SIGHUP
+   * calls this): new handshakes use them at once, established connections are kept.
+   *
+   * @return one line per part reloaded
+   * @throws ApiException INVALID_ARGUMENT with the reason when a file fails a check; nothing changed
+   */
+  public List<String> reload() {
+    return reload.reload();
+  }
+
+  /** What a reload re-reads: the TLS files, when TLS is configured. */
+  private static AgentEndpoint.Reload reload(Optional<TlsReloader> tls) {
+    return () -> {
+      try {
+        return tls.map(t -> List.of("tls: " + t.reload())).orElse(List.of());
+      } catch (ConfigException e) {
+        throw ApiException.invalid("reload refused, nothing changed: " + e.getMessage());
+      }
+    };
   }
 
   ActorSystem<?> system() {

@@ -20,14 +20,16 @@ import io.meshfed.transport.rpc.PlainConnector;
 import io.meshfed.transport.rpc.RpcClient;
 import io.meshfed.transport.rpc.RpcClientOptions;
 import io.meshfed.transport.rpc.RpcServer;
-import io.meshfed.transport.tls.TlsContexts;
 import io.meshfed.transport.tls.TlsMaterial;
+import io.meshfed.transport.tls.TlsSource;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,20 +50,37 @@ final class ServerTransport {
     if (!tls.configured()) {
       return Optional.empty();
     }
-    List<TlsMaterial.Problem> problems = TlsMaterial.check(tls.caFile(), tls.certFile(), tls.keyFile(),
-        config.datacenter(), config.nodeName(), config.domain(), Clock.systemUTC());
+    TlsMaterial material = checkedMaterial(config, Clock.systemUTC());
+    overriddenVerifySettings(tls).forEach(LOG::warn);
+    return Optional.of(material);
+  }
+
+  /**
+   * The TLS files as they are now, checked as at start (and at every reload): the first error is
+   * thrown, warnings (an expiry within 30 or 7 days) are logged.
+   */
+  static TlsMaterial checkedMaterial(ServerConfig config, Clock clock) {
+    ServerConfig.Tls tls = config.tls();
+    TlsMaterial material;
+    try {
+      // Read once and checked as read: a file replaced meanwhile cannot slip past the checks.
+      material = TlsMaterial.load(tls.caFile(), tls.certFile(), tls.keyFile());
+    } catch (TlsMaterial.LoadException e) {
+      throw new ConfigException("meshfed.tls: " + e.problems().get(0).message());
+    }
+    List<TlsMaterial.Problem> problems = material.preflight(config.datacenter(), config.nodeName(), config.domain(),
+        clock);
     for (TlsMaterial.Problem p : problems) {
       if (p.severity() == TlsMaterial.Severity.ERROR) {
         throw new ConfigException("meshfed.tls: " + p.message());
       }
-      LOG.warn("meshfed.tls: {}", p.message());
     }
-    overriddenVerifySettings(tls).forEach(LOG::warn);
-    return Optional.of(TlsMaterial.load(tls.caFile(), tls.certFile(), tls.keyFile()));
+    problems.forEach(p -> LOG.warn("meshfed.tls: {}", p.message()));
+    return material;
   }
 
   /** The gateway locator's probe: a TLS handshake through a gateway, as a cross-DC dial makes it. */
-  static GatewayProbe gatewayProbe(ServerConfig config, TlsMaterial tls) {
+  static GatewayProbe gatewayProbe(ServerConfig config, TlsSource tls) {
     try {
       return TlsGatewayProbe.create(tls, config.federationStates().gatewayProbeTimeout());
     } catch (SSLException e) {
@@ -74,7 +93,7 @@ final class ServerTransport {
    * says: gateways expose this port) and dispatches on ALPN; without TLS it takes the plaintext
    * type byte, which only a same-DC dev setup uses.
    */
-  static ServerPort serverPort(ServerConfig config, Optional<TlsMaterial> tls, RpcServer rpc,
+  static ServerPort serverPort(ServerConfig config, Optional<TlsSource> tls, RpcServer rpc,
       GossipPacketReceiver gossipPackets, GossipStreamReceiver gossipStreams) {
     ProtocolHandler rpcHandler = (pipeline, info) -> rpc.pipelineInstaller().accept(pipeline);
     ServerPortSettings.Builder settings = ServerPortSettings.builder(config.bindAddress(), config.ports().server())
@@ -82,7 +101,7 @@ final class ServerTransport {
         .handshakeTimeout(config.limits().serverPort().handshakeTimeout());
     try {
       if (tls.isPresent()) {
-        settings.tls(TlsContexts.serverPort(tls.get(), WireConstants.ALPN_IDS))
+        settings.tls(tls.get().serverPort(WireConstants.ALPN_IDS))
             .applicationProtocol(WireConstants.ALPN_RPC, rpcHandler)
             .applicationProtocol(WireConstants.ALPN_WAN_GOSSIP_PACKET, gossipPackets)
             .applicationProtocol(WireConstants.ALPN_WAN_GOSSIP_STREAM, gossipStreams);
@@ -105,12 +124,12 @@ final class ServerTransport {
    * With TLS every dial is TLS, its SNI naming the server that must answer; without it the client
    * dials same-DC servers in plaintext and the {@link Dialer} refuses every cross-DC target.
    */
-  static RpcClient rpcClient(ServerConfig config, Optional<TlsMaterial> tls) {
+  static RpcClient rpcClient(ServerConfig config, Optional<TlsSource> tls) {
     if (tls.isEmpty()) {
       return new RpcClient(new PlainConnector(CONNECT_TIMEOUT), RpcClientOptions.defaults());
     }
     try {
-      TlsConnector connector = new TlsConnector(TlsContexts.client(tls.get(), WireConstants.ALPN_RPC),
+      TlsConnector connector = new TlsConnector(tls.get().client(WireConstants.ALPN_RPC),
           key -> Dialer.serverName(key, config.domain()), CONNECT_TIMEOUT);
       return new RpcClient(connector, RpcClientOptions.defaults());
     } catch (SSLException e) {
@@ -119,7 +138,7 @@ final class ServerTransport {
   }
 
   /** Gossip dials the same way as RPC: TLS with the member's SNI, or plaintext within the DC only. */
-  static GossipDialer gossipDialer(ServerConfig config, Optional<TlsMaterial> tls) {
+  static GossipDialer gossipDialer(ServerConfig config, Optional<TlsSource> tls) {
     if (tls.isEmpty()) {
       return new PlainGossipDialer(Names.datacenterKey(config.datacenter()), CONNECT_TIMEOUT);
     }
@@ -127,6 +146,15 @@ final class ServerTransport {
       return TlsGossipDialer.create(tls.get(), config.domain(), CONNECT_TIMEOUT);
     } catch (SSLException e) {
       throw new ConfigException("meshfed.tls: cannot build the gossip client's TLS context: " + e.getMessage());
+    }
+  }
+
+  /** A JDK context of the material in force, for {@code what} (the LAN cluster's, the client APIs'). */
+  static Supplier<SSLContext> jdkContext(TlsSource tls, String what) {
+    try {
+      return tls.jdk();
+    } catch (SSLException | RuntimeException e) {
+      throw new ConfigException("meshfed.tls: cannot build " + what + " TLS context: " + e.getMessage());
     }
   }
 

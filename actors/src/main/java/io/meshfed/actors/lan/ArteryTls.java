@@ -4,6 +4,7 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -21,17 +22,18 @@ public final class ArteryTls implements SSLEngineProvider {
   /** Subject alternative name type "dNSName" (RFC 5280 §4.2.1.6). */
   private static final int DNS_NAME = 2;
 
-  private final SSLContext context;
+  private final Supplier<SSLContext> context;
   private final String requiredName;
 
-  public ArteryTls(SSLContext context, String requiredName) {
+  /** @param context asked for on every new connection, so a replaced one applies to the next handshake */
+  public ArteryTls(Supplier<SSLContext> context, String requiredName) {
     this.context = context;
     this.requiredName = requiredName;
   }
 
   @Override
   public SSLEngine createServerSSLEngine(String hostname, int port) {
-    SSLEngine engine = context.createSSLEngine();
+    SSLEngine engine = context.get().createSSLEngine();
     engine.setUseClientMode(false);
     engine.setNeedClientAuth(true);
     engine.setEnabledProtocols(PROTOCOLS);
@@ -40,7 +42,7 @@ public final class ArteryTls implements SSLEngineProvider {
 
   @Override
   public SSLEngine createClientSSLEngine(String hostname, int port) {
-    SSLEngine engine = context.createSSLEngine(hostname, port);
+    SSLEngine engine = context.get().createSSLEngine(hostname, port);
     engine.setUseClientMode(true);
     engine.setEnabledProtocols(PROTOCOLS);
     return engine;

@@ -2,8 +2,8 @@ package io.meshfed.actors.locator;
 
 import io.meshfed.protocol.names.WireConstants;
 import io.meshfed.transport.dial.TlsDial;
-import io.meshfed.transport.tls.TlsContexts;
 import io.meshfed.transport.tls.TlsMaterial;
+import io.meshfed.transport.tls.TlsSource;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /**
@@ -33,13 +34,13 @@ import javax.net.ssl.SSLException;
 public final class TlsGatewayProbe implements GatewayProbe {
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
-  private final SslContext context;
+  private final Supplier<SslContext> context;
   private final Duration timeout;
   private final EventLoopGroup group;
   /** Probes not finished yet: closing the probe ends them, which closes their connections. */
   private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
 
-  private TlsGatewayProbe(SslContext context, Duration timeout) {
+  private TlsGatewayProbe(Supplier<SslContext> context, Duration timeout) {
     this.context = context;
     this.timeout = timeout;
     // One daemon thread: probes are a handful of handshakes every few seconds.
@@ -53,7 +54,12 @@ public final class TlsGatewayProbe implements GatewayProbe {
    * @param timeout the whole probe (connect and handshake) must finish within it
    */
   public static TlsGatewayProbe create(TlsMaterial material, Duration timeout) throws SSLException {
-    return new TlsGatewayProbe(TlsContexts.client(material, WireConstants.ALPN_RPC), timeout);
+    return create(TlsSource.of(material), timeout);
+  }
+
+  /** With the material in force at each probe, as the server's own dials use it. */
+  public static TlsGatewayProbe create(TlsSource tls, Duration timeout) throws SSLException {
+    return new TlsGatewayProbe(tls.client(WireConstants.ALPN_RPC), timeout);
   }
 
   @Override
@@ -78,7 +84,7 @@ public final class TlsGatewayProbe implements GatewayProbe {
         ch.close();
       }
     });
-    TlsDial.open(group, gateway, context, sni, WireConstants.ALPN_RPC, timeout,
+    TlsDial.open(group, gateway, context.get(), sni, WireConstants.ALPN_RPC, timeout,
             pipeline -> {
               channel.set(pipeline.channel());
               if (result.isDone()) {

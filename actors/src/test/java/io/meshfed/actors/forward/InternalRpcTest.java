@@ -16,6 +16,7 @@ import io.meshfed.transport.rpc.RpcServer;
 import io.meshfed.transport.tls.CertificateTool;
 import io.meshfed.transport.tls.TlsContexts;
 import io.meshfed.transport.tls.TlsMaterial;
+import io.meshfed.transport.tls.TlsSource;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -174,7 +175,7 @@ class InternalRpcTest {
       Function<String, List<String>> remoteServers) throws Exception {
     TlsMaterial material = material("client", CertificateTool.createServerCert(ca, "dc1", "n0", "meshfed",
         Duration.ofDays(30)));
-    RpcClient client = new RpcClient(new TlsConnector(TlsContexts.client(material, WireConstants.ALPN_RPC),
+    RpcClient client = new RpcClient(new TlsConnector(TlsSource.of(material).client(WireConstants.ALPN_RPC),
         key -> Dialer.serverName(key, "meshfed"), Duration.ofSeconds(5)), RpcClientOptions.defaults());
     open.add(client);
     return new InternalRpc(client, new Dialer("dc1", true, () -> members,

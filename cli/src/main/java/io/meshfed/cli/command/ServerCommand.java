@@ -108,6 +108,7 @@ public final class ServerCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("Error: " + e.getMessage());
       return 1;
     }
+    ReloadSignal.install(server::reload, "meshfed server");
     spec.commandLine().getOut().println(server.readyLine());
     spec.commandLine().getOut().flush();
     // SIGTERM/SIGINT run Pekko's coordinated shutdown from its JVM hook; wait for it here.

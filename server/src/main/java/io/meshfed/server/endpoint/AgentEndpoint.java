@@ -8,6 +8,7 @@ import io.meshfed.actors.locator.GatewayLocatorView;
 import io.meshfed.actors.wan.WanRouter;
 import io.meshfed.actors.wan.swim.Member;
 import io.meshfed.actors.wan.swim.MemberState;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
@@ -24,19 +25,38 @@ public final class AgentEndpoint {
   private final ReplicationStatusHolder aclReplication;
   private final BooleanSupplier federationStatesEnabled;
   private final WanRouter wan;
+  private final Reload reload;
+
+  /** What {@code PUT /v1/agent/reload} puts in force again. */
+  @FunctionalInterface
+  public interface Reload {
+    /**
+     * @return one line per part reloaded
+     * @throws io.meshfed.protocol.errors.ApiException the reason a part was refused; nothing changed then
+     */
+    List<String> reload();
+  }
 
   /**
    * @param replication the federation states' replication in this server
    * @param aclReplication the ACL table's
+   * @param reload what {@code PUT /v1/agent/reload} does
    */
   public AgentEndpoint(Acl acl, GatewayLocatorView locator, ReplicationStatusHolder replication,
-      ReplicationStatusHolder aclReplication, BooleanSupplier federationStatesEnabled, WanRouter wan) {
+      ReplicationStatusHolder aclReplication, BooleanSupplier federationStatesEnabled, WanRouter wan, Reload reload) {
     this.acl = acl;
     this.locator = locator;
     this.replication = replication;
     this.aclReplication = aclReplication;
     this.federationStatesEnabled = federationStatesEnabled;
     this.wan = wan;
+    this.reload = reload;
+  }
+
+  /** Reloads what can change without a restart; needs {@code operator:write}. */
+  public List<String> reload(String token) {
+    acl.operator(token, Access.WRITE);
+    return reload.reload();
   }
 
   public GatewayLocatorView.Snapshot gatewayLocator(String token) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Dials for internal RPC over native TLS: the TCP connection goes to the key's address
@@ -19,15 +20,16 @@ import java.util.function.Function;
  * has negotiated {@code meshfed/rpc} (RFC 7301), so every failure carries its reason.
  */
 public final class TlsConnector implements Connector {
-  private final SslContext context;
+  private final Supplier<SslContext> context;
   private final Function<PoolKey, String> serverName;
   private final Duration connectTimeout;
 
   /**
-   * @param context a client context offering {@code meshfed/rpc} (TlsContexts.client)
+   * @param context a client context offering {@code meshfed/rpc} (TlsContexts.client), asked for on
+   *     every dial, so a replaced one applies to the next connection
    * @param serverName the SNI name for a key, e.g. {@code server.<dc>.<domain>}
    */
-  public TlsConnector(SslContext context, Function<PoolKey, String> serverName, Duration connectTimeout) {
+  public TlsConnector(Supplier<SslContext> context, Function<PoolKey, String> serverName, Duration connectTimeout) {
     this.context = context;
     this.serverName = serverName;
     this.connectTimeout = connectTimeout;
@@ -35,7 +37,7 @@ public final class TlsConnector implements Connector {
 
   @Override
   public CompletionStage<Channel> connect(PoolKey key, EventLoopGroup group, Consumer<ChannelPipeline> rpcInstaller) {
-    return TlsDial.open(group, key.address(), context, serverName.apply(key), WireConstants.ALPN_RPC, connectTimeout,
+    return TlsDial.open(group, key.address(), context.get(), serverName.apply(key), WireConstants.ALPN_RPC, connectTimeout,
         rpcInstaller);
   }
 }

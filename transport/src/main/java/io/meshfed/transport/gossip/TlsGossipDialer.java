@@ -2,8 +2,8 @@ package io.meshfed.transport.gossip;
 
 import io.meshfed.protocol.names.Names;
 import io.meshfed.transport.dial.TlsDial;
-import io.meshfed.transport.tls.TlsContexts;
 import io.meshfed.transport.tls.TlsMaterial;
+import io.meshfed.transport.tls.TlsSource;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /**
@@ -29,11 +30,11 @@ public final class TlsGossipDialer implements GossipDialer {
   /** The WAN join placeholder's prefix: {@code *.<dc>} is any server of dc. */
   public static final String ANY_SERVER_PREFIX = "*.";
 
-  private final Map<GossipProtocol, SslContext> contexts;
+  private final Map<GossipProtocol, Supplier<SslContext>> contexts;
   private final String domain;
   private final Duration connectTimeout;
 
-  private TlsGossipDialer(Map<GossipProtocol, SslContext> contexts, String domain, Duration connectTimeout) {
+  private TlsGossipDialer(Map<GossipProtocol, Supplier<SslContext>> contexts, String domain, Duration connectTimeout) {
     this.contexts = contexts;
     this.domain = domain;
     this.connectTimeout = connectTimeout;
@@ -42,9 +43,14 @@ public final class TlsGossipDialer implements GossipDialer {
   /** Presents {@code material}'s certificate and trusts only its CA. */
   public static TlsGossipDialer create(TlsMaterial material, String domain, Duration connectTimeout)
       throws SSLException {
-    Map<GossipProtocol, SslContext> contexts = new EnumMap<>(GossipProtocol.class);
+    return create(TlsSource.of(material), domain, connectTimeout);
+  }
+
+  /** Presents the certificate of the material in force at each dial, and trusts only its CAs. */
+  public static TlsGossipDialer create(TlsSource tls, String domain, Duration connectTimeout) throws SSLException {
+    Map<GossipProtocol, Supplier<SslContext>> contexts = new EnumMap<>(GossipProtocol.class);
     for (GossipProtocol protocol : GossipProtocol.values()) {
-      contexts.put(protocol, TlsContexts.client(material, protocol.alpnId()));
+      contexts.put(protocol, tls.client(protocol.alpnId()));
     }
     return new TlsGossipDialer(contexts, Objects.requireNonNull(domain, "domain"),
         Objects.requireNonNull(connectTimeout, "connectTimeout"));
@@ -58,7 +64,7 @@ public final class TlsGossipDialer implements GossipDialer {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("member name does not encode a datacenter: " + member));
     }
-    return TlsDial.open(group, address, contexts.get(protocol), sni, protocol.alpnId(), connectTimeout, installer);
+    return TlsDial.open(group, address, contexts.get(protocol).get(), sni, protocol.alpnId(), connectTimeout, installer);
   }
 
   /**

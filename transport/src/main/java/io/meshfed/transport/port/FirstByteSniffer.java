@@ -11,6 +11,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Decides from the first byte what a connection speaks, then replaces itself. A TLS connection
@@ -19,7 +20,7 @@ import java.util.Optional;
  * without being consumed: the TLS engine needs to see it, a plaintext protocol does not.
  */
 final class FirstByteSniffer extends ChannelInboundHandlerAdapter {
-  private final Optional<SslContext> sslContext;
+  private final Optional<Supplier<SslContext>> sslContext;
   private final Map<Byte, ProtocolHandler> plaintextProtocols;
   private final Map<String, ProtocolHandler> applicationProtocols;
   private final Refusals refusals;
@@ -44,7 +45,7 @@ final class FirstByteSniffer extends ChannelInboundHandlerAdapter {
     boolean plaintextType = first >= TYPE_RPC && first <= TYPE_HIGHEST;
     ProtocolHandler plaintext = plaintextProtocols.get((byte) first);
     if (sslContext.isPresent() && first > TYPE_HIGHEST) {
-      startTls(ctx, sslContext.get());
+      startTls(ctx, sslContext.get().get());
       ctx.pipeline().remove(this);
       ctx.fireChannelRead(in);
     } else if (sslContext.isPresent() && plaintextType) {

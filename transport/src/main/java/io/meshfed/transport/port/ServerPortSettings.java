@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * How a {@link ServerPort} listens and what it serves.
@@ -19,7 +20,8 @@ import java.util.Optional;
  * exclusive: a handler registered where it could never be reached is a configuration error.
  *
  * @param port 0 picks a free port
- * @param sslContext a server context; the port requires client certificates whatever it says
+ * @param sslContext the server context of each new connection (it may change while the port runs:
+ *     {@code TlsSource}); the port requires client certificates whatever it says
  * @param applicationProtocols handlers by ALPN id (RFC 7301); TLS only
  * @param plaintextProtocols handlers by type byte ({@code TYPE_RPC..TYPE_HIGHEST}); no TLS only
  * @param handshakeTimeout bounds the first byte and the TLS handshake together
@@ -28,7 +30,7 @@ import java.util.Optional;
 public record ServerPortSettings(
     String host,
     int port,
-    Optional<SslContext> sslContext,
+    Optional<Supplier<SslContext>> sslContext,
     Map<String, ProtocolHandler> applicationProtocols,
     Map<Byte, ProtocolHandler> plaintextProtocols,
     Duration handshakeTimeout,
@@ -56,7 +58,7 @@ public record ServerPortSettings(
     if (maxConnections < 1) {
       throw new IllegalArgumentException("max connections must be at least 1: " + maxConnections);
     }
-    if (sslContext.isPresent() && !sslContext.get().isServer()) {
+    if (sslContext.isPresent() && !sslContext.get().get().isServer()) {
       throw new IllegalArgumentException("the server port needs a server-side SslContext");
     }
     if (sslContext.isPresent() && !plaintextProtocols.isEmpty()) {
@@ -90,7 +92,7 @@ public record ServerPortSettings(
   public static final class Builder {
     private final String host;
     private final int port;
-    private SslContext sslContext;
+    private Supplier<SslContext> sslContext;
     private final Map<String, ProtocolHandler> applicationProtocols = new LinkedHashMap<>();
     private final Map<Byte, ProtocolHandler> plaintextProtocols = new LinkedHashMap<>();
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
@@ -102,6 +104,12 @@ public record ServerPortSettings(
     }
 
     public Builder tls(SslContext serverContext) {
+      Objects.requireNonNull(serverContext, "serverContext");
+      return tls(() -> serverContext);
+    }
+
+    /** The context is asked for on every new connection, so a replaced one applies to the next handshake. */
+    public Builder tls(Supplier<SslContext> serverContext) {
       this.sslContext = Objects.requireNonNull(serverContext, "serverContext");
       return this;
     }

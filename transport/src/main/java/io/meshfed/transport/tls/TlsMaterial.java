@@ -25,6 +25,8 @@ import java.util.function.Supplier;
 public final class TlsMaterial {
   /** A certificate closer than this to its end is reported as a warning. */
   public static final Duration EXPIRY_WARNING = Duration.ofDays(30);
+  /** Below this the warning says to act now. */
+  public static final Duration EXPIRY_URGENT = Duration.ofDays(7);
 
   private static final String EKU_SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
   private static final String EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
@@ -190,8 +192,11 @@ public final class TlsMaterial {
       problems.add(Problem.error(what + " expired on " + notAfter + " (now " + now + ")"));
     } else if (Duration.between(now, notAfter).compareTo(EXPIRY_WARNING) < 0) {
       long days = Duration.between(now, notAfter).toDays();
+      boolean urgent = Duration.between(now, notAfter).compareTo(EXPIRY_URGENT) < 0;
       problems.add(Problem.warning(what + " expires in " + days + (days == 1 ? " day" : " days")
-          + " (on " + notAfter + "); replace it before then"));
+          + " (on " + notAfter + "); " + (urgent
+              ? "replace it now and reload (meshfed reload): once it has expired, every peer refuses it"
+              : "replace it before then and reload (meshfed reload)")));
     }
   }
 

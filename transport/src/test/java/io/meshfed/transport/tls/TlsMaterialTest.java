@@ -143,9 +143,16 @@ class TlsMaterialTest {
         leaf(CA, List.of("n1.server.dc1.meshfed", "server.dc1.meshfed"), now.minusSeconds(60), end));
     List<Problem> problems = preflight(soon);
     assertThat(problems).containsExactly(Problem.warning("cert-file " + soon.cert() + " expires in 10 days (on "
-        + end.truncatedTo(SECONDS) + "); replace it before then"));
+        + end.truncatedTo(SECONDS) + "); replace it before then and reload (meshfed reload)"));
     assertThat(problems.get(0).severity()).isEqualTo(Severity.WARNING);
     assertThat(problems.get(0)).hasToString("warning: " + problems.get(0).message());
+
+    Instant sooner = now.plus(Duration.ofDays(6)).plusSeconds(3600);
+    TestPki.CertFiles urgent = pki.write("urgent",
+        leaf(CA, List.of("n1.server.dc1.meshfed", "server.dc1.meshfed"), now.minusSeconds(60), sooner));
+    assertThat(preflight(urgent)).containsExactly(Problem.warning("cert-file " + urgent.cert() + " expires in 6 days"
+        + " (on " + sooner.truncatedTo(SECONDS) + "); replace it now and reload (meshfed reload): once it has expired,"
+        + " every peer refuses it"));
   }
 
   @Test

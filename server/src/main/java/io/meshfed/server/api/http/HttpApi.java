@@ -132,6 +132,8 @@ public final class HttpApi extends AllDirectives {
             respondNow(() -> HttpResponse.create().withStatus(StatusCodes.OK).withEntity(
                 ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8),
                 (agent.metrics(token) + moreMetrics.get()).getBytes(StandardCharsets.UTF_8))))),
+        path(segment("v1").slash("agent").slash("reload"), () -> put(() ->
+            respondNow(() -> jsonResponse(new HttpBodies.Reloaded(agent.reload(token)), Optional.empty())))),
         path(segment("v1").slash("status").slash("leader"), () -> get(() ->
             respondNow(() -> jsonResponse(operator.leader(token), Optional.empty())))));
   }

@@ -134,6 +134,9 @@ final class HttpBodies {
       @JsonProperty("Output") String output) {}
 
   /** {@code GET /v1/operator/routines}. */
+  /** The answer to {@code PUT /v1/agent/reload}: what was put in force again, one line each. */
+  record Reloaded(@JsonProperty("Reloaded") List<String> reloaded) {}
+
   record Routines(@JsonProperty("Leader") String leader, @JsonProperty("Routines") List<Routine> routines) {
     static Routines of(io.meshfed.actors.leader.Leader.RoutineReport report) {
       return new Routines(report.leaderNode(), report.routines().stream()

@@ -1,0 +1,32 @@
+package io.meshfed.cli.command;
+
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * SIGHUP reloads instead of stopping the process (the JVM's default), as operators of Consul and
+ * most daemons expect: a service manager's {@code reload} sends it.
+ */
+final class ReloadSignal {
+  private static final Logger LOG = LoggerFactory.getLogger(ReloadSignal.class);
+
+  private ReloadSignal() {}
+
+  /**
+   * @param reload reloads and answers one line per part, or throws with the reason it refused
+   * @param what the process, for the log line
+   */
+  static void install(Supplier<List<String>> reload, String what) {
+    Signal.handle(new Signal("HUP"), signal -> {
+      try {
+        List<String> done = reload.get();
+        LOG.info("SIGHUP: {} reloaded{}", what, done.isEmpty() ? " (nothing to reload)" : ": " + String.join("; ", done));
+      } catch (RuntimeException e) {
+        LOG.warn("SIGHUP: {}", e.getMessage());
+      }
+    });
+  }
+}
