@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
 
@@ -233,6 +234,24 @@ final class Federation implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts every server of {@code dc} on the shared {@code journal}, each naming all of them in
+   * {@code retry-join}, with {@code bootstrap-expect} the DC's size; {@code extraConfig} is added.
+   */
+  void startSharedJournalServers(Dc dc, TestPostgres journal, String extraConfig) throws Exception {
+    String seeds = String.join(", ", dc.servers.stream().map(s -> quote(s.lanAddress())).toList());
+    startServers(dc, "retry-join = [%s]%nbootstrap-expect = %d%n%s%n%s".formatted(seeds, dc.servers.size(),
+        journal.persistenceConfig(), extraConfig));
+  }
+
+  /**
+   * A primary DC name of this run's own: a shared journal may hold earlier runs' primaries, and a new
+   * one must not find their state.
+   */
+  static String uniqueDcName(String prefix) {
+    return prefix + Integer.toString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 30), 36);
+  }
+
   /** Starts a stopped server again, on the same config and data. */
   void restart(Server s) throws Exception {
     s.process = start(s.dc.launcher, "server", "--config-file", s.config.toString());
@@ -352,10 +371,29 @@ final class Federation implements AutoCloseable {
     }
   }
 
+  /** The CA that signed every server's first certificate. */
+  CertificateTool.Issued ca() {
+    return ca;
+  }
+
+  /** Makes {@code cas} the trusted CA certificates of every server's ca-file (in force at its next reload). */
+  void trustCas(CertificateTool.Issued... cas) throws Exception {
+    Files.writeString(dir.resolve("ca.pem"), String.join("", Stream.of(cas).map(CertificateTool.Issued::certificatePem)
+        .toList()));
+  }
+
+  /** Writes a new certificate and key for {@code s}, signed by {@code issuer} (in force at its next reload). */
+  void reissue(Server s, CertificateTool.Issued issuer) throws Exception {
+    CertificateTool.Issued cert = CertificateTool.createServerCert(issuer, s.dc.name, s.node, "meshfed",
+        Duration.ofDays(30));
+    Files.writeString(dir.resolve(s.node + ".pem"), cert.certificatePem());
+    Files.writeString(dir.resolve(s.node + "-key.pem"), cert.privateKeyPem());
+  }
+
   private Path serverConfig(Server s, String extraConfig) throws Exception {
-    CertificateTool.Issued cert = CertificateTool.createServerCert(ca, s.dc.name, s.node, "meshfed", Duration.ofDays(30));
-    Path certFile = Files.writeString(dir.resolve(s.node + ".pem"), cert.certificatePem());
-    Path keyFile = Files.writeString(dir.resolve(s.node + "-key.pem"), cert.privateKeyPem());
+    reissue(s, ca);
+    Path certFile = dir.resolve(s.node + ".pem");
+    Path keyFile = dir.resolve(s.node + "-key.pem");
     String primaryGateways = s.dc == primary() ? "" : "primary-gateways = ["
         + String.join(", ", primary().gatewayPorts.stream().map(p -> quote(primary().gateway(p))).toList()) + "]";
     return Files.writeString(dir.resolve(s.node + ".conf"), """

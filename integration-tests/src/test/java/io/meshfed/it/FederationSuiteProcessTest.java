@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -52,20 +51,13 @@ class FederationSuiteProcessTest {
   @Test
   void aFederationOfFiveServersInThreeDcs() throws Exception {
     TestPostgres postgres = TestPostgres.require("the federation suite (its primary shares a PostgreSQL journal)");
-    // The shared journal may hold earlier runs' primaries: this run's primary has a name of its own.
-    String primaryName = "p" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
+    String primaryName = Federation.uniqueDcName("p");
 
     try (Federation f = new Federation(dir, primaryName)) {
       Dc primary = f.dc(primaryName, 3, 2);
       Dc dc2 = f.dc("dc2", 1, 1);
       Dc dc3 = f.dc("dc3", List.of("n3.dc3.example.com"), 1);
-      String seeds = String.join(", ", primary.servers.stream().map(s -> "\"" + s.lanAddress() + "\"").toList());
-      f.startServers(primary, """
-          retry-join = [%s]
-          bootstrap-expect = 3
-          lan { failure-timeout = 2s }
-          %s
-          """.formatted(seeds, postgres.persistenceConfig()));
+      f.startSharedJournalServers(primary, postgres, "lan { failure-timeout = 2s }");
       f.startGateways(primary);
       for (Dc dc : List.of(dc2, dc3)) {
         f.startServers(dc, "");

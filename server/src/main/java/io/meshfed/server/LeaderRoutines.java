@@ -38,11 +38,13 @@ final class LeaderRoutines {
    * @param datacentersInWan lower-case DCs with a WAN member that has not left, for pruning
    * @param primaryArrivals the primary's servers becoming alive in the WAN view, for replication
    * @param primaryAcl the primary's ACL table, replicated in a secondary with ACLs on
+   * @param replicationToken what a secondary's routines present to the primary, read per call (a reload
+   *     may change it)
    */
   static List<RoutineSpec> of(ServerConfig config, StoreClient store, FederationBarrier barrier,
       PrimaryFederationStates primary, ReplicationSignal signal, Replications replications,
-      Supplier<Set<String>> datacentersInWan, LongSupplier primaryArrivals, AclReplication.PrimaryAcl primaryAcl) {
-    Supplier<String> replicationToken = () -> config.acl().replicationToken();
+      Supplier<Set<String>> datacentersInWan, LongSupplier primaryArrivals, AclReplication.PrimaryAcl primaryAcl,
+      Supplier<String> replicationToken) {
     List<RoutineSpec> routines = new ArrayList<>(List.of(
         RoutineSpec.of(MemberReconciler.NAME,
             () -> MemberReconciler.create(store, config.datacenter(), RECONCILE_INTERVAL)),

@@ -29,6 +29,8 @@ import io.meshfed.actors.locator.GatewayProbe;
 import io.meshfed.actors.locator.LocalGatewayWait;
 import java.time.Clock;
 import io.meshfed.protocol.errors.ApiException;
+import java.util.ArrayList;
+import io.meshfed.server.config.ServerConfigLoader;
 import java.util.List;
 import io.meshfed.actors.leader.Leader;
 import io.meshfed.actors.wan.WanFeatureBarrier;
@@ -215,7 +217,7 @@ public final class MeshfedServer {
       system.tell(new ServerGuardian.StartLeader(LeaderRoutines.of(config, storeClient, barrier,
           federation.primary(config.primaryDatacenter()), locator,
           replications, wanRouter::datacenters, () -> wanRouter.arrivals(config.primaryDatacenter()),
-          acls.primary(config.primaryDatacenter())),
+          acls.primary(config.primaryDatacenter()), acl::replicationToken),
           () -> LeaderRoutines.details(replications), leaderStarted));
       ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
       RpcServer rpcServer = RpcEndpoints.server(federation, acls);
@@ -233,7 +235,7 @@ public final class MeshfedServer {
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
       RequestBudget requestBudget = new RequestBudget(config.limits().requestBuffer());
       Optional<TlsReloader> tlsReloader = tls.map(source -> new TlsReloader(config, source, Clock.systemUTC()));
-      AgentEndpoint.Reload reload = reload(tlsReloader);
+      AgentEndpoint.Reload reload = reload(config.acl(), acl, tlsReloader);
       HttpApi httpApi = new HttpApi(federation, catalog, operator,
           new AgentEndpoint(acl, locator, replications.federationStates(), replications.acl(), barrier::passed,
               wanRouter, reload), acls, acl,
@@ -293,11 +295,21 @@ public final class MeshfedServer {
     return reload.reload();
   }
 
-  /** What a reload re-reads: the TLS files, when TLS is configured. */
-  private static AgentEndpoint.Reload reload(Optional<TlsReloader> tls) {
+  /**
+   * What a reload re-reads: the files the ACL settings name (tokens, the replication token) and,
+   * when TLS is configured, the TLS files. Everything is read and checked before anything is put in
+   * force, so a refusal changes nothing.
+   */
+  private static AgentEndpoint.Reload reload(ServerConfig.Acl aclSettings, Acl acl, Optional<TlsReloader> tls) {
     return () -> {
       try {
-        return tls.map(t -> List.of("tls: " + t.reload())).orElse(List.of());
+        ServerConfig.Acl tokens = ServerConfigLoader.reloadAcl(aclSettings);
+        List<String> done = new ArrayList<>();
+        tls.ifPresent(t -> done.add("tls: " + t.reload()));
+        acl.reload(tokens);
+        done.add("acl: " + tokens.tokens().size() + " token" + (tokens.tokens().size() == 1 ? "" : "s")
+            + " from the configuration, replication token " + (tokens.replicationToken().isEmpty() ? "not set" : "set"));
+        return done;
       } catch (ConfigException e) {
         throw ApiException.invalid("reload refused, nothing changed: " + e.getMessage());
       }

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "reload", mixinStandardHelpOptions = true,
-    description = "Put a server's TLS files in force again without a restart (as SIGHUP does): new connections"
-        + " use them, established ones are kept. A file that fails a check is refused and nothing changes.")
+    description = "Put a server's TLS files and token files in force again without a restart (as SIGHUP does):"
+        + " new connections use them, established ones are kept. A file that fails a check is refused and nothing"
+        + " changes.")
 public final class ReloadCommand implements Runnable {
   @Mixin
   private ClientOptions client;
@@ -18,9 +19,6 @@ public final class ReloadCommand implements Runnable {
   @Override
   public void run() {
     String body = client.api().put("/v1/agent/reload", "");
-    client.print(body, json -> {
-      List<String> done = Json.read(json, Reloaded.class).reloaded();
-      return done.isEmpty() ? "nothing to reload (TLS is not configured)\n" : String.join("\n", done) + "\n";
-    });
+    client.print(body, json -> String.join("\n", Json.read(json, Reloaded.class).reloaded()) + "\n");
   }
 }

@@ -32,7 +32,9 @@ public final class Acl {
   private final boolean enabled;
   private final Access defaultPolicy;
   private final Authorizer anonymous;
-  private final Map<String, Authorizer> configured = new HashMap<>();
+  /** The configuration's tokens by secret hash; replaced whole by a reload. */
+  private volatile Map<String, Authorizer> configured;
+  private volatile String replicationToken;
   private volatile Stored stored = Stored.EMPTY;
   /** Callers waiting for the copy to reach an index; guarded by itself. */
   private final List<Waiter> waiters = new ArrayList<>();
@@ -48,8 +50,25 @@ public final class Acl {
     this.enabled = settings.enabled();
     this.defaultPolicy = settings.defaultPolicy();
     this.anonymous = Authorizer.of(List.of(), settings.defaultPolicy());
-    settings.tokens().forEach(t -> configured.put(Secrets.hash(t.secret()), Authorizer.of(
+    reload(settings);
+  }
+
+  /**
+   * Puts in force the tokens of {@code settings} as a reload read them again (their files); the rest
+   * of the settings (on, default policy, policies) comes from the configuration file, which a reload
+   * does not read.
+   */
+  public void reload(ServerConfig.Acl settings) {
+    Map<String, Authorizer> tokens = new HashMap<>();
+    settings.tokens().forEach(t -> tokens.put(Secrets.hash(t.secret()), Authorizer.of(
         t.policies().stream().map(name -> settings.policies().get(name)).toList(), settings.defaultPolicy())));
+    configured = Map.copyOf(tokens);
+    replicationToken = settings.replicationToken();
+  }
+
+  /** The token a secondary's leader presents to the primary; read per call, so a reload applies at once. */
+  public String replicationToken() {
+    return replicationToken;
   }
 
   public boolean enabled() {

@@ -89,8 +89,12 @@ public record ServerConfig(
    * @param policies every policy a token may name, the built-in {@code operator:read} and
    *     {@code operator:write} included
    */
+  /**
+   * @param source the configuration these were read from, so that a reload reads the files it names
+   *     again ({@link ServerConfigLoader#reloadAcl}); empty where nothing names a file
+   */
   public record Acl(boolean enabled, Access defaultPolicy, Map<String, Rules> policies, List<Token> tokens,
-      String replicationToken) {
+      String replicationToken, com.typesafe.config.Config source) {
     public Acl {
       policies = Map.copyOf(policies);
       tokens = List.copyOf(tokens);

@@ -421,7 +421,17 @@ public final class ServerConfigLoader {
       }
       replicationToken = secretFrom("meshfed.acl.replication-token-file", replicationTokenFile);
     }
-    return new ServerConfig.Acl(enabled, defaultPolicy, policies, tokens, replicationToken);
+    return new ServerConfig.Acl(enabled, defaultPolicy, policies, tokens, replicationToken, c);
+  }
+
+  /**
+   * The ACL settings with the files they name read again ({@code acl.tokens-file}, a token's
+   * {@code secret-file}, {@code acl.replication-token-file}), for a reload.
+   *
+   * @throws ConfigException a file that is missing or malformed now, with the line that says so
+   */
+  public static ServerConfig.Acl reloadAcl(ServerConfig.Acl current) {
+    return acl(current.source());
   }
 
   /** Tokens as {@code acl.tokens} and the tokens file list them: {@code { secret | secret-file, policy | policies }}. */

@@ -40,7 +40,8 @@ class ForwardedValidationTest {
   };
   private final FederationStateEndpoint secondary = new FederationStateEndpoint(null,
       new ServerIdentity("n2", "dc2", "dc1", "127.0.0.1", 8300, 8301, "test"),
-      new Acl(new ServerConfig.Acl(false, Access.DENY, Map.of(), List.of(), "")), remote, () -> true, "disabled");
+      new Acl(new ServerConfig.Acl(false, Access.DENY, Map.of(), List.of(), "",
+          com.typesafe.config.ConfigFactory.empty())), remote, () -> true, "disabled");
 
   private static FederationState state(String dc, int port) {
     return new FederationState(dc, List.of(new CheckServiceNode(

@@ -1,0 +1,168 @@
+package io.meshfed.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshfed.it.Federation.Dc;
+import io.meshfed.it.Federation.Server;
+import io.meshfed.transport.tls.CertificateTool;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A 2-DC federation (a 2-server primary on PostgreSQL, so its LAN cluster's TLS is in play, and a
+ * 1-server secondary, each with a gateway) replaces its CA and every server certificate without a
+ * restart, following docs/operations.md ("Rotating certificates"): the new CA beside the old one
+ * and {@code meshfed reload} everywhere, a new certificate and a reload server by server, then the
+ * old CA removed and a reload everywhere. Cross-DC reads run all along, from every server, and none
+ * may fail. Afterwards every server port presents a certificate of the new CA to openssl trusting
+ * only that CA, and the gateway probes (a fresh mutual-TLS handshake through every gateway every 2 s)
+ * keep passing with nothing but the new CA trusted, which a server still dialing with its old
+ * certificate would fail.
+ */
+class CertificateRotationProcessTest {
+  private static final Duration CLI = Duration.ofSeconds(60);
+  private static final long CALL_EVERY_MS = 50;
+
+  @TempDir Path dir;
+
+  @Test
+  void aFederationRotatesItsCaAndEveryCertificateUnderTrafficWithoutAFailedCall() throws Exception {
+    TestPostgres postgres = TestPostgres.require("certificate rotation (its primary shares a PostgreSQL journal)");
+    String primaryName = Federation.uniqueDcName("r");
+    try (Federation f = new Federation(dir, primaryName)) {
+      Dc primary = f.dc(primaryName, 2, 1);
+      Dc dc2 = f.dc("dc2", 1, 1);
+      f.startSharedJournalServers(primary, postgres, "");
+      f.startGateways(primary);
+      f.startServers(dc2, "");
+      f.startGateways(dc2);
+      f.awaitEveryWanMemberAlive();
+      f.awaitFederationStates(Map.of(primaryName, Set.of("gw1a"), "dc2", Set.of("gw2a")));
+      List<Server> servers = new ArrayList<>(primary.servers);
+      servers.addAll(dc2.servers);
+
+      try (CrossDcTraffic traffic = new CrossDcTraffic(servers, primaryName)) {
+        traffic.awaitMore(20);
+        // What each server has logged so far (its start, the DCs finding each other) is not the rotation's.
+        Map<Server, Long> logBefore = new java.util.HashMap<>();
+        servers.forEach(s -> logBefore.put(s, s.stderr().lines().count()));
+        CertificateTool.Issued newCa = CertificateTool.createCa("meshfed", Duration.ofDays(365));
+        f.trustCas(f.ca(), newCa);
+        for (Server s : servers) {
+          reload(s, "2 trusted CA certificates");
+        }
+        traffic.awaitMore(20);
+        for (Server s : servers) {
+          f.reissue(s, newCa);
+          reload(s, "2 trusted CA certificates");
+          traffic.awaitMore(20);
+        }
+        f.trustCas(newCa);
+        for (Server s : servers) {
+          reload(s, "1 trusted CA certificate");
+        }
+        traffic.awaitMore(40);
+        // Every server port now presents a certificate of the new CA and accepts one of it.
+        Path newCaFile = Files.writeString(dir.resolve("new-ca.pem"), newCa.certificatePem());
+        CertificateTool.Issued client = CertificateTool.createServerCert(newCa, "dc2", "openssl", "meshfed",
+            Duration.ofDays(1));
+        Path clientCert = Files.writeString(dir.resolve("openssl.pem"), client.certificatePem());
+        Path clientKey = Files.writeString(dir.resolve("openssl-key.pem"), client.privateKeyPem());
+        for (Server s : servers) {
+          assertThat(openssl(s, newCaFile, clientCert, clientKey)).as(s.node + "'s server port")
+              .contains("Verify return code: 0 (ok)");
+        }
+        // Several probe rounds with only the new CA trusted: every probe is a new handshake.
+        Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+              for (Server s : servers) {
+                assertThat(s.get("/v1/agent/gateway-locator")).as(s.node + "'s gateway locator")
+                    .contains("\"FailingProbes\":[]");
+              }
+            });
+        traffic.close();
+        System.out.printf("certificate rotation: %d cross-DC calls during the rotation, %d failed%n",
+            traffic.succeeded.get() + traffic.failures.size(), traffic.failures.size());
+        assertThat(traffic.failures).as("cross-DC calls that failed during the rotation").isEmpty();
+        // A probe may time out on a busy machine (and pass again 2 s later); none may be refused by TLS.
+        for (Server s : servers) {
+          assertThat(s.stderr().lines().skip(logBefore.get(s))
+              .filter(l -> l.contains("failed its probe") && !l.contains("no answer within")))
+              .as(s.node + "'s probes refused during the rotation").isEmpty();
+        }
+      }
+    }
+  }
+
+  /** A handshake with the server port of {@code s} that trusts only {@code caFile}. */
+  private static String openssl(Server s, Path caFile, Path cert, Path key) throws Exception {
+    String sni = s.node + ".server." + s.dc.name + ".meshfed";
+    Process p = new ProcessBuilder("/usr/bin/openssl", "s_client", "-connect", s.host + ":" + s.serverPort,
+        "-servername", sni, "-verify_hostname", sni, "-alpn", "meshfed/rpc", "-CAfile", caFile.toString(),
+        "-cert", cert.toString(), "-key", key.toString(), "-verify_return_error")
+        .redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  private static void reload(Server s, String expected) throws Exception {
+    MeshfedProcess.Result r = MeshfedProcess.run(CLI, "reload", "--http-addr", s.host + ":" + s.http);
+    assertThat(r.exitCode()).as(r.stderr().toString()).isZero();
+    assertThat(r.out()).startsWith("tls: certificate CN=").contains(expected);
+  }
+
+  /** Reads of the other DC's federation states from every server in turn, one every 50 ms. */
+  private static final class CrossDcTraffic implements AutoCloseable {
+    final AtomicLong succeeded = new AtomicLong();
+    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    private final ScheduledExecutorService caller = Executors.newSingleThreadScheduledExecutor();
+    private final AtomicLong turn = new AtomicLong();
+
+    CrossDcTraffic(List<Server> servers, String primaryName) {
+      caller.scheduleAtFixedRate(() -> {
+        Server s = servers.get((int) (turn.getAndIncrement() % servers.size()));
+        String other = s.dc.name.equals(primaryName) ? "dc2" : primaryName;
+        try {
+          s.get("/v1/internal/federation-states?dc=" + other);
+          succeeded.incrementAndGet();
+        } catch (Exception | AssertionError e) {
+          failures.add(s.node + " -> " + other + ": " + e);
+        }
+      }, 0, CALL_EVERY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until {@code n} more calls have succeeded. */
+    void awaitMore(long n) {
+      long target = succeeded.get() + n;
+      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+          .until(() -> succeeded.get() >= target || !failures.isEmpty());
+      assertThat(failures).as("cross-DC calls that failed").isEmpty();
+    }
+
+    /** Lets the call in flight finish (interrupting it would count as a failure of its own making). */
+    @Override
+    public void close() throws InterruptedException {
+      caller.shutdown();
+      if (!caller.awaitTermination(30, TimeUnit.SECONDS)) {
+        caller.shutdownNow();
+      }
+    }
+  }
+}
