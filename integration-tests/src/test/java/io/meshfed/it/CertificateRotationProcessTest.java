@@ -55,6 +55,13 @@ class CertificateRotationProcessTest {
       List<Server> servers = new ArrayList<>(primary.servers);
       servers.addAll(dc2.servers);
 
+      // Ready for each other once a read from every server has reached the other DC: until then a
+      // gateway may not route a name of the other DC yet (it learns them from federation states).
+      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+        for (Server s : servers) {
+          s.get("/v1/internal/federation-states?dc=" + CrossDcTraffic.other(s, primaryName));
+        }
+      });
       try (CrossDcTraffic traffic = new CrossDcTraffic(servers, primaryName)) {
         traffic.awaitMore(20);
         // What each server has logged so far (its start, the DCs finding each other) is not the rotation's.
@@ -138,7 +145,7 @@ class CertificateRotationProcessTest {
     CrossDcTraffic(List<Server> servers, String primaryName) {
       caller.scheduleAtFixedRate(() -> {
         Server s = servers.get((int) (turn.getAndIncrement() % servers.size()));
-        String other = s.dc.name.equals(primaryName) ? "dc2" : primaryName;
+        String other = other(s, primaryName);
         try {
           s.get("/v1/internal/federation-states?dc=" + other);
           succeeded.incrementAndGet();
@@ -146,6 +153,10 @@ class CertificateRotationProcessTest {
           failures.add(s.node + " -> " + other + ": " + e);
         }
       }, 0, CALL_EVERY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    static String other(Server s, String primaryName) {
+      return s.dc.name.equals(primaryName) ? "dc2" : primaryName;
     }
 
     /** Waits until {@code n} more calls have succeeded. */
