@@ -28,6 +28,10 @@ class GatewayCommandTest {
             "--datacenter", "dc1", "--server-addr", "https://127.0.0.1:8503", "--client-cert", "c.pem"},
         {"Error: cannot read --ca-file /nonexistent/ca.pem: no such file (see 'meshfed gateway --help')",
             "--datacenter", "dc1", "--server-addr", "https://127.0.0.1:8503", "--ca-file", "/nonexistent/ca.pem"},
+        {"Error: cannot read the token file /nonexistent/token: no such file (see 'meshfed gateway --help')",
+            "--datacenter", "dc1", "--token-file", "/nonexistent/token"},
+        {"Error: give --token or --token-file, not both (see 'meshfed gateway --help')",
+            "--datacenter", "dc1", "--token", "t", "--token-file", "/nonexistent/token"},
     };
     for (String[] c : cases) {
       String[] args = new String[c.length];

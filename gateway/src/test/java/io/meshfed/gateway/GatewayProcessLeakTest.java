@@ -8,9 +8,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.meshfed.gateway.control.GatewayProcess;
 import io.meshfed.gateway.control.GatewayRegistration;
+import io.meshfed.gateway.control.LocalServerCredentials;
 import io.meshfed.gateway.route.RouteTable;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Clock;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +28,8 @@ class GatewayProcessLeakTest {
     for (int round = 0; round < 3; round++) {
       GatewayProcess process = GatewayProcess.start(GatewaySettings.builder("127.0.0.1", 0).admin("127.0.0.1", 0)
               .initialRoutes(RouteTable.EMPTY).build(),
-          new GatewayProcess.Control("dc1", "meshfed", "127.0.0.1", server.getPort(), Optional.empty(), "",
+          new GatewayProcess.Control("dc1", "meshfed", "127.0.0.1", server.getPort(),
+              LocalServerCredentials.load(Optional.empty(), "", Optional.empty(), Clock.systemUTC()),
               Optional.of(new GatewayRegistration.Spec("dc1", "gw1", InetSocketAddress.createUnresolved("127.0.0.1", 1),
                   InetSocketAddress.createUnresolved("127.0.0.1", 1), true))));
       InetSocketAddress listen = process.gateway().listenAddress();

@@ -51,6 +51,11 @@ final class Federation implements AutoCloseable {
   private final Set<String> throughGateways = ConcurrentHashMap.newKeySet();
   /** The ACL token the helpers' reads present (null: none, for federations without ACLs). */
   volatile String token;
+  /**
+   * Gateways watch their server at its gRPC TLS port with a client certificate of their own, which
+   * the servers require; set before the servers start.
+   */
+  boolean gatewaysOverTls;
 
   /** One server: its addresses, its config file, and its process once started. */
   final class Server {
@@ -61,6 +66,7 @@ final class Federation implements AutoCloseable {
     final int grpc = freePort();
     final int serverPort = freePort();
     final int lan = freePort();
+    final int grpcTls = freePort();
     Path config;
     MeshfedProcess process;
 
@@ -166,7 +172,15 @@ final class Federation implements AutoCloseable {
           .orElseThrow();
       List<String> args = new ArrayList<>(List.of("gateway", "--datacenter", name, "--listen", address,
           "--lan-address", address, "--wan-address", address, "--admin-port", Integer.toString(freePort()),
-          "--server-addr", local.host + ":" + local.grpc, "--register", "--expose-servers", "--name", gatewayName));
+          "--register", "--expose-servers", "--name", gatewayName));
+      if (gatewaysOverTls) {
+        reissueGateway(gatewayName, ca);
+        args.addAll(List.of("--server-addr", "https://" + local.host + ":" + local.grpcTls, "--ca-file",
+            dir.resolve("ca.pem").toString(), "--client-cert", dir.resolve(gatewayName + ".pem").toString(),
+            "--client-key", dir.resolve(gatewayName + "-key.pem").toString()));
+      } else {
+        args.addAll(List.of("--server-addr", local.host + ":" + local.grpc));
+      }
       args.addAll(List.of(extraArgs));
       MeshfedProcess gw = start(launcher, args.toArray(String[]::new));
       gw.awaitReady(READY);
@@ -382,12 +396,22 @@ final class Federation implements AutoCloseable {
         .toList()));
   }
 
-  /** Writes a new certificate and key for {@code s}, signed by {@code issuer} (in force at its next reload). */
+  /**
+   * Writes a new certificate and key for {@code s}, signed by {@code issuer} (in force at its next
+   * reload). It also names the server's address, which a gateway dialing its gRPC TLS port checks.
+   */
   void reissue(Server s, CertificateTool.Issued issuer) throws Exception {
     CertificateTool.Issued cert = CertificateTool.createServerCert(issuer, s.dc.name, s.node, "meshfed",
-        Duration.ofDays(30));
+        Duration.ofDays(30), List.of(), List.of(s.host));
     Files.writeString(dir.resolve(s.node + ".pem"), cert.certificatePem());
     Files.writeString(dir.resolve(s.node + "-key.pem"), cert.privateKeyPem());
+  }
+
+  /** Writes a new client certificate and key for gateway {@code name} (with {@link #gatewaysOverTls}). */
+  void reissueGateway(String name, CertificateTool.Issued issuer) throws Exception {
+    CertificateTool.Issued cert = CertificateTool.createClientCert(issuer, name, "meshfed", Duration.ofDays(30));
+    Files.writeString(dir.resolve(name + ".pem"), cert.certificatePem());
+    Files.writeString(dir.resolve(name + "-key.pem"), cert.privateKeyPem());
   }
 
   private Path serverConfig(Server s, String extraConfig) throws Exception {
@@ -400,16 +424,17 @@ final class Federation implements AutoCloseable {
         meshfed {
           datacenter = %s, primary-datacenter = %s, node-name = %s, data-dir = %s
           bind-address = "%s"
-          ports { http = %d, grpc = %d, server = %d, lan = %d }
-          tls { ca-file = %s, cert-file = %s, key-file = %s }
+          ports { http = %d, grpc = %d, server = %d, lan = %d%s }
+          tls { ca-file = %s, cert-file = %s, key-file = %s%s }
           connect { enabled = true, enable-mesh-gateway-wan-federation = true }
           %s
           %s
           %s
         }
         """.formatted(s.dc.name, primary, s.node, quote(dir.resolve("data-" + s.node).toString()), s.host, s.http,
-        s.grpc, s.serverPort, s.lan, quote(dir.resolve("ca.pem").toString()), quote(certFile.toString()),
-        quote(keyFile.toString()), primaryGateways, FAST_TIMINGS, extraConfig));
+        s.grpc, s.serverPort, s.lan, gatewaysOverTls ? ", grpc-tls = " + s.grpcTls : "",
+        quote(dir.resolve("ca.pem").toString()), quote(certFile.toString()), quote(keyFile.toString()),
+        gatewaysOverTls ? ", grpc { verify-incoming = true }" : "", primaryGateways, FAST_TIMINGS, extraConfig));
   }
 
   private static String quote(String s) {

@@ -128,6 +128,14 @@ final class MeshfedProcess implements AutoCloseable {
     t.start();
   }
 
+  /** SIGHUP: a server or gateway reloads its files. */
+  void hangUp() throws Exception {
+    Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("kill -HUP " + process.pid() + " failed");
+    }
+  }
+
   /** SIGTERM, then wait; returns the exit code. */
   int terminate(Duration timeout) throws Exception {
     process.destroy();

@@ -3,11 +3,10 @@ package io.meshfed.server;
 import io.meshfed.server.config.ConfigException;
 import io.meshfed.server.config.ServerConfig;
 import io.meshfed.transport.tls.TlsMaterial;
+import io.meshfed.transport.tls.TlsReloadMetrics;
 import io.meshfed.transport.tls.TlsSource;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +24,7 @@ final class TlsReloader {
   private final ServerConfig config;
   private final TlsSource source;
   private final Clock clock;
-  private final AtomicLong reloaded = new AtomicLong();
-  private final AtomicLong refused = new AtomicLong();
+  private final TlsReloadMetrics metrics = new TlsReloadMetrics("this server's certificate");
 
   TlsReloader(ServerConfig config, TlsSource source, Clock clock) {
     this.config = config;
@@ -42,15 +40,15 @@ final class TlsReloader {
     try {
       TlsMaterial next = ServerTransport.checkedMaterial(config, clock);
       source.replace(next);
-      reloaded.incrementAndGet();
+      metrics.reloaded();
       String inForce = describe(next);
       LOG.info("meshfed.tls reloaded: {}", inForce);
       return inForce;
     } catch (ConfigException e) {
-      refused.incrementAndGet();
+      metrics.refused();
       throw e;
     } catch (SSLException e) {
-      refused.incrementAndGet();
+      metrics.refused();
       throw new ConfigException("meshfed.tls: " + e.getMessage());
     }
   }
@@ -61,16 +59,8 @@ final class TlsReloader {
         + (m.caCertificates().size() == 1 ? "" : "s");
   }
 
-  /** Days until the certificate in force expires (negative once it has), in Prometheus text 0.0.4. */
+  /** Days until the certificate in force expires (negative once it has), and reloads, in Prometheus text. */
   String prometheus() {
-    Instant notAfter = source.material().certificate().getNotAfter().toInstant();
-    double days = Duration.between(clock.instant(), notAfter).toSeconds() / 86_400.0;
-    return "# HELP meshfed_tls_certificate_expiry_days days until this server's certificate expires\n"
-        + "# TYPE meshfed_tls_certificate_expiry_days gauge\n"
-        + "meshfed_tls_certificate_expiry_days " + Math.round(days * 1000) / 1000.0 + "\n"
-        + "# HELP meshfed_tls_reloads_total reloads of the TLS files, by result (refused: the material in force stayed)\n"
-        + "# TYPE meshfed_tls_reloads_total counter\n"
-        + "meshfed_tls_reloads_total{result=\"ok\"} " + reloaded.get() + "\n"
-        + "meshfed_tls_reloads_total{result=\"refused\"} " + refused.get() + "\n";
+    return metrics.prometheus(Optional.of(source.material().certificate()), clock.instant());
   }
 }

@@ -1,11 +1,11 @@
 package io.meshfed.cli.command;
 
 import io.meshfed.cli.http.ApiAddress;
-import io.meshfed.cli.http.ClientTls;
 import io.meshfed.cli.http.HostPort;
 import io.meshfed.gateway.GatewaySettings;
 import io.meshfed.gateway.control.GatewayProcess;
 import io.meshfed.gateway.control.GatewayRegistration;
+import io.meshfed.gateway.control.LocalServerCredentials;
 import io.meshfed.protocol.model.GoDuration;
 import io.meshfed.protocol.names.Names;
 import java.io.IOException;
@@ -13,22 +13,23 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code meshfed gateway}: runs a mesh gateway (docs/gateway.md) until SIGTERM or SIGINT. */
+/** {@code meshfed gateway}: runs a mesh gateway (docs/gateway.md) until SIGTERM or SIGINT; SIGHUP reloads. */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
     description = {"Run a mesh gateway: route TLS connections by SNI, without decrypting them, to this DC's "
         + "servers and to other DCs' gateways.",
-        "The routing table comes from a local server's gRPC API; see docs/gateway.md."})
+        "The routing table comes from a local server's gRPC API; see docs/gateway.md.",
+        "SIGHUP reads --ca-file, --client-cert, --client-key and --token-file again; SIGTERM stops it."})
 public final class GatewayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -88,8 +89,8 @@ public final class GatewayCommand implements Callable<Integer> {
   String token;
 
   @Option(names = "--token-file", paramLabel = "FILE",
-      description = "A file holding the ACL token, instead of --token.")
-  java.nio.file.Path tokenFile;
+      description = "A file holding the ACL token, instead of --token; read again on SIGHUP.")
+  Path tokenFile;
 
   @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "5s",
       description = "Time one upstream connect may take (default: ${DEFAULT-VALUE}).")
@@ -153,6 +154,7 @@ public final class GatewayCommand implements Callable<Integer> {
       process.close();
       stopped.countDown();
     }, "meshfed-gateway-shutdown"));
+    ReloadSignal.install(process::reload, "meshfed gateway");
     spec.commandLine().getOut().println(readyLine(process, control));
     spec.commandLine().getOut().flush();
     stopped.await();
@@ -189,8 +191,13 @@ public final class GatewayCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--server-addr: " + e.getMessage());
     }
-    Optional<SSLContext> serverTls = server.tls() ? Optional.of(ClientTls.context(caFile, clientCert, clientKey))
-        : Optional.empty();
+    if (tokenFile != null && token != null && !token.isEmpty()) {
+      throw new IllegalArgumentException("give --token or --token-file, not both");
+    }
+    LocalServerCredentials credentials = LocalServerCredentials.load(server.tls()
+        ? Optional.of(new LocalServerCredentials.TlsFiles(Optional.ofNullable(caFile), Optional.ofNullable(clientCert),
+            Optional.ofNullable(clientKey))) : Optional.empty(), token == null ? "" : token,
+        Optional.ofNullable(tokenFile), Clock.systemUTC());
     Optional<GatewayRegistration.Spec> registration = Optional.empty();
     if (register) {
       HostPort lan = lanAddress != null ? address("--lan-address", lanAddress) : listenAt;
@@ -206,7 +213,7 @@ public final class GatewayCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--lan-address, --wan-address and --name are registered: give --register");
     }
     return new GatewayProcess.Control(datacenter, domain, server.hostPort().host(), server.hostPort().port(),
-        serverTls, tokenOrEmpty(), registration);
+        credentials, registration);
   }
 
   private String readyLine(GatewayProcess process, GatewayProcess.Control control) {
@@ -215,7 +222,7 @@ public final class GatewayCommand implements Callable<Integer> {
         at.getAddress().getHostAddress(), at.getPort())
         + process.gateway().adminAddress().map(a -> ", admin http://" + HostPort.format(
             a.getAddress().getHostAddress(), a.getPort()) + "/metrics").orElse("")
-        + ", server " + (control.serverTls().isPresent() ? "https://" : "") + control.serverHost() + ":"
+        + ", server " + (control.credentials().tls().isPresent() ? "https://" : "") + control.serverHost() + ":"
         + control.serverPort()
         + control.registration().map(r -> ", registered as " + r.node()).orElse("")
         + (control.exposeServers() ? " (exposing the DC's servers)"
@@ -246,10 +253,5 @@ public final class GatewayCommand implements Callable<Integer> {
     } catch (UnknownHostException e) {
       return "mesh-gateway";
     }
-  }
-
-  private String tokenOrEmpty() {
-    String resolved = io.meshfed.cli.http.TokenFile.resolve(token, tokenFile);
-    return resolved == null ? "" : resolved;
   }
 }

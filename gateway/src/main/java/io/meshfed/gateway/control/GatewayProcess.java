@@ -10,6 +10,7 @@ import io.meshfed.protocol.v1.CatalogServiceClient;
 import io.meshfed.protocol.v1.FederationStateServiceClient;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -36,12 +37,12 @@ public final class GatewayProcess implements AutoCloseable {
    * Where the routing table comes from, and what to register.
    *
    * @param serverHost the local server's gRPC API
-   * @param serverTls present when that API is its gRPC TLS port: what the gateway trusts and presents
-   * @param token ACL token for the server's API, or empty
+   * @param credentials what the gateway trusts and presents to that API (TLS when it is the gRPC
+   *     TLS port) and its ACL token
    * @param registration present with {@code --register}
    */
   public record Control(String datacenter, String domain, String serverHost, int serverPort,
-      Optional<SSLContext> serverTls, String token, Optional<GatewayRegistration.Spec> registration) {
+      LocalServerCredentials credentials, Optional<GatewayRegistration.Spec> registration) {
     /** Only a gateway registered with {@code --expose-servers} routes its own DC's server names. */
     public boolean exposeServers() {
       return registration.map(GatewayRegistration.Spec::exposeServers).orElse(false);
@@ -54,6 +55,7 @@ public final class GatewayProcess implements AutoCloseable {
   private final CatalogServiceClient catalog;
   private final ServerWatch watch;
   private final Optional<GatewayRegistration> registration;
+  private final LocalServerCredentials credentials;
 
   private GatewayProcess(MeshGateway gateway, Control control) {
     this.gateway = gateway;
@@ -62,16 +64,18 @@ public final class GatewayProcess implements AutoCloseable {
     this.system = ActorSystem.create(Behaviors.empty(), "meshfed-gateway", ConfigFactory.parseString(
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\npekko.loglevel = WARNING")
         .withFallback(ConfigFactory.load()));
-    GrpcClientSettings settings = localServer(control.serverHost(), control.serverPort(), control.serverTls(), system,
+    this.credentials = control.credentials();
+    GrpcClientSettings settings = localServer(control.serverHost(), control.serverPort(), credentials.tls(), system,
         KEEPALIVE_TIME);
     this.federation = FederationStateServiceClient.create(settings, system);
     this.catalog = CatalogServiceClient.create(settings, system);
-    String server = (control.serverTls().isPresent() ? "https://" : "") + control.serverHost() + ":"
+    String server = (credentials.tls().isPresent() ? "https://" : "") + control.serverHost() + ":"
         + control.serverPort();
-    this.watch = new ServerWatch(system, federation, catalog, server, control.token(), control.datacenter(),
+    this.watch = new ServerWatch(system, federation, catalog, server, credentials::token, control.datacenter(),
         snapshot -> install(control, snapshot));
     this.registration = control.registration().map(spec -> new GatewayRegistration(system, catalog,
-        control.token(), spec));
+        credentials::token, spec));
+    gateway.metrics().append(credentials::prometheus);
   }
 
   /**
@@ -103,6 +107,7 @@ public final class GatewayProcess implements AutoCloseable {
    */
   public static GatewayProcess start(GatewaySettings settings, Control control) throws IOException {
     MeshGateway gateway = MeshGateway.start(settings);
+    control.credentials().warnings().forEach(LOG::warn);
     try {
       return new GatewayProcess(gateway, control);
     } catch (RuntimeException e) {
@@ -130,6 +135,19 @@ public final class GatewayProcess implements AutoCloseable {
 
   public MeshGateway gateway() {
     return gateway;
+  }
+
+  /**
+   * Reads the TLS and token files again (SIGHUP): new connections and calls to the local server
+   * use them; the open connection and watches keep going.
+   *
+   * @return what is in force now, one line per part
+   * @throws IllegalArgumentException a file fails a check; the old material stays in force
+   */
+  public List<String> reload() {
+    List<String> done = credentials.reload();
+    credentials.warnings().forEach(LOG::warn);
+    return done;
   }
 
   @Override

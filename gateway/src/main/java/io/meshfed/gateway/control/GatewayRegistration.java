@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.javadsl.SingleResponseRequestBuilder;
@@ -46,13 +47,15 @@ public final class GatewayRegistration implements AutoCloseable {
       boolean exposeServers) {}
 
   private final CatalogServiceClient catalog;
-  private final String token;
+  private final Supplier<String> token;
   private final RegisterRequest desired;
   private final Cancellable timer;
   private final AtomicBoolean failing = new AtomicBoolean();
   private final AtomicBoolean busy = new AtomicBoolean();
 
-  public GatewayRegistration(ActorSystem<?> system, CatalogServiceClient catalog, String token, Spec spec) {
+  /** @param token the ACL token in force, or empty: asked for every call */
+  public GatewayRegistration(ActorSystem<?> system, CatalogServiceClient catalog, Supplier<String> token,
+      Spec spec) {
     this.catalog = catalog;
     this.token = token;
     this.desired = request(spec);
@@ -130,7 +133,8 @@ public final class GatewayRegistration implements AutoCloseable {
   }
 
   private <Q, R> SingleResponseRequestBuilder<Q, R> withToken(SingleResponseRequestBuilder<Q, R> builder) {
-    return token.isEmpty() ? builder : builder.addHeader(WireConstants.GRPC_TOKEN_KEY, token);
+    String current = token.get();
+    return current.isEmpty() ? builder : builder.addHeader(WireConstants.GRPC_TOKEN_KEY, current);
   }
 
   /** Stops re-registering and removes the gateway's node from the catalog (waits at most 10 s). */

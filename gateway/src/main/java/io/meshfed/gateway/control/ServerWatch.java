@@ -57,10 +57,10 @@ public final class ServerWatch implements AutoCloseable {
 
   /**
    * @param server "host:port" of the local server's gRPC API, for log lines
-   * @param token the ACL token sent with each watch, or empty
+   * @param token the ACL token in force, or empty: asked each time a watch is opened
    */
   public ServerWatch(ActorSystem<?> system, FederationStateServiceClient federation, CatalogServiceClient catalog,
-      String server, String token, String localDatacenter, Consumer<RoutingSnapshot> onChange) {
+      String server, Supplier<String> token, String localDatacenter, Consumer<RoutingSnapshot> onChange) {
     this.onChange = onChange;
     ListServicesRequest serversRequest = ListServicesRequest.newBuilder().setName(WireConstants.SERVER_SERVICE).build();
     this.servers = new Watch<>(system, "the DC's servers", server,
@@ -76,8 +76,9 @@ public final class ServerWatch implements AutoCloseable {
   }
 
   private static <Q, R> StreamResponseRequestBuilder<Q, R> withToken(StreamResponseRequestBuilder<Q, R> builder,
-      String token) {
-    return token.isEmpty() ? builder : builder.addHeader(WireConstants.GRPC_TOKEN_KEY, token);
+      Supplier<String> token) {
+    String current = token.get();
+    return current.isEmpty() ? builder : builder.addHeader(WireConstants.GRPC_TOKEN_KEY, current);
   }
 
   private void servers(Map<String, InetSocketAddress> value) {

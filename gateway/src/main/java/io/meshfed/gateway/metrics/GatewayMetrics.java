@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The gateway's metrics. Series are labelled by route names from the routing table (and
@@ -25,6 +26,8 @@ public final class GatewayMetrics {
   private final Map<AdminClosure, LongAdder> adminClosures = new EnumMap<>(AdminClosure.class);
   private final LongSupplier routeTableVersion;
   private final IntSupplier openConnections;
+  /** Families of the control side (its TLS), rendered after the proxy's own. */
+  private volatile Supplier<String> appended = () -> "";
 
   /** @param openConnections client connections open now, what the gateway's connection cap counts */
   public GatewayMetrics(LongSupplier routeTableVersion, IntSupplier openConnections) {
@@ -74,6 +77,12 @@ public final class GatewayMetrics {
     return ejections.sum();
   }
 
+  /** Adds families, already in the Prometheus text format, to what {@link #render} returns. */
+  public void append(Supplier<String> families) {
+    Supplier<String> before = appended;
+    appended = () -> before.get() + families.get();
+  }
+
   /** Everything, in the Prometheus text format ({@link #CONTENT_TYPE}). */
   public String render() {
     Map<String, RouteStats> named = new TreeMap<>(routes);
@@ -117,6 +126,6 @@ public final class GatewayMetrics {
         .sample("meshfed_gateway_route_table_version", routeTableVersion.getAsLong())
         .family("meshfed_gateway_upstream_ejections_total", "counter", "Endpoints ejected after repeated connect failures.")
         .sample("meshfed_gateway_upstream_ejections_total", ejections.sum())
-        .toString();
+        + appended.get();
   }
 }

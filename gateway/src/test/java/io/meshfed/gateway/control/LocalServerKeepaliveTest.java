@@ -32,7 +32,7 @@ class LocalServerKeepaliveTest {
       FederationStateServiceClient federation = FederationStateServiceClient.create(settings, gateway);
       CatalogServiceClient catalog = CatalogServiceClient.create(settings, gateway);
       CompletableFuture<RoutingSnapshot> answered = new CompletableFuture<>();
-      try (ServerWatch watch = new ServerWatch(gateway, federation, catalog, "proxy", "", "dc1", answered::complete)) {
+      try (ServerWatch watch = new ServerWatch(gateway, federation, catalog, "proxy", () -> "", "dc1", answered::complete)) {
         answered.get(10, TimeUnit.SECONDS);
         // From here both watches are open and carry nothing; each of the two connections must ping.
         int before = proxy.clientPings();

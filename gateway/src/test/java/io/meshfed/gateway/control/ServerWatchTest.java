@@ -139,7 +139,7 @@ class ServerWatchTest {
   }
 
   private void startWatching() {
-    watch = new ServerWatch(gateway, federation, catalog, address(), "", "dc1", snapshots::add);
+    watch = new ServerWatch(gateway, federation, catalog, address(), () -> "", "dc1", snapshots::add);
   }
 
   private String address() {

@@ -114,11 +114,23 @@ public final class CertificateTool {
    * and {@code 127.0.0.1}. It allows client authentication too, because servers dial each other with it.
    */
   public static Issued createServerCert(Issued ca, String dc, String node, String domain, Duration validity) {
+    return createServerCert(ca, dc, node, domain, validity, List.of(), List.of());
+  }
+
+  /**
+   * A server certificate with more SANs after the usual ones: the names and addresses its client
+   * API ports are reached by ({@code https://10.0.1.5:8503}), which a client checks.
+   */
+  public static Issued createServerCert(Issued ca, String dc, String node, String domain, Duration validity,
+      List<String> moreDnsNames, List<String> moreIpAddresses) {
     String anyServer = Names.anyServerSni(dc, domain);
     Instant notBefore = Instant.now().minus(CLOCK_SKEW);
-    return issue(ca, new LeafSpec(anyServer,
-        List.of(Names.serverSni(node, dc, domain), anyServer, "localhost"), List.of("127.0.0.1"),
-        List.of(Purpose.SERVER_AUTH, Purpose.CLIENT_AUTH), notBefore, notBefore.plus(validity)));
+    List<String> dns = new ArrayList<>(List.of(Names.serverSni(node, dc, domain), anyServer, "localhost"));
+    dns.addAll(moreDnsNames);
+    List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
+    ips.addAll(moreIpAddresses);
+    return issue(ca, new LeafSpec(anyServer, dns, ips, List.of(Purpose.SERVER_AUTH, Purpose.CLIENT_AUTH), notBefore,
+        notBefore.plus(validity)));
   }
 
   /** A client certificate named {@code client.<dc>.<domain>}, usable only for client authentication. */

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -27,6 +28,7 @@ public final class TlsMaterial {
   public static final Duration EXPIRY_WARNING = Duration.ofDays(30);
   /** Below this the warning says to act now. */
   public static final Duration EXPIRY_URGENT = Duration.ofDays(7);
+  private static final String SERVER_RELOAD = "meshfed reload";
 
   private static final String EKU_SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
   private static final String EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
@@ -136,9 +138,9 @@ public final class TlsMaterial {
       problems.add(Problem.error("key-file " + keyFile + " does not match the certificate in cert-file " + certFile));
     }
     checkSignatures(problems);
-    checkValidity(problems, "cert-file " + certFile, leaf, now);
+    validity("cert-file " + certFile, leaf, now, SERVER_RELOAD).ifPresent(problems::add);
     for (X509Certificate ca : caCertificates) {
-      checkValidity(problems, "the CA certificate in ca-file " + caFile, ca, now);
+      validity("the CA certificate in ca-file " + caFile, ca, now, SERVER_RELOAD).ifPresent(problems::add);
     }
     List<String> dnsNames = dnsNames(leaf);
     String fix = "create one with 'meshfed tls cert create --server --dc " + dc + " --node " + node
@@ -183,21 +185,29 @@ public final class TlsMaterial {
     }
   }
 
-  private static void checkValidity(List<Problem> problems, String what, X509Certificate cert, Instant now) {
+  /**
+   * An error when {@code cert} is not valid at {@code now}, a warning when it expires within
+   * {@link #EXPIRY_WARNING} (more urgent within {@link #EXPIRY_URGENT}).
+   *
+   * @param what the certificate, as the line names it (the setting or option and its file)
+   * @param reload how this process reloads, for the fix
+   */
+  public static Optional<Problem> validity(String what, X509Certificate cert, Instant now, String reload) {
     Instant notBefore = cert.getNotBefore().toInstant();
     Instant notAfter = cert.getNotAfter().toInstant();
     if (now.isBefore(notBefore)) {
-      problems.add(Problem.error(what + " is not valid before " + notBefore + " (now " + now + ")"));
+      return Optional.of(Problem.error(what + " is not valid before " + notBefore + " (now " + now + ")"));
     } else if (now.isAfter(notAfter)) {
-      problems.add(Problem.error(what + " expired on " + notAfter + " (now " + now + ")"));
+      return Optional.of(Problem.error(what + " expired on " + notAfter + " (now " + now + ")"));
     } else if (Duration.between(now, notAfter).compareTo(EXPIRY_WARNING) < 0) {
       long days = Duration.between(now, notAfter).toDays();
       boolean urgent = Duration.between(now, notAfter).compareTo(EXPIRY_URGENT) < 0;
-      problems.add(Problem.warning(what + " expires in " + days + (days == 1 ? " day" : " days")
+      return Optional.of(Problem.warning(what + " expires in " + days + (days == 1 ? " day" : " days")
           + " (on " + notAfter + "); " + (urgent
-              ? "replace it now and reload (meshfed reload): once it has expired, every peer refuses it"
-              : "replace it before then and reload (meshfed reload)")));
+              ? "replace it now and reload (" + reload + "): once it has expired, every peer refuses it"
+              : "replace it before then and reload (" + reload + ")")));
     }
+    return Optional.empty();
   }
 
   private static boolean signedBy(X509Certificate cert, X509Certificate issuer) {

@@ -6,11 +6,15 @@ import io.meshfed.transport.tls.CertificateTool;
 import io.meshfed.transport.tls.CertificateTool.Issued;
 import io.meshfed.transport.tls.PemFiles;
 import io.meshfed.transport.tls.PemFiles.TlsFileException;
+import io.netty.util.NetUtil;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,8 +25,12 @@ import picocli.CommandLine.Spec;
     description = {
         "Create a server or client certificate signed by the CA, named like Consul's:",
         "DC-server-meshfed-N.pem / DC-client-meshfed-N.pem and -key.pem, N the next free number.",
-        "A server certificate names NODE.server.DC.<domain>, server.DC.<domain>, localhost and 127.0.0.1."})
+        "A server certificate names NODE.server.DC.<domain>, server.DC.<domain>, localhost and 127.0.0.1,",
+        "and what --additional-dnsname and --additional-ipaddress add (how clients reach its TLS API ports)."})
 final class TlsCertCreateCommand implements Runnable {
+  private static final Pattern DNS_NAME =
+      Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+
   @Spec
   private CommandSpec spec;
 
@@ -54,6 +62,14 @@ final class TlsCertCreateCommand implements Runnable {
       description = "Days the certificate is valid (default: ${DEFAULT-VALUE}).")
   private int days;
 
+  @Option(names = "--additional-dnsname", paramLabel = "NAME",
+      description = "Another DNS name of a server certificate (repeatable): a name its API ports are reached by.")
+  private List<String> moreDnsNames = new ArrayList<>();
+
+  @Option(names = "--additional-ipaddress", paramLabel = "IP",
+      description = "Another IP address of a server certificate (repeatable): an address its API ports are reached by.")
+  private List<String> moreIpAddresses = new ArrayList<>();
+
   @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".",
       description = "Directory to write the files to (default: the current directory).")
   private Path outputDir;
@@ -69,7 +85,7 @@ final class TlsCertCreateCommand implements Runnable {
     }
     Duration validity = Duration.ofDays(days);
     Issued issued = server
-        ? CertificateTool.createServerCert(ca, dc, node, domain, validity)
+        ? CertificateTool.createServerCert(ca, dc, node, domain, validity, moreDnsNames, moreIpAddresses)
         : CertificateTool.createClientCert(ca, dc, domain, validity);
     TlsFiles.write(file(kind, n, ""), issued.certificatePem(), false, spec.commandLine().getOut());
     TlsFiles.write(file(kind, n, "-key"), issued.privateKeyPem(), true, spec.commandLine().getOut());
@@ -85,6 +101,14 @@ final class TlsCertCreateCommand implements Runnable {
     if (!server && !client) {
       usage("one of --server or --client is required");
     }
+    if (!server && !(moreDnsNames.isEmpty() && moreIpAddresses.isEmpty())) {
+      usage("--additional-dnsname and --additional-ipaddress are for --server certificates");
+    }
+    moreIpAddresses.stream().filter(ip -> !NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip))
+        .findFirst().ifPresent(ip -> usage("--additional-ipaddress must be an IPv4 or IPv6 address, got '" + ip + "'"));
+    moreDnsNames.stream().filter(name -> !DNS_NAME.matcher(name).matches()).findFirst()
+        .ifPresent(name -> usage("--additional-dnsname must be a DNS name (letters, digits, '-' and '.', "
+            + "optionally starting with '*.'), got '" + name + "'"));
     if (server && node == null) {
       usage("--server requires --node: servers of other DCs dial a server by the name NODE.server.DC." + domain
           + ", so its certificate must hold it");

@@ -129,6 +129,33 @@ class TlsCommandTest {
   }
 
   @Test
+  void additionalNamesAndAddressesFollowTheUsualSans() throws Exception {
+    createCa();
+    Result r = certCreate("--server", "--dc", "dc1", "--node", "n1", "--additional-dnsname", "api.example.com",
+        "--additional-ipaddress", "10.0.1.5", "--additional-ipaddress", "fd00::5");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(openssl("x509", "-in", dir.resolve("dc1-server-meshfed-0.pem").toString(), "-noout", "-ext",
+        "subjectAltName")).contains("DNS:n1.server.dc1.meshfed, DNS:server.dc1.meshfed, DNS:localhost, "
+            + "DNS:api.example.com, IP Address:127.0.0.1, IP Address:10.0.1.5, IP Address:FD00:0:0:0:0:0:0:5");
+    String[][] refused = {
+        {"Error: --additional-ipaddress must be an IPv4 or IPv6 address, got '10.0.1' (see 'meshfed tls cert create "
+            + "--help')", "--server", "--node", "n2", "--additional-ipaddress", "10.0.1"},
+        {"Error: --additional-dnsname must be a DNS name (letters, digits, '-' and '.', optionally starting with "
+            + "'*.'), got 'a b' (see 'meshfed tls cert create --help')", "--server", "--node", "n2",
+            "--additional-dnsname", "a b"},
+        {"Error: --additional-dnsname and --additional-ipaddress are for --server certificates (see 'meshfed tls "
+            + "cert create --help')", "--client", "--additional-ipaddress", "10.0.1.5"},
+    };
+    for (String[] c : refused) {
+      Result bad = certCreate(java.util.Arrays.copyOfRange(c, 1, c.length));
+      assertThat(bad.exit()).isEqualTo(2);
+      bad.isOneErrorLine(c[0]);
+    }
+    assertThat(dir.resolve("dc1-server-meshfed-1.pem")).doesNotExist();
+    assertThat(dir.resolve("dc1-client-meshfed-0.pem")).doesNotExist();
+  }
+
+  @Test
   void nodeWithoutServerIsAUsageError() throws Exception {
     Result r = certCreate("--client", "--node", "n1");
     assertThat(r.exit()).isEqualTo(2);
