@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,8 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * configured. The primary is bootstrapped with the CLI; a replication token (with a secret chosen
  * ahead) and a token per gateway are made there; the secondary and its gateway start with them. The
  * secondary's gateway registers with a token made in the primary, federation states flow both ways,
- * a token made in the primary works in the secondary within 5 s, a revoked one stops in both, and a
- * wrong replication token is a clear reason in {@code meshfed operator routines} and one log line.
+ * a token made in the primary works in the secondary within 5 s, a revoked one stops in both, the
+ * secondary's gateway takes a new token on SIGHUP (and keeps working once its old one is revoked),
+ * and a wrong replication token is a clear reason in {@code meshfed operator routines} and one log
+ * line.
  */
 class AclFederationProcessTest {
   private static final Duration CLI = Duration.ofSeconds(60);
@@ -59,7 +62,8 @@ class AclFederationProcessTest {
       cli(concat(asManager, "acl", "token", "create", "--policy", "replication", "--secret", replication));
       Path replicationFile = Files.writeString(dir.resolve("replication.token"), replication);
       Path gw1Token = secretFile(cli(concat(asManager, "acl", "token", "create", "--policy", "gateways")), "gw1a");
-      Path gw2Token = secretFile(cli(concat(asManager, "acl", "token", "create", "--policy", "gateways")), "gw2a");
+      MeshfedProcess.Result gw2Created = cli(concat(asManager, "acl", "token", "create", "--policy", "gateways"));
+      Path gw2Token = secretFile(gw2Created, "gw2a");
 
       dc1.startGateway("gw1a", dc1.gatewayPorts.get(0), "--token-file", gw1Token.toString());
       f.startServers(dc2, "acl { enabled = true, replication-token-file = \"" + replicationFile + "\" }");
@@ -83,6 +87,28 @@ class AclFederationProcessTest {
           .until(() -> status(dc2.server(), readerSecret) == 403);
       System.out.printf("ACLs: a token deleted in dc1 stopped in dc2 after %d ms%n",
           (System.nanoTime() - revoked) / 1_000_000);
+
+      // A gateway's token is replaced without a restart: the new one in its file, SIGHUP, the old one
+      // revoked. Its registration, deregistered by hand, comes back, which only the new token allows.
+      String newGw2 = json(cli(concat(asManager, "acl", "token", "create", "--policy", "gateways"))).get("SecretID")
+          .asText();
+      Files.writeString(gw2Token, newGw2);
+      MeshfedProcess gw2 = dc2.gateways.get("gw2a");
+      int logged = gw2.stderr.size();
+      gw2.hangUp();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(new ArrayList<>(gw2.stderr).stream().skip(logged))
+              .anyMatch(l -> l.contains("SIGHUP: meshfed gateway reloaded: token: read from " + gw2Token)));
+      cli(concat(asManager, "acl", "token", "delete", json(gw2Created).get("AccessorID").asText()));
+      String oldGw2 = json(gw2Created).get("SecretID").asText();
+      Awaitility.await().atMost(PROPAGATION).pollInterval(Duration.ofMillis(25))
+          .until(() -> status(dc2.server(), oldGw2) == 403);
+      assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://" + address(dc2.server())
+          + "/v1/catalog/deregister")).header("X-Meshfed-Token", management)
+          .PUT(HttpRequest.BodyPublishers.ofString("{\"Node\":\"gw2a\"}")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("true");
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+          assertThat(dc2.server().get("/v1/catalog/service/mesh-gateway")).contains("\"Node\":\"gw2a\""));
 
       // A wrong replication token: the reason shows in the routines report, and once in the log.
       Server secondary = dc2.server();
