@@ -53,7 +53,11 @@ final class MeshfedProcess implements AutoCloseable {
     }
     List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(launcher.apply(cmd));
+    // A test run started with SIGHUP ignored (nohup, some CI runners) would pass that on, and a JVM
+    // cannot handle a signal it started with ignored: the reload tests send SIGHUP.
+    List<String> withSignals = new ArrayList<>(List.of("env", "--default-signal=HUP"));
+    withSignals.addAll(launcher.apply(cmd));
+    ProcessBuilder builder = new ProcessBuilder(withSignals);
     if (workDir != null) {
       builder.directory(workDir.toFile());
     }

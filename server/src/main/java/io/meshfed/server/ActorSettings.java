@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.meshfed.actors.lan.ArteryTls;
+import io.meshfed.actors.lan.LanBootstrap;
 import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.locator.GatewayLocator;
 import io.meshfed.actors.wan.WanMembership;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.Optional;
-import java.util.TreeSet;
 import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.setup.ActorSystemSetup;
@@ -30,18 +30,11 @@ final class ActorSettings {
   private ActorSettings() {}
 
   /**
-   * Seeds are this server plus {@code retry-join}, sorted, so that every server of a DC sees the
-   * same first seed: Pekko lets only the first seed form a new cluster, and only when no other seed
-   * answers, so servers can start in any order and a restarted server rejoins the running cluster.
+   * The LAN cluster's settings. No seed nodes: {@link LanBootstrap} joins (docs/operations.md,
+   * "Bootstrapping a DC"), and {@code min-nr-of-members} keeps a cluster below
+   * {@code bootstrap-expect} from running anything.
    */
   static Config lan(ServerConfig c) {
-    String self = c.advertiseAddress() + ":" + c.ports().lan();
-    TreeSet<String> seeds = new TreeSet<>(c.retryJoin());
-    seeds.add(self);
-    List<String> seedUris = new ArrayList<>();
-    for (String hostPort : seeds) {
-      seedUris.add("pekko://" + LanCluster.SYSTEM_NAME + "@" + hostPort);
-    }
     long failureMillis = c.lanFailureTimeout().toMillis();
     return ConfigFactory.parseMap(Map.ofEntries(
             Map.entry("pekko.actor.provider", "cluster"),
@@ -53,7 +46,6 @@ final class ActorSettings {
             Map.entry("pekko.cluster.failure-detector.acceptable-heartbeat-pause", failureMillis + "ms"),
             Map.entry("pekko.cluster.split-brain-resolver.stable-after", failureMillis + "ms")),
             "meshfed LAN settings")
-        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedUris))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(LanCluster.roles(c.nodeName(), c.ports().server())));
   }
 
@@ -70,6 +62,15 @@ final class ActorSettings {
     return ActorSystemSetup.create(
         BootstrapSetup.create(ConfigFactory.parseString("pekko.remote.artery.transport = tls-tcp").withFallback(config)),
         SSLEngineProviderSetup.create(system -> new ArteryTls(context, dcName)));
+  }
+
+  /** Who forms the DC's cluster: this server and {@code retry-join}, {@code bootstrap-expect} of them present. */
+  static LanBootstrap.Settings lanBootstrap(ServerConfig c) {
+    String self = c.advertiseAddress() + ":" + c.ports().lan();
+    List<String> seeds = new ArrayList<>(c.retryJoin());
+    seeds.add(self);
+    return new LanBootstrap.Settings(self, seeds, c.bootstrapExpect(), LanBootstrap.Settings.PROBE_INTERVAL,
+        LanBootstrap.Settings.STABLE_MARGIN);
   }
 
   /** The locator's settings: the configured probe interval and timeout, and the default read wait. */

@@ -85,6 +85,17 @@ final class TestServers {
         "persistence.postgres.password", System.getenv().getOrDefault("MESHFED_TEST_PG_PASSWORD", "meshfed"));
   }
 
+  /** How many members {@code s} lists as alive (GET /v1/agent/members). */
+  static long aliveMembers(MeshfedServer s) throws IOException, InterruptedException {
+    long alive = 0;
+    for (JsonNode m : json(get(s, "/v1/agent/members", null))) {
+      if (m.get("Status").asText().equals("alive")) {
+        alive++;
+      }
+    }
+    return alive;
+  }
+
   static HttpResponse<String> get(MeshfedServer s, String path, String token) throws IOException, InterruptedException {
     var b = HttpRequest.newBuilder(URI.create("http://" + s.httpAddress() + path)).timeout(Duration.ofSeconds(90));
     if (token != null) {

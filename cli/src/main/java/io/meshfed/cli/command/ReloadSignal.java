@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGHUP reloads instead of stopping the process (the JVM's default), as operators of Consul and
@@ -20,7 +21,7 @@ final class ReloadSignal {
    * @param what the process, for the log line
    */
   static void install(Supplier<List<String>> reload, String what) {
-    Signal.handle(new Signal("HUP"), signal -> {
+    SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
       try {
         List<String> done = reload.get();
         LOG.info("SIGHUP: {} reloaded{}", what, done.isEmpty() ? " (nothing to reload)" : ": " + String.join("; ", done));
@@ -28,5 +29,11 @@ final class ReloadSignal {
         LOG.warn("SIGHUP: {}", e.getMessage());
       }
     });
+    if (before == SignalHandler.SIG_IGN) {
+      // The JVM leaves a signal ignored at its start ignored (nohup does that), handler or not.
+      LOG.warn("SIGHUP is ignored in this process (it was started with SIGHUP ignored, as nohup does), so SIGHUP "
+          + "will not reload {}; start it without nohup{}", what, what.contains("server")
+          ? ", or reload with meshfed reload" : "");
+    }
   }
 }
