@@ -38,7 +38,7 @@ import org.apache.pekko.cluster.typed.JoinSeedNodes;
  *
  * <p>The questions travel over Artery (the LAN port, with its TLS), so there is no listener of its
  * own. The actor keeps answering for as long as the server runs; it stops asking once this server
- * is in a cluster.
+ * is Up in its cluster.
  */
 public final class LanBootstrap {
   /** Its name under {@code /system}, the same on every server, where peers address their questions. */
@@ -56,8 +56,10 @@ public final class LanBootstrap {
    * @param from the answering server's LAN address ({@code host:port})
    * @param member it is in a cluster (joining, up, or on its way there)
    * @param hears the servers that answered its last round of questions, itself included
+   * @param members when {@code member}: the members of its cluster; otherwise the servers it has
+   *     heard say they are in one (it is joining through them)
    */
-  public record Answer(String from, boolean member, List<String> hears) implements Wire {}
+  public record Answer(String from, boolean member, List<String> hears, List<String> members) implements Wire {}
 
   private record Answered(Answer answer) implements Command {}
 
@@ -133,6 +135,8 @@ public final class LanBootstrap {
     private SortedSet<String> present = new TreeSet<>();
     private long presentSince;
     private SortedSet<String> joiningVia = new TreeSet<>();
+    private boolean apart;
+    private boolean joinedItself;
 
     Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings, Cluster cluster,
         List<String> others) {
@@ -165,31 +169,42 @@ public final class LanBootstrap {
     }
 
     private Behavior<Command> answer(Probe p) {
-      p.replyTo().tell(new Answer(settings.self(), isMember(), hears));
+      boolean member = isMember();
+      p.replyTo().tell(new Answer(settings.self(), member, hears,
+          member ? clusterMembers() : List.copyOf(joiningVia)));
       return Behaviors.same();
     }
 
     private boolean isMember() {
-      MemberStatus status = cluster.selfMember().status();
-      return status != MemberStatus.removed();
+      return cluster.selfMember().status() != MemberStatus.removed();
+    }
+
+    private List<String> clusterMembers() {
+      List<String> members = new ArrayList<>();
+      cluster.state().getMembers().forEach(m -> members.add(
+          m.address().getHost().orElse("") + ":" + m.address().getPort().orElse(0)));
+      return members;
     }
 
     private Behavior<Command> tick() {
-      if (isMember()) {
-        timers.cancel(Tick.INSTANCE);
-        return answeringOnly();
-      }
       List<Answer> answered = new ArrayList<>(round.values());
       round.clear();
+      if (isMember()) {
+        return whileJoining(answered);
+      }
       TreeSet<String> heard = new TreeSet<>();
       heard.add(settings.self());
       answered.forEach(a -> heard.add(a.from()));
       hears = List.copyOf(heard);
+      // In a cluster by their own word, or by the word of a peer that is joining through them: a peer
+      // may hear a member that this server does not hear yet.
       TreeSet<String> members = new TreeSet<>();
       answered.stream().filter(Answer::member).forEach(a -> members.add(a.from()));
-      if (!members.isEmpty() && !members.equals(joiningVia)) {
+      answered.stream().filter(a -> !a.member()).forEach(a -> members.addAll(a.members()));
+      members.remove(settings.self());
+      if (!members.isEmpty() && !joiningVia.containsAll(members)) {
         // Pekko's seed process asks them and joins the first that is in the cluster.
-        joiningVia = members;
+        joiningVia = new TreeSet<>(members);
         ctx.getLog().info("joining this DC's LAN cluster through {}", String.join(", ", members));
         cluster.manager().tell(new JoinSeedNodes(members.stream().map(LanBootstrap::address).toList()));
       }
@@ -199,20 +214,48 @@ public final class LanBootstrap {
         presentSince = now;
       }
       boolean stable = now - presentSince >= settings.stableMargin().toNanos();
-      if (members.isEmpty() && stable && decide(settings.self(), settings.expect(), present,
+      if (!joinedItself && members.isEmpty() && stable && decide(settings.self(), settings.expect(), present,
           answered.stream().map(Answer::hears).toList()) == Decision.FORM) {
         ctx.getLog().info("forming this DC's LAN cluster: {} of {} servers answer ({}), none is in a cluster, and "
             + "this one has the lowest address (bootstrap-expect {})", present.size(), others.size() + 1,
             String.join(", ", present), settings.expect());
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        joinedItself = true;
+        return Behaviors.same();
+      }
+      probe();
+      return Behaviors.same();
+    }
+
+    /**
+     * In a cluster that is not Up yet (below {@code bootstrap-expect}): keeps asking, and says so
+     * once if a server answers from another cluster, which only a lost race of two formations can
+     * cause. That cluster never comes Up (min-nr-of-members), so nothing runs twice; this server
+     * has to be restarted to join the DC, and the log line says so.
+     */
+    private Behavior<Command> whileJoining(List<Answer> answered) {
+      if (cluster.selfMember().status() != MemberStatus.joining()) {
         timers.cancel(Tick.INSTANCE);
         return answeringOnly();
       }
+      List<String> ours = clusterMembers();
+      answered.stream().filter(a -> a.member() && !ours.contains(a.from())).findFirst().ifPresent(a -> {
+        if (!apart) {
+          apart = true;
+          ctx.getLog().warn("this server is in a LAN cluster of its own ({}) while {} is in another ({}): it cannot "
+              + "join that one; restart this server and it will", String.join(", ", ours), a.from(),
+              String.join(", ", a.members()));
+        }
+      });
+      probe();
+      return Behaviors.same();
+    }
+
+    private void probe() {
       for (String peer : others) {
         Adapter.toClassic(ctx.getSystem()).actorSelection(address(peer) + "/system/" + NAME)
             .tell(new Probe(answers), org.apache.pekko.actor.ActorRef.noSender());
       }
-      return Behaviors.same();
     }
   }
 }

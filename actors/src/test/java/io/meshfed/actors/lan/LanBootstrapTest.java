@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -103,6 +104,26 @@ class LanBootstrapTest {
     awaitOneCluster(Set.of(0, 1, 2));
   }
 
+  @Test
+  void aServerLeftInAClusterOfItsOwnSaysSoAndHowToFixIt() throws Exception {
+    declare(3);
+    // What a lost race of two formations leaves: the lowest server formed alone (here because it was
+    // told bootstrap-expect 1) and, below its min-nr-of-members of 2, never comes Up.
+    start(0, seeds, 1, 2);
+    Cluster alone = Cluster.get(running.get(seeds.get(0)));
+    Awaitility.await().atMost(FORM).until(() -> alone.selfMember().status() == MemberStatus.joining());
+    LoggingTestKit.warn("this server is in a LAN cluster of its own (" + seeds.get(0) + ") while ")
+        .withMessageContains("restart this server and it will")
+        .expect(running.get(seeds.get(0)), () -> {
+          // The other two know only each other, and form the DC.
+          start(1, seeds.subList(1, 3), 2, 2);
+          start(2, seeds.subList(1, 3), 2, 2);
+          awaitOneCluster(Set.of(1, 2));
+          return null;
+        });
+    assertThat(alone.selfMember().status()).isEqualTo(MemberStatus.joining());
+  }
+
   private void declare(int n) throws IOException {
     for (int i = 0; i < n; i++) {
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -112,6 +133,10 @@ class LanBootstrapTest {
   }
 
   private void start(int i, int expect) {
+    start(i, seeds, expect, expect);
+  }
+
+  private void start(int i, List<String> names, int expect, int minMembers) {
     String self = seeds.get(i);
     Config config = ConfigFactory.parseString("""
         pekko.actor.provider = cluster
@@ -125,10 +150,10 @@ class LanBootstrapTest {
         pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
         pekko.remote.artery.advanced.shutdown-flush-timeout = 200ms
         pekko.loglevel = INFO
-        """.formatted(Integer.parseInt(self.substring(self.indexOf(':') + 1)), expect))
+        """.formatted(Integer.parseInt(self.substring(self.indexOf(':') + 1)), minMembers))
         .withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), LanCluster.SYSTEM_NAME, config);
-    system.systemActorOf(LanBootstrap.create(new LanBootstrap.Settings(self, seeds, expect,
+    system.systemActorOf(LanBootstrap.create(new LanBootstrap.Settings(self, names, expect,
         LanBootstrap.Settings.PROBE_INTERVAL, LanBootstrap.Settings.STABLE_MARGIN)), LanBootstrap.NAME, Props.empty());
     running.put(self, system);
   }

@@ -1,5 +1,6 @@
 package io.meshfed.cli.command;
 
+import io.meshfed.protocol.errors.ApiException;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -25,8 +26,11 @@ final class ReloadSignal {
       try {
         List<String> done = reload.get();
         LOG.info("SIGHUP: {} reloaded{}", what, done.isEmpty() ? " (nothing to reload)" : ": " + String.join("; ", done));
-      } catch (RuntimeException e) {
+      } catch (IllegalArgumentException | ApiException e) {
+        // A refusal: its message is the one line that says why.
         LOG.warn("SIGHUP: {}", e.getMessage());
+      } catch (RuntimeException e) {
+        LOG.error("SIGHUP: reloading {} failed", what, e);
       }
     });
     if (before == SignalHandler.SIG_IGN) {

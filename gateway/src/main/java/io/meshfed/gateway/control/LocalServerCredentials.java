@@ -66,22 +66,22 @@ public final class LocalServerCredentials {
     }
     TlsFiles f = tls.get();
     try {
-      SSLContext context = TlsContexts.apiClient(f.caFile(), f.clientCert(), f.clientKey());
+      // Each file read once: what is checked below is what goes in force.
+      TlsContexts.ClientFiles files = TlsContexts.ClientFiles.read(f.caFile(), f.clientCert(), f.clientKey());
       List<TlsMaterial.Problem> problems = new ArrayList<>();
-      Optional<X509Certificate> certificate = f.clientCert()
-          .map(p -> PemFiles.readCertificates("--client-cert", p).get(0));
+      Optional<X509Certificate> certificate = files.chain().stream().findFirst();
       certificate.flatMap(c -> TlsMaterial.validity("--client-cert " + f.clientCert().get(), c, clock.instant(), RELOAD))
           .ifPresent(problems::add);
-      List<X509Certificate> cas = f.caFile().map(p -> PemFiles.readCertificates("--ca-file", p)).orElse(List.of());
-      for (X509Certificate ca : cas) {
+      for (X509Certificate ca : files.cas()) {
         TlsMaterial.validity("the CA certificate in --ca-file " + f.caFile().get(), ca, clock.instant(), RELOAD)
             .ifPresent(problems::add);
       }
       problems.stream().filter(p -> p.severity() == TlsMaterial.Severity.ERROR).findFirst().ifPresent(p -> {
         throw new IllegalArgumentException(p.message());
       });
-      return new Loaded(Optional.of(context), certificate, cas.size(), currentToken, List.copyOf(problems));
-    } catch (PemFiles.TlsFileException e) {
+      return new Loaded(Optional.of(TlsContexts.apiClient(files)), certificate, files.cas().size(), currentToken,
+          List.copyOf(problems));
+    } catch (PemFiles.TlsFileException | IllegalStateException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
   }

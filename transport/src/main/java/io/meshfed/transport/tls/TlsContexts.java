@@ -131,25 +131,42 @@ public final class TlsContexts {
    *     the certificate, with a message that names the option
    */
   public static SSLContext apiClient(Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile) {
-    if (certFile.isPresent() != keyFile.isPresent()) {
-      throw new PemFiles.TlsFileException("give --client-cert and --client-key together");
-    }
-    try {
-      TrustManager[] trust = null;
-      if (caFile.isPresent()) {
-        trust = new TrustManager[] {AlertingTrustManager.pkix(PemFiles.readCertificates("--ca-file", caFile.get()))};
+    return apiClient(ClientFiles.read(caFile, certFile, keyFile));
+  }
+
+  /**
+   * The client TLS files, each read once, so that what is checked is what is put in force.
+   *
+   * @param cas empty: the JDK's trusted CAs
+   * @param chain empty: no client certificate
+   */
+  public record ClientFiles(List<X509Certificate> cas, List<X509Certificate> chain, Optional<PrivateKey> key) {
+    /** @throws PemFiles.TlsFileException a file that cannot be used, in one line that names its option */
+    public static ClientFiles read(Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile) {
+      if (certFile.isPresent() != keyFile.isPresent()) {
+        throw new PemFiles.TlsFileException("give --client-cert and --client-key together");
       }
+      List<X509Certificate> cas = caFile.map(f -> PemFiles.readCertificates("--ca-file", f)).orElse(List.of());
+      List<X509Certificate> chain = certFile.map(f -> PemFiles.readCertificates("--client-cert", f)).orElse(List.of());
+      Optional<PrivateKey> key = keyFile.map(f -> PemFiles.readPrivateKey("--client-key", f));
+      if (key.isPresent() && !PemFiles.matches(key.get(), chain.get(0).getPublicKey())) {
+        throw new PemFiles.TlsFileException("--client-key " + keyFile.get() + " is not the key of --client-cert "
+            + certFile.get());
+      }
+      return new ClientFiles(cas, chain, key);
+    }
+  }
+
+  /** A client context from files already read. */
+  public static SSLContext apiClient(ClientFiles files) {
+    try {
+      TrustManager[] trust = files.cas().isEmpty() ? null
+          : new TrustManager[] {AlertingTrustManager.pkix(files.cas())};
       KeyManagerFactory keyManagers = null;
-      if (certFile.isPresent()) {
-        List<X509Certificate> chain = PemFiles.readCertificates("--client-cert", certFile.get());
-        PrivateKey key = PemFiles.readPrivateKey("--client-key", keyFile.get());
-        if (!PemFiles.matches(key, chain.get(0).getPublicKey())) {
-          throw new PemFiles.TlsFileException("--client-key " + keyFile.get() + " is not the key of --client-cert "
-              + certFile.get());
-        }
+      if (files.key().isPresent()) {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
-        keys.setKeyEntry("client", key, NO_PASSWORD, chain.toArray(X509Certificate[]::new));
+        keys.setKeyEntry("client", files.key().get(), NO_PASSWORD, files.chain().toArray(X509Certificate[]::new));
         keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keyManagers.init(keys, NO_PASSWORD);
       }
