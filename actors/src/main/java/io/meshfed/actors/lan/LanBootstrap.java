@@ -131,7 +131,7 @@ public final class LanBootstrap {
     private final List<String> others;
     private final ActorRef<Answer> answers;
     private final Map<String, Answer> round = new HashMap<>();
-    private List<String> hears = List.of();
+    private List<String> hears;
     private SortedSet<String> present = new TreeSet<>();
     private long presentSince;
     private SortedSet<String> joiningVia = new TreeSet<>();

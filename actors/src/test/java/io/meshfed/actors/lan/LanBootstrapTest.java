@@ -73,11 +73,7 @@ class LanBootstrapTest {
 
   @Test
   void startedAllAtOnceTheyFormOneCluster() throws Exception {
-    declare(3);
-    for (int i = 0; i < 3; i++) {
-      start(i, 2);
-    }
-    awaitOneCluster(Set.of(0, 1, 2));
+    startThreeAtOnce();
   }
 
   @Test
@@ -91,11 +87,7 @@ class LanBootstrapTest {
 
   @Test
   void aRestartedLowestServerJoinsTheRunningClusterInsteadOfFormingOne() throws Exception {
-    declare(3);
-    for (int i = 0; i < 3; i++) {
-      start(i, 2);
-    }
-    awaitOneCluster(Set.of(0, 1, 2));
+    startThreeAtOnce();
     ActorSystem<Void> first = running.remove(seeds.get(0));
     first.terminate();
     first.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -122,6 +114,14 @@ class LanBootstrapTest {
           return null;
         });
     assertThat(alone.selfMember().status()).isEqualTo(MemberStatus.joining());
+  }
+
+  private void startThreeAtOnce() throws IOException {
+    declare(3);
+    for (int i = 0; i < 3; i++) {
+      start(i, 2);
+    }
+    awaitOneCluster(Set.of(0, 1, 2));
   }
 
   private void declare(int n) throws IOException {
