@@ -20,11 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -46,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CertificateRotationProcessTest {
   private static final Duration CLI = Duration.ofSeconds(60);
-  private static final long CALL_EVERY_MS = 50;
+  private static final Duration CALL_EVERY = Duration.ofMillis(50);
 
   @TempDir Path dir;
 
@@ -75,10 +71,10 @@ class CertificateRotationProcessTest {
       // gateway may not route a name of the other DC yet (it learns them from federation states).
       Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
         for (Server s : servers) {
-          s.get("/v1/internal/federation-states?dc=" + CrossDcTraffic.other(s, primaryName));
+          s.get("/v1/internal/federation-states?dc=" + (s.dc == primary ? "dc2" : primaryName));
         }
       });
-      try (CrossDcTraffic traffic = new CrossDcTraffic(servers, primaryName)) {
+      try (CrossDcTraffic traffic = new CrossDcTraffic(servers, List.of(primaryName, "dc2"), CALL_EVERY)) {
         traffic.awaitMore(20);
         // What each server has logged so far (its start, the DCs finding each other) is not the rotation's.
         Map<Server, Long> logBefore = new HashMap<>();
@@ -130,7 +126,7 @@ class CertificateRotationProcessTest {
             });
         traffic.close();
         System.out.printf("certificate rotation: %d cross-DC calls during the rotation, %d failed%n",
-            traffic.succeeded.get() + traffic.failures.size(), traffic.failures.size());
+            traffic.calls(), traffic.failures.size());
         assertThat(traffic.failures).as("cross-DC calls that failed during the rotation").isEmpty();
         // A probe may time out on a busy machine (and pass again 2 s later); none may be refused by TLS.
         for (Server s : servers) {
@@ -203,47 +199,5 @@ class CertificateRotationProcessTest {
     MeshfedProcess.Result r = MeshfedProcess.run(CLI, "reload", "--http-addr", s.host + ":" + s.http);
     assertThat(r.exitCode()).as(r.stderr().toString()).isZero();
     assertThat(r.out()).startsWith("tls: certificate CN=").contains(expected);
-  }
-
-  /** Reads of the other DC's federation states from every server in turn, one every 50 ms. */
-  private static final class CrossDcTraffic implements AutoCloseable {
-    final AtomicLong succeeded = new AtomicLong();
-    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-    private final ScheduledExecutorService caller = Executors.newSingleThreadScheduledExecutor();
-    private final AtomicLong turn = new AtomicLong();
-
-    CrossDcTraffic(List<Server> servers, String primaryName) {
-      caller.scheduleAtFixedRate(() -> {
-        Server s = servers.get((int) (turn.getAndIncrement() % servers.size()));
-        String other = other(s, primaryName);
-        try {
-          s.get("/v1/internal/federation-states?dc=" + other);
-          succeeded.incrementAndGet();
-        } catch (Exception | AssertionError e) {
-          failures.add(s.node + " -> " + other + ": " + e);
-        }
-      }, 0, CALL_EVERY_MS, TimeUnit.MILLISECONDS);
-    }
-
-    static String other(Server s, String primaryName) {
-      return s.dc.name.equals(primaryName) ? "dc2" : primaryName;
-    }
-
-    /** Waits until {@code n} more calls have succeeded. */
-    void awaitMore(long n) {
-      long target = succeeded.get() + n;
-      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-          .until(() -> succeeded.get() >= target || !failures.isEmpty());
-      assertThat(failures).as("cross-DC calls that failed").isEmpty();
-    }
-
-    /** Lets the call in flight finish (interrupting it would count as a failure of its own making). */
-    @Override
-    public void close() throws InterruptedException {
-      caller.shutdown();
-      if (!caller.awaitTermination(30, TimeUnit.SECONDS)) {
-        caller.shutdownNow();
-      }
-    }
   }
 }

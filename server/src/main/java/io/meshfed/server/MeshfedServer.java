@@ -23,6 +23,7 @@ import io.meshfed.actors.lan.LanBootstrap;
 import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.actors.federation.PrimaryFederationStates;
+import io.meshfed.actors.federation.ReplicaLedger;
 import io.meshfed.actors.forward.FirstKnownGateways;
 import io.meshfed.actors.locator.GatewayLocator;
 import io.meshfed.actors.locator.GatewayLocatorView;
@@ -213,7 +214,7 @@ public final class MeshfedServer {
           () -> AskPattern.<WanMembership.Command, Done>ask(wan, WanMembership.Leave::new, WAN_LEAVE_TIMEOUT,
               system.scheduler()).exceptionally(e -> Done.getInstance()));
       FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc,
-          barrier::passed, WanFeatureBarrier.NOT_ENABLED);
+          barrier::passed, WanFeatureBarrier.NOT_ENABLED, new ReplicaLedger(system, config.nodeName()));
       AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
       LeaderRoutines.Replications replications = new LeaderRoutines.Replications();
       CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();

@@ -180,6 +180,59 @@ class TwoDatacenterForwardingTest {
     assertThat(TestServers.get(dc1, "/v1/internal/federation-states", null).body()).isEqualTo(before);
   }
 
+  /**
+   * The secondary's replication reads tell the primary what it holds: the rollout shows dc2 current
+   * with dc1's own index, asked in either DC (dc2 forwards), and bad questions are one clear 400.
+   */
+  @Test
+  void theRolloutShowsWhatTheSecondaryHoldsAndIsAnsweredInEitherDc() throws Exception {
+    String path = "/v1/internal/federation-states/rollout";
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      HttpResponse<String> r = TestServers.get(dc1, path, null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      JsonNode rollout = TestServers.json(r);
+      assertThat(rollout.get("Primary").asText()).isEqualTo("dc1");
+      assertThat(rollout.get("Complete").asBoolean()).as(r.body()).isTrue();
+      assertThat(rollout.at("/Datacenters/0/Datacenter").asText()).isEqualTo("dc2");
+      assertThat(rollout.at("/Datacenters/0/Status").asText()).isEqualTo("current");
+      assertThat(rollout.at("/Datacenters/0/PrimaryStateIndex").asLong())
+          .isEqualTo(rollout.get("PrimaryStateIndex").asLong()).isPositive();
+      assertThat(rollout.at("/Datacenters/0/HeardBy").asText()).isEqualTo("n1");
+    });
+    HttpResponse<String> viaDc2 = TestServers.get(dc2, path, null);
+    assertThat(viaDc2.statusCode()).as(viaDc2.body()).isEqualTo(200);
+    assertThat(TestServers.json(viaDc2).get("Primary").asText()).isEqualTo("dc1");
+
+    // dc1 has no gateway here: removing one it does not have is a 400 that says so, from either DC.
+    for (MeshfedServer server : List.of(dc1, dc2)) {
+      HttpResponse<String> unknown = TestServers.get(server, path + "?remove=gw9", null);
+      assertThat(unknown.statusCode()).isEqualTo(400);
+      assertThat(unknown.body()).isEqualTo("\"gw9\" is not a gateway of dc1: its gateways are none");
+    }
+    HttpResponse<String> blank = TestServers.get(dc1, path + "?remove=%20", null);
+    assertThat(blank.statusCode()).isEqualTo(400);
+    assertThat(blank.body()).startsWith("invalid request: a gateway to remove must be a node name or host:port");
+    String tooMany = path + "?" + String.join("&", java.util.Collections.nCopies(65, "remove=gw1"));
+    HttpResponse<String> many = TestServers.get(dc1, tooMany, null);
+    assertThat(many.statusCode()).isEqualTo(400);
+    assertThat(many.body()).isEqualTo("invalid request: at most 64 gateways can be removed at once, got 65");
+  }
+
+  /** A report that claims to come from the primary itself is refused with its read, and recorded nowhere. */
+  @Test
+  void aReplicationReadWithABadReportIsRefusedAndRecordsNothing() throws Exception {
+    byte[] forged = io.meshfed.protocol.internal.Forwarded.newBuilder()
+        .setRequest(ListFederationStatesRequest.getDefaultInstance().toByteString())
+        .setReplica(io.meshfed.protocol.internal.ReplicaReport.newBuilder().setDatacenter("dc1")
+            .setPrimaryStateIndex(99)).build().toByteArray();
+    assertThatThrownBy(() -> dc2.internalRpc().call("dc1", Dialer.ANY_SERVER, FederationStateEndpoint.LIST, forged,
+            Duration.ofSeconds(10)).toCompletableFuture().get(20, TimeUnit.SECONDS))
+        .cause().isInstanceOf(ApiException.class)
+        .hasMessage("invalid request: replica report from \"dc1\", the primary itself");
+    JsonNode rollout = TestServers.json(TestServers.get(dc1, "/v1/internal/federation-states/rollout", null));
+    assertThat(rollout.findValuesAsText("Datacenter")).doesNotContain("dc1");
+  }
+
   @Test
   void anApplySentToASecondaryLandsInThePrimary() throws Exception {
     HttpResponse<String> w = TestServers.put(dc2, "/v1/internal/federation-state", TestServers.upsert("dc5"), null);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -209,10 +210,34 @@ public final class FederationStateReplication {
         return STATES;
       }
 
+      /** Reads this DC's copy of the primary's record first: the read tells the primary what it holds. */
       @Override
       public CompletionStage<Snapshot<FederationState>> fetch(String token, long minIndex, Duration wait) {
-        return Cancellation.derived(primary.list(token, minIndex, wait),
-            listed -> listed.thenApply(r -> new Snapshot<>(r.index(), r.value())));
+        CompletableFuture<Snapshot<FederationState>> fetched = new CompletableFuture<>();
+        store.<DcStore.QueryResult<FederationState>>ask(reply ->
+            new DcStore.GetFederationState(primary.datacenter(), 0, Duration.ZERO, reply)).whenComplete((copy, error) -> {
+              if (error != null) {
+                fetched.completeExceptionally(error);
+                return;
+              }
+              CompletableFuture<Snapshot<FederationState>> call = Cancellation.derived(
+                  primary.list(token, minIndex, wait, copy.value()),
+                  listed -> listed.thenApply(r -> new Snapshot<>(r.index(), r.value())));
+              call.whenComplete((snapshot, failure) -> {
+                if (failure != null) {
+                  fetched.completeExceptionally(failure);
+                } else {
+                  fetched.complete(snapshot);
+                }
+              });
+              // Cancelled while the local read ran, or later: the call in the primary is freed.
+              fetched.whenComplete((snapshot, failure) -> {
+                if (fetched.isCancelled()) {
+                  call.cancel(true);
+                }
+              });
+            });
+        return fetched;
       }
 
       @Override

@@ -15,11 +15,17 @@ import java.util.concurrent.CompletionStage;
  */
 public interface PrimaryFederationStates {
 
+  /** The primary DC's name. */
+  String datacenter();
+
   /**
    * A blocking query of all federation states in the primary: answered when the primary's
-   * federation-state index passes {@code minIndex} (0: at once) or after {@code wait}.
+   * federation-state index passes {@code minIndex} (0: at once) or after {@code wait}. It tells the
+   * primary what this DC holds of the primary's own record ({@code primaryCopy}, null: nothing), so
+   * the primary can show how far a change of its gateways has spread.
    */
-  CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex, Duration wait);
+  CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex, Duration wait,
+      FederationState primaryCopy);
 
   /** Upserts {@code state} (this DC's own record) in the primary. */
   CompletionStage<DcStore.WriteResult> upsert(String token, FederationState state);

@@ -269,7 +269,7 @@ public final class GatewayTracker {
    * node address (Consul's BestAddress(true)). LAN: tagged lan service address, else service
    * address, else node address. A tagged address's port 0 means the service port. Sorted.
    */
-  static List<GatewayAddress> render(List<CheckServiceNode> gateways, boolean wan) {
+  public static List<GatewayAddress> render(List<CheckServiceNode> gateways, boolean wan) {
     List<GatewayAddress> out = new ArrayList<>();
     for (CheckServiceNode g : gateways) {
       NodeService s = g.service();

@@ -21,7 +21,11 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
  * reported to a probe; chosen calls fail; the backing store can be swapped (a rebuilt primary).
  */
 final class FakePrimary implements PrimaryFederationStates {
-  record ListCall(int number, String token, long minIndex) {}
+  /** The primary's name. */
+  static final String DATACENTER = "dc-a";
+
+  /** @param primaryCopy what the secondary held of the primary's own record ({@link #DATACENTER}) when it read */
+  record ListCall(int number, String token, long minIndex, FederationState primaryCopy) {}
 
   record UpsertCall(String token, FederationState state) {}
 
@@ -45,9 +49,15 @@ final class FakePrimary implements PrimaryFederationStates {
   }
 
   @Override
-  public CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex, Duration wait) {
+  public String datacenter() {
+    return DATACENTER;
+  }
+
+  @Override
+  public CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex, Duration wait,
+      FederationState primaryCopy) {
     int n = listCalls.incrementAndGet();
-    calls.getRef().tell(new ListCall(n, token, minIndex));
+    calls.getRef().tell(new ListCall(n, token, minIndex, primaryCopy));
     if (failList.test(n)) {
       return CompletableFuture.failedFuture(listError.apply(n));
     }

@@ -126,8 +126,13 @@ class FederationLeadershipLeakTest extends FederationRoutineTestBase {
     }
 
     @Override
+    public String datacenter() {
+      return "dc1";
+    }
+
+    @Override
     public CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex,
-        Duration wait) {
+        Duration wait, FederationState primaryCopy) {
       lists.incrementAndGet();
       lastListMinIndex.set(minIndex);
       CompletableFuture<DcStore.QueryResult<List<FederationState>>> read = store

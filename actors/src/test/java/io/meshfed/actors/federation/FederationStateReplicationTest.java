@@ -110,6 +110,26 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
     fx.kit.stop(routines);
   }
 
+  /**
+   * Every read tells the primary what this DC holds of the primary's own record, as it is after the
+   * rounds before: nothing at first, then the copy with the primary's modify index, then the next one.
+   */
+  @Test
+  void everyReadCarriesThisDcsCopyOfThePrimarysOwnRecord() {
+    long first = upsert(primaryStore, state(FakePrimary.DATACENTER,
+        gateway(FakePrimary.DATACENTER, "gw-a1", 8443, HealthCheck.PASSING)));
+    start(fast());
+    assertThat(nextList().primaryCopy()).isNull();
+    FakePrimary.ListCall second = nextList();
+    assertThat(second.primaryCopy().primaryModifyIndex()).isEqualTo(first);
+    assertThat(second.primaryCopy().meshGateways()).extracting(g -> g.node().node()).containsExactly("gw-a1");
+    long next = upsert(primaryStore, state(FakePrimary.DATACENTER,
+        gateway(FakePrimary.DATACENTER, "gw-a2", 8443, HealthCheck.PASSING)));
+    FakePrimary.ListCall third = nextList();
+    assertThat(third.primaryCopy().primaryModifyIndex()).isEqualTo(next);
+    assertThat(third.primaryCopy().meshGateways()).extracting(g -> g.node().node()).containsExactly("gw-a2");
+  }
+
   @Test
   void aRecordThisStoreRefusesIsLeftOutAndTheOthersStillReplicate() {
     upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));

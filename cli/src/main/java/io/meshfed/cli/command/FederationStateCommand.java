@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         FederationStateGetCommand.class,
         FederationStateApplyCommand.class,
         FederationStateDeleteCommand.class,
+        FederationStateRolloutCommand.class,
     })
 public final class FederationStateCommand {
   static final String STATE_PATH = "/v1/internal/federation-state";

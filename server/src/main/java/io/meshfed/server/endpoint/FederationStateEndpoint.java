@@ -1,6 +1,10 @@
 package io.meshfed.server.endpoint;
 
+import io.meshfed.actors.federation.GatewayRef;
+import io.meshfed.actors.federation.GatewayRollout;
 import io.meshfed.actors.federation.PrimaryFederationStates;
+import io.meshfed.actors.federation.ReplicaLedger;
+import io.meshfed.actors.federation.ReplicaReport;
 import io.meshfed.actors.forward.RemoteDatacenters;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.actors.store.StoreClient;
@@ -40,6 +44,9 @@ public final class FederationStateEndpoint {
   public static final String GET = "FederationState.Get";
   public static final String LIST = "FederationState.List";
   public static final String LIST_MESH_GATEWAYS = "FederationState.ListMeshGateways";
+  public static final String ROLLOUT = "FederationState.Rollout";
+  /** Gateways one rollout request may name for removal. */
+  static final int MAX_REMOVE = 64;
 
   private final StoreClient store;
   private final ServerIdentity self;
@@ -47,19 +54,22 @@ public final class FederationStateEndpoint {
   private final Forwarder forwarder;
   private final BooleanSupplier featureEnabled;
   private final String notEnabled;
+  private final ReplicaLedger ledger;
 
   /**
    * @param featureEnabled the feature barrier: while false, the DC that serves a call answers 503
    *     with {@code notEnabled}, after forwarding as Consul does
+   * @param ledger where the primary keeps what each secondary reports with its replication reads
    */
   public FederationStateEndpoint(StoreClient store, ServerIdentity self, Acl acl, RemoteDatacenters remote,
-      BooleanSupplier featureEnabled, String notEnabled) {
+      BooleanSupplier featureEnabled, String notEnabled, ReplicaLedger ledger) {
     this.store = store;
     this.self = self;
     this.acl = acl;
     this.forwarder = new Forwarder(remote);
     this.featureEnabled = featureEnabled;
     this.notEnabled = notEnabled;
+    this.ledger = ledger;
   }
 
   /**
@@ -109,17 +119,60 @@ public final class FederationStateEndpoint {
   }
 
   public CompletionStage<QueryResult<List<FederationState>>> list(String token, QueryOptions q) {
+    return list(token, q, null);
+  }
+
+  /**
+   * @param replica set on a secondary's replication read: what it holds of the primary's own
+   *     record, which the primary records ({@link ReplicaLedger}) once the token may read
+   */
+  public CompletionStage<QueryResult<List<FederationState>>> list(String token, QueryOptions q,
+      ReplicaReport replica) {
     return Endpoints.guarded(() -> {
       RequestValidation.requireValid(q);
       if (!self.servesLocally(q.datacenter())) {
         return forwarder.call(q.datacenter(), LIST, token, ListFederationStatesRequest.newBuilder()
-                .setOptions(Protos.options(q)).build(), Forwarder.deadline(q), ListFederationStatesResponse.parser(),
-            r -> new DcStore.FederationStatesResult(r.getMeta().getIndex(),
+                .setOptions(Protos.options(q)).build(), replica, Forwarder.deadline(q),
+            ListFederationStatesResponse.parser(), r -> new DcStore.FederationStatesResult(r.getMeta().getIndex(),
                 r.getStatesList().stream().map(ProtoConvert::fromProto).toList()));
       }
       requireFeature();
       acl.operator(token, Access.READ);
+      if (replica != null) {
+        RequestValidation.replicaReport(replica, self);
+        ledger.record(replica, Instant.now());
+      }
       return store.askBlocking(q, reply -> new DcStore.ListFederationStates(q.minIndex(), q.maxWait(), reply));
+    });
+  }
+
+  /**
+   * How far the primary's current gateways have spread, and (with {@code remove}) whether removing
+   * those would leave a DC knowing none that stays. Served by the primary from its store and its
+   * {@link ReplicaLedger}; a secondary forwards.
+   */
+  public CompletionStage<GatewayRollout> rollout(String token, List<String> remove) {
+    return Endpoints.guarded(() -> {
+      RequestValidation.gatewaysToRemove(remove, MAX_REMOVE);
+      if (!self.isPrimary()) {
+        return forwarder.call(self.primaryDatacenter(), ROLLOUT, token, Protos.rolloutRequest(remove), null,
+            Forwarder.CALL_DEADLINE, io.meshfed.protocol.v1.GatewayRollout.parser(), Protos::rollout);
+      }
+      requireFeature();
+      acl.operator(token, Access.READ);
+      CompletionStage<QueryResult<List<FederationState>>> states = store.ask(reply ->
+          new DcStore.ListFederationStates(0, Duration.ZERO, reply));
+      return states.thenCombine(ledger.all(), (listed, progress) -> {
+        FederationState own = listed.value().stream().filter(st -> st.datacenter().equals(self.datacenter()))
+            .findFirst().orElse(null);
+        List<String> secondaries = listed.value().stream().map(FederationState::datacenter)
+            .filter(dc -> !dc.equals(self.datacenter())).toList();
+        try {
+          return GatewayRollout.of(self.datacenter(), own, secondaries, progress, remove, Instant.now());
+        } catch (GatewayRollout.UnknownGateway e) {
+          throw ApiException.invalid(e.getMessage());
+        }
+      });
     });
   }
 
@@ -157,9 +210,17 @@ public final class FederationStateEndpoint {
     Objects.requireNonNull(primaryDatacenter, "primaryDatacenter");
     return new PrimaryFederationStates() {
       @Override
+      public String datacenter() {
+        return primaryDatacenter;
+      }
+
+      @Override
       public CompletionStage<DcStore.QueryResult<List<FederationState>>> list(String token, long minIndex,
-          Duration wait) {
-        return FederationStateEndpoint.this.list(token, new QueryOptions(primaryDatacenter, minIndex, wait));
+          Duration wait, FederationState primaryCopy) {
+        ReplicaReport report = primaryCopy == null ? new ReplicaReport(self.datacenter(), 0, List.of())
+            : new ReplicaReport(self.datacenter(), primaryCopy.primaryModifyIndex(),
+                GatewayRef.of(primaryCopy.meshGateways()));
+        return FederationStateEndpoint.this.list(token, new QueryOptions(primaryDatacenter, minIndex, wait), report);
       }
 
       @Override

@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import io.meshfed.persistence.store.DcStore;
+import io.meshfed.actors.federation.ReplicaReport;
 import io.meshfed.protocol.internal.Forwarded;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -32,14 +33,24 @@ final class Forwarder {
 
   <R extends Message, T> CompletionStage<T> call(String datacenter, String method, String token, Message request,
       Duration deadline, Parser<R> responseParser, Function<R, T> result) {
+    return call(datacenter, method, token, request, null, deadline, responseParser, result);
+  }
+
+  /** @param replica what a secondary's replication read reports to the primary; null for every other call */
+  <R extends Message, T> CompletionStage<T> call(String datacenter, String method, String token, Message request,
+      ReplicaReport replica, Duration deadline, Parser<R> responseParser, Function<R, T> result) {
     // The DC becomes part of the SNI name of the dial: never dial a name that is not a DC's.
     try {
       RequestValidation.requireValidTarget(datacenter);
     } catch (ApiException e) {
       return CompletableFuture.failedFuture(e);
     }
-    byte[] forwarded = Forwarded.newBuilder().setToken(token == null ? "" : token)
-        .setRequest(request.toByteString()).build().toByteArray();
+    Forwarded.Builder envelope = Forwarded.newBuilder().setToken(token == null ? "" : token)
+        .setRequest(request.toByteString());
+    if (replica != null) {
+      envelope.setReplica(Protos.replicaReport(replica));
+    }
+    byte[] forwarded = envelope.build().toByteArray();
     return Cancellation.derived(remote.call(datacenter, method, forwarded, deadline), sent -> sent.thenApply(bytes -> {
       try {
         return result.apply(responseParser.parseFrom(bytes));

@@ -1,6 +1,16 @@
 package io.meshfed.server.endpoint;
 
+import io.meshfed.actors.federation.GatewayRef;
+import io.meshfed.actors.federation.GatewayRollout;
+import io.meshfed.actors.federation.ReplicaReport;
 import io.meshfed.actors.store.QueryOptions;
+import io.meshfed.protocol.errors.ApiException;
+import io.meshfed.protocol.model.Quote;
+import io.meshfed.protocol.v1.DatacenterRollout;
+import io.meshfed.protocol.v1.GatewayRemoval;
+import io.meshfed.protocol.v1.GetGatewayRolloutRequest;
+import java.time.Instant;
+import java.util.Optional;
 import io.meshfed.protocol.convert.ProtoConvert;
 import io.meshfed.protocol.model.CheckServiceNode;
 import io.meshfed.protocol.model.FederationState;
@@ -104,5 +114,66 @@ public final class Protos {
     r.getDatacenterGatewaysMap().forEach((dc, gws) ->
         out.put(dc, gws.getGatewaysList().stream().map(ProtoConvert::fromProto).toList()));
     return new LinkedHashMap<>(out);
+  }
+
+  // ---- gateway rollout (what secondaries report, and the primary's view of it) ----
+
+  static io.meshfed.protocol.internal.ReplicaReport replicaReport(ReplicaReport r) {
+    return io.meshfed.protocol.internal.ReplicaReport.newBuilder().setDatacenter(r.datacenter())
+        .setPrimaryStateIndex(r.primaryStateIndex()).addAllGateways(refs(r.gateways())).build();
+  }
+
+  static ReplicaReport replicaReport(io.meshfed.protocol.internal.ReplicaReport r) {
+    return new ReplicaReport(r.getDatacenter(), r.getPrimaryStateIndex(), refs(r.getGatewaysList()));
+  }
+
+  static GetGatewayRolloutRequest rolloutRequest(List<String> remove) {
+    return GetGatewayRolloutRequest.newBuilder().addAllRemove(remove).build();
+  }
+
+  public static io.meshfed.protocol.v1.GatewayRollout rollout(GatewayRollout r) {
+    io.meshfed.protocol.v1.GatewayRollout.Builder b = io.meshfed.protocol.v1.GatewayRollout.newBuilder()
+        .setPrimary(r.primary()).setPrimaryStateIndex(r.primaryStateIndex()).addAllGateways(refs(r.gateways()))
+        .setComplete(r.complete());
+    for (GatewayRollout.DatacenterRollout d : r.datacenters()) {
+      b.addDatacenters(DatacenterRollout.newBuilder().setDatacenter(d.datacenter()).setStatus(d.status().wireName())
+          .setPrimaryStateIndex(d.primaryStateIndex()).addAllDials(refs(d.dials()))
+          .addAllOldGateways(refs(d.oldGateways())).setLastReadMs(d.lastRead() == null ? 0 : d.lastRead().toEpochMilli())
+          .setHeardBy(d.heardBy()).setReason(d.reason()));
+    }
+    r.removal().ifPresent(m -> b.setRemoval(GatewayRemoval.newBuilder().addAllRemove(m.remove()).setSafe(m.safe())
+        .addAllLagging(m.lagging()).setMessage(m.message())));
+    return b.build();
+  }
+
+  public static GatewayRollout rollout(io.meshfed.protocol.v1.GatewayRollout r) {
+    List<GatewayRollout.DatacenterRollout> dcs = r.getDatacentersList().stream().map(d ->
+        new GatewayRollout.DatacenterRollout(d.getDatacenter(), status(d.getStatus()), d.getPrimaryStateIndex(),
+            refs(d.getDialsList()), refs(d.getOldGatewaysList()),
+            d.getLastReadMs() == 0 ? null : Instant.ofEpochMilli(d.getLastReadMs()), d.getHeardBy(), d.getReason()))
+        .toList();
+    Optional<GatewayRollout.Removal> removal = r.hasRemoval() ? Optional.of(new GatewayRollout.Removal(
+        r.getRemoval().getRemoveList(), r.getRemoval().getSafe(), r.getRemoval().getLaggingList(),
+        r.getRemoval().getMessage())) : Optional.empty();
+    return new GatewayRollout(r.getPrimary(), r.getPrimaryStateIndex(), refs(r.getGatewaysList()), dcs,
+        r.getComplete(), removal);
+  }
+
+  private static GatewayRollout.Status status(String wire) {
+    for (GatewayRollout.Status s : GatewayRollout.Status.values()) {
+      if (s.wireName().equals(wire)) {
+        return s;
+      }
+    }
+    throw new ApiException(ApiException.Code.INTERNAL, "the primary answered an unknown rollout status " + Quote.of(wire));
+  }
+
+  private static List<io.meshfed.protocol.v1.GatewayRef> refs(List<GatewayRef> refs) {
+    return refs.stream().map(g -> io.meshfed.protocol.v1.GatewayRef.newBuilder().setNode(g.node())
+        .setAddress(g.address()).build()).toList();
+  }
+
+  private static List<GatewayRef> refs(java.util.Collection<io.meshfed.protocol.v1.GatewayRef> refs) {
+    return refs.stream().map(g -> new GatewayRef(g.getNode(), g.getAddress())).toList();
   }
 }

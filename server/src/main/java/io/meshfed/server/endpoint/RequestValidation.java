@@ -1,5 +1,7 @@
 package io.meshfed.server.endpoint;
 
+import io.meshfed.actors.federation.GatewayRef;
+import io.meshfed.actors.federation.ReplicaReport;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.protocol.model.FederationState;
@@ -94,6 +96,45 @@ final class RequestValidation {
   static void requireValidLookup(String datacenter) {
     if (Names.datacenterError(Names.datacenterKey(datacenter)).isPresent()) {
       throw invalidRequest(Names.datacenterError(datacenter).orElseThrow());
+    }
+  }
+
+  /** Longest node name or address a replica report or a rollout request may carry. */
+  private static final int MAX_GATEWAY_TEXT = 256;
+
+  /**
+   * What a secondary's replication read reports: it comes from another DC, so it is bounded and its
+   * DC must be a valid name other than this (the primary's) own.
+   */
+  static void replicaReport(ReplicaReport report, ServerIdentity self) {
+    Names.datacenterError(report.datacenter()).ifPresent(err -> {
+      throw invalidRequest("replica report: " + err);
+    });
+    if (report.datacenter().equals(self.datacenter())) {
+      throw invalidRequest("replica report from " + Quote.of(report.datacenter()) + ", the primary itself");
+    }
+    if (report.gateways().size() > ReplicaReport.MAX_GATEWAYS) {
+      throw invalidRequest("replica report names " + report.gateways().size() + " gateways, at most "
+          + ReplicaReport.MAX_GATEWAYS + " are allowed");
+    }
+    for (GatewayRef g : report.gateways()) {
+      if (g.node().length() > MAX_GATEWAY_TEXT || g.address().isEmpty() || g.address().length() > MAX_GATEWAY_TEXT) {
+        throw invalidRequest("replica report: a gateway's node or address is empty or longer than "
+            + MAX_GATEWAY_TEXT + " characters");
+      }
+    }
+  }
+
+  /** The gateways a rollout request names for removal: a few non-empty names or addresses. */
+  static void gatewaysToRemove(List<String> remove, int max) {
+    if (remove.size() > max) {
+      throw invalidRequest("at most " + max + " gateways can be removed at once, got " + remove.size());
+    }
+    for (String name : remove) {
+      if (name.isBlank() || name.length() > MAX_GATEWAY_TEXT) {
+        throw invalidRequest("a gateway to remove must be a node name or host:port of at most "
+            + MAX_GATEWAY_TEXT + " characters, got " + Quote.single(name.length() > 40 ? name.substring(0, 40) + "..." : name));
+      }
     }
   }
 

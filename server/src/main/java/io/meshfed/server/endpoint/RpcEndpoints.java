@@ -13,6 +13,7 @@ import io.meshfed.protocol.v1.WriteAclTokenRequest;
 import com.google.protobuf.Message;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.protocol.internal.Forwarded;
+import io.meshfed.protocol.v1.GetGatewayRolloutRequest;
 import io.meshfed.protocol.v1.ApplyFederationStateRequest;
 import io.meshfed.protocol.v1.GetFederationStateRequest;
 import io.meshfed.protocol.v1.ListFederationStatesRequest;
@@ -43,9 +44,13 @@ public final class RpcEndpoints {
           QueryOptions target = new QueryOptions(in.getTargetDatacenter(), q.minIndex(), q.maxWait());
           return federation.get(token, in.getDatacenter(), target).thenApply(Protos::getResponse);
         }))
-        .unary(FederationStateEndpoint.LIST, handler((token, bytes) -> federation
-            .list(token, Protos.options(ListFederationStatesRequest.parseFrom(bytes).getOptions()))
+        .unary(FederationStateEndpoint.LIST, handler((token, bytes, envelope) -> federation
+            .list(token, Protos.options(ListFederationStatesRequest.parseFrom(bytes).getOptions()),
+                envelope.hasReplica() ? Protos.replicaReport(envelope.getReplica()) : null)
             .thenApply(Protos::listResponse)))
+        .unary(FederationStateEndpoint.ROLLOUT, handler((token, bytes) -> federation
+            .rollout(token, GetGatewayRolloutRequest.parseFrom(bytes).getRemoveList())
+            .thenApply(Protos::rollout)))
         .unary(FederationStateEndpoint.LIST_MESH_GATEWAYS, handler((token, bytes) -> federation
             .listMeshGateways(token, Protos.options(ListMeshGatewaysRequest.parseFrom(bytes).getOptions()))
             .thenApply(Protos::gatewaysResponse)))
@@ -79,12 +84,22 @@ public final class RpcEndpoints {
     CompletionStage<? extends Message> serve(String token, byte[] request) throws InvalidProtocolBufferException;
   }
 
+  /** A call that also reads the envelope's own fields. */
+  private interface EnvelopeCall {
+    CompletionStage<? extends Message> serve(String token, byte[] request, Forwarded envelope)
+        throws InvalidProtocolBufferException;
+  }
+
   private static UnaryHandler handler(Call call) {
+    return handler((token, request, envelope) -> call.serve(token, request));
+  }
+
+  private static UnaryHandler handler(EnvelopeCall call) {
     return bytes -> {
       try {
         Forwarded forwarded = Forwarded.parseFrom(bytes);
         String token = forwarded.getToken().isEmpty() ? null : forwarded.getToken();
-        return call.serve(token, forwarded.getRequest().toByteArray())
+        return call.serve(token, forwarded.getRequest().toByteArray(), forwarded)
             .handle((response, err) -> {
               if (err != null) {
                 throw RpcErrors.toRpc(err);

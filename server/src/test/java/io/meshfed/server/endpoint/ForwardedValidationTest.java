@@ -41,7 +41,7 @@ class ForwardedValidationTest {
   private final FederationStateEndpoint secondary = new FederationStateEndpoint(null,
       new ServerIdentity("n2", "dc2", "dc1", "127.0.0.1", 8300, 8301, "test"),
       new Acl(new ServerConfig.Acl(false, Access.DENY, Map.of(), List.of(), "",
-          com.typesafe.config.ConfigFactory.empty())), remote, () -> true, "disabled");
+          com.typesafe.config.ConfigFactory.empty())), remote, () -> true, "disabled", null);
 
   private static FederationState state(String dc, int port) {
     return new FederationState(dc, List.of(new CheckServiceNode(

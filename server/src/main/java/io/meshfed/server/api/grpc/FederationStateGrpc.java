@@ -10,6 +10,7 @@ import io.meshfed.protocol.v1.ApplyFederationStateRequest;
 import io.meshfed.protocol.v1.ApplyFederationStateResponse;
 import io.meshfed.protocol.v1.FederationStateServicePowerApi;
 import io.meshfed.protocol.v1.GetFederationStateRequest;
+import io.meshfed.protocol.v1.GetGatewayRolloutRequest;
 import io.meshfed.protocol.v1.GetFederationStateResponse;
 import io.meshfed.protocol.v1.ListFederationStatesRequest;
 import io.meshfed.protocol.v1.ListFederationStatesResponse;
@@ -52,6 +53,11 @@ public final class FederationStateGrpc implements FederationStateServicePowerApi
     QueryOptions q = Protos.options(in.getOptions());
     return GrpcSupport.unary(reads.run(q, () -> endpoint.listMeshGateways(GrpcSupport.token(metadata), q)),
         Protos::gatewaysResponse);
+  }
+
+  @Override
+  public CompletionStage<io.meshfed.protocol.v1.GatewayRollout> rollout(GetGatewayRolloutRequest in, Metadata metadata) {
+    return GrpcSupport.unary(endpoint.rollout(GrpcSupport.token(metadata), in.getRemoveList()), Protos::rollout);
   }
 
   @Override

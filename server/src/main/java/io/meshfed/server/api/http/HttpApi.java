@@ -142,6 +142,9 @@ public final class HttpApi extends AllDirectives {
     return concat(
         path(INTERNAL.slash("federation-states"), () -> get(() -> withQuery(q ->
             respond(federation.list(token, q), r -> read(r))))),
+        path(INTERNAL.slash("federation-states").slash("rollout"), () -> get(() ->
+            parameterList("remove", remove -> respond(federation.rollout(token, remove), r ->
+                jsonResponse(HttpBodies.GatewayRollout.of(r), Optional.empty()))))),
         path(INTERNAL.slash("federation-states").slash("mesh-gateways"), () -> get(() -> withQuery(q ->
             respond(federation.listMeshGateways(token, q), r -> read(r))))),
         path(INTERNAL.slash("federation-state").slash(segment()), dc -> get(() -> withQuery(q ->

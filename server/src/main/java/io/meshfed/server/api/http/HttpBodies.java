@@ -161,6 +161,46 @@ final class HttpBodies {
     }
   }
 
+  /** {@code GET /v1/internal/federation-states/rollout}. */
+  record GatewayRollout(
+      @JsonProperty("Primary") String primary,
+      @JsonProperty("PrimaryStateIndex") long primaryStateIndex,
+      @JsonProperty("Gateways") List<Gateway> gateways,
+      @JsonProperty("Datacenters") List<Datacenter> datacenters,
+      @JsonProperty("Complete") boolean complete,
+      @JsonProperty("Removal") @JsonInclude(JsonInclude.Include.NON_NULL) Removal removal) {
+
+    record Gateway(@JsonProperty("Node") String node, @JsonProperty("Address") String address) {}
+
+    record Datacenter(
+        @JsonProperty("Datacenter") String datacenter,
+        @JsonProperty("Status") String status,
+        @JsonProperty("PrimaryStateIndex") long primaryStateIndex,
+        @JsonProperty("Dials") List<Gateway> dials,
+        @JsonProperty("OldGateways") List<Gateway> oldGateways,
+        @JsonProperty("LastRead") java.time.Instant lastRead,
+        @JsonProperty("HeardBy") String heardBy,
+        @JsonProperty("Reason") String reason) {}
+
+    record Removal(
+        @JsonProperty("Remove") List<String> remove,
+        @JsonProperty("Safe") boolean safe,
+        @JsonProperty("Lagging") List<String> lagging,
+        @JsonProperty("Message") String message) {}
+
+    static GatewayRollout of(io.meshfed.actors.federation.GatewayRollout r) {
+      return new GatewayRollout(r.primary(), r.primaryStateIndex(), gateways(r.gateways()),
+          r.datacenters().stream().map(d -> new Datacenter(d.datacenter(), d.status().wireName(),
+              d.primaryStateIndex(), gateways(d.dials()), gateways(d.oldGateways()), d.lastRead(), d.heardBy(),
+              d.reason())).toList(),
+          r.complete(), r.removal().map(m -> new Removal(m.remove(), m.safe(), m.lagging(), m.message())).orElse(null));
+    }
+
+    private static List<Gateway> gateways(List<io.meshfed.actors.federation.GatewayRef> refs) {
+      return refs.stream().map(g -> new Gateway(g.node(), g.address())).toList();
+    }
+  }
+
   record Routine(
       @JsonProperty("Name") String name,
       @JsonProperty("Running") boolean running,
