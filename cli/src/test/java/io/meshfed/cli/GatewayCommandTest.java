@@ -21,6 +21,10 @@ class GatewayCommandTest {
             "--datacenter", "dc1", "--listen", "8443"},
         {"Error: --connect-timeout must be a positive duration such as 5s or 1h, got 'soon' "
             + "(see 'meshfed gateway --help')", "--datacenter", "dc1", "--connect-timeout", "soon"},
+        {"Error: --drain-timeout must be a duration such as 30s, or 0s to stop at once, got '-5s' "
+            + "(see 'meshfed gateway --help')", "--datacenter", "dc1", "--drain-timeout", "-5s"},
+        {"Error: --drain-timeout must be a duration such as 30s, or 0s to stop at once, got '30' "
+            + "(see 'meshfed gateway --help')", "--datacenter", "dc1", "--drain-timeout", "30"},
         {"Error: Missing required option: '--datacenter=DC' (see 'meshfed gateway --help')"},
         {"Error: --server-addr: expected http:// or https://, got 'grpc://127.0.0.1:8503' (see 'meshfed gateway --help')",
             "--datacenter", "dc1", "--server-addr", "grpc://127.0.0.1:8503"},

@@ -18,13 +18,16 @@ import org.slf4j.LoggerFactory;
 final class ClientInitializer extends ChannelInitializer<Channel> {
   private final SpliceConfig config;
   private final ConnectionLimit limit;
+  private final DrainSignal drain;
   private final RateLimitedLog refusals = RateLimitedLog.warn(LoggerFactory.getLogger(MeshGateway.class));
   private final int maxClientHelloBytes;
   private final Duration clientHelloTimeout;
 
-  ClientInitializer(SpliceConfig config, ConnectionLimit limit, int maxClientHelloBytes, Duration clientHelloTimeout) {
+  ClientInitializer(SpliceConfig config, ConnectionLimit limit, DrainSignal drain, int maxClientHelloBytes,
+                    Duration clientHelloTimeout) {
     this.config = config;
     this.limit = limit;
+    this.drain = drain;
     this.maxClientHelloBytes = maxClientHelloBytes;
     this.clientHelloTimeout = clientHelloTimeout;
   }
@@ -39,6 +42,8 @@ final class ClientInitializer extends ChannelInitializer<Channel> {
       return;
     }
     config.channels().add(channel);
+    // After the limit's own listener, which lowers the count a drain waits on.
+    channel.closeFuture().addListener(closed -> drain.connectionClosed());
     channel.pipeline()
         .addLast("sni", new SniReader(maxClientHelloBytes, clientHelloTimeout))
         .addLast("router", new RouteDispatcher(config));

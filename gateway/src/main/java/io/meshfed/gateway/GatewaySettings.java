@@ -26,6 +26,8 @@ import java.util.Optional;
  * @param maxConnections client connections open at once, all routes and those not yet routed;
  *     more are closed at accept
  * @param ioThreads event loop threads; 0 for Netty's default (twice the processors)
+ * @param drainTimeout how long {@link MeshGateway#drain} keeps serving while client connections are
+ *     open; zero stops at once
  * @param initialRoutes the table served from the first connection on
  */
 public record GatewaySettings(
@@ -44,6 +46,7 @@ public record GatewaySettings(
     int maxConnectionsPerRoute,
     int maxConnections,
     int ioThreads,
+    Duration drainTimeout,
     RouteTable initialRoutes) {
 
   public static final int DEFAULT_MAX_CLIENT_HELLO_BYTES = 16 * 1024;
@@ -64,6 +67,11 @@ public record GatewaySettings(
   public static final Duration DEFAULT_ADMIN_REQUEST_TIMEOUT = Duration.ofSeconds(10);
   /** Longer than the usual scrape interval (15 to 30 s), so a scraper's connection is reused. */
   public static final Duration DEFAULT_ADMIN_IDLE_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Longer than the 20 s after which servers' pools leave a connection (ConnectionAge), so their
+   * connections through a stopping gateway end on their own first.
+   */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
   /** Smallest bound that can hold a ClientHello: one record header, one handshake header, a little body. */
   static final int MIN_CLIENT_HELLO_BYTES = 64;
@@ -98,6 +106,10 @@ public record GatewaySettings(
     requireAtLeastOne("max-connections-per-route", maxConnectionsPerRoute);
     requireAtLeastOne("max-connections", maxConnections);
     requireAtLeastOne("admin-max-connections", adminMaxConnections);
+    Objects.requireNonNull(drainTimeout, "drain-timeout");
+    if (drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("gateway drain-timeout must be 0 or more, got " + drainTimeout);
+    }
     if (ioThreads < 0) {
       throw new IllegalArgumentException("gateway io-threads must be 0 (default) or more, got " + ioThreads);
     }
@@ -144,6 +156,7 @@ public record GatewaySettings(
     private int maxConnectionsPerRoute = DEFAULT_MAX_CONNECTIONS_PER_ROUTE;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int ioThreads;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private RouteTable initialRoutes = RouteTable.EMPTY;
 
     private Builder(InetSocketAddress listen) {
@@ -220,6 +233,11 @@ public record GatewaySettings(
       return this;
     }
 
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = timeout;
+      return this;
+    }
+
     public Builder initialRoutes(RouteTable table) {
       this.initialRoutes = table;
       return this;
@@ -229,7 +247,7 @@ public record GatewaySettings(
       return new GatewaySettings(listen, Optional.ofNullable(admin), adminMaxConnections, adminRequestTimeout,
           adminIdleTimeout, maxClientHelloBytes, clientHelloTimeout, connectTimeout, connectAttempts,
           ejectAfterFailures, ejectionTime, idleTimeout, maxConnectionsPerRoute, maxConnections, ioThreads,
-          initialRoutes);
+          drainTimeout, initialRoutes);
     }
   }
 }

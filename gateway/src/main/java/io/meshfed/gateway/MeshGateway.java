@@ -25,10 +25,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -64,10 +67,13 @@ public final class MeshGateway implements AutoCloseable {
   private final RoutingTableHolder routes;
   private final UpstreamSelector selector;
   private final GatewayMetrics metrics;
+  private final DrainSignal drainSignal;
+  private final Duration drainTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private MeshGateway(EventLoopGroup acceptor, EventLoopGroup workers, List<Channel> listeners, ChannelGroup channels,
-                      RoutingTableHolder routes, UpstreamSelector selector, GatewayMetrics metrics) {
+                      RoutingTableHolder routes, UpstreamSelector selector, GatewayMetrics metrics,
+                      DrainSignal drainSignal, Duration drainTimeout) {
     this.acceptor = acceptor;
     this.workers = workers;
     this.listeners = listeners;
@@ -75,6 +81,8 @@ public final class MeshGateway implements AutoCloseable {
     this.routes = routes;
     this.selector = selector;
     this.metrics = metrics;
+    this.drainSignal = drainSignal;
+    this.drainTimeout = drainTimeout;
   }
 
   /** Binds the listen (and admin) address and starts serving {@code settings.initialRoutes()}. */
@@ -88,6 +96,7 @@ public final class MeshGateway implements AutoCloseable {
     RoutingTableHolder routes = new RoutingTableHolder(settings.initialRoutes());
     ConnectionLimit clients = new ConnectionLimit(settings.maxConnections());
     GatewayMetrics metrics = new GatewayMetrics(() -> routes.current().version(), clients::open);
+    DrainSignal drainSignal = new DrainSignal(clients::open);
     UpstreamSelector selector = new UpstreamSelector(settings.ejectAfterFailures(), settings.ejectionTime(),
         Clock.systemUTC(), new Random(), ejected -> {
           metrics.countEjection();
@@ -106,7 +115,7 @@ public final class MeshGateway implements AutoCloseable {
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.SO_KEEPALIVE, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-          .childHandler(new ClientInitializer(config, clients, settings.maxClientHelloBytes(),
+          .childHandler(new ClientInitializer(config, clients, drainSignal, settings.maxClientHelloBytes(),
               settings.clientHelloTimeout()))));
       if (settings.admin().isPresent()) {
         // Scrapes are rare and small: the accepting thread serves them, off the relaying loops.
@@ -122,7 +131,7 @@ public final class MeshGateway implements AutoCloseable {
       throw e;
     }
     MeshGateway gateway = new MeshGateway(acceptor, workers, List.copyOf(listeners), channels, routes, selector,
-        metrics);
+        metrics, drainSignal, settings.drainTimeout());
     LOG.info("gateway: listening on {}, admin {}, route table version {}", gateway.listenAddress(),
         gateway.adminAddress().map(String::valueOf).orElse("off"), settings.initialRoutes().version());
     return gateway;
@@ -154,6 +163,44 @@ public final class MeshGateway implements AutoCloseable {
 
   public GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /** Client connections open now, routed or not: what the connection cap counts and a drain waits for. */
+  public int openConnections() {
+    return metrics.openConnections();
+  }
+
+  /**
+   * Waits, still accepting and relaying, until no client connection is open or the drain timeout
+   * ({@link GatewaySettings#drainTimeout()}) has passed; logs when it starts and how it ended. It
+   * closes nothing: {@link #close} does. Meant for a gateway already taken out of the catalog, whose
+   * clients move off it as they learn that and as their pooled connections reach their maximum age;
+   * until then they may still open new connections here. A zero timeout returns at once, silently.
+   *
+   * @return true when the last connection closed in time
+   */
+  public boolean drain() {
+    if (drainTimeout.isZero() || closed.get()) {
+      return openConnections() == 0;
+    }
+    long start = System.nanoTime();
+    LOG.info("gateway: draining: {} connections open, stopping when they close or in {} s", openConnections(),
+        BigDecimal.valueOf(drainTimeout.toMillis(), 3).stripTrailingZeros().toPlainString());
+    boolean drained;
+    String end = "drain timeout";
+    try {
+      drained = drainSignal.awaitNoneOpen(drainTimeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      drained = false;
+      end = "drain interrupted";
+    }
+    if (drained) {
+      LOG.info("gateway: drained in {} s", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
+    } else {
+      LOG.info("gateway: {}: closing {} connections", end, openConnections());
+    }
+    return drained;
   }
 
   /**

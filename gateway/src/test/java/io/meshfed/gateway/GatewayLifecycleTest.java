@@ -81,6 +81,7 @@ class GatewayLifecycleTest {
     assertInvalid(() -> base().ejectAfterFailures(0).build(), "gateway eject-after-failures must be at least 1, got 0");
     assertInvalid(() -> base().maxConnectionsPerRoute(0).build(), "gateway max-connections-per-route must be at least 1, got 0");
     assertInvalid(() -> base().ioThreads(-1).build(), "gateway io-threads must be 0 (default) or more, got -1");
+    assertInvalid(() -> base().drainTimeout(Duration.ofSeconds(-1)).build(), "gateway drain-timeout must be 0 or more, got PT-1S");
   }
 
   @Test
@@ -94,6 +95,8 @@ class GatewayLifecycleTest {
     assertThat(settings.ejectionTime()).isEqualTo(Duration.ofSeconds(30));
     assertThat(settings.idleTimeout()).isEqualTo(Duration.ofHours(1));
     assertThat(settings.maxConnectionsPerRoute()).isEqualTo(10_000);
+    assertThat(settings.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(base().drainTimeout(Duration.ZERO).build().drainTimeout()).as("zero: stop at once").isZero();
     assertThat(settings.admin()).isEmpty();
   }
 

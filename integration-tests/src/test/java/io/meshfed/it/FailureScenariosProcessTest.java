@@ -71,7 +71,7 @@ class FailureScenariosProcessTest {
       Dc dc1 = f.dc("dc1", 1, 2);
       Dc dc2 = f.dc("dc2", 1, 1);
       f.startServers(dc1, "");
-      dc1.startGateway("gw1a", dc1.gatewayPorts.get(0));
+      dc1.startGateway("gw1a", dc1.gatewayPorts.get(0), Federation.STOP_AT_ONCE);
       f.startServers(dc2, "");
       f.startGateways(dc2);
       f.sampleConnections();
@@ -189,10 +189,11 @@ class FailureScenariosProcessTest {
     }
   }
 
+  /** Gateways that scenarios stop stand for gateways that die: they stop without draining. */
   private static void startAll(Federation f) throws Exception {
     for (Dc dc : f.dcs()) {
       f.startServers(dc, "");
-      f.startGateways(dc);
+      f.startGateways(dc, Federation.STOP_AT_ONCE);
     }
     f.sampleConnections();
     f.awaitEveryWanMemberAlive();

@@ -121,7 +121,7 @@ class FederationProcessTest {
 
   private static void addAndRemoveGateway(Federation f, Dc dc, String name, Map<String, Set<String>> before)
       throws Exception {
-    MeshfedProcess gateway = dc.startGateway(name, Federation.freePort());
+    MeshfedProcess gateway = dc.startGateway(name, Federation.freePort(), Federation.STOP_AT_ONCE);
     long registered = System.nanoTime();
     Map<String, Set<String>> with = new TreeMap<>(before);
     Set<String> names = new TreeSet<>(before.get(dc.name));

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
     description = {"Run a mesh gateway: route TLS connections by SNI, without decrypting them, to this DC's "
         + "servers and to other DCs' gateways.",
         "The routing table comes from a local server's gRPC API; see docs/gateway.md.",
-        "SIGHUP reads --ca-file, --client-cert, --client-key and --token-file again; SIGTERM stops it."})
+        "SIGHUP reads --ca-file, --client-cert, --client-key and --token-file again; SIGTERM deregisters it, "
+            + "drains it (--drain-timeout) and stops it."})
 public final class GatewayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -120,6 +121,11 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Time a kept-alive admin connection has to send its next request (default: ${DEFAULT-VALUE}).")
   String adminIdleTimeout;
 
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
+      description = "On SIGTERM, after deregistering, keep relaying and accepting until no connection is open or "
+          + "this long has passed; 0s stops at once (default: ${DEFAULT-VALUE}).")
+  String drainTimeout;
+
   @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
       description = "Event loop threads for connections; 0 means twice the processors (default: ${DEFAULT-VALUE}).")
   int ioThreads;
@@ -170,6 +176,8 @@ public final class GatewayCommand implements Callable<Integer> {
         .adminMaxConnections(adminMaxConnections)
         .adminRequestTimeout(duration("--admin-request-timeout", adminRequestTimeout))
         .adminIdleTimeout(duration("--admin-idle-timeout", adminIdleTimeout))
+        .drainTimeout(GoDuration.parse(drainTimeout).orElseThrow(() -> new IllegalArgumentException(
+            "--drain-timeout must be a duration such as 30s, or 0s to stop at once, got '" + drainTimeout + "'")))
         .ioThreads(ioThreads);
     if (adminPort < 0 || adminPort > 65535) {
       throw new IllegalArgumentException("--admin-port must be 0 to 65535, got " + adminPort);

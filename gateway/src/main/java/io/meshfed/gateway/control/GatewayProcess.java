@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running {@code meshfed gateway}: the SNI proxy, its routing table fed by watches of a local
  * server's gRPC API, and (optionally) its registration in the DC's catalog. {@link #close} undoes
- * all of it in reverse order: deregister, stop watching, stop proxying.
+ * all of it in reverse order: deregister, drain (keep proxying while connections are open, up to
+ * the drain timeout), stop watching, stop proxying.
  */
 public final class GatewayProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayProcess.class);
@@ -150,9 +151,16 @@ public final class GatewayProcess implements AutoCloseable {
     return done;
   }
 
+  /**
+   * Deregisters, then drains ({@link MeshGateway#drain}): other DCs and the local servers stop
+   * choosing this gateway once they see it gone from the catalog, and the connections they already
+   * have move off it as they age, so closing after that cuts nothing. The watches keep the routes
+   * current meanwhile; then everything stops.
+   */
   @Override
   public void close() {
     registration.ifPresent(GatewayRegistration::close);
+    gateway.drain();
     watch.close();
     try {
       federation.close().toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);

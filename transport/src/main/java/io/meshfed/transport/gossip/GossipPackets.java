@@ -1,5 +1,6 @@
 package io.meshfed.transport.gossip;
 
+import io.meshfed.transport.limit.ConnectionAge;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  * ({@link GossipFrameEncoder}), so frames never interleave. A write that fails closes the connection
  * and takes it out of the pool, so the next packet dials afresh; a connection idle for the idle timeout
  * is closed by its reaper. Like UDP, a frame the kernel accepted can still be lost with its connection.
+ * A connection that reaches the maximum age is replaced by a fresh one for the next packet, dialed at
+ * that packet's address, and closed once what was written on it has gone out ({@link ConnectionAge}).
  *
  * <p>The pool is keyed by name, not address: a member reached through a gateway keeps its connection
  * while it stays open, whatever address later sends pass.
@@ -35,12 +38,14 @@ import java.util.concurrent.TimeUnit;
 public final class GossipPackets implements AutoCloseable {
   /** Idle pooled connections close after this long (Consul's GossipPacketMaxIdleTime). */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(2);
+  public static final Duration DEFAULT_MAX_CONNECTION_AGE = ConnectionAge.DEFAULT_MAX;
   public static final String THREAD_NAME_PREFIX = "meshfed-gossip-packets";
 
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
   private final GossipDialer dialer;
   private final Duration idleTimeout;
+  private final Duration maxConnectionAge;
   private final EventLoopGroup group;
   private final GossipCounters counters = new GossipCounters();
   private final GossipProblems problems = new GossipProblems(counters);
@@ -52,11 +57,20 @@ public final class GossipPackets implements AutoCloseable {
   }
 
   public GossipPackets(GossipDialer dialer, Duration idleTimeout) {
+    this(dialer, idleTimeout, DEFAULT_MAX_CONNECTION_AGE);
+  }
+
+  /** @param maxConnectionAge a pooled connection this old (less up to 10 % jitter) is replaced */
+  public GossipPackets(GossipDialer dialer, Duration idleTimeout, Duration maxConnectionAge) {
     this.dialer = Objects.requireNonNull(dialer, "dialer");
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("idle timeout must be positive: " + idleTimeout);
     }
+    if (maxConnectionAge.isNegative() || maxConnectionAge.isZero()) {
+      throw new IllegalArgumentException("maximum connection age must be positive: " + maxConnectionAge);
+    }
     this.idleTimeout = idleTimeout;
+    this.maxConnectionAge = maxConnectionAge;
     // Gossip traffic is small; one thread serves every member connection.
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(THREAD_NAME_PREFIX, true),
         NioIoHandler.newFactory());
@@ -81,7 +95,11 @@ public final class GossipPackets implements AutoCloseable {
     if (closed) {
       return CompletableFuture.failedFuture(closedError());
     }
-    return connection(member, address).send(payload);
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    while (!connection(member, address).offer(payload, written)) {
+      // Retired since the look-up; it has left the pool, so the next look-up finds or dials its successor.
+    }
+    return written;
   }
 
   public GossipCounters counters() {
@@ -152,6 +170,7 @@ public final class GossipPackets implements AutoCloseable {
       counters.track(channel);
       channel.closeFuture().addListener(f -> connection.leavePool());
       connection.connected(channel);
+      connection.retireAfter(ConnectionAge.drawNanos(maxConnectionAge));
       if (closed) {
         connection.fail(closedError());
       }

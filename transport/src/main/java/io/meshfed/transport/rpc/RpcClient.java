@@ -1,6 +1,7 @@
 package io.meshfed.transport.rpc;
 
 import io.meshfed.protocol.errors.Failures;
+import io.meshfed.transport.limit.ConnectionAge;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
@@ -23,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * The client side of internal RPC. Calls to the same {@link PoolKey} share one connection, on which
  * they run concurrently as separate streams. A connection that fails leaves the pool at once and its
  * pending calls fail UNAVAILABLE; the next call dials again. Idle connections close after
- * {@link RpcClientOptions#idleTimeout()}.
+ * {@link RpcClientOptions#idleTimeout()}. A connection that reaches
+ * {@link RpcClientOptions#maxConnectionAge()} is retired: the next call dials a fresh one, wherever
+ * the connector routes the key by then, and the old one closes once its calls have ended.
  *
  * <p>Every call has a deadline; when it passes, the call fails DEADLINE_EXCEEDED (or UNAVAILABLE if
  * no connection could be established by then) and the server is told to stop. Results and stream
@@ -107,14 +110,15 @@ public final class RpcClient implements AutoCloseable {
 
   /**
    * Sends the call on the key's pooled connection. A connection found unusable when the REQUEST is
-   * about to be written has not seen the call, so the call is retried once on a fresh connection.
+   * about to be written has not seen the call, so the call is retried once on a fresh connection. A
+   * retired one does not use up that retry: it has left the pool, and retiring is no failure.
    */
   private void dispatch(ClientCall call, boolean mayRetry) {
     connection(call.key).whenComplete((connection, error) -> {
       if (error != null) {
         call.fail(connectFailure(call.key, error));
       } else {
-        connection.send(call, () -> {
+        connection.send(call, () -> dispatch(call, mayRetry), () -> {
           if (mayRetry) {
             dispatch(call, false);
           } else {
@@ -159,6 +163,7 @@ public final class RpcClient implements AutoCloseable {
         channel.close();
         entry.completeExceptionally(new IllegalStateException("connector did not install the RPC pipeline"));
       } else {
+        connection.retireAfter(ConnectionAge.drawNanos(options.maxConnectionAge()));
         entry.complete(connection);
       }
     });

@@ -18,6 +18,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -31,6 +32,7 @@ final class TestServer implements AutoCloseable {
       new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("meshfed-rpc-test-server", true), NioIoHandler.newFactory());
   private final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final AtomicInteger accepted = new AtomicInteger();
+  private final List<Channel> connections = new CopyOnWriteArrayList<>();
   private final Channel listener;
 
   TestServer(RpcServer server) {
@@ -45,6 +47,7 @@ final class TestServer implements AutoCloseable {
           @Override
           protected void initChannel(Channel ch) {
             accepted.incrementAndGet();
+            connections.add(ch);
             open.add(ch);
             ch.pipeline().addLast("type-byte", new TypeByteGate(installer));
           }
@@ -64,6 +67,11 @@ final class TestServer implements AutoCloseable {
 
   int acceptedConnections() {
     return accepted.get();
+  }
+
+  /** The server end of the {@code n}th connection accepted, from 0. */
+  Channel connection(int n) {
+    return connections.get(n);
   }
 
   int openConnections() {
