@@ -94,6 +94,7 @@ class MainTest {
     String[][] commands = {
         {"federation-state", "list"}, {"federation-state", "get", "dc2"}, {"federation-state", "delete", "dc2"},
         {"catalog", "services", "--kind", "mesh-gateway"}, {"members", "--wan", "--format=json"},
+        {"federation-state", "rollout", "--remove", "gw1a", "--wait", "1s"},
     };
     for (String[] command : commands) {
       String[] args = Arrays.copyOf(command, command.length + 1);
@@ -102,6 +103,16 @@ class MainTest {
       assertThat(r.exit()).as(String.join(" ", command)).isEqualTo(1);
       assertThat(r.err()).as(String.join(" ", command)).contains("connection refused").hasLineCount(1);
     }
+  }
+
+  @Test
+  void rolloutOptionsAreCheckedBeforeConnecting() {
+    Result force = run("federation-state", "rollout", "--force", UNREACHABLE);
+    assertThat(force.exit()).isEqualTo(2);
+    assertThat(force.err()).startsWith("--force only applies with --remove GATEWAY");
+    Result wait = run("federation-state", "rollout", "--wait", "soon", UNREACHABLE);
+    assertThat(wait.exit()).isEqualTo(2);
+    assertThat(wait.err()).startsWith("--wait must be a duration such as 30s or 2m, got 'soon'");
   }
 
   @Test

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayRotationProcessTest {
   private static final Duration CLI = Duration.ofSeconds(90);
   private static final Duration CALL_EVERY = Duration.ofMillis(50);
+  /** Shorter than the drain lasts: a blocking read on a retired connection ends before it closes. */
+  private static final Duration BLOCKING_WAIT = Duration.ofSeconds(1);
 
   @TempDir Path dir;
 
@@ -50,7 +52,7 @@ class GatewayRotationProcessTest {
         }
       });
       String primary = dc1.server().host + ":" + dc1.server().http;
-      try (CrossDcTraffic traffic = new CrossDcTraffic(servers, dcs, CALL_EVERY)) {
+      try (CrossDcTraffic traffic = new CrossDcTraffic(servers, dcs, CALL_EVERY, BLOCKING_WAIT)) {
         traffic.awaitMore(20);
         MeshfedProcess.Result before = rollout(primary, "--wait", "60s");
         assertThat(before.exitCode()).as(before.stderr().toString()).isZero();
@@ -82,6 +84,10 @@ class GatewayRotationProcessTest {
         CompletableFuture<Integer> b = stopped(gw1b);
         assertThat(a.get()).isIn(0, 143);
         assertThat(b.get()).isIn(0, 143);
+        for (MeshfedProcess old : List.of(gw1a, gw1b)) {
+          assertThat(old.stderr).as("the stopped gateway's log").anyMatch(l -> l.contains("gateway: draining: "));
+          old.stderr.stream().filter(l -> l.contains("gateway: drain")).forEach(System.out::println);
+        }
         f.awaitFederationStates(Map.of("dc1", Set.of("gw1c", "gw1d"), "dc2", Set.of("gw2a"), "dc3", Set.of("gw3a")));
         traffic.awaitMore(100);
         MeshfedProcess.Result after = rollout(primary, "--wait", "60s");

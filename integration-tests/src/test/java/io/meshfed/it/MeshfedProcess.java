@@ -134,15 +134,22 @@ final class MeshfedProcess implements AutoCloseable {
 
   /** SIGHUP: a server or gateway reloads its files. */
   void hangUp() throws Exception {
-    Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+    signal("HUP");
+  }
+
+  private void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-      throw new AssertionError("kill -HUP " + process.pid() + " failed");
+      throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
     }
   }
 
-  /** SIGTERM, then wait; returns the exit code. */
+  /**
+   * SIGTERM, then wait; returns the exit code. Sent with kill rather than {@code Process.destroy()},
+   * which also closes our ends of the process's output: what it logs while it stops would be lost.
+   */
   int terminate(Duration timeout) throws Exception {
-    process.destroy();
+    signal("TERM");
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("process did not stop within " + timeout + " after SIGTERM; stderr: " + stderr);
     }
