@@ -109,10 +109,12 @@ class MainTest {
   void rolloutOptionsAreCheckedBeforeConnecting() {
     Result force = run("federation-state", "rollout", "--force", UNREACHABLE);
     assertThat(force.exit()).isEqualTo(2);
-    assertThat(force.err()).startsWith("--force only applies with --remove GATEWAY");
+    force.isOneErrorLine("Error: --force only applies with --remove GATEWAY "
+        + "(see 'meshfed federation-state rollout --help')");
     Result wait = run("federation-state", "rollout", "--wait", "soon", UNREACHABLE);
     assertThat(wait.exit()).isEqualTo(2);
-    assertThat(wait.err()).startsWith("--wait must be a duration such as 30s or 2m, got 'soon'");
+    wait.isOneErrorLine("Error: --wait must be a duration such as 30s or 2m, got 'soon' "
+        + "(see 'meshfed federation-state rollout --help')");
   }
 
   @Test
