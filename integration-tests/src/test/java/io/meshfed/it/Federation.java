@@ -11,6 +11,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.net.InetSocketAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +65,12 @@ final class Federation implements AutoCloseable {
    * the servers require; set before the servers start.
    */
   boolean gatewaysOverTls;
+  /** With conditions set before the DCs are declared, every gateway's WAN address is a {@link WanLink}. */
+  WanLink.Conditions wanConditions;
+  /** Seeds the links' jitter (each link adds its gateway port). */
+  long wanSeed = 1;
+  /** The WAN links, by the port of the gateway they stand in front of. */
+  final Map<Integer, WanLink> wanLinks = new ConcurrentHashMap<>();
 
   /** One server: its addresses, its config file, and its process once started. */
   final class Server {
@@ -167,6 +176,24 @@ final class Federation implements AutoCloseable {
       return gatewayHost() + ":" + port;
     }
 
+    /**
+     * Where other DCs reach the gateway on {@code port}: with {@link #wanConditions} a {@link WanLink}
+     * in front of it (on 127.0.n.3), made on first use; otherwise the gateway itself.
+     */
+    String wanAddress(int port) {
+      if (wanConditions == null) {
+        return gateway(port);
+      }
+      return wanLinks.computeIfAbsent(port, p -> {
+        try {
+          return new WanLink(new InetSocketAddress("127.0." + n + ".3", 0), new InetSocketAddress(gatewayHost(), p),
+              wanConditions, wanSeed + p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }).address();
+    }
+
     Server server() {
       return servers.get(0);
     }
@@ -177,7 +204,7 @@ final class Federation implements AutoCloseable {
       Server local = servers.stream().filter(s -> s.process != null && s.process.process.isAlive()).findFirst()
           .orElseThrow();
       List<String> args = new ArrayList<>(List.of("gateway", "--datacenter", name, "--listen", address,
-          "--lan-address", address, "--wan-address", address, "--admin-port", Integer.toString(freePort()),
+          "--lan-address", address, "--wan-address", wanAddress(port), "--admin-port", Integer.toString(freePort()),
           "--register", "--expose-servers", "--name", gatewayName));
       if (gatewaysOverTls) {
         reissueGateway(gatewayName, ca);
@@ -364,6 +391,7 @@ final class Federation implements AutoCloseable {
     synchronized (processes) {
       processes.forEach(MeshfedProcess::close);
     }
+    wanLinks.values().forEach(WanLink::close);
   }
 
   private void sample() {
@@ -425,7 +453,7 @@ final class Federation implements AutoCloseable {
     Path certFile = dir.resolve(s.node + ".pem");
     Path keyFile = dir.resolve(s.node + "-key.pem");
     String primaryGateways = s.dc == primary() ? "" : "primary-gateways = ["
-        + String.join(", ", primary().gatewayPorts.stream().map(p -> quote(primary().gateway(p))).toList()) + "]";
+        + String.join(", ", primary().gatewayPorts.stream().map(p -> quote(primary().wanAddress(p))).toList()) + "]";
     return Files.writeString(dir.resolve(s.node + ".conf"), """
         meshfed {
           datacenter = %s, primary-datacenter = %s, node-name = %s, data-dir = %s

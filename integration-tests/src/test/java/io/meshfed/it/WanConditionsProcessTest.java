@@ -1,0 +1,135 @@
+package io.meshfed.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshfed.it.Federation.Dc;
+import io.meshfed.it.Federation.Server;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A 3-DC federation whose WAN is a {@link WanLink} in front of every gateway's WAN address: every
+ * byte between DCs is delayed one way by the latency with jitter, and links stall now and then. The
+ * servers run the shipped WAN timings (not the fast ones other process tests use): what is tested is
+ * that the defaults survive a real WAN. The soak lasts {@code meshfed.wan.soak} (default 30 s; 10m
+ * in the long run: {@code -Dmeshfed.wan.soak=10m -Dmeshfed.wan.long=true}, which also runs 300 ms).
+ */
+class WanConditionsProcessTest {
+  /** The shipped {@code meshfed.wan} timings, over the fast ones the harness sets. */
+  private static final String SHIPPED_WAN_TIMINGS = """
+      wan {
+        probe-interval = 5s, probe-timeout = 3s, gossip-interval = 500ms
+        push-pull-interval = 30s, reconnect-interval = 30s, gossip-to-the-dead-time = 60s
+      }
+      """;
+  private static final Duration CONVERGE = Duration.ofMinutes(3);
+
+  @TempDir Path dir;
+
+  @Test
+  void at100msWithJitterAndStallsTheFederationFormsConvergesAndNoDcIsDeclaredFailed() throws Exception {
+    run(Duration.ofMillis(100), Duration.ofMillis(20), soak(), Duration.ofSeconds(2));
+  }
+
+  /** Opt-in ({@code -Dmeshfed.wan.long=true}): it adds two minutes to the suite. */
+  @Test
+  @EnabledIfSystemProperty(named = "meshfed.wan.long", matches = "true")
+  void at300msTheFederationFormsConvergesAndPropagatesAChange() throws Exception {
+    run(Duration.ofMillis(300), Duration.ofMillis(30), Duration.ofSeconds(20), Duration.ZERO);
+  }
+
+  private static Duration soak() {
+    String text = System.getProperty("meshfed.wan.soak", "30s");
+    return io.meshfed.protocol.model.GoDuration.parse(text).orElseThrow(() ->
+        new IllegalArgumentException("meshfed.wan.soak must be a duration such as 60s or 10m, got " + text));
+  }
+
+  private void run(Duration latency, Duration jitter, Duration soak, Duration stall) throws Exception {
+    long seed = Long.getLong("meshfed.wan.seed", ThreadLocalRandom.current().nextLong());
+    System.out.printf("WAN %s ± %s one way, seed %d (-Dmeshfed.wan.seed=%d replays the jitter)%n", latency, jitter,
+        seed, seed);
+    try (Federation f = new Federation(dir, "dc1")) {
+      f.wanConditions = WanLink.Conditions.latency(latency, jitter);
+      f.wanSeed = seed;
+      List<Dc> dcs = List.of(f.dc("dc1", 1, 1), f.dc("dc2", 1, 1), f.dc("dc3", 1, 1));
+      long launched = System.nanoTime();
+      for (Dc dc : dcs) {
+        f.startServers(dc, SHIPPED_WAN_TIMINGS);
+        f.startGateways(dc);
+      }
+      double started = seconds(launched);
+      awaitStates(f, Map.of("dc1", Set.of("gw1a"), "dc2", Set.of("gw2a"), "dc3", Set.of("gw3a")));
+      double converged = seconds(launched);
+      f.awaitEveryWanMemberAlive();
+      double alive = seconds(launched);
+      List<Server> servers = dcs.stream().map(Dc::server).toList();
+      // Reads forwarded to every other DC, through two gateways and a WAN link each way.
+      List<Double> readMs = new ArrayList<>();
+      for (Server s : servers) {
+        for (Dc other : dcs) {
+          if (other != s.dc) {
+            long t = System.nanoTime();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                s.get("/v1/internal/federation-states?dc=" + other.name));
+            readMs.add((System.nanoTime() - t) / 1e6);
+          }
+        }
+      }
+      // A gateway change in a secondary: from its registration in its own DC's catalog to every DC's store.
+      dcs.get(2).startGateway("gw3b", Federation.freePort());
+      Server dc3 = dcs.get(2).server();
+      Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(20)).until(() ->
+          dc3.get("/v1/internal/catalog/services?kind=mesh-gateway").contains("\"gw3b\""));
+      long change = System.nanoTime();
+      awaitStates(f, Map.of("dc1", Set.of("gw1a"), "dc2", Set.of("gw2a"), "dc3", Set.of("gw3a", "gw3b")));
+      double propagated = seconds(change);
+      System.out.printf("WAN %s: every process ready %.1f s after launch; converged %.1f s and every WAN member "
+              + "alive %.1f s after that; first forwarded reads %s ms; a gateway registered in dc3 was in every "
+              + "DC's store %.2f s later%n", latency, started, converged - started, alive - started,
+          readMs.stream().map(ms -> String.format("%.0f", ms)).toList(), propagated);
+
+      // The soak: every server sees every member alive all along, while links stall now and then.
+      Map<String, String> expected = new TreeMap<>();
+      dcs.forEach(dc -> dc.servers.forEach(s -> expected.put(s.node + "." + dc.name, "alive")));
+      long end = System.nanoTime() + soak.toNanos();
+      long nextStall = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      int stalls = 0;
+      List<WanLink> links = List.copyOf(f.wanLinks.values());
+      while (System.nanoTime() < end) {
+        if (!stall.isZero() && System.nanoTime() >= nextStall) {
+          links.get(stalls % links.size()).stall(stall);
+          stalls++;
+          nextStall = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        }
+        for (Server s : servers) {
+          assertThat(s.wanMembers()).as(s.node + "'s WAN members during the soak").isEqualTo(expected);
+        }
+        Awaitility.await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(() -> true);
+      }
+      for (Server s : servers) {
+        assertThat(s.stderr()).as(s.node + "'s log").doesNotContain("WAN member failed: ");
+      }
+      System.out.printf("WAN %s: %s soak with %d stalls of %s, no member failed%n", latency, soak, stalls, stall);
+    }
+  }
+
+  private static void awaitStates(Federation f, Map<String, Set<String>> expected) throws Exception {
+    f.forEveryServer(s -> Awaitility.await().atMost(CONVERGE).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+        assertThat(s.federationStates()).as("federation states held by " + s.node + "." + s.dc.name)
+            .isEqualTo(expected)));
+  }
+
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+}

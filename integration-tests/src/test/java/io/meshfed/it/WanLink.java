@@ -1,0 +1,217 @@
+package io.meshfed.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A WAN link in user space (this machine has no netem): a TCP proxy in front of one address that
+ * delays every chunk of bytes, in each direction, by a latency with jitter (order kept, as TCP
+ * would), and can stall (hold everything for a while, connections kept), cut (close every
+ * connection and refuse new ones until healed) and limit bandwidth. Put in front of a gateway's
+ * WAN address, it stands for the WAN between that gateway's DC and every other DC.
+ *
+ * <p>Jitter is drawn from a seeded generator, printed by the test that uses it.
+ */
+final class WanLink implements AutoCloseable {
+  /** What the link does to the bytes; replaced as a whole, read per chunk. */
+  record Conditions(Duration latency, Duration jitter, long bytesPerSecond) {
+    static Conditions latency(Duration latency, Duration jitter) {
+      return new Conditions(latency, jitter, 0);
+    }
+
+    static final Conditions NONE = new Conditions(Duration.ZERO, Duration.ZERO, 0);
+  }
+
+  private static final int CHUNK = 16 * 1024;
+
+  final InetSocketAddress listen;
+  private final InetSocketAddress target;
+  private final ServerSocket server;
+  private final Random random;
+  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final Thread acceptor;
+  private final AtomicLong connections = new AtomicLong();
+  private volatile Conditions conditions;
+  private volatile long stalledUntilNanos;
+  private volatile boolean cut;
+  private volatile boolean closed;
+
+  WanLink(InetSocketAddress listen, InetSocketAddress target, Conditions conditions, long seed) throws IOException {
+    this.target = target;
+    this.conditions = conditions;
+    this.random = new Random(seed);
+    this.server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(listen);
+    this.listen = new InetSocketAddress(listen.getAddress(), server.getLocalPort());
+    this.acceptor = new Thread(this::accept, "wan-link-" + this.listen);
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  String address() {
+    return listen.getAddress().getHostAddress() + ":" + listen.getPort();
+  }
+
+  void conditions(Conditions next) {
+    conditions = next;
+  }
+
+  /** Holds every byte for {@code d} from now; connections stay open. */
+  void stall(Duration d) {
+    stalledUntilNanos = System.nanoTime() + d.toNanos();
+  }
+
+  /** Closes every connection and refuses new ones until {@link #heal()}. */
+  void cut() {
+    cut = true;
+    closeAll();
+  }
+
+  void heal() {
+    cut = false;
+  }
+
+  long connectionsAccepted() {
+    return connections.get();
+  }
+
+  private void accept() {
+    while (!closed) {
+      Socket client;
+      try {
+        client = server.accept();
+      } catch (IOException e) {
+        return;
+      }
+      if (cut) {
+        closeQuietly(client);
+        continue;
+      }
+      connections.incrementAndGet();
+      Socket upstream = new Socket();
+      try {
+        client.setTcpNoDelay(true);
+        upstream.setTcpNoDelay(true);
+        upstream.connect(target, 5000);
+      } catch (IOException e) {
+        closeQuietly(client);
+        closeQuietly(upstream);
+        continue;
+      }
+      sockets.add(client);
+      sockets.add(upstream);
+      pipe(client, upstream, "up");
+      pipe(upstream, client, "down");
+    }
+  }
+
+  /**
+   * One direction: a reader hands each chunk to a single-threaded scheduler at its release time, no
+   * earlier than the previous chunk's, so the bytes arrive in order. EOF is passed on as a half-close.
+   */
+  private void pipe(Socket from, Socket to, String direction) {
+    ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "wan-link-" + direction + "-writer");
+      t.setDaemon(true);
+      return t;
+    });
+    Thread reader = new Thread(() -> {
+      long lastRelease = 0;
+      byte[] buf = new byte[CHUNK];
+      // Not try-with-resources: closing a socket's stream closes the socket, and the delayed writes
+      // and the other direction still need it.
+      try {
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          byte[] chunk = java.util.Arrays.copyOf(buf, n);
+          long release = Math.max(releaseAt(n), lastRelease);
+          lastRelease = release;
+          writer.schedule(() -> write(out, chunk, to, from), release - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        long release = Math.max(System.nanoTime(), lastRelease);
+        writer.schedule(() -> shutdownOutput(to), release - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (IOException e) {
+        closeQuietly(from);
+        closeQuietly(to);
+      } finally {
+        writer.shutdown();
+      }
+    }, "wan-link-" + direction + "-reader");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  private long releaseAt(int bytes) {
+    Conditions c = conditions;
+    long delay = c.latency().toNanos();
+    if (!c.jitter().isZero()) {
+      synchronized (random) {
+        delay += (long) ((random.nextDouble() * 2 - 1) * c.jitter().toNanos());
+      }
+    }
+    if (c.bytesPerSecond() > 0) {
+      delay += bytes * 1_000_000_000L / c.bytesPerSecond();
+    }
+    return Math.max(System.nanoTime() + Math.max(0, delay), stalledUntilNanos);
+  }
+
+  private static void write(OutputStream out, byte[] chunk, Socket to, Socket from) {
+    try {
+      out.write(chunk);
+      out.flush();
+    } catch (IOException e) {
+      closeQuietly(to);
+      closeQuietly(from);
+    }
+  }
+
+  private static void shutdownOutput(Socket s) {
+    try {
+      s.shutdownOutput();
+    } catch (IOException | RuntimeException ignored) {
+      // already closed
+    }
+  }
+
+  private void closeAll() {
+    for (Socket s : List.copyOf(sockets)) {
+      closeQuietly(s);
+      sockets.remove(s);
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      server.close();
+    } catch (IOException ignored) {
+      // closing
+    }
+    closeAll();
+  }
+}
