@@ -17,7 +17,9 @@ final class GossipFrameDecoder extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws GossipFrameTooLargeException {
-    if (broken) {
+    // A stream connection closes once answered; what came after its request in the same read is
+    // not a frame of a live connection (an oversize length there would be counted as a refusal).
+    if (broken || !ctx.channel().isActive()) {
       in.skipBytes(in.readableBytes());
       return;
     }

@@ -1,9 +1,9 @@
 package io.meshfed.transport.port;
 
 import io.meshfed.transport.limit.ConnectionLimit;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 
 /**
  * A connection over the port's limit is refused before it has a pipeline, so nothing is read from
@@ -11,7 +11,9 @@ import io.netty.channel.socket.SocketChannel;
  * {@code handshake-errors}. The sniffer replaces itself with {@code alpn-offer}, {@code tls} and
  * {@code alpn} or with a plaintext protocol; dispatch removes the two guards.
  */
-final class ServerPortInitializer extends ChannelInitializer<SocketChannel> {
+// Over any Channel, not SocketChannel: nothing here needs a socket, and tests run the real
+// pipeline on an EmbeddedChannel.
+final class ServerPortInitializer extends ChannelInitializer<Channel> {
   static final String HANDSHAKE_TIMEOUT = "handshake-timeout";
   static final String FIRST_BYTE = "first-byte";
   static final String ALPN_OFFER = "alpn-offer";
@@ -35,7 +37,7 @@ final class ServerPortInitializer extends ChannelInitializer<SocketChannel> {
   }
 
   @Override
-  protected void initChannel(SocketChannel channel) {
+  protected void initChannel(Channel channel) {
     if (!limit.tryAdmit(channel)) {
       refusals.refuse(channel, RefusalReason.CONNECTION_LIMIT,
           limit.max() + " connections open, the port's limit");

@@ -25,7 +25,9 @@ final class FrameSplitter extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (broken) {
+    // Frames that arrived in the same read as the one the connection was closed for must not reach
+    // the handlers: each would be served or counted again on a dead connection.
+    if (broken || !ctx.channel().isActive()) {
       in.skipBytes(in.readableBytes());
       return;
     }
