@@ -1,5 +1,6 @@
 package io.meshfed.gateway;
 
+import io.meshfed.transport.fuzz.FuzzCases;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.gateway.metrics.GatewayMetrics;

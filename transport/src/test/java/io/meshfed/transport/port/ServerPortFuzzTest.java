@@ -1,5 +1,6 @@
 package io.meshfed.transport.port;
 
+import io.meshfed.transport.fuzz.FuzzCases;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.protocol.names.WireConstants;

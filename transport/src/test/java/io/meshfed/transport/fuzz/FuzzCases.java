@@ -1,4 +1,4 @@
-package io.meshfed.transport.port;
+package io.meshfed.transport.fuzz;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -10,31 +10,31 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The fuzz contract of the transport's suites: {@code meshfed.fuzz.tries} cases (10,000 by default,
+ * The fuzz contract of the transport's and the gateway's suites: {@code meshfed.fuzz.tries} cases (10,000 by default,
  * the {@code fuzz-long} profile raises it), each from its own seed, drawn from a fixed base so every
  * run is the same; a failing case names its seed and input, and {@code -Dmeshfed.fuzz.seed=0x...}
  * runs that case alone.
  */
-final class FuzzCases {
-  static final int TRIES = Integer.getInteger("meshfed.fuzz.tries", 10_000);
+public final class FuzzCases {
+  public static final int TRIES = Integer.getInteger("meshfed.fuzz.tries", 10_000);
   private static final String REPLAY = System.getProperty("meshfed.fuzz.seed");
   private static final int MAX_HEX_IN_MESSAGE = 2048;
 
   /** One case: draws from {@code random}, records every write it makes in {@code input}. */
-  interface Case {
+  public interface Case {
     void run(SplittableRandom random, Writes input) throws Exception;
   }
 
   /** The bytes a case wrote, one entry per write, for the failure report. */
-  static final class Writes {
+  public static final class Writes {
     private final List<byte[]> writes = new ArrayList<>();
 
-    byte[] add(byte[] write) {
+    public byte[] add(byte[] write) {
       writes.add(write);
       return write;
     }
 
-    String hex() {
+    public String hex() {
       StringBuilder out = new StringBuilder();
       for (byte[] write : writes) {
         out.append(ByteBufUtil.hexDump(write)).append('\n');
@@ -46,7 +46,7 @@ final class FuzzCases {
   private FuzzCases() {}
 
   /** Runs the cases of one suite; {@code base} seeds the seeds, so suites do not share inputs. */
-  static void run(String suite, long base, Case body) {
+  public static void run(String suite, long base, Case body) {
     long[] seeds;
     if (REPLAY != null) {
       seeds = new long[] {Long.parseUnsignedLong(REPLAY.replaceFirst("^0[xX]", ""), 16)};
@@ -76,7 +76,7 @@ final class FuzzCases {
   }
 
   /** {@code data} cut into 1 to 8 writes at random points, as TCP may deliver it. */
-  static List<byte[]> split(SplittableRandom random, byte[] data) {
+  public static List<byte[]> split(SplittableRandom random, byte[] data) {
     List<byte[]> parts = new ArrayList<>();
     int cuts = random.nextInt(8);
     int at = 0;
@@ -92,7 +92,7 @@ final class FuzzCases {
   }
 
   /** A few random edits: bit flips, boundary values, removed, repeated or inserted ranges, a cut. */
-  static byte[] mutate(SplittableRandom random, byte[] data) {
+  public static byte[] mutate(SplittableRandom random, byte[] data) {
     byte[] out = data.clone();
     int edits = 1 + random.nextInt(4);
     for (int i = 0; i < edits && out.length > 0; i++) {
@@ -114,7 +114,7 @@ final class FuzzCases {
     return out;
   }
 
-  static byte[] randomBytes(SplittableRandom random, int length) {
+  public static byte[] randomBytes(SplittableRandom random, int length) {
     byte[] bytes = new byte[length];
     for (int i = 0; i < length; i++) {
       bytes[i] = (byte) random.nextInt(256);
@@ -122,7 +122,7 @@ final class FuzzCases {
     return bytes;
   }
 
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     int length = 0;
     for (byte[] part : parts) {
       length += part.length;
@@ -137,7 +137,7 @@ final class FuzzCases {
   }
 
   /** What a decoder holds back between reads: the bytes a peer makes it buffer. */
-  static int buffered(ByteToMessageDecoder decoder) {
+  public static int buffered(ByteToMessageDecoder decoder) {
     try {
       Method internalBuffer = ByteToMessageDecoder.class.getDeclaredMethod("internalBuffer");
       internalBuffer.setAccessible(true);
