@@ -1,4 +1,4 @@
-package io.meshfed.server.fuzz;
+package io.meshfed.actors.fuzz;
 
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -11,7 +11,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The fuzz contract of this module's suites: {@code meshfed.fuzz.tries} cases (10,000 by default,
+ * The fuzz contract of the actors and server suites: {@code meshfed.fuzz.tries} cases (10,000 by default,
  * more under the {@code fuzz-long} profile), each from its own seed, so that a failure names the one
  * seed that replays it alone ({@code -Dmeshfed.fuzz.seed=S -Dmeshfed.fuzz.tries=1}), with its input
  * in hex.
