@@ -2,6 +2,7 @@ package io.meshfed.server.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException.WrongType;
+import io.meshfed.protocol.model.Quote;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
@@ -93,8 +94,8 @@ public final class ServerConfigLoader {
     for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
       String path = e.getKey();
       if (!path.startsWith(ROOT + ".")) {
-        throw new ConfigException("unknown top-level configuration key '" + path
-            + "': every option lives under 'meshfed { ... }'");
+        throw new ConfigException("unknown top-level configuration key " + Quote.single(path)
+            + ": every option lives under 'meshfed { ... }'");
       }
       String removed = REMOVED_KEYS.get(path.substring(ROOT.length() + 1));
       if (removed != null) {
@@ -102,7 +103,7 @@ public final class ServerConfigLoader {
       }
       if (!defaults.hasPathOrNull(path) && !path.startsWith(ROOT + ".static-gateways.")
           && !path.startsWith(ROOT + ".acl.policies.")) {
-        throw new ConfigException("unknown configuration key '" + path + "' (see docs/configuration.md)");
+        throw new ConfigException("unknown configuration key " + Quote.single(path) + " (see docs/configuration.md)");
       }
     }
   }
@@ -128,7 +129,7 @@ public final class ServerConfigLoader {
 
     String domain = string(c, "domain");
     if (domain.isEmpty() || Names.nodeNameError(domain).isPresent()) {
-      fail("meshfed.domain: '" + domain + "' is not a DNS name");
+      fail("meshfed.domain: " + Quote.single(domain) + " is not a DNS name");
     }
 
     boolean ephemeral = false;
@@ -353,11 +354,11 @@ public final class ServerConfigLoader {
     ServerConfig.Journal kind = switch (journal) {
       case "h2" -> ServerConfig.Journal.H2;
       case "postgres", "postgresql" -> ServerConfig.Journal.POSTGRES;
-      default -> fail("meshfed.persistence.journal: '" + journal + "' is not a journal; use h2 or postgres");
+      default -> fail("meshfed.persistence.journal: " + Quote.single(journal) + " is not a journal; use h2 or postgres");
     };
     String url = string(c, "persistence.postgres.url");
     if (kind == ServerConfig.Journal.POSTGRES && !url.startsWith("jdbc:postgresql://")) {
-      fail("meshfed.persistence.postgres.url: give a JDBC URL like jdbc:postgresql://HOST:5432/DB, got '" + url + "'");
+      fail("meshfed.persistence.postgres.url: give a JDBC URL like jdbc:postgresql://HOST:5432/DB, got " + Quote.single(url));
     }
     return new ServerConfig.Persistence(kind, url, string(c, "persistence.postgres.user"),
         string(c, "persistence.postgres.password"));
@@ -386,13 +387,13 @@ public final class ServerConfigLoader {
     Access defaultPolicy = switch (defaultText) {
       case "deny" -> Access.DENY;
       case "allow" -> Access.WRITE;
-      default -> fail("meshfed.acl.default-policy: '" + defaultText + "' is not a policy; use deny or allow");
+      default -> fail("meshfed.acl.default-policy: " + Quote.single(defaultText) + " is not a policy; use deny or allow");
     };
     Map<String, Rules> policies = new java.util.HashMap<>(BuiltInPolicies.ALL);
     Config defined = typed("acl.policies", "an object of name = { rules }", () -> c.getConfig("acl.policies"));
     for (String name : defined.root().keySet()) {
       if (BuiltInPolicies.ALL.containsKey(name)) {
-        fail("meshfed.acl.policies: '" + name + "' is a built-in policy; give yours another name");
+        fail("meshfed.acl.policies: " + Quote.single(name) + " is a built-in policy; give yours another name");
       }
       try {
         policies.put(name, Rules.parse(defined.root().get(name).unwrapped()));
@@ -408,7 +409,7 @@ public final class ServerConfigLoader {
       try {
         read = ConfigFactory.parseFile(file.toFile());
       } catch (com.typesafe.config.ConfigException e) {
-        throw new ConfigException("meshfed.acl.tokens-file: " + file + " is not HOCON or JSON: "
+        throw new ConfigException("meshfed.acl.tokens-file: " + Quote.bare(file.toString()) + " is not HOCON or JSON: "
             + e.getMessage().replace('\n', ' '));
       }
       tokens.addAll(tokens("meshfed.acl.tokens-file " + file, policies, () -> read.getConfigList("tokens")));
@@ -467,7 +468,7 @@ public final class ServerConfigLoader {
       }
       for (String name : names) {
         if (!policies.containsKey(name)) {
-          fail(where + ": policy '" + name + "' is unknown; use operator:read, operator:write, "
+          fail(where + ": policy " + Quote.single(name) + " is unknown; use operator:read, operator:write, "
               + "global-management or one of meshfed.acl.policies");
         }
       }
@@ -507,22 +508,22 @@ public final class ServerConfigLoader {
   public static void hostPort(String option, String value) {
     int colon = value.lastIndexOf(':');
     if (colon <= 0 || colon == value.length() - 1) {
-      fail(option + ": '" + value + "' is not HOST:PORT");
+      fail(option + ": " + Quote.single(value) + " is not HOST:PORT");
     }
     try {
       int port = Integer.parseInt(value.substring(colon + 1));
       if (port < 1 || port > 65535) {
-        fail(option + ": port " + port + " in '" + value + "' is outside 1-65535");
+        fail(option + ": port " + port + " in " + Quote.single(value) + " is outside 1-65535");
       }
     } catch (NumberFormatException e) {
-      fail(option + ": '" + value + "' is not HOST:PORT");
+      fail(option + ": " + Quote.single(value) + " is not HOST:PORT");
     }
   }
 
   private static Path readableFile(String option, String value) {
     Path p = Path.of(value).toAbsolutePath();
     if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-      fail(option + ": " + p + " does not exist or is not readable");
+      fail(option + ": " + Quote.bare(p.toString()) + " does not exist or is not readable");
     }
     return p;
   }
@@ -621,6 +622,9 @@ public final class ServerConfigLoader {
       return read.get();
     } catch (WrongType | com.typesafe.config.ConfigException.BadValue e) {
       throw new ConfigException("meshfed." + path + ": expected " + expected);
+    } catch (com.typesafe.config.ConfigException.Null e) {
+      // `key = null` in a file replaces the default, so reading it fails as no other value does.
+      throw new ConfigException("meshfed." + path + ": expected " + expected + ", not null");
     }
   }
 
