@@ -64,7 +64,7 @@ public final class FederationStateAntiEntropy {
      * 30 s, not Consul's 5 minutes, for the reason of replication's wait: both reads park in this DC's store, a
      * cluster singleton, and die with it when it moves; anti-entropy learns that only when its ask times out,
      * and until then does not see its catalog's gateways change. At 5 minutes a gateway replaced just after the
-     * store moved reached the primary 5.5 minutes late (FederationFlowSimulationTest, seed 18247).
+     * store moved reached the primary 5.5 minutes late (FederationFlowSimulationTest, seed 18278).
      */
     public static final Duration DEFAULT_QUERY_WAIT = Duration.ofSeconds(30);
 

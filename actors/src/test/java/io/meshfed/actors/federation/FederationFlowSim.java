@@ -41,7 +41,8 @@ import java.util.function.Consumer;
  *   <li>Convergence: {@link #CONVERGENCE_BOUND} after faults stop, every live DC's record in the primary has
  *       its catalog's gateways, the primary holds no record of a DC outside the WAN, and every secondary's copy
  *       equals the primary's (same DCs, gateways, and {@code PrimaryModifyIndex} = the primary's
- *       {@code ModifyIndex}); once reached, it holds.</li>
+ *       {@code ModifyIndex}); once reached after {@link #SETTLED} (84 s) past the faults, the contents stay so
+ *       (see {@link #checkConvergence}).</li>
  *   <li>No resurrection: once a decommissioned DC's record is gone from every store <em>and</em> from every
  *       copy in flight (a push of it on the network, a fetched list on the network or held by a round in
  *       progress), no store ever holds it again. Without the in-flight part it does not hold: a round that
@@ -63,6 +64,13 @@ final class FederationFlowSim {
   /** The deadline of an RPC that does not block, and the margin of one that does (as the real calls). */
   static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
   static final String OPERATOR_ONLY_DC = "dcz";
+  /**
+   * How long anti-entropy may act on a view from the faults: a read lost with a store move ends at its deadline
+   * (its longest wait plus the ask's margin), and the read issued then may park above the index of a restored
+   * primary for its whole wait again.
+   */
+  static final Duration SETTLED = QueryOptions.longestWait(1, FederationStateAntiEntropy.Settings.DEFAULT_QUERY_WAIT)
+      .plus(CALL_DEADLINE).multipliedBy(2);
 
   enum Table { FED, CAT }
 
@@ -81,6 +89,8 @@ final class FederationFlowSim {
   final long faultEnd;
   /** DC key → the highest catalog index of that DC's pushes applied in the primary. */
   private final Map<String, Long> appliedPushVersion = new HashMap<>();
+  /** Restores of the primary's store so far: its catalog's indexes start again with each, so they rank first. */
+  private long primaryCatalogEpoch;
   /** Decommissioned DCs whose record is gone everywhere, in flight too. */
   private final Set<String> gone = new HashSet<>();
   private long convergedAt = -1;
@@ -100,6 +110,7 @@ final class FederationFlowSim {
     int decommissioned;
     int pruned;
     int barrierUpgrades;
+    int restores;
     long convergenceNanos;
   }
 
@@ -249,6 +260,15 @@ final class FederationFlowSim {
       Dc victim = dcs.get(1 + rnd.nextInt(dcs.size() - 1));
       at((20 + rnd.nextInt((int) (faultEnd / SECOND) - 20)) * SECOND, () -> decommission(victim));
     }
+    if (rnd.nextDouble() < 0.3) {
+      // The primary's store is restored from an older snapshot: its index goes back.
+      long taken = (10 + rnd.nextInt((int) (faultEnd / SECOND) - 20)) * SECOND;
+      at(taken, () -> {
+        Store snapshot = copy(primary.store);
+        log("snapshot of the primary's store at index " + snapshot.index);
+        at(Math.min(faultEnd - SECOND, now + (5 + rnd.nextInt(60)) * SECOND), () -> restore(snapshot));
+      });
+    }
     scheduleOperator(rnd.nextInt(30) * SECOND);
     at(faultEnd, this::faultsEnd);
     long end = faultEnd + CONVERGENCE_BOUND.toNanos();
@@ -280,18 +300,36 @@ final class FederationFlowSim {
     every(SECOND, this::checkConvergence);
   }
 
+  /**
+   * Once converged, the contents stay so, from {@link #SETTLED} after the faults stopped. Before that a routine may
+   * still act on a view from the faults: anti-entropy whose read died with a store move (or is parked above the
+   * index of a restored primary) pushes the gateways it last saw until that read's deadline, which can undo a
+   * convergence reached meanwhile by chance (the catalog went back to what the primary held); the indexes may
+   * move once more too. Converging again then counts.
+   */
   private void checkConvergence() {
-    String diff = divergence();
-    if (diff == null && convergedAt < 0) {
-      convergedAt = now;
-      log("converged");
-    } else if (diff != null && convergedAt >= 0) {
+    if (convergedAt < 0) {
+      if (divergence(true) == null) {
+        convergedAt = now;
+        log("converged");
+      }
+      return;
+    }
+    String diff = divergence(false);
+    if (diff != null && now < faultEnd + SETTLED.toNanos()) {
+      log("diverged again while views from the faults may remain: " + diff);
+      convergedAt = -1;
+    } else if (diff != null) {
       fail("converged at " + seconds(convergedAt) + " but diverged again: " + diff);
     }
   }
 
-  /** Null when converged, else the first difference. */
   String divergence() {
+    return divergence(true);
+  }
+
+  /** Null when converged, else the first difference; {@code indexes}: the copies' indexes must match too. */
+  String divergence(boolean indexes) {
     Set<String> live = new HashSet<>();
     for (Dc dc : dcs) {
       if (!dc.decommissioned) {
@@ -315,7 +353,7 @@ final class FederationFlowSim {
       }
       for (FederationState p : primary.store.states.values()) {
         FederationState c = dc.store.states.get(Names.datacenterKey(p.datacenter()));
-        if (c.primaryModifyIndex() != p.modifyIndex() || !c.meshGateways().equals(p.meshGateways())) {
+        if ((indexes && c.primaryModifyIndex() != p.modifyIndex()) || !c.meshGateways().equals(p.meshGateways())) {
           return dc.name + "'s copy of " + p.datacenter() + " is " + c + ", the primary's " + p;
         }
       }
@@ -444,6 +482,38 @@ final class FederationFlowSim {
       upsert(primary, new FederationState(dc, List.of(FederationFixture.gateway(dc, "op-" + port, port,
           HealthCheck.PASSING)), null, 0, 0, 0));
     }
+  }
+
+  private Store copy(Store from) {
+    Store to = new Store();
+    to.index = from.index;
+    to.fedIndex = from.fedIndex;
+    to.catIndex = from.catIndex;
+    to.states.putAll(from.states);
+    to.catalog.putAll(from.catalog);
+    return to;
+  }
+
+  private void restore(Store snapshot) {
+    stats.restores++;
+    Store s = primary.store;
+    log("the primary's store is restored from index " + s.index + " to " + snapshot.index);
+    s.index = snapshot.index;
+    s.fedIndex = snapshot.fedIndex;
+    s.catIndex = snapshot.catIndex;
+    s.states.clear();
+    s.states.putAll(snapshot.states);
+    s.catalog.clear();
+    s.catalog.putAll(snapshot.catalog);
+    // The primary's catalog indexes start again.
+    primaryCatalogEpoch++;
+    // Like Consul's restore, which abandons the state store: every parked read answers at once, at the lower index.
+    for (Parked p : List.copyOf(s.parked)) {
+      s.parked.remove(p);
+      p.answer.run();
+    }
+    // A restore is a write from outside: what it brings back was not brought back by the routines.
+    gone.removeAll(s.states.keySet());
   }
 
   private void registerGateway(Dc dc) {
@@ -712,6 +782,7 @@ final class FederationFlowSim {
       Call<ReplicatedTable.Snapshot<FederationState>> call = new Call<>(
           snap -> {
             if (live()) {
+              log(dc.name + " replication fetched index " + snap.index() + " (asked above " + f.minIndex() + ")");
               holding = keys(snap.records());
               run(core.fetched(snap.index(), snap.records(), now));
             }
@@ -805,9 +876,10 @@ final class FederationFlowSim {
           }));
         } else {
           List<CheckServiceNode> gateways = s.gateways();
+          long epoch = primaryCatalogEpoch;
           at(localDelay(), () -> call.answer(() -> {
             if (live()) {
-              gatewaysVersion = index;
+              gatewaysVersion = dc.isPrimary ? (epoch << 40) + index : index;
               run(core.gatewaysRead(gateways, index, now));
             }
           }));
