@@ -172,6 +172,11 @@ public final class FederationStateReplication {
     public FederationState asReplica(FederationState remote) {
       return remote.withIndexes(remote.modifyIndex(), remote.createIndex(), remote.modifyIndex());
     }
+
+    @Override
+    public long primaryIndexOfCopy(FederationState local) {
+      return local.primaryModifyIndex();
+    }
   };
 
   private FederationStateReplication() {}

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Consul's {@code DiffRemoteAndLocalState}, for any replicated table: both lists sorted by key and
  * merge-walked. A record in both is updated iff the remote one's modify index is above
- * {@code lastRemoteIndex} (with 0 every common record is rewritten: a full sync); a local-only record
+ * {@code lastRemoteIndex} (with 0 every common record is rewritten: a full sync), or the local copy says it
+ * was made from another version of the primary's record ({@link RecordKind#primaryIndexOfCopy}); a local-only record
  * is deleted; a remote-only record is written. Content is not compared: the index says it changed.
  */
 final class IndexDiff {
@@ -32,7 +33,9 @@ final class IndexDiff {
     while (i < l.size() && j < r.size()) {
       int c = kind.key(l.get(i)).compareTo(kind.key(r.get(j)));
       if (c == 0) {
-        if (kind.modifyIndex(r.get(j)) > lastRemoteIndex) {
+        long copyOf = kind.primaryIndexOfCopy(l.get(i));
+        long remoteIndex = kind.modifyIndex(r.get(j));
+        if (remoteIndex > lastRemoteIndex || (copyOf >= 0 && copyOf != remoteIndex)) {
           updates.add(kind.asReplica(r.get(j)));
         }
         i++;

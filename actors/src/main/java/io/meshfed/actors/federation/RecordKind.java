@@ -21,4 +21,14 @@ public interface RecordKind<R> {
 
   /** The copy of a primary's record that the local store is given. */
   R asReplica(R remote);
+
+  /**
+   * The primary's modify index of the record a local copy was made from, or -1 when copies do not keep it.
+   * A copy whose index differs from the primary's record is rewritten even when the primary's table index
+   * says nothing changed: the primary's history was replaced (a restored snapshot) and the index already passed
+   * the last round's again, so {@link ReplicationCore}'s "index went backwards" rule never saw it go back.
+   */
+  default long primaryIndexOfCopy(R local) {
+    return -1;
+  }
 }

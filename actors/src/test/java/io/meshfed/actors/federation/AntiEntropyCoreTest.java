@@ -28,7 +28,7 @@ import org.slf4j.event.Level;
 class AntiEntropyCoreTest {
   private static final String DC = "dc2";
   private static final long SECOND = 1_000_000_000L;
-  private static final Duration QUERY_WAIT = Duration.ofMinutes(5);
+  private static final Duration QUERY_WAIT = FederationStateAntiEntropy.Settings.DEFAULT_QUERY_WAIT;
 
   private final FederationStateAntiEntropy.Settings settings = FederationStateAntiEntropy.Settings.defaults();
   private AntiEntropyCore core;
