@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * and truncation; and the query parameters of every GET. The only outcome besides a value is an
  * INVALID_ARGUMENT whose message is one short line in the API's terms, never Jackson's or Java's.
  */
-class HttpApiFuzzTest {
-  static final Pattern CLASS_NAME =
+public class HttpApiFuzzTest {
+  public static final Pattern CLASS_NAME =
       Pattern.compile("(java|javax|jdk|io\\.meshfed|com\\.fasterxml|com\\.google|org\\.apache|scala)\\.|Exception"
           + "|\\b(HttpBodies|RequestBodies|FederationStateRequest|RegisterRequest|DeregisterRequest|CheckUpdateRequest"
           + "|AclTokenRequest|LinkedHashMap|ArrayList)\\b");
@@ -106,6 +106,16 @@ class HttpApiFuzzTest {
       }
     });
     assertThat(ran).isEqualTo(Fuzz.tries());
+  }
+
+  /** The real body of the {@code which}th type, for end-to-end tests. */
+  public static String validBody(int which) {
+    return List.copyOf(BODIES.values()).get(which);
+  }
+
+  /** A hostile body made from the {@code which}th type's real one. */
+  public static byte[] mutatedBody(SplittableRandom r, int which) throws Exception {
+    return body(r, validBody(which));
   }
 
   static void decodeOrRefuse(byte[] body, Class<?> type) {
