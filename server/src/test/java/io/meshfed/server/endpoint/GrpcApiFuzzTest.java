@@ -46,20 +46,20 @@ import org.junit.jupiter.api.Test;
  * ProtoConvert#fromProto}, {@link AclProtos} and {@link RequestValidation}. The only failures are
  * InvalidProtocolBufferException and ApiException(INVALID_ARGUMENT) with one short line.
  */
-class GrpcApiFuzzTest {
+public class GrpcApiFuzzTest {
   private static final Pattern CLASS_NAME =
       Pattern.compile("(java|javax|jdk|io\\.meshfed|com\\.google|org\\.apache|scala)\\.|Exception");
   private static final ServerIdentity SELF =
       new ServerIdentity("server-1", "dc1", "dc1", "127.0.0.1", 8300, 8301, "test");
 
   @FunctionalInterface
-  interface Serve {
+  public interface Serve {
     void serve(byte[] bytes) throws Exception;
   }
 
-  record Method(Message valid, Serve serve) {}
+  public record Method(Message valid, Serve serve) {}
 
-  static final Map<String, Method> METHODS = new LinkedHashMap<>();
+  public static final Map<String, Method> METHODS = new LinkedHashMap<>();
 
   static {
     QueryOptions options = QueryOptions.newBuilder().setDatacenter("dc1").setMinIndex(5).setWaitMs(1000).build();
