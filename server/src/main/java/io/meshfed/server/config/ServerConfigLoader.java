@@ -34,6 +34,8 @@ import java.util.function.Supplier;
 public final class ServerConfigLoader {
   private static final String ROOT = "meshfed";
 
+  private static final String DEFAULTS_RESOURCE = "meshfed-defaults.conf";
+
   private ServerConfigLoader() {}
 
   /**
@@ -41,7 +43,7 @@ public final class ServerConfigLoader {
    *     flags; values are strings, numbers, booleans or lists.
    */
   public static ServerConfig load(Optional<Path> configFile, boolean dev, Map<String, Object> overrides) {
-    Config defaults = ConfigFactory.parseResources(ServerConfigLoader.class, "/meshfed-defaults.conf",
+    Config defaults = ConfigFactory.parseResources(ServerConfigLoader.class, "/" + DEFAULTS_RESOURCE,
         ConfigParseOptions.defaults().setAllowMissing(false));
     Config file = configFile.map(ServerConfigLoader::parseFile).orElse(ConfigFactory.empty());
     Config flags = ConfigFactory.parseMap(prefixed(overrides), "command-line flags");
@@ -53,10 +55,47 @@ public final class ServerConfigLoader {
     try {
       merged = layered.withFallback(defaults).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(true));
     } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException("configuration: " + e.getMessage());
+      throw new ConfigException("configuration: " + blameSubstitution(e, file).orElse(e.getMessage()));
     }
     rejectUnknownKeys(layered, defaults);
     return build(merged.getConfig(ROOT), dev);
+  }
+
+  /**
+   * A substitution in the file ({@code +=}, {@code ${...}}) that does not combine with the default it
+   * refers to fails with the default's line, which the operator never wrote: name the file's lines
+   * that substitute instead.
+   */
+  private static Optional<String> blameSubstitution(com.typesafe.config.ConfigException e, Config file) {
+    if (e.origin() == null || !DEFAULTS_RESOURCE.equals(e.origin().resource())) {
+      return Optional.empty();
+    }
+    List<String> substituting = new ArrayList<>();
+    substitutions("", file.root(), substituting);
+    if (substituting.isEmpty()) {
+      return Optional.empty();
+    }
+    String reason = e.getMessage().startsWith(e.origin().description() + ": ")
+        ? e.getMessage().substring(e.origin().description().length() + 2) : e.getMessage();
+    return Optional.of(String.join(", ", substituting) + ": a substitution (+= or ${...}) does not combine with the"
+        + " default value it refers to (" + reason + "); set the value itself instead");
+  }
+
+  /** Each value under {@code object} that is not resolved yet, as "origin: path". */
+  private static void substitutions(String prefix, com.typesafe.config.ConfigObject object, List<String> out) {
+    for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+      String path = (prefix.isEmpty() ? "" : prefix + ".") + com.typesafe.config.ConfigUtil.joinPath(entry.getKey());
+      ConfigValue value = entry.getValue();
+      try {
+        if (value instanceof com.typesafe.config.ConfigObject child) {
+          substitutions(path, child, out);
+        } else {
+          value.valueType();
+        }
+      } catch (com.typesafe.config.ConfigException.NotResolved unresolved) {
+        out.add(value.origin().description() + ": " + path);
+      }
+    }
   }
 
   private static Config parseFile(Path path) {

@@ -183,6 +183,7 @@ class ServerConfigLoaderTest {
       "acl unknown name|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, acl.tokens = [{secret = s, policies = [gw]}] }|meshfed.acl.tokens: policy 'gw' is unknown; use operator:read, operator:write, global-management or one of meshfed.acl.policies",
       "duration|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, retry-interval-wan = soon }|meshfed.retry-interval-wan: expected a duration",
       "syntax|meshfed { datacenter = |--config-file",
+      "append to a default|meshfed { primary-datacenter = dc1, data-dir = /tmp/x, datacenter += dc1 }|.conf: 1: meshfed.datacenter: a substitution (+= or ${...}) does not combine with the default value it refers to (Cannot concatenate",
       "static gateway dc|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways { DC2 = [\"a:1\"] } }|meshfed.static-gateways: invalid datacenter name 'DC2'",
       "static gateway addr|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways { dc2 = [\"a\"] } }|meshfed.static-gateways.dc2: 'a' is not HOST:PORT",
       "static gateway type|meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = /tmp/x, static-gateways = 3 }|meshfed.static-gateways: expected an object",
