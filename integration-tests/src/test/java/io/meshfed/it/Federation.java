@@ -141,9 +141,7 @@ final class Federation implements AutoCloseable {
     }
 
     String stderr() {
-      synchronized (process.stderr) {
-        return String.join("\n", process.stderr);
-      }
+      return process.stderrText();
     }
   }
 

@@ -32,6 +32,13 @@ final class MeshfedProcess implements AutoCloseable {
     pump(process.getErrorStream(), stderr, false);
   }
 
+  /** Everything written to stderr so far (the log), one line per line. */
+  String stderrText() {
+    synchronized (stderr) {
+      return String.join("\n", stderr);
+    }
+  }
+
   static MeshfedProcess start(String... args) throws IOException {
     return start(UnaryOperator.identity(), args);
   }

@@ -38,15 +38,21 @@ final class NetworkCut implements AutoCloseable {
 
   /** Why a cut cannot be made here, or empty when it can. */
   static Optional<String> unavailable() {
+    Optional<String> iptables = iptablesUnavailable();
+    if (iptables.isPresent() || cgroup2Root().isPresent()) {
+      return iptables;
+    }
+    return Optional.of("no cgroup2 file system is mounted");
+  }
+
+  /** Why iptables cannot be run here, or empty when it can. */
+  static Optional<String> iptablesUnavailable() {
     if (!"root".equals(System.getProperty("user.name"))) {
       return Optional.of("not root (iptables needs it)");
     }
     if (IPTABLES.isEmpty()) {
       return Optional.of("iptables is neither on the PATH nor in /usr/sbin or /sbin (bin/test installs Debian's"
           + " iptables when run as root)");
-    }
-    if (cgroup2Root().isEmpty()) {
-      return Optional.of("no cgroup2 file system is mounted");
     }
     return Optional.empty();
   }
@@ -106,7 +112,7 @@ final class NetworkCut implements AutoCloseable {
   }
 
   /** Runs iptables {@code op} on {@code rule}: the chain first, or {@code -t table} then the chain. */
-  private static void iptables(String op, List<String> rule) throws Exception {
+  static void iptables(String op, List<String> rule) throws Exception {
     List<String> command = new ArrayList<>(List.of(IPTABLES.orElseThrow(), "-w", "10"));
     int chain = rule.get(0).equals("-t") ? 2 : 0;
     command.addAll(rule.subList(0, chain));

@@ -19,20 +19,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A WAN link in user space (this machine has no netem): a TCP proxy in front of one address that
  * delays every chunk of bytes, in each direction, by a latency with jitter (order kept, as TCP
- * would), and can stall (hold everything for a while, connections kept), cut (close every
- * connection and refuse new ones until healed) and limit bandwidth. Put in front of a gateway's
+ * would), can limit bandwidth, stall (hold everything for a while, connections kept) and go dark
+ * (every packet dropped until healed). Put in front of a gateway's
  * WAN address, it stands for the WAN between that gateway's DC and every other DC.
  *
  * <p>Jitter is drawn from a seeded generator, printed by the test that uses it.
  */
 final class WanLink implements AutoCloseable {
-  /** What the link does to the bytes; replaced as a whole, read per chunk. */
+  /** What the link does to the bytes. */
   record Conditions(Duration latency, Duration jitter, long bytesPerSecond) {
     static Conditions latency(Duration latency, Duration jitter) {
       return new Conditions(latency, jitter, 0);
     }
-
-    static final Conditions NONE = new Conditions(Duration.ZERO, Duration.ZERO, 0);
   }
 
   private static final int CHUNK = 16 * 1024;
@@ -44,9 +42,9 @@ final class WanLink implements AutoCloseable {
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private final Thread acceptor;
   private final AtomicLong connections = new AtomicLong();
-  private volatile Conditions conditions;
+  private final Conditions conditions;
   private volatile long stalledUntilNanos;
-  private volatile boolean cut;
+  private Blackhole blackhole;
   private volatile boolean closed;
 
   WanLink(InetSocketAddress listen, InetSocketAddress target, Conditions conditions, long seed) throws IOException {
@@ -66,23 +64,30 @@ final class WanLink implements AutoCloseable {
     return listen.getAddress().getHostAddress() + ":" + listen.getPort();
   }
 
-  void conditions(Conditions next) {
-    conditions = next;
-  }
-
   /** Holds every byte for {@code d} from now; connections stay open. */
   void stall(Duration d) {
     stalledUntilNanos = System.nanoTime() + d.toNanos();
   }
 
-  /** Closes every connection and refuses new ones until {@link #heal()}. */
-  void cut() {
-    cut = true;
-    closeAll();
+  /**
+   * Drops every packet to and from the link until {@link #heal()}: connects time out and open
+   * connections hang, as when a WAN goes dark (needs root and iptables: {@link Blackhole}).
+   */
+  void blackhole() throws Exception {
+    synchronized (this) {
+      if (blackhole == null) {
+        blackhole = new Blackhole(listen);
+      }
+    }
   }
 
-  void heal() {
-    cut = false;
+  void heal() throws Exception {
+    synchronized (this) {
+      if (blackhole != null) {
+        blackhole.close();
+        blackhole = null;
+      }
+    }
   }
 
   long connectionsAccepted() {
@@ -96,10 +101,6 @@ final class WanLink implements AutoCloseable {
         client = server.accept();
       } catch (IOException e) {
         return;
-      }
-      if (cut) {
-        closeQuietly(client);
-        continue;
       }
       connections.incrementAndGet();
       Socket upstream = new Socket();
@@ -207,6 +208,11 @@ final class WanLink implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    try {
+      heal();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot remove the blackhole rules of " + address(), e);
+    }
     try {
       server.close();
     } catch (IOException ignored) {
