@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,6 +30,12 @@ final class WanLink implements AutoCloseable {
   record Conditions(Duration latency, Duration jitter, long bytesPerSecond) {
     static Conditions latency(Duration latency, Duration jitter) {
       return new Conditions(latency, jitter, 0);
+    }
+
+    @Override
+    public String toString() {
+      return latency.toMillis() + " ms ± " + jitter.toMillis() + " ms one way"
+          + (bytesPerSecond > 0 ? ", " + bytesPerSecond * 8 / 1000 + " kbit/s" : "");
     }
   }
 
@@ -55,9 +61,7 @@ final class WanLink implements AutoCloseable {
     server.setReuseAddress(true);
     server.bind(listen);
     this.listen = new InetSocketAddress(listen.getAddress(), server.getLocalPort());
-    this.acceptor = new Thread(this::accept, "wan-link-" + this.listen);
-    acceptor.setDaemon(true);
-    acceptor.start();
+    this.acceptor = daemon("wan-link-" + this.listen, this::accept);
   }
 
   String address() {
@@ -120,42 +124,66 @@ final class WanLink implements AutoCloseable {
     }
   }
 
+  /** Bytes and when they may leave; {@code bytes == null} ends the direction (a half-close). */
+  private record Chunk(long releaseNanos, byte[] bytes) {}
+
   /**
-   * One direction: a reader hands each chunk to a single-threaded scheduler at its release time, no
-   * earlier than the previous chunk's, so the bytes arrive in order. EOF is passed on as a half-close.
+   * One direction: a reader queues each chunk with its release time, never earlier than the
+   * previous chunk's, and one writer sends them in queue order once due. (A scheduler keyed on
+   * release times reordered chunks due at the same instant: it measures each delay from its own
+   * clock reading, and the TLS records that crossed the link failed to decrypt.) EOF is passed on
+   * as a half-close; a read error closes both sockets and ends the writer too.
    */
   private void pipe(Socket from, Socket to, String direction) {
-    ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "wan-link-" + direction + "-writer");
-      t.setDaemon(true);
-      return t;
+    BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
+    daemon("wan-link-" + direction + "-writer", () -> {
+      try {
+        OutputStream out = to.getOutputStream();
+        while (true) {
+          Chunk chunk = queue.take();
+          for (long wait = chunk.releaseNanos() - System.nanoTime(); wait > 0;
+              wait = chunk.releaseNanos() - System.nanoTime()) {
+            LockSupport.parkNanos(wait);
+          }
+          if (chunk.bytes() == null) {
+            shutdownOutput(to);
+            return;
+          }
+          out.write(chunk.bytes());
+          out.flush();
+        }
+      } catch (IOException e) {
+        closeQuietly(to);
+        closeQuietly(from);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     });
-    Thread reader = new Thread(() -> {
+    daemon("wan-link-" + direction + "-reader", () -> {
       long lastRelease = 0;
       byte[] buf = new byte[CHUNK];
-      // Not try-with-resources: closing a socket's stream closes the socket, and the delayed writes
+      // Not try-with-resources: closing a socket's stream closes the socket, and the queued writes
       // and the other direction still need it.
       try {
         InputStream in = from.getInputStream();
-        OutputStream out = to.getOutputStream();
         int n;
         while ((n = in.read(buf)) > 0) {
-          byte[] chunk = java.util.Arrays.copyOf(buf, n);
-          long release = Math.max(releaseAt(n), lastRelease);
-          lastRelease = release;
-          writer.schedule(() -> write(out, chunk, to, from), release - System.nanoTime(), TimeUnit.NANOSECONDS);
+          lastRelease = Math.max(releaseAt(n), lastRelease);
+          queue.add(new Chunk(lastRelease, java.util.Arrays.copyOf(buf, n)));
         }
-        long release = Math.max(System.nanoTime(), lastRelease);
-        writer.schedule(() -> shutdownOutput(to), release - System.nanoTime(), TimeUnit.NANOSECONDS);
       } catch (IOException e) {
         closeQuietly(from);
         closeQuietly(to);
-      } finally {
-        writer.shutdown();
       }
-    }, "wan-link-" + direction + "-reader");
-    reader.setDaemon(true);
-    reader.start();
+      queue.add(new Chunk(Math.max(System.nanoTime(), lastRelease), null));
+    });
+  }
+
+  private static Thread daemon(String name, Runnable body) {
+    Thread t = new Thread(body, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   private long releaseAt(int bytes) {
@@ -170,16 +198,6 @@ final class WanLink implements AutoCloseable {
       delay += bytes * 1_000_000_000L / c.bytesPerSecond();
     }
     return Math.max(System.nanoTime() + Math.max(0, delay), stalledUntilNanos);
-  }
-
-  private static void write(OutputStream out, byte[] chunk, Socket to, Socket from) {
-    try {
-      out.write(chunk);
-      out.flush();
-    } catch (IOException e) {
-      closeQuietly(to);
-      closeQuietly(from);
-    }
   }
 
   private static void shutdownOutput(Socket s) {
