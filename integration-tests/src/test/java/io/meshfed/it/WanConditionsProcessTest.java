@@ -35,8 +35,8 @@ class WanConditionsProcessTest {
       }
       """;
   private static final Duration CONVERGE = Duration.ofMinutes(3);
-  /** How long a gateway stays dark: longer than a WAN suspicion takes to turn into a failure. */
-  private static final Duration CUT = Duration.ofSeconds(60);
+  /** How long a gateway stays dark: half as long again as a WAN suspicion takes to become a failure (30 s). */
+  private static final Duration CUT = Duration.ofSeconds(45);
   /** Reads forwarded to the primary work again this soon after one of its gateways goes dark. */
   private static final Duration FAIL_OVER = Duration.ofSeconds(30);
 
