@@ -3,7 +3,7 @@ package io.meshfed.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
-import io.meshfed.actors.fuzz.Fuzz;
+import io.meshfed.transport.fuzz.Fuzz;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
