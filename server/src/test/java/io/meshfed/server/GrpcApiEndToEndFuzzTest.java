@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.meshfed.actors.fuzz.Fuzz;
 import io.meshfed.protocol.errors.Failures;
 import io.meshfed.protocol.v1.ApplyFederationStateRequest;
 import io.meshfed.protocol.v1.CatalogServiceClient;
@@ -14,6 +13,7 @@ import io.meshfed.protocol.v1.ListFederationStatesRequest;
 import io.meshfed.protocol.v1.ListServicesRequest;
 import io.meshfed.protocol.v1.RegisterRequest;
 import io.meshfed.server.endpoint.GrpcApiFuzzTest;
+import io.meshfed.transport.fuzz.Fuzz;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;

@@ -3,9 +3,9 @@ package io.meshfed.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meshfed.actors.fuzz.Fuzz;
 import io.meshfed.protocol.model.Json;
 import io.meshfed.server.api.http.HttpApiFuzzTest;
+import io.meshfed.transport.fuzz.Fuzz;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -61,7 +61,7 @@ class HttpApiEndToEndFuzzTest {
   @Test
   void hostileRequestsGetOneLine4xxAndChangeNothing() throws Exception {
     Map<String, String> before = snapshot();
-    int previous = Integer.getInteger(Fuzz.TRIES, 10_000);
+    int previous = Fuzz.tries();
     // Each case is a real HTTP exchange: a few hundred of them, a twentieth of the parser's count.
     System.setProperty(Fuzz.TRIES, String.valueOf(Math.max(1, previous / 25)));
     try {

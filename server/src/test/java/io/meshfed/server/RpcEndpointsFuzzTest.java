@@ -32,7 +32,7 @@ import io.meshfed.protocol.v1.WriteAclTokenRequest;
 import io.meshfed.server.endpoint.AclEndpoint;
 import io.meshfed.server.endpoint.FederationStateEndpoint;
 import io.meshfed.server.endpoint.Protos;
-import io.meshfed.actors.fuzz.Fuzz;
+import io.meshfed.transport.fuzz.Fuzz;
 import io.meshfed.transport.rpc.PlainConnector;
 import io.meshfed.transport.rpc.PoolKey;
 import io.meshfed.transport.rpc.RpcClient;

@@ -108,7 +108,8 @@ public final class ServerConfigLoader {
     try {
       return ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException("--config-file " + path + ": " + e.getMessage());
+      // Typesafe quotes the offending token, line breaks and all.
+      throw new ConfigException("--config-file " + path + ": " + e.getMessage().replace('\n', ' '));
     }
   }
 

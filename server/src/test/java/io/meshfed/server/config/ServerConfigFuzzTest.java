@@ -3,7 +3,7 @@ package io.meshfed.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
-import io.meshfed.actors.fuzz.Fuzz;
+import io.meshfed.transport.fuzz.Fuzz;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +31,7 @@ class ServerConfigFuzzTest {
       "\"a\\nb\"", "\"dc1\"", "DC1", "\"../..\"", "\"/nonexistent\"", "\"/etc/hostname\"", "\"10.0.0.1:99999\"",
       "{ a = 1 }", "[{ secret = s }]", "[{ secret = s, policy = \"operator:read\" }]", "deny", "allow", "maybe",
       "postgres", "h2", "\"${?HOME}\"");
+  private static final String DATA_DIR = "@data-dir@";
   private static final String PUNCTUATION = "{}[]=:,\"$\n#.\\ +?";
 
   @TempDir Path dir;
@@ -68,9 +69,24 @@ class ServerConfigFuzzTest {
     }
   }
 
+  /**
+   * Found under -Pfuzz-long: a line break inside a broken unicode escape. Typesafe Config quotes the
+   * token, break and all, in its parse error, which split the one line.
+   */
+  @Test
+  void aParseErrorQuotingALineBreakStaysOnOneLine() throws Exception {
+    Path file = dir.resolve("broken.conf");
+    Files.writeString(file, "meshfed { tls.verify-outgoing = \"\\u0\n000\" }");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServerConfigLoader.load(Optional.of(file), false, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("--config-file " + file + ": ")
+        .hasMessageNotContaining("\n");
+  }
+
   private String config(SplittableRandom r) {
+    // The temporary directory's name differs in length from run to run: put it in after the edits,
+    // or a seed would not replay the same text.
     StringBuilder b = new StringBuilder("meshfed {\n  datacenter = dc1\n  primary-datacenter = dc1\n  data-dir = \"")
-        .append(dir.resolve("data")).append("\"\n");
+        .append(DATA_DIR).append("\"\n");
     for (int i = 1 + r.nextInt(4); i > 0; i--) {
       Map.Entry<String, String> setting = SETTINGS.get(r.nextInt(SETTINGS.size()));
       String key = switch (r.nextInt(8)) {
@@ -93,7 +109,7 @@ class ServerConfigFuzzTest {
         }
       }
     }
-    return b.toString();
+    return b.toString().replace(DATA_DIR, dir.resolve("data").toString());
   }
 
 }

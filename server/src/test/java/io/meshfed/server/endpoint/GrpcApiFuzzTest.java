@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import io.meshfed.actors.fuzz.Fuzz;
 import io.meshfed.protocol.convert.ProtoConvert;
 import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.protocol.model.FederationStateOp;
@@ -33,6 +32,7 @@ import io.meshfed.protocol.v1.ServiceAddress;
 import io.meshfed.protocol.v1.UpdateCheckRequest;
 import io.meshfed.protocol.v1.WriteAclPolicyRequest;
 import io.meshfed.protocol.v1.WriteAclTokenRequest;
+import io.meshfed.transport.fuzz.Fuzz;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.meshfed.transport.port;
 
-import io.meshfed.transport.fuzz.FuzzCases;
+import io.meshfed.transport.fuzz.Fuzz;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.protocol.names.WireConstants;
@@ -85,12 +85,12 @@ class ServerPortFuzzTest {
 
   @Test
   void unknownFirstBytesAreRefusedOnce() {
-    FuzzCases.run("server port first byte", 0xf1b7_0001L, (random, input) -> {
-      int first = random.nextInt(256);
-      byte[] bytes = FuzzCases.concat(new byte[] {(byte) first}, FuzzCases.randomBytes(random, random.nextInt(64)));
+    Fuzz.run("server port first byte", c -> {
+      int first = c.random.nextInt(256);
+      byte[] bytes = Fuzz.concat(new byte[] {(byte) first}, Fuzz.bytes(c.random, c.random.nextInt(64)));
       long refusedBefore = stats.refused(RefusalReason.UNKNOWN_FIRST_BYTE);
       long dispatchedBefore = stats.dispatched();
-      Connection connection = connect(FuzzCases.split(random, bytes), input);
+      Connection connection = connect(Fuzz.split(c.random, bytes), c);
       boolean served = first >= WireConstants.TYPE_RPC && first <= WireConstants.TYPE_HIGHEST;
       assertThat(stats.dispatched() - dispatchedBefore).isEqualTo(served ? 1 : 0);
       assertThat(stats.refused(RefusalReason.UNKNOWN_FIRST_BYTE) - refusedBefore).isEqualTo(served ? 0 : 1);
@@ -103,23 +103,23 @@ class ServerPortFuzzTest {
 
   @Test
   void rpcFramesEndInAnswersOrOneProtocolError() {
-    FuzzCases.run("server port RPC frames", 0xf1b7_0002L, (random, input) -> {
-      Rpc valid = validRpc(random);
-      byte[] garbage = switch (random.nextInt(4)) {
-        case 0 -> FuzzCases.randomBytes(random, random.nextInt(200));
-        case 1 -> oversizedLength(random, valid.bytes(), RPC_LIMIT);
-        default -> FuzzCases.mutate(random, valid.bytes());
+    Fuzz.run("server port RPC frames", c -> {
+      Rpc valid = validRpc(c.random);
+      byte[] garbage = switch (c.random.nextInt(4)) {
+        case 0 -> Fuzz.bytes(c.random, c.random.nextInt(200));
+        case 1 -> oversizedLength(c.random, valid.bytes(), RPC_LIMIT);
+        default -> Fuzz.mutate(c.random, valid.bytes());
       };
       long errorsBefore = rpc.stats().protocolErrors();
-      Connection connection = connect(FuzzCases.split(random, withType(WireConstants.TYPE_RPC, garbage)), input);
+      Connection connection = connect(Fuzz.split(c.random, withType(WireConstants.TYPE_RPC, garbage)), c);
       boolean closedByServer = !connection.channel.isOpen();
       assertThat(rpc.stats().protocolErrors() - errorsBefore).as("protocol errors counted")
           .isEqualTo(closedByServer ? 1 : 0);
       connection.close();
       assertThat(rpc.stats().handlerFailures()).isZero();
 
-      Rpc after = validRpc(random);
-      Connection fresh = connect(FuzzCases.split(random, withType(WireConstants.TYPE_RPC, after.bytes())), input);
+      Rpc after = validRpc(c.random);
+      Connection fresh = connect(Fuzz.split(c.random, withType(WireConstants.TYPE_RPC, after.bytes())), c);
       assertThat(fresh.channel.isOpen()).as("a valid stream keeps its connection").isTrue();
       assertThat(sorted(frames(fresh.outbound()))).as("answers to a valid stream").isEqualTo(sorted(after.answers()));
       fresh.close();
@@ -128,14 +128,14 @@ class ServerPortFuzzTest {
 
   @Test
   void gossipPacketsAreDeliveredDroppedOrRefusedOversize() {
-    FuzzCases.run("server port gossip packets", 0xf1b7_0003L, (random, input) -> {
+    Fuzz.run("server port gossip packets", c -> {
       // Well-framed packets with any payload: each is delivered or dropped, and the connection kept.
       ByteArrayOutputStream framed = new ByteArrayOutputStream();
       int deliverable = 0;
       int undeliverable = 0;
-      for (int i = 0, n = 1 + random.nextInt(5); i < n; i++) {
-        byte[] payload = FuzzCases.randomBytes(random, random.nextInt(4) == 0 ? 0 : random.nextInt(300));
-        if (payload.length > 0 && random.nextInt(3) == 0) {
+      for (int i = 0, n = 1 + c.random.nextInt(5); i < n; i++) {
+        byte[] payload = Fuzz.bytes(c.random, c.random.nextInt(4) == 0 ? 0 : c.random.nextInt(300));
+        if (payload.length > 0 && c.random.nextInt(3) == 0) {
           payload[0] = UNDECODABLE;
         }
         framed.writeBytes(frame(payload));
@@ -145,11 +145,11 @@ class ServerPortFuzzTest {
           deliverable++;
         }
       }
-      byte[] last = FuzzCases.concat(new byte[] {1}, FuzzCases.randomBytes(random, random.nextInt(100)));
+      byte[] last = Fuzz.concat(new byte[] {1}, Fuzz.bytes(c.random, c.random.nextInt(100)));
       framed.writeBytes(frame(last));
       packets.clear();
       long droppedBefore = packetReceiver.counters().packetsDropped();
-      Connection kept = connect(FuzzCases.split(random, withType(WireConstants.TYPE_WAN_GOSSIP_PACKET, framed.toByteArray())), input);
+      Connection kept = connect(Fuzz.split(c.random, withType(WireConstants.TYPE_WAN_GOSSIP_PACKET, framed.toByteArray())), c);
       assertThat(kept.channel.isOpen()).as("dropped packets keep the connection").isTrue();
       assertThat(packetReceiver.counters().packetsDropped() - droppedBefore).isEqualTo(undeliverable);
       assertThat(packets).hasSize(deliverable + 1);
@@ -157,13 +157,13 @@ class ServerPortFuzzTest {
       kept.close();
 
       // Broken framing: closed only for an oversize length, counted once.
-      byte[] garbage = switch (random.nextInt(3)) {
-        case 0 -> FuzzCases.randomBytes(random, random.nextInt(200));
-        case 1 -> oversizedLength(random, framed.toByteArray(), GOSSIP_LIMIT);
-        default -> FuzzCases.mutate(random, framed.toByteArray());
+      byte[] garbage = switch (c.random.nextInt(3)) {
+        case 0 -> Fuzz.bytes(c.random, c.random.nextInt(200));
+        case 1 -> oversizedLength(c.random, framed.toByteArray(), GOSSIP_LIMIT);
+        default -> Fuzz.mutate(c.random, framed.toByteArray());
       };
       long oversizeBefore = packetReceiver.counters().refusedOversize();
-      Connection broken = connect(FuzzCases.split(random, withType(WireConstants.TYPE_WAN_GOSSIP_PACKET, garbage)), input);
+      Connection broken = connect(Fuzz.split(c.random, withType(WireConstants.TYPE_WAN_GOSSIP_PACKET, garbage)), c);
       assertThat(packetReceiver.counters().refusedOversize() - oversizeBefore).as("refusedOversize")
           .isEqualTo(broken.channel.isOpen() ? 0 : 1);
       broken.close();
@@ -173,18 +173,18 @@ class ServerPortFuzzTest {
 
   @Test
   void gossipStreamsAnswerOneRequestOrClose() {
-    FuzzCases.run("server port gossip streams", 0xf1b7_0004L, (random, input) -> {
-      byte[] request = FuzzCases.randomBytes(random, random.nextInt(300));
-      byte[] valid = FuzzCases.concat(frame(request), random.nextBoolean() ? frame(request) : new byte[0]);
-      byte[] bytes = switch (random.nextInt(4)) {
+    Fuzz.run("server port gossip streams", c -> {
+      byte[] request = Fuzz.bytes(c.random, c.random.nextInt(300));
+      byte[] valid = Fuzz.concat(frame(request), c.random.nextBoolean() ? frame(request) : new byte[0]);
+      byte[] bytes = switch (c.random.nextInt(4)) {
         case 0 -> valid;
-        case 1 -> oversizedLength(random, valid, GOSSIP_LIMIT);
-        case 2 -> FuzzCases.randomBytes(random, random.nextInt(200));
-        default -> FuzzCases.mutate(random, valid);
+        case 1 -> oversizedLength(c.random, valid, GOSSIP_LIMIT);
+        case 2 -> Fuzz.bytes(c.random, c.random.nextInt(200));
+        default -> Fuzz.mutate(c.random, valid);
       };
       long oversizeBefore = streamReceiver.counters().refusedOversize();
       long receivedBefore = streamReceiver.counters().framesReceived();
-      Connection connection = connect(FuzzCases.split(random, withType(WireConstants.TYPE_WAN_GOSSIP_STREAM, bytes)), input);
+      Connection connection = connect(Fuzz.split(c.random, withType(WireConstants.TYPE_WAN_GOSSIP_STREAM, bytes)), c);
       long oversize = streamReceiver.counters().refusedOversize() - oversizeBefore;
       long received = streamReceiver.counters().framesReceived() - receivedBefore;
       byte[] answer = connection.outbound();
@@ -216,8 +216,7 @@ class ServerPortFuzzTest {
     Connection connection = connect(hex(
         "010000000d00000000072d907180cfda1bc5000000350000000301010000",
         "00000000ea6000056974656d73a536ff1d0b86fd5c7dc0162b715b6fb9cc904c9b693c93dd8883ebb9e6d9ddac",
-        "0000000d00000000073d902dc5ce7a52490000000d0000c46d05490000000d0000c46d05d24221bd570000076119da27015e31a9"),
-        new FuzzCases.Writes());
+        "0000000d00000000073d902dc5ce7a52490000000d0000c46d05490000000d0000c46d05d24221bd570000076119da27015e31a9"));
     assertThat(connection.channel.isOpen()).isFalse();
     assertThat(rpc.stats().protocolErrors() - errorsBefore).isEqualTo(1);
     connection.close();
@@ -235,8 +234,7 @@ class ServerPortFuzzTest {
         "030000009b27ab",
         "9b74f1f1d206de1f",
         "5238d9590635f45c0a75c4b5f95b317ae7627b00dd1da9bdd17740a772a10f5d711f6bccb3286f86401839149dab65302c3b582635fd59b77db8ccf705b7cbd37b4f6c7ec100b6bdd758560a12",
-        "45e886fe721a7fe0a13a5b586d38182577b4732f82391e83336bbf30461251c42327c1b543c3850c37d80a979151deb63af8b3c4121d222585d78396c3692298fc01cbad7e780bf275e80fa6fee7a005"),
-        new FuzzCases.Writes());
+        "45e886fe721a7fe0a13a5b586d38182577b4732f82391e83336bbf30461251c42327c1b543c3850c37d80a979151deb63af8b3c4121d222585d78396c3692298fc01cbad7e780bf275e80fa6fee7a005"));
     assertThat(connection.outbound()).as("answered").isNotEmpty();
     assertThat(streamReceiver.counters().refusedOversize() - oversizeBefore).isZero();
     connection.close();
@@ -250,8 +248,15 @@ class ServerPortFuzzTest {
     return frame.length < 4 ? 0 : Unpooled.wrappedBuffer(frame).getInt(0);
   }
 
-  /** One connection through the port's initializer, with {@code writes} delivered as reads. */
-  private Connection connect(List<byte[]> writes, FuzzCases.Writes input) {
+  private Connection connect(List<byte[]> writes) {
+    return connect(writes, new Fuzz.Case(0));
+  }
+
+  /**
+   * One connection through the port's initializer, with {@code writes} delivered as reads and
+   * recorded in {@code c}.
+   */
+  private Connection connect(List<byte[]> writes, Fuzz.Case c) {
     tails.clear();
     EmbeddedChannel channel = new PeerChannel(initializer);
     assertThat(channel.pipeline().get(ServerPortInitializer.FIRST_BYTE)).as("admitted").isNotNull();
@@ -263,7 +268,7 @@ class ServerPortFuzzTest {
       if (write.length == 0) {
         continue;
       }
-      channel.writeInbound(Unpooled.wrappedBuffer(input.add(write)));
+      channel.writeInbound(Unpooled.wrappedBuffer(c.input(write)));
       channel.runPendingTasks();
       connection.checkBuffered();
     }
@@ -293,7 +298,7 @@ class ServerPortFuzzTest {
         ChannelHandler decoder = channel.pipeline().get(name);
         if (decoder != null) {
           int limit = name.startsWith("rpc") ? RPC_LIMIT : GOSSIP_LIMIT;
-          assertThat(FuzzCases.buffered((ByteToMessageDecoder) decoder)).as("bytes %s holds", name)
+          assertThat(Fuzz.buffered((ByteToMessageDecoder) decoder)).as("bytes %s holds", name)
               .isLessThanOrEqualTo(4 + limit);
         }
       }
@@ -331,7 +336,7 @@ class ServerPortFuzzTest {
     List<String> answers = new ArrayList<>();
     int id = 1;
     for (int i = 0, n = 1 + random.nextInt(5); i < n; i++, id += 2 + 2 * random.nextInt(3)) {
-      byte[] payload = FuzzCases.randomBytes(random, random.nextInt(100));
+      byte[] payload = Fuzz.bytes(random, random.nextInt(100));
       switch (random.nextInt(6)) {
         case 0 -> {
           out.writeBytes(request(id, "items", true, payload));
@@ -343,7 +348,7 @@ class ServerPortFuzzTest {
           answers.add(id + ":" + ERROR);
         }
         case 2 -> {
-          byte[] opaque = FuzzCases.randomBytes(random, 8);
+          byte[] opaque = Fuzz.bytes(random, 8);
           out.writeBytes(rpcFrame(0, PING, opaque));
           answers.add(answer(0, PONG, opaque));
         }
@@ -395,11 +400,11 @@ class ServerPortFuzzTest {
   }
 
   private static byte[] frame(byte[] payload) {
-    return FuzzCases.concat(Unpooled.copyInt(payload.length).array(), payload);
+    return Fuzz.concat(Unpooled.copyInt(payload.length).array(), payload);
   }
 
   private static byte[] withType(byte type, byte[] bytes) {
-    return FuzzCases.concat(new byte[] {type}, bytes);
+    return Fuzz.concat(new byte[] {type}, bytes);
   }
 
   /** Sets the length prefix of the first frame to a value at or beyond {@code limit}, or the largest. */

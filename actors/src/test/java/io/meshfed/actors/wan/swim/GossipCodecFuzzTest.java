@@ -2,7 +2,7 @@ package io.meshfed.actors.wan.swim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshfed.actors.fuzz.Fuzz;
+import io.meshfed.transport.fuzz.Fuzz;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

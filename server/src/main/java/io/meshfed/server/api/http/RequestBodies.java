@@ -1,7 +1,10 @@
 package io.meshfed.server.api.http;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +12,8 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.meshfed.protocol.errors.ApiException;
 import java.io.IOException;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.temporal.Temporal;
 import java.util.Collection;
 import java.util.Map;
@@ -33,6 +38,7 @@ final class RequestBodies {
       if (value == null) {
         throw ApiException.invalid(PREFIX + "the body is empty");
       }
+      refuseHalfSurrogatePairs(json, body);
       return value;
     } catch (JsonMappingException e) {
       throw ApiException.invalid(PREFIX + where(e) + what(e));
@@ -57,11 +63,43 @@ final class RequestBodies {
     return "invalid value";
   }
 
+  /**
+   * JSON can carry half a surrogate pair (escaped, or as the bytes ED A0 80, which Jackson reads as
+   * they are) and the store cannot: its journal's CBOR, like UTF-8, has no encoding for it, so the
+   * write failed after the call was accepted, restarted the store and left the caller waiting for a
+   * 503. Only the body's first value is read, as {@code readValue} does.
+   */
+  private static void refuseHalfSurrogatePairs(ObjectMapper json, byte[] body) throws IOException {
+    CharsetEncoder utf8 = StandardCharsets.UTF_8.newEncoder();
+    try (JsonParser parser = json.createParser(body)) {
+      for (JsonToken token = parser.nextToken(); token != null;
+          token = parser.getParsingContext().inRoot() ? null : parser.nextToken()) {
+        if ((token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME) && !utf8.canEncode(parser.getText())) {
+          // A bad key is named by the object that holds it: the message must be text too.
+          JsonStreamContext at = parser.getParsingContext();
+          throw ApiException.invalid(PREFIX + where(token == JsonToken.FIELD_NAME ? at.getParent() : at)
+              + "half a surrogate pair is not text");
+        }
+      }
+    }
+  }
+
   /** The JSON path of the offending value: {@code State.MeshGateways[0].Service.Port: }. */
   private static String where(JsonMappingException e) {
-    String path = e.getPath().stream()
+    return where(e.getPath().stream()
         .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
-        .collect(Collectors.joining());
+        .collect(Collectors.joining()));
+  }
+
+  private static String where(JsonStreamContext context) {
+    String path = "";
+    for (JsonStreamContext at = context; !at.inRoot(); at = at.getParent()) {
+      path = (at.inArray() ? "[" + at.getCurrentIndex() + "]" : "." + at.getCurrentName()) + path;
+    }
+    return where(path);
+  }
+
+  private static String where(String path) {
     return path.isEmpty() ? "" : path.substring(path.startsWith(".") ? 1 : 0) + ": ";
   }
 

@@ -1,16 +1,17 @@
 package io.meshfed.server.api.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meshfed.actors.fuzz.Fuzz;
 import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.protocol.model.AclPolicy;
 import io.meshfed.protocol.model.Json;
+import io.meshfed.transport.fuzz.Fuzz;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -106,6 +107,27 @@ public class HttpApiFuzzTest {
       }
     });
     assertThat(ran).isEqualTo(Fuzz.tries());
+  }
+
+  /**
+   * Found by HttpApiEndToEndFuzzTest (seed 0xcb79f7c57351b2d9, under -Pfuzz-long): a deregister whose
+   * ServiceID held the bytes ED A0 80 decoded, the store's journal refused the event, the store
+   * restarted and the caller got a 503 after 10 s.
+   */
+  @Test
+  void halfSurrogatePairsAreRefusedBeforeTheStore() {
+    byte[] deregister = Fuzz.concat("{\"Node\":\"web-1\",\"ServiceID\":\"".getBytes(StandardCharsets.UTF_8),
+        new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, "web\"}".getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> RequestBodies.decode(JSON, deregister, HttpBodies.DeregisterRequest.class))
+        .hasMessage("Request decode failed: ServiceID: half a surrogate pair is not text");
+    String register = BODIES.get(HttpBodies.RegisterRequest.class).replace("\"web-1\"", "\"web-\\ud83d\\ude00\"");
+    assertThat(RequestBodies.decode(JSON, register.getBytes(StandardCharsets.UTF_8), HttpBodies.RegisterRequest.class))
+        .as("a whole pair").isNotNull();
+    for (Map.Entry<String, String> half : Map.of("\"rack\"", "NodeMeta", "\"v1\"", "Service.Tags[0]").entrySet()) {
+      byte[] body = register.replace(half.getKey(), "\"\\udc00\"").getBytes(StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> RequestBodies.decode(JSON, body, HttpBodies.RegisterRequest.class)).as(half.getKey())
+          .hasMessage("Request decode failed: " + half.getValue() + ": half a surrogate pair is not text");
+    }
   }
 
   /** The real body of the {@code which}th type, for end-to-end tests. */
