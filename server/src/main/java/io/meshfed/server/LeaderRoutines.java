@@ -62,7 +62,7 @@ final class LeaderRoutines {
           FederationStateReplication.Settings.defaults())));
       if (config.acl().enabled()) {
         routines.add(RoutineSpec.of(AclReplication.NAME, () -> AclReplication.create(store, primaryAcl,
-            replicationToken, replications.acl(), primaryArrivals, FederationStateReplication.Settings.defaults())));
+            replicationToken, replications.acl(), primaryArrivals, FederationStateReplication.Settings.aclDefaults())));
       }
     }
     return List.copyOf(routines);

@@ -41,7 +41,11 @@ class AntiEntropyCoreTest {
 
   /** Started with the barrier open, this DC's record absent and {@code gateways(0)} in the catalog; the first push made. */
   private void watchingAndPushedOnce() {
-    core = new AntiEntropyCore(DC, settings, 0);
+    watchingAndPushedOnce(settings);
+  }
+
+  private void watchingAndPushedOnce(FederationStateAntiEntropy.Settings with) {
+    core = new AntiEntropyCore(DC, with, 0);
     last = core.start(0, true);
     last = core.ownRead(null, 1, 0);
     last = core.gatewaysRead(gateways(0), 1, 0);
@@ -106,12 +110,35 @@ class AntiEntropyCoreTest {
   }
 
   /**
-   * The limiter (0.2/s, burst 5) and the debounce: after the burst, a change waits for a token, and the
+   * The default limiter (5/s, burst 10): changes made back to back push at once, each seeing the
+   * previous one's answer; past the burst a change waits 200 ms for a token, and the changes meanwhile
+   * end in one push of the latest.
+   */
+  @Test
+  void atTheDefaultsTenChangesInARowPushAtOnceAndTheEleventhWaitsAFifthOfASecond() {
+    watchingAndPushedOnce();
+    for (int v = 1; v <= 9; v++) {
+      last = core.gatewaysRead(gateways(v), 1 + v, 0);
+      assertThat(pushedState().meshGateways()).isEqualTo(gateways(v));
+      last = core.pushed(0);
+    }
+    last = core.gatewaysRead(gateways(10), 11, 0);
+    assertThat(pushes()).isFalse();
+    assertThat(timer()).isEqualTo(new StartTimer(Timer.SYNC, Duration.ofMillis(200)));
+    last = core.gatewaysRead(gateways(11), 12, SECOND / 10);
+    assertThat(timer()).isEqualTo(new StartTimer(Timer.SYNC, Duration.ofMillis(100)));
+    last = core.timer(Timer.SYNC, SECOND / 5, true);
+    assertThat(pushedState().meshGateways()).as("one push, of the latest").isEqualTo(gateways(11));
+  }
+
+  /**
+   * Consul's limiter (0.2/s, burst 5) and the debounce: after the burst, a change waits for a token, and the
    * changes meanwhile only restart that wait; the push that follows carries the latest gateways.
    */
   @Test
-  void afterABurstOfFivePushesChangesWaitForATokenAndEndInOnePushOfTheLatest() {
-    watchingAndPushedOnce();
+  void withConsulsRateAfterABurstOfFivePushesChangesWaitForATokenAndEndInOnePushOfTheLatest() {
+    watchingAndPushedOnce(new FederationStateAntiEntropy.Settings(Duration.ofSeconds(5), QUERY_WAIT,
+        io.meshfed.actors.time.Backoff.ANTI_ENTROPY, 0.2, 5, new Random()));
     for (int v = 1; v <= 4; v++) {
       last = core.gatewaysRead(gateways(v), 1 + v, 0);
       assertThat(pushedState().meshGateways()).isEqualTo(gateways(v));
@@ -196,18 +223,19 @@ class AntiEntropyCoreTest {
   void theSameGatewaysInAnotherOrderPushNothingAndCancelAWaitingPush() {
     watchingAndPushedOnce();
     // Use up the burst, so that the next change waits for a token.
-    for (int v = 1; v <= 4; v++) {
+    for (int v = 1; v <= 9; v++) {
       last = core.gatewaysRead(gateways(v), 1 + v, 0);
       last = core.pushed(0);
     }
-    last = core.gatewaysRead(gateways(5), 6, 0);
+    last = core.gatewaysRead(gateways(10), 11, 0);
     assertThat(timer().timer()).isEqualTo(Timer.SYNC);
     // The stored record catches up (another server's push, replicated back), in another order and with
     // other indexes and time.
-    List<CheckServiceNode> reversed = new ArrayList<>(gateways(5));
+    List<CheckServiceNode> reversed = new ArrayList<>(gateways(10));
     java.util.Collections.reverse(reversed);
-    last = core.ownRead(new FederationState(DC, reversed, Instant.parse("2020-01-01T00:00:00Z"), 3, 2, 2), 7, SECOND);
-    assertThat(last).containsExactly(new WatchOwn(7, QUERY_WAIT),
+    last = core.ownRead(new FederationState(DC, reversed, Instant.parse("2020-01-01T00:00:00Z"), 3, 2, 2), 12,
+        SECOND / 10);
+    assertThat(last).containsExactly(new WatchOwn(12, QUERY_WAIT),
         new Log(Level.TRACE, "federation state anti-entropy sync skipped; already up to date"),
         new CancelTimer(Timer.SYNC));
     assertThat(core.timer(Timer.SYNC, 5 * SECOND, true)).as("the cancelled timer").isEmpty();

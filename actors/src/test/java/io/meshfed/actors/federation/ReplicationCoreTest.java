@@ -156,32 +156,43 @@ class ReplicationCoreTest {
   }
 
   @Test
-  void theLimiterAllowsABurstOfFiveRoundsThenOnePerSecondAndRefillsWhileAQueryIsParked() {
+  void theLimiterAllowsABurstOfTenRoundsThenFivePerSecondAndRefillsWhileAQueryIsParked() {
+    Duration token = Duration.ofMillis(200);
     Driver d = new Driver(defaults());
-    for (int i = 1; i <= 5; i++) {
+    for (int i = 1; i <= 10; i++) {
       d.quietRound(i, List.of());
     }
     assertThat(d.now).as("the burst costs no time").isZero();
     d.fire();
     assertThat(d.has(Fetch.class)).isFalse();
-    assertThat(d.timerDelay()).as("the sixth round waits for a token").isEqualTo(Duration.ofSeconds(1));
-    for (int i = 6; i <= 10; i++) {
+    assertThat(d.timerDelay()).as("the eleventh round waits for a token").isEqualTo(token);
+    for (int i = 11; i <= 15; i++) {
       d.quietRound(i, List.of());
       d.fire();
-      assertThat(d.timerDelay()).isEqualTo(Duration.ofSeconds(1));
+      assertThat(d.timerDelay()).isEqualTo(token);
     }
-    assertThat(d.now).isEqualTo(Duration.ofSeconds(5).toNanos());
+    assertThat(d.now).isEqualTo(token.multipliedBy(5).toNanos());
 
     // A query parked for its whole wait: the bucket fills up again, to the burst and no more.
     d.fetch();
     d.now += QUERY_WAIT.toNanos();
-    d.record(d.core.fetched(11, List.of(), d.now));
+    d.record(d.core.fetched(16, List.of(), d.now));
     d.record(d.core.localRead(List.of(), d.now));
-    for (int i = 12; i <= 16; i++) {
+    for (int i = 17; i <= 26; i++) {
       d.quietRound(i, List.of());
     }
     d.fire();
-    assertThat(d.timerDelay()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(d.timerDelay()).isEqualTo(token);
+  }
+
+  @Test
+  void aclReplicationKeepsConsulsRateOfOneRoundPerSecondAfterABurstOfFive() {
+    Driver d = new Driver(FederationStateReplication.Settings.aclDefaults().withRetry(Backoff.REPLICATION, noJitter()));
+    for (int i = 1; i <= 5; i++) {
+      d.quietRound(i, List.of());
+    }
+    d.fire();
+    assertThat(d.timerDelay()).as("the sixth round waits for a token").isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test
