@@ -32,7 +32,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * index and only the one that answered is re-issued, so no read is ever left parked without a
  * purpose. After either answers, the two are compared ignoring order, indexes and {@code updatedAt}
  * (Consul's {@code IsSame}, which compares by position and relies on a stable catalog order), and a
- * difference is pushed. Pushes are rate-limited like Consul's loop (0.2/s, burst 5) and retried with
+ * difference is pushed. Pushes are rate-limited (5/s, burst 10; Consul: 0.2/s, burst 5) and retried with
  * its backoff (2 s doubling to 256 s), and errors are logged once here.
  *
  * <p>Every {@code mesh-gateway} entry the catalog returns is published, opted in to WAN federation
