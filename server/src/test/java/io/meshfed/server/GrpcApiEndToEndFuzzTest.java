@@ -22,9 +22,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,29 +42,22 @@ class GrpcApiEndToEndFuzzTest {
 
   @TempDir static Path dir;
   private MeshfedServer server;
-  private ActorSystem<Void> clientSystem;
+  private GrpcClients clients;
   private FederationStateServiceClient federation;
   private CatalogServiceClient catalog;
 
   @BeforeAll
   void start() {
     server = TestServers.start(dir.resolve("data"), Map.of());
-    clientSystem = ActorSystem.create(Behaviors.empty(), "grpc-fuzz-client");
-    GrpcClientSettings settings = GrpcClientSettings
-        .connectToServiceAt("127.0.0.1", server.grpcPort(), clientSystem).withTls(false);
-    federation = FederationStateServiceClient.create(settings, clientSystem);
-    catalog = CatalogServiceClient.create(settings, clientSystem);
+    clients = new GrpcClients(server, "grpc-fuzz-client");
+    federation = clients.federation;
+    catalog = clients.catalog;
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (federation != null) {
-      federation.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      catalog.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-    if (clientSystem != null) {
-      clientSystem.terminate();
-      clientSystem.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (clients != null) {
+      clients.close();
     }
     if (server != null) {
       TestServers.stop(server);

@@ -32,8 +32,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
 import org.junit.jupiter.api.AfterAll;
@@ -47,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GrpcApiTest {
   @TempDir static Path dir;
   MeshfedServer server;
+  GrpcClients clients;
   ActorSystem<Void> clientSystem;
   FederationStateServiceClient federation;
   OperatorServiceClient operator;
@@ -54,19 +53,15 @@ class GrpcApiTest {
   @BeforeAll
   void start() {
     server = TestServers.start(dir.resolve("data"), Map.of());
-    clientSystem = ActorSystem.create(Behaviors.empty(), "grpc-client");
-    GrpcClientSettings settings = GrpcClientSettings
-        .connectToServiceAt("127.0.0.1", server.grpcPort(), clientSystem).withTls(false);
-    federation = FederationStateServiceClient.create(settings, clientSystem);
-    operator = OperatorServiceClient.create(settings, clientSystem);
+    clients = new GrpcClients(server, "grpc-client");
+    clientSystem = clients.system;
+    federation = clients.federation;
+    operator = clients.operator;
   }
 
   @AfterAll
   void stop() throws Exception {
-    federation.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    operator.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    clientSystem.terminate();
-    clientSystem.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    clients.close();
     TestServers.stop(server);
   }
 
@@ -160,37 +155,32 @@ class GrpcApiTest {
 
   @Test
   void catalogRegisterListAndCheckUpdate() throws Exception {
-    CatalogServiceClient catalog = CatalogServiceClient.create(GrpcClientSettings
-        .connectToServiceAt("127.0.0.1", server.grpcPort(), clientSystem).withTls(false), clientSystem);
-    try {
-      await(catalog.register(RegisterRequest.newBuilder()
-          .setNode(Node.newBuilder().setNode("gw9.example.com").setAddress("10.0.9.1"))
-          .setService(state("dc1").getMeshGateways(0).getService())
-          .addChecks(HealthCheck.newBuilder().setCheckId("gw9").setName("alive").setStatus("passing")
-              .setServiceId("mesh-gateway"))
-          .build()));
-      var listed = await(catalog.listServices(ListServicesRequest.newBuilder().setKind("mesh-gateway").build()));
-      assertThat(listed.getNodesList()).extracting(n -> n.getNode().getNode()).contains("gw9.example.com");
+    CatalogServiceClient catalog = clients.catalog;
+    await(catalog.register(RegisterRequest.newBuilder()
+        .setNode(Node.newBuilder().setNode("gw9.example.com").setAddress("10.0.9.1"))
+        .setService(state("dc1").getMeshGateways(0).getService())
+        .addChecks(HealthCheck.newBuilder().setCheckId("gw9").setName("alive").setStatus("passing")
+            .setServiceId("mesh-gateway"))
+        .build()));
+    var listed = await(catalog.listServices(ListServicesRequest.newBuilder().setKind("mesh-gateway").build()));
+    assertThat(listed.getNodesList()).extracting(n -> n.getNode().getNode()).contains("gw9.example.com");
 
-      var updated = await(catalog.updateCheck(UpdateCheckRequest.newBuilder().setNode("gw9.example.com")
-          .setCheckId("gw9").setStatus("critical").setOutput("connection refused").build()));
-      var after = await(catalog.listServices(ListServicesRequest.newBuilder().setName("mesh-gateway")
-          .setOptions(QueryOptions.newBuilder().setMinIndex(listed.getMeta().getIndex()).setWaitMs(5_000))
-          .build()));
-      assertThat(after.getMeta().getIndex()).isEqualTo(updated.getIndex());
-      assertThat(after.getNodesList()).filteredOn(n -> n.getNode().getNode().equals("gw9.example.com"))
-          .singleElement().satisfies(n -> assertThat(n.getChecks(0).getStatus()).isEqualTo("critical"));
+    var updated = await(catalog.updateCheck(UpdateCheckRequest.newBuilder().setNode("gw9.example.com")
+        .setCheckId("gw9").setStatus("critical").setOutput("connection refused").build()));
+    var after = await(catalog.listServices(ListServicesRequest.newBuilder().setName("mesh-gateway")
+        .setOptions(QueryOptions.newBuilder().setMinIndex(listed.getMeta().getIndex()).setWaitMs(5_000))
+        .build()));
+    assertThat(after.getMeta().getIndex()).isEqualTo(updated.getIndex());
+    assertThat(after.getNodesList()).filteredOn(n -> n.getNode().getNode().equals("gw9.example.com"))
+        .singleElement().satisfies(n -> assertThat(n.getChecks(0).getStatus()).isEqualTo("critical"));
 
-      assertThatThrownBy(() -> await(catalog.updateCheck(UpdateCheckRequest.newBuilder()
-          .setNode("gw9.example.com").setCheckId("nope").setStatus("passing").build())))
-          .cause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(e.getStatus().getDescription()).isEqualTo("check 'nope' not found on node 'gw9.example.com'");
-          });
-      await(catalog.deregister(DeregisterRequest.newBuilder().setNode("gw9.example.com").build()));
-    } finally {
-      catalog.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
+    assertThatThrownBy(() -> await(catalog.updateCheck(UpdateCheckRequest.newBuilder()
+        .setNode("gw9.example.com").setCheckId("nope").setStatus("passing").build())))
+        .cause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).isEqualTo("check 'nope' not found on node 'gw9.example.com'");
+        });
+    await(catalog.deregister(DeregisterRequest.newBuilder().setNode("gw9.example.com").build()));
   }
 
   @Test

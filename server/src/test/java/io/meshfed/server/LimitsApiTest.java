@@ -27,9 +27,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,26 +48,21 @@ class LimitsApiTest {
 
   @TempDir static Path dir;
   MeshfedServer server;
-  ActorSystem<Void> clientSystem;
+  GrpcClients clients;
   FederationStateServiceClient federation;
   CatalogServiceClient catalog;
 
   @BeforeAll
   void start() {
     server = TestServers.start(dir.resolve("data"), Map.of());
-    clientSystem = ActorSystem.create(Behaviors.empty(), "limits-client");
-    GrpcClientSettings settings = GrpcClientSettings
-        .connectToServiceAt("127.0.0.1", server.grpcPort(), clientSystem).withTls(false);
-    federation = FederationStateServiceClient.create(settings, clientSystem);
-    catalog = CatalogServiceClient.create(settings, clientSystem);
+    clients = new GrpcClients(server, "limits-client");
+    federation = clients.federation;
+    catalog = clients.catalog;
   }
 
   @AfterAll
   void stop() throws Exception {
-    federation.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    catalog.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    clientSystem.terminate();
-    clientSystem.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    clients.close();
     TestServers.stop(server);
   }
 
@@ -176,7 +168,7 @@ class LimitsApiTest {
         .setOptions(QueryOptions.newBuilder().setMinIndex(-1)).build()), "Invalid index: must not be negative");
     assertInvalid(() -> federation.watchList(ListFederationStatesRequest.newBuilder()
             .setOptions(QueryOptions.newBuilder().setDatacenter("dc\u0007")).build())
-            .runWith(Sink.head(), clientSystem),
+            .runWith(Sink.head(), clients.system),
         "invalid request: invalid datacenter name 'dc\\u0007': use 1 to 63 characters of a-z, 0-9, '_' and '-' "
             + "(no dots, no upper case)");
     assertThat(await(federation.list(ListFederationStatesRequest.getDefaultInstance())).getMeta().getIndex())
