@@ -1,5 +1,6 @@
 package io.meshfed.cli.demo;
 
+import io.meshfed.cli.launch.ClassDataArchive;
 import io.meshfed.transport.tls.CertificateTool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -179,8 +180,9 @@ public final class DemoCluster {
   }
 
   private Child start(String label, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
-        jar.toString()));
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    cmd.addAll(ClassDataArchive.jvmOptions(jar));
+    cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(List.of(args));
     cmd.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
     Path log = dir.resolve(label.replace(' ', '-') + ".log");

@@ -45,10 +45,12 @@ public record JournalSettings(Kind kind, Path h2File, String postgresUrl, String
 
   /**
    * The JDBC URL. H2 keeps its default file lock: a second process opening the same file fails
-   * with "Database may be already in use" instead of corrupting it, so no AUTO_SERVER here.
+   * with "Database may be already in use" instead of corrupting it, so no AUTO_SERVER here. H2's own
+   * JVM shutdown hook would close the database while the server still leaves its cluster on SIGTERM
+   * (and fail the writes of that leave); the pool closes it when the actor system terminates.
    */
   public String jdbcUrl() {
-    return kind == Kind.H2 ? "jdbc:h2:file:" + h2File.toAbsolutePath() : postgresUrl;
+    return kind == Kind.H2 ? "jdbc:h2:file:" + h2File.toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE" : postgresUrl;
   }
 
   /** The pekko-persistence-jdbc configuration: journal, snapshots and queries on one pool. */

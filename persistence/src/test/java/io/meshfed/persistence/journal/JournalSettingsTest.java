@@ -30,7 +30,7 @@ class JournalSettingsTest {
     assertThat(c.getString("jdbc-read-journal.use-shared-db")).isEqualTo("slick");
     assertThat(c.getString(DB + ".profile")).isEqualTo("slick.jdbc.H2Profile$");
     assertThat(c.getString(DB + ".db.driver")).isEqualTo("org.h2.Driver");
-    assertThat(c.getString(DB + ".db.url")).isEqualTo("jdbc:h2:file:" + dataDir.resolve("store").toAbsolutePath());
+    assertThat(c.getString(DB + ".db.url")).isEqualTo("jdbc:h2:file:" + dataDir.resolve("store").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE");
     assertThat(c.getInt(DB + ".db.numThreads")).isEqualTo(4);
     assertThat(c.getInt(DB + ".db.maxConnections")).isEqualTo(4);
     assertThat(c.getInt(DB + ".db.minConnections")).isEqualTo(1);
