@@ -27,8 +27,12 @@ final class MeshfedProcess implements AutoCloseable {
   final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
   private final CompletableFuture<String> ready = new CompletableFuture<>();
 
-  private MeshfedProcess(Process process) {
+  /** What it runs, for the memory line: the subcommand and its config file's name. */
+  private final String label;
+
+  private MeshfedProcess(Process process, String label) {
     this.process = process;
+    this.label = label;
     pump(process.getInputStream(), stdout, true);
     pump(process.getErrorStream(), stderr, false);
   }
@@ -71,7 +75,7 @@ final class MeshfedProcess implements AutoCloseable {
     if (workDir != null) {
       builder.directory(workDir.toFile());
     }
-    return new MeshfedProcess(builder.start());
+    return new MeshfedProcess(builder.start(), label(args));
   }
 
   /** Runs a short-lived command to completion. */
@@ -159,6 +163,7 @@ final class MeshfedProcess implements AutoCloseable {
    * which also closes our ends of the process's output: what it logs while it stops would be lost.
    */
   int terminate(Duration timeout) throws Exception {
+    printMemory();
     signal("TERM");
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("process did not stop within " + timeout + " after SIGTERM; stderr: " + stderr);
@@ -167,9 +172,24 @@ final class MeshfedProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  private static String label(String... args) {
+    StringBuilder b = new StringBuilder(args.length == 0 ? "meshfed" : args[0]);
+    for (int i = 1; i < args.length; i++) {
+      if (args[i].endsWith(".conf") || args[i].endsWith(".hcl")) {
+        b.append(' ').append(Path.of(args[i]).getFileName());
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * Stops it at once. A process still running first prints its memory to the test's output, so
+   * every process test reports the footprint of servers and gateways under its own load.
+   */
   @Override
   public void close() {
     if (process.isAlive()) {
+      printMemory();
       process.destroyForcibly();
       try {
         process.waitFor(10, TimeUnit.SECONDS);
@@ -181,12 +201,26 @@ final class MeshfedProcess implements AutoCloseable {
 
   /** The process's resident memory (VmRSS) in KiB. */
   long rssKb() throws IOException {
+    return statusKb("VmRSS:");
+  }
+
+  private long statusKb(String field) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
+      if (line.startsWith(field)) {
         return Long.parseLong(line.replaceAll("\\D", ""));
       }
     }
-    throw new IllegalStateException("no VmRSS for process " + process.pid());
+    throw new IllegalStateException("no " + field + " for process " + process.pid());
+  }
+
+  /** One line {@code memory: server dc1-n1.conf pid 123: RSS 180 MiB, peak 201 MiB} (bench/footprint.sh sums them up). */
+  private void printMemory() {
+    try {
+      System.out.printf("memory: %s pid %d: RSS %d MiB, peak %d MiB%n", label, process.pid(),
+          statusKb("VmRSS:") / 1024, statusKb("VmHWM:") / 1024);
+    } catch (IOException | RuntimeException gone) {
+      // exited meanwhile: nothing to report
+    }
   }
 
   static int freePort() throws IOException {
