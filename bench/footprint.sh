@@ -18,8 +18,8 @@ source "$root/bin/lib/common.sh"
 status_mib() { awk -v f="$2:" '$1 == f { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 
 idle() {
-  local seconds="${1:-60}" out pid
-  out="$(mktemp -d)"
+  local seconds="${1:-60}"
+  out="$(mktemp -d)"   # global: the EXIT trap uses it and pid
   "$root/bin/meshfed" server --dev --data-dir "$out/data" >"$out/server.log" 2>&1 &
   pid=$!
   trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$out"' EXIT
