@@ -38,7 +38,7 @@ class WanMembershipTest {
 
   @BeforeAll
   void start() throws Exception {
-    fed = new TlsFederation(dir, List.of("dc1", "dc2", "dc3", "dc8", "dc9"));
+    fed = new TlsFederation(dir, List.of("dc1", "dc2", "dc3", "dc6", "dc7", "dc8", "dc9"));
     dc1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc1", "dc1", "n1",
         Map.of("static-gateways.dc2", List.of(fed.gateway("dc2")), "static-gateways.dc3", List.of(fed.gateway("dc3"))))));
     dc2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc2", "dc1", "n2",
@@ -114,6 +114,33 @@ class WanMembershipTest {
     TestServers.stop(dc2);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statuses(dc1))
         .isEqualTo(Map.of("n1.dc1", "alive", "n2.dc2", "left", "n3.dc3", "failed")));
+  }
+
+  @Test
+  @Order(5)
+  void aSecondaryStartedBeforeItsPrimaryJoinsWithinSecondsOfThePrimaryStarting() throws Exception {
+    // retry-interval-wan at Consul's 30 s: a failed join is retried after 1 s, doubling up to it,
+    // so a federation started all at once does not wait half a minute for its first join.
+    try (TestLogs logs = TestLogs.warnings()) {
+      MeshfedServer dc7 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc7", "dc6",
+          "n7", Map.of("static-gateways.dc6", List.of(fed.gateway("dc6")), "retry-interval-wan", "30s"))));
+      MeshfedServer dc6 = null;
+      try {
+        await().atMost(Duration.ofSeconds(20)).until(() -> logs.lines().stream()
+            .anyMatch(l -> l.contains("WAN join of *.dc6 failed, retrying in")));
+        dc6 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc6", "dc6", "n6",
+            Map.of("static-gateways.dc7", List.of(fed.gateway("dc7"))))));
+        long up = System.nanoTime();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(statuses(dc7))
+            .containsEntry("n6.dc6", "alive"));
+        System.out.printf("the secondary joined %d ms after its primary was ready%n", (System.nanoTime() - up) / 1_000_000);
+      } finally {
+        TestServers.stop(dc7);
+        if (dc6 != null) {
+          TestServers.stop(dc6);
+        }
+      }
+    }
   }
 
   private Map<String, String> statuses(MeshfedServer server) throws Exception {

@@ -3,6 +3,7 @@ package io.meshfed.actors.wan;
 import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.actors.forward.Dialer;
 import io.meshfed.actors.forward.StaticGateways;
+import io.meshfed.actors.time.Backoff;
 import io.meshfed.actors.wan.swim.GossipCodec;
 import io.meshfed.actors.wan.swim.GossipCodecException;
 import io.meshfed.actors.wan.swim.Member;
@@ -121,6 +122,8 @@ public final class WanMembership {
   private final String whyNotReady;
   private final Consumer<CompletionStage<?>> closing;
   private boolean joined;
+  private final Backoff joinBackoff;
+  private int joinFailures;
 
   private WanMembership(Setup setup, ActorContext<Command> ctx, Dialer dialer, WanRouter router,
       GossipDialer gossipDialer, Supplier<List<String>> lanServers, String whyNotReady,
@@ -142,6 +145,9 @@ public final class WanMembership {
           router.onEvent(event);
         }, now());
     this.joinTarget = SwimMembership.anyServerOf(setup.primaryDatacenter());
+    Duration firstRetry = setup.retryInterval().compareTo(Duration.ofSeconds(1)) < 0 ? setup.retryInterval()
+        : Duration.ofSeconds(1);
+    this.joinBackoff = new Backoff(firstRetry, setup.retryInterval(), 0.1);
     router.self(swim.self());
   }
 
@@ -229,8 +235,7 @@ public final class WanMembership {
             ctx.getLog().debug("not joining the WAN: the wait to join ended with {}", m.failure().toString());
             return Behaviors.same();
           }
-          timers.startTimerWithFixedDelay(new RetryJoin(), setup.retryInterval());
-          join();
+          joinNow(timers);
           return Behaviors.same();
         })
         .onMessage(StillNotReadyToJoin.class, m -> {
@@ -238,7 +243,7 @@ public final class WanMembership {
           return Behaviors.same();
         })
         .onMessage(RetryJoin.class, m -> {
-          join();
+          joinNow(timers);
           return Behaviors.same();
         })
         .onMessage(PacketReceived.class, m -> {
@@ -262,7 +267,10 @@ public final class WanMembership {
         })
         .onMessage(ExchangeFailed.class, m -> {
           if (m.peer().equals(joinTarget) && !joined) {
-            ctx.getLog().warn("WAN join of {} failed, retrying in {}: {}", joinTarget, setup.retryInterval(),
+            joinFailures++;
+            Duration delay = joinBackoff.delay(joinFailures, ThreadLocalRandom.current().nextDouble());
+            timers.startSingleTimer(new RetryJoin(), delay);
+            ctx.getLog().warn("WAN join of {} failed, retrying in {} ms: {}", joinTarget, delay.toMillis(),
                 m.error().getMessage());
           } else {
             ctx.getLog().debug("state exchange with {} failed: {}", m.peer(), m.error().toString());
@@ -314,6 +322,17 @@ public final class WanMembership {
         swim.join(List.of(member));
       }
     }
+  }
+
+  /**
+   * Joins, and retries after {@code retry-interval-wan} if the exchange neither answers nor fails. A
+   * failed one is retried sooner, after 1 s doubling up to that interval: a federation usually
+   * starts all at once, and the primary's gateway often routes a few seconds after a secondary's
+   * first attempt; waiting the whole interval (Consul's 30 s) then would delay everything after.
+   */
+  private void joinNow(TimerScheduler<Command> timers) {
+    timers.startSingleTimer(new RetryJoin(), setup.retryInterval());
+    join();
   }
 
   private void join() {

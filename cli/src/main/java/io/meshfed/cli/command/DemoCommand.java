@@ -166,19 +166,19 @@ public final class DemoCommand implements Callable<Integer> {
       for (DemoDc dc : cluster.dcs()) {
         out.print("starting " + dc.name() + " server ... ");
         out.flush();
-        long t = System.nanoTime();
-        cluster.awaitReady(servers.get(dc.name()), READY_TIMEOUT);
-        out.println("ready (HTTP " + dc.httpAddress() + ", " + seconds(t) + ")");
+        DemoCluster.Child server = servers.get(dc.name());
+        cluster.awaitReady(server, READY_TIMEOUT);
+        out.println("ready (HTTP " + dc.httpAddress() + ", " + seconds(server.launchedNanos()) + " after its launch)");
         out.flush();
         gateways.put(dc.name(), cluster.startGateway(dc));
       }
       for (DemoDc dc : cluster.dcs()) {
         out.print("starting " + dc.name() + " gateway ... ");
         out.flush();
-        long t = System.nanoTime();
         DemoCluster.Child gateway = gateways.get(dc.name());
         cluster.awaitReady(gateway, READY_TIMEOUT);
-        out.println("ready (" + dc.gatewayAddress() + ", registered as " + dc.gatewayName() + ", " + seconds(t) + ")");
+        out.println("ready (" + dc.gatewayAddress() + ", registered as " + dc.gatewayName() + ", "
+            + seconds(gateway.launchedNanos()) + " after its launch)");
         out.flush();
         gatewayPids.put(dc.name(), gateway.process().pid());
       }

@@ -40,7 +40,8 @@ public final class DemoCluster {
   private static final String DOMAIN = "meshfed";
 
   /** A child process and the file its output goes to. */
-  public record Child(String label, Process process, Path log) {}
+  /** A started process; {@code launchedNanos} is {@link System#nanoTime()} at its launch. */
+  public record Child(String label, Process process, Path log, long launchedNanos) {}
 
   /** A child that failed to start; the message names it, its log and how it ended. */
   public static final class StartFailure extends Exception {
@@ -192,7 +193,8 @@ public final class DemoCluster {
       if (stopped) {
         throw new IOException("the demo is stopping");
       }
-      Child child = new Child(label, builder.start(), log);
+      long launched = System.nanoTime();
+      Child child = new Child(label, builder.start(), log, launched);
       children.add(child);
       return child;
     }
