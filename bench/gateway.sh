@@ -123,6 +123,19 @@ probe() {
 }
 
 # --- build, tools --------------------------------------------------------------------------------
+# build_bench_jar: offline first, as the product's tests build; online when offline resolution is
+# what failed. A fresh clone where only bin/meshfed has run lacks what the bench alone uses (the
+# epoll native library, HdrHistogram), and `mvn -o` cannot fetch it.
+build_bench_jar() {
+  local mvn=(mvn -B -q package -DskipTests -pl bench -am)
+  # (jansi.noreset: no stray ANSI resets from Maven 3.8 in the log)
+  export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }-Djansi.noreset=true"
+  (cd "$root" && "${mvn[@]}" -o) >"$out/build.log" 2>&1 && return 0
+  grep -q 'offline mode' "$out/build.log" || return 1
+  log "offline build lacks dependencies; building online (log: $out/build.log)..."
+  (cd "$root" && "${mvn[@]}") >>"$out/build.log" 2>&1
+}
+
 rm -rf "$out"
 mkdir -p "$out"
 read -r -a targets <<<"$TARGETS"
@@ -131,10 +144,7 @@ wants() { [[ " ${targets[*]} " == *" $1 "* ]]; }
 if [[ ! -f $bench_jar ]] || [[ -n "$(find "$root"/{pom.xml,bench/pom.xml,bench/src} "$root"/{protocol,transport}/pom.xml \
     "$root"/{protocol,transport}/src/main -newer "$bench_jar" -print -quit)" ]]; then
   log "building bench/target/meshfed-bench.jar..."
-  if ! (cd "$root" && mvn -B -o -q package -DskipTests -pl bench -am) >"$out/build.log" 2>&1; then
-    tail -n 40 "$out/build.log" >&2
-    die "build failed (log: $out/build.log)"
-  fi
+  build_bench_jar || { tail -n 40 "$out/build.log" >&2; die "build failed (log: $out/build.log)"; }
 fi
 
 if wants haproxy && ! command -v haproxy >/dev/null; then
