@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# The meshfed mesh gateway against HAProxy 2.6, both as TLS SNI passthrough routers
-# (docs/benchmarks.md, "Mesh gateway vs HAProxy"). Same machine, same run, same TLS client and server.
+# The meshfed mesh gateway against HAProxy 2.6 and nginx 1.22, all as TLS SNI passthrough routers
+# (docs/benchmarks.md, "Mesh gateway vs HAProxy and nginx"). Same machine, same run, same TLS client
+# and server.
 #
 # One bench TLS server (bench/target/meshfed-bench.jar) answers SNI server.dc2.meshfed, and the
 # same bench client measures it through each target:
 #   direct   the server itself, no hop: the baseline
 #   haproxy  HAProxy, mode tcp, routing on req.ssl_sni (apt-get installs it when missing)
+#   nginx    nginx, stream module with ssl_preread, routing on $ssl_preread_server_name (apt-get
+#            installs nginx and libnginx-mod-stream when missing)
 #   meshfed  `meshfed gateway` of dc1, routing server.dc2.meshfed to dc2's mesh gateway, whose WAN
 #            address is the bench server (a federation state applied to a `meshfed server --dev`)
 # One client JVM first runs an unrecorded warm-up round through every target; then ROUNDS rounds
 # measure each target once, the order rotating from round to round; the summary shows the medians.
 #
 # Settings (environment):
-#   TARGETS="direct haproxy meshfed"   ROUNDS=5   PROXY_THREADS=$(nproc) (HAProxy nbthread, and the
-#       gateway's --io-threads when it has that flag)
+#   TARGETS="direct haproxy nginx meshfed"   ROUNDS=5   PROXY_THREADS=$(nproc) (HAProxy nbthread,
+#       nginx worker_processes, and the gateway's --io-threads when it has that flag)
 #   BENCH_CLIENT_ARGS     `meshfed-bench client` flags over the script's (--total-mib 1024 --duration 5)
 #       and the client's defaults, e.g. "--duration 10 --total-mib 256"
 #   BENCH_JAVA_OPTS       bench client and server JVMs (default "-Xms512m -Xmx512m")
@@ -21,6 +24,8 @@
 #   MESHFED_GATEWAY_ARGS  extra `meshfed gateway` flags
 #   MESHFED_SERVER_JAVA_OPTS   the server the gateway takes its routes from; idle while measuring
 #       (default "-Xmx256m -XX:TieredStopAtLevel=1": little JIT work to steal CPU)
+# Each proxy's peak RSS (and the gateway's heap and GC pauses, from jstat) under the load are added
+# to the results.
 # Output: bench/target/gateway-bench/ (results.txt: the RESULT lines; summary.txt; every log).
 set -euo pipefail
 
@@ -29,7 +34,7 @@ out="$root/bench/target/gateway-bench"
 bench_jar="$root/bench/target/meshfed-bench.jar"
 sni=server.dc2.meshfed
 
-TARGETS="${TARGETS:-direct haproxy meshfed}"
+TARGETS="${TARGETS:-direct haproxy nginx meshfed}"
 ROUNDS="${ROUNDS:-5}"
 PROXY_THREADS="${PROXY_THREADS:-$(nproc)}"
 BENCH_CLIENT_ARGS="${BENCH_CLIENT_ARGS:-}"
@@ -147,14 +152,21 @@ if [[ ! -f $bench_jar ]] || [[ -n "$(find "$root"/{pom.xml,bench/pom.xml,bench/s
   build_bench_jar || { tail -n 40 "$out/build.log" >&2; die "build failed (log: $out/build.log)"; }
 fi
 
-if wants haproxy && ! command -v haproxy >/dev/null; then
-  # Debian's package only; its service is not started here (we run our own HAProxy as a child).
-  log "installing HAProxy (apt-get install -y haproxy)..."
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy >"$out/apt.log" 2>&1; then
+# apt_install PACKAGE...: Debian's packages only; their services are not used (we run our own
+# proxies as children, each with its own configuration).
+apt_install() {
+  log "installing $* (apt-get install -y $*)..."
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >>"$out/apt.log" 2>&1; then
     apt-get update >>"$out/apt.log" 2>&1
-    DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy >>"$out/apt.log" 2>&1 ||
-      die "cannot install haproxy (log: $out/apt.log)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >>"$out/apt.log" 2>&1 ||
+      die "cannot install $* (log: $out/apt.log)"
   fi
+}
+nginx_stream_module=/usr/lib/nginx/modules/ngx_stream_module.so
+if wants haproxy && ! command -v haproxy >/dev/null; then apt_install haproxy; fi
+if wants nginx && { ! command -v nginx >/dev/null || [[ ! -f $nginx_stream_module ]]; }; then
+  # Debian builds the stream module (with ssl_preread) as a separate, dynamic module.
+  apt_install nginx libnginx-mod-stream
 fi
 
 if wants meshfed; then
@@ -181,6 +193,7 @@ fi
   echo "kernel: $(uname -r)"
   echo "java: $(java -version 2>&1 | head -n 1)"
   if wants haproxy; then echo "haproxy: $(haproxy -v | head -n 1)"; fi
+  if wants nginx; then echo "nginx: $(nginx -v 2>&1 | head -n 1) ($(dpkg-query -W -f '${Version}' nginx 2>/dev/null))"; fi
   echo "proxy threads: $PROXY_THREADS; rounds: $ROUNDS; client flags: ${BENCH_CLIENT_ARGS:-(defaults)}"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out/machine.txt" >&2
@@ -188,7 +201,7 @@ fi
 # --- the bench server ----------------------------------------------------------------------------
 certs="$(mktemp -d -t meshfed-bench-certs.XXXXXX)"
 bench certs --dir "$certs" --dc dc2 >/dev/null
-read -r haproxy_port http_port grpc_port gateway_port admin_port <<<"$(bench free-ports 5)"
+read -r haproxy_port nginx_port http_port grpc_port gateway_port admin_port <<<"$(bench free-ports 6)"
 
 bench_exec server --certs "$certs" --listen 127.0.0.1:0 >"$out/bench-server.log" 2>&1 &
 children+=($!)
@@ -196,6 +209,7 @@ wait_for "$out/bench-server.log" 'ready on [0-9.]+:[0-9]+ ' 60 "${children[-1]}"
 server_port="$(sed -nE 's/.*ready on [0-9.]+:([0-9]+) .*/\1/p' "$out/bench-server.log")"
 log "$(head -n 1 "$out/bench-server.log")"
 declare -A port=([direct]="$server_port")
+declare -A proxy_pid=()   # target → the proxy's (main) process, whose memory is reported
 
 # --- haproxy ---------------------------------------------------------------------------------------
 start_haproxy() {
@@ -223,9 +237,45 @@ EOF
   haproxy -c -q -f "$out/haproxy.cfg" || die "HAProxy rejects $out/haproxy.cfg"
   haproxy -f "$out/haproxy.cfg" -db >"$out/haproxy.log" 2>&1 &
   children+=($!)
+  proxy_pid[haproxy]=$!
   probe "$haproxy_port" || die "no echo through HAProxy (logs: $out/haproxy.log, $out/probe.log)"
   port[haproxy]="$haproxy_port"
   log "HAProxy up on 127.0.0.1:$haproxy_port (nbthread $PROXY_THREADS)"
+}
+
+# --- nginx ---------------------------------------------------------------------------------------
+start_nginx() {
+  # worker_processes = PROXY_THREADS, like HAProxy's threads. Everything else is nginx's default
+  # (512 worker connections, 16 KiB proxy buffer, no reuseport), as a deployment would start.
+  # An unknown name maps to no upstream: nginx then closes the connection, as the others do.
+  mkdir -p "$out/nginx"
+  cat >"$out/nginx.conf" <<EOF
+load_module $nginx_stream_module;
+worker_processes $PROXY_THREADS;
+daemon off;
+pid $out/nginx/nginx.pid;
+error_log $out/nginx.log warn;
+events {}
+stream {
+  map \$ssl_preread_server_name \$dc2_upstream {
+    $sni 127.0.0.1:$server_port;
+    default "";
+  }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    ssl_preread on;
+    proxy_pass \$dc2_upstream;
+  }
+}
+EOF
+  nginx -t -q -p "$out/nginx" -e "$out/nginx.log" -c "$out/nginx.conf" >>"$out/nginx.log" 2>&1 ||
+    die "nginx rejects $out/nginx.conf (log: $out/nginx.log)"
+  nginx -p "$out/nginx" -e "$out/nginx.log" -c "$out/nginx.conf" >>"$out/nginx.log" 2>&1 &
+  children+=($!)
+  proxy_pid[nginx]=$!
+  probe "$nginx_port" || die "no echo through nginx (logs: $out/nginx.log, $out/probe.log)"
+  port[nginx]="$nginx_port"
+  log "nginx up on 127.0.0.1:$nginx_port (worker_processes $PROXY_THREADS)"
 }
 
 # --- meshfed ---------------------------------------------------------------------------------------
@@ -259,6 +309,7 @@ EOF
     --admin-port "$admin_port" "${threads[@]}" "${extra[@]}" >"$out/meshfed-gateway.log" 2>&1 &
   children+=($!)
   local gateway_pid="${children[-1]}"
+  proxy_pid[meshfed]=$gateway_pid
   deadline=$((SECONDS + 120))
   until curl -sf "http://127.0.0.1:$admin_port/metrics" 2>/dev/null |
       awk '$1 ~ /^meshfed_gateway_route_table_version(\{.*\})?$/ && $2 > 0 {found = 1} END {exit !found}'; do
@@ -272,7 +323,42 @@ EOF
 }
 
 if wants haproxy; then start_haproxy; fi
+if wants nginx; then start_nginx; fi
 if wants meshfed; then start_meshfed; fi
+
+# --- memory under the load ------------------------------------------------------------------------
+# peak_rss_mib PID: the peak RSS (VmHWM) of PID and its child processes (nginx's workers), in MiB.
+peak_rss_mib() {
+  local pid total=0 kib
+  for pid in "$1" $(pgrep -P "$1" || true); do
+    kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    total=$((total + ${kib:-0}))
+  done
+  awk -v k="$total" 'BEGIN {printf "%.1f\n", k / 1024}'
+}
+
+# memory_results: RESULT lines for each proxy's peak RSS since its start (the warm-up round and every
+# round measured) and, from jstat, the gateway's largest heap use and its GC pauses while measuring.
+memory_results() {
+  local target
+  for target in "${targets[@]}"; do
+    [[ -n ${proxy_pid[$target]:-} ]] || continue
+    echo "RESULT target=$target test=rss_peak value=$(peak_rss_mib "${proxy_pid[$target]}") unit=MiB"
+  done
+  [[ -s $out/gateway-jstat.txt ]] || return 0
+  awk '$1 == "S0C" { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    col["EU"] && $1 ~ /^[0-9.]+$/ {
+      used = $col["S0U"] + $col["S1U"] + $col["EU"] + $col["OU"]
+      if (used > max) max = used
+      if (first == "") first = $col["GCT"]
+      last = $col["GCT"]
+    }
+    END {
+      if (first == "") exit
+      printf "RESULT target=meshfed test=heap_used_max value=%.1f unit=MiB\n", max / 1024
+      printf "RESULT target=meshfed test=gc_pause_total value=%.1f unit=ms\n", (last - first) * 1000
+    }' "$out/gateway-jstat.txt"
+}
 
 # --- measure -------------------------------------------------------------------------------------
 # One client JVM for every target and round: it warms up once (an unrecorded round through each
@@ -289,6 +375,11 @@ read -r -a user_flags <<<"$BENCH_CLIENT_ARGS"
 client_flags+=("${user_flags[@]}")
 log "measuring ${targets[*]}: a warm-up round, then $ROUNDS rounds (progress below; log: $out/client.log)"
 status=0
+# The gateway's heap, every second, from its perf data (jstat attaches nothing to the JVM).
+if [[ -n ${proxy_pid[meshfed]:-} ]] && command -v jstat >/dev/null; then
+  jstat -gc "${proxy_pid[meshfed]}" 1000 >"$out/gateway-jstat.txt" 2>&1 &
+  children+=($!)
+fi
 long_lived=("${children[@]}")
 times >"$out/times-before.txt"
 busy_before=$(busy_ticks)
@@ -305,6 +396,7 @@ children+=("$progress_pid")
 wait "$client_pid" || status=$?
 wait "$progress_pid" || true
 grep '^RESULT' "$out/client.log" >"$out/results.txt" || true
+memory_results >>"$out/results.txt"
 times >"$out/times-after.txt"
 hz=$(getconf CLK_TCK)
 others=$(($(busy_ticks) - busy_before - ($(process_ticks "${long_lived[@]}") - ours_before)
