@@ -103,6 +103,9 @@ final class Summary {
     }
     if (targets.contains(DIRECT)) {
       for (String test : ADDED) {
+        if (Double.isNaN(value(DIRECT, test))) {
+          continue;
+        }
         List<String> cells = new ArrayList<>(List.of("added " + test.replace('_', ' ') + " vs direct", "us"));
         targets.forEach(t -> cells.add(t.equals(DIRECT) ? "" : number(added(t, test), "+")));
         // Under a peer: how much more (+) or less (-) the gateway adds than that peer.
@@ -133,6 +136,48 @@ final class Summary {
           targets.contains(DIRECT) ? ", added p99 no more" : "", met ? "met" : "NOT met"));
     }
     return out.toString();
+  }
+
+  /**
+   * The rows bench/all.sh puts in its table, tab-separated: measurement, unit, which way is better,
+   * meshfed's value, then PEER=VALUE for every peer that ran and direct (its value is the limit).
+   * Nothing without meshfed.
+   */
+  String rows() {
+    List<String> targets = targets();
+    if (!targets.contains(MESHFED)) {
+      return "";
+    }
+    List<String> against = comparedWith(targets);
+    StringBuilder out = new StringBuilder();
+    for (String test : List.of("throughput_total", "conn_rate")) {
+      Row row = ROWS.stream().filter(r -> r.test().equals(test)).findFirst().orElseThrow();
+      List<String> cells = new ArrayList<>(List.of("gateway " + row.label(), row.unit(), "higher", tsv(value(MESHFED, test))));
+      against.forEach(other -> cells.add(other + "=" + tsv(value(other, test))));
+      out.append(String.join("\t", cells)).append('\n');
+    }
+    if (targets.contains(DIRECT)) {
+      for (String test : ADDED) {
+        List<String> cells = new ArrayList<>(List.of("gateway added " + test.replace('_', ' ') + " vs direct", "us",
+            "lower", tsv(added(MESHFED, test))));
+        against.stream().filter(o -> !o.equals(DIRECT)).forEach(other -> cells.add(other + "=" + tsv(added(other, test))));
+        out.append(String.join("\t", cells)).append('\n');
+      }
+    }
+    for (String test : List.of("rss_peak", "heap_used_max")) {
+      if (Double.isNaN(value(MESHFED, test))) {
+        continue;
+      }
+      Row row = ROWS.stream().filter(r -> r.test().equals(test)).findFirst().orElseThrow();
+      List<String> cells = new ArrayList<>(List.of("gateway " + row.label(), row.unit(), "lower", tsv(value(MESHFED, test))));
+      PEERS.stream().filter(p -> !Double.isNaN(value(p, test))).forEach(p -> cells.add(p + "=" + tsv(value(p, test))));
+      out.append(String.join("\t", cells)).append('\n');
+    }
+    return out.toString();
+  }
+
+  private static String tsv(double value) {
+    return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.1f", value);
   }
 
   /** meshfed's median over {@code other}'s for {@code test}. */

@@ -48,4 +48,15 @@ class BenchSummaryTest {
     assertThat(table).containsPattern("meshfed/nginx: .*connection rate 1\\.02x, added p99 \\+40\\.0 us against \\+30\\.0 .*NOT met");
     assertThat(table).contains("meshfed/direct: throughput -, connection rate 0.77x");
   }
+
+  @Test
+  void rowsForTheOneTable() {
+    assertThat(Summary.of(LINES).rows().lines()).containsExactly(
+        "gateway throughput both ways\tMiB/s\thigher\t-\thaproxy=-\tnginx=-\tdirect=-",
+        "gateway new TLS connections\tconn/s\thigher\t153.0\thaproxy=170.0\tnginx=150.0\tdirect=200.0",
+        "gateway added latency p50 vs direct\tus\tlower\t45.5\thaproxy=30.0\tnginx=20.0",
+        "gateway added latency p99 vs direct\tus\tlower\t40.0\thaproxy=50.0\tnginx=30.0",
+        "gateway proxy peak RSS\tMiB\tlower\t300.5");
+    assertThat(Summary.of(LINES.subList(0, 4)).rows()).isEmpty();
+  }
 }
