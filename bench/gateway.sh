@@ -24,6 +24,8 @@
 #   MESHFED_GATEWAY_ARGS  extra `meshfed gateway` flags
 #   MESHFED_SERVER_JAVA_OPTS   the server the gateway takes its routes from; idle while measuring
 #       (default "-Xmx256m -XX:TieredStopAtLevel=1": little JIT work to steal CPU)
+#   MESHFED_BASELINE_ROOT  another checkout (say, of the commit before a change): its gateway is
+#       measured too, as target "baseline", in the same rounds (with meshfed in TARGETS)
 # Each proxy's peak RSS (and the gateway's heap and GC pauses, from jstat) under the load are added
 # to the results.
 # Output: bench/target/gateway-bench/ (results.txt: the RESULT lines; summary.txt; every log).
@@ -42,6 +44,7 @@ BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xms512m -Xmx512m}"
 MESHFED_GATEWAY_JAVA_OPTS="${MESHFED_GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m}"
 MESHFED_GATEWAY_ARGS="${MESHFED_GATEWAY_ARGS:-}"
 MESHFED_SERVER_JAVA_OPTS="${MESHFED_SERVER_JAVA_OPTS:--Xmx256m -XX:TieredStopAtLevel=1}"
+MESHFED_BASELINE_ROOT="${MESHFED_BASELINE_ROOT:-}"
 
 log() { printf 'gateway.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -183,6 +186,10 @@ if wants meshfed; then
     targets=("${kept[@]}")
   fi
 fi
+if [[ -n $MESHFED_BASELINE_ROOT ]] && wants meshfed; then
+  "$MESHFED_BASELINE_ROOT/bin/meshfed" --help >/dev/null || die "$MESHFED_BASELINE_ROOT/bin/meshfed does not run"
+  targets+=(baseline)
+fi
 ((${#targets[@]} > 0)) || die "no target to measure"
 
 # --- the machine, as the docs report it ------------------------------------------------------------
@@ -201,7 +208,8 @@ fi
 # --- the bench server ----------------------------------------------------------------------------
 certs="$(mktemp -d -t meshfed-bench-certs.XXXXXX)"
 bench certs --dir "$certs" --dc dc2 >/dev/null
-read -r haproxy_port nginx_port http_port grpc_port gateway_port admin_port <<<"$(bench free-ports 6)"
+read -r haproxy_port nginx_port http_port grpc_port gateway_port admin_port baseline_port baseline_admin_port \
+  <<<"$(bench free-ports 8)"
 
 bench_exec server --certs "$certs" --listen 127.0.0.1:0 >"$out/bench-server.log" 2>&1 &
 children+=($!)
@@ -296,6 +304,15 @@ EOF
     sleep 1
   done
 
+  start_gateway meshfed "$root" "$gateway_port" "$admin_port"
+  if [[ -n $MESHFED_BASELINE_ROOT ]]; then
+    start_gateway baseline "$MESHFED_BASELINE_ROOT" "$baseline_port" "$baseline_admin_port"
+  fi
+}
+
+# start_gateway TARGET ROOT PORT ADMIN_PORT: ROOT's `meshfed gateway` on PORT, routing by the server.
+start_gateway() {
+  local target=$1 tree=$2 listen_port=$3 admin=$4 deadline
   local threads=()
   if grep -q -- '--io-threads' "$out/gateway-help.txt"; then
     threads=(--io-threads "$PROXY_THREADS")
@@ -304,22 +321,23 @@ EOF
   fi
   local extra=()
   read -r -a extra <<<"$MESHFED_GATEWAY_ARGS"
-  JAVA_OPTS="$MESHFED_GATEWAY_JAVA_OPTS" "$root/bin/meshfed" gateway --datacenter dc1 \
-    --listen "127.0.0.1:$gateway_port" --server-addr "127.0.0.1:$grpc_port" \
-    --admin-port "$admin_port" "${threads[@]}" "${extra[@]}" >"$out/meshfed-gateway.log" 2>&1 &
+  local log_file="$out/$target-gateway.log"
+  JAVA_OPTS="$MESHFED_GATEWAY_JAVA_OPTS" "$tree/bin/meshfed" gateway --datacenter dc1 \
+    --listen "127.0.0.1:$listen_port" --server-addr "127.0.0.1:$grpc_port" \
+    --admin-port "$admin" "${threads[@]}" "${extra[@]}" >"$log_file" 2>&1 &
   children+=($!)
   local gateway_pid="${children[-1]}"
-  proxy_pid[meshfed]=$gateway_pid
-  deadline=$((SECONDS + 120))
-  until curl -sf "http://127.0.0.1:$admin_port/metrics" 2>/dev/null |
+  proxy_pid[$target]=$gateway_pid
+  deadline=$((SECONDS + 300))
+  until curl -sf "http://127.0.0.1:$admin/metrics" 2>/dev/null |
       awk '$1 ~ /^meshfed_gateway_route_table_version(\{.*\})?$/ && $2 > 0 {found = 1} END {exit !found}'; do
-    alive "$gateway_pid" || die "meshfed gateway exited (log: $out/meshfed-gateway.log)"
-    ((SECONDS < deadline)) || die "meshfed gateway has no routing table after 120 s (log: $out/meshfed-gateway.log)"
+    alive "$gateway_pid" || die "$target gateway exited (log: $log_file)"
+    ((SECONDS < deadline)) || die "$target gateway has no routing table after 300 s (log: $log_file)"
     sleep 0.5
   done
-  probe "$gateway_port" || die "no echo through the meshfed gateway (logs: $out/meshfed-gateway.log, $out/probe.log)"
-  port[meshfed]="$gateway_port"
-  log "meshfed gateway up on 127.0.0.1:$gateway_port (JAVA_OPTS: $MESHFED_GATEWAY_JAVA_OPTS)"
+  probe "$listen_port" || die "no echo through the $target gateway (logs: $log_file, $out/probe.log)"
+  port[$target]="$listen_port"
+  log "$target gateway ($tree) up on 127.0.0.1:$listen_port (JAVA_OPTS: $MESHFED_GATEWAY_JAVA_OPTS)"
 }
 
 if wants haproxy; then start_haproxy; fi
