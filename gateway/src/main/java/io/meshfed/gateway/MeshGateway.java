@@ -108,11 +108,8 @@ public final class MeshGateway implements AutoCloseable {
 
     List<Channel> listeners = new ArrayList<>();
     try {
-      // Clients are accepted on the relaying loops themselves: a separate accepting thread cost every
-      // new connection a hand-off and a wake-up of another thread, CPU that on a busy machine is
-      // taken from the TLS ends (docs/benchmarks.md, connection rate).
       listeners.add(bind("listen", settings.listen(), new ServerBootstrap()
-          .group(workers, workers)
+          .group(acceptor, workers)
           .channel(NioServerSocketChannel.class)
           .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childOption(ChannelOption.TCP_NODELAY, true)

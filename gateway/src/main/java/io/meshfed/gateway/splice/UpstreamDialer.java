@@ -21,25 +21,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Connects a routed client to an endpoint of its route: while connecting it holds the client's bytes
- * (the ClientHello, perhaps more), and stops reading once it holds {@link #HOLD_BYTES}; a failed
- * connect moves on to another endpoint, which is safe because not a byte has gone upstream yet. On
- * success it hands both channels to a {@link Splice}.
+ * (the ClientHello, perhaps more) and reads no further; a failed connect moves on to another endpoint,
+ * which is safe because not a byte has gone upstream yet. On success it hands both channels to a
+ * {@link Splice}.
  */
 final class UpstreamDialer extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamDialer.class);
-  /**
-   * A TLS client sends its ClientHello and waits for the server, so reading stays on while
-   * connecting: turning it off and on again cost two epoll_ctl calls per connection. A client that
-   * sends more anyway is held to about this much (one read past it at most).
-   */
-  static final int HOLD_BYTES = 64 * 1024;
 
   private final SpliceConfig config;
   private final Route route;
   private final RouteStats stats;
   private final Set<InetSocketAddress> tried = new HashSet<>();
   private final List<ByteBuf> held = new ArrayList<>();
-  private int heldBytes;
   private boolean clientInputShutdown;
   private Channel connecting;
 
@@ -51,17 +44,13 @@ final class UpstreamDialer extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(false);
     dial(ctx, null);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    ByteBuf bytes = (ByteBuf) msg;
-    held.add(bytes);
-    heldBytes += bytes.readableBytes();
-    if (heldBytes >= HOLD_BYTES) {
-      ctx.channel().config().setAutoRead(false);
-    }
+    held.add((ByteBuf) msg);
   }
 
   /** A client may send its ClientHello and half-close at once; the splice must learn of it. */
