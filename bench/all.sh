@@ -49,10 +49,12 @@ measure_dc-bootstrap() {
       for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
       group = f["mode"] == "all" ? "all" : (f["server"] == "s1" ? "joiner" : "pair")
       key = group SUBSEP f["round"]
-      if (f["formed_ms"] == "none") failed[group]++
+      if (f["formed_ms"] == "none") failed[key] = 1
       else if (!(key in last) || f["formed_ms"] + 0 > last[key]) last[key] = f["formed_ms"] + 0
     }
     END {
+      # A round where a server of the group never formed has no time; it is counted instead.
+      for (key in failed) { split(key, k, SUBSEP); nfailed[k[1]]++; delete last[key] }
       for (key in last) { split(key, k, SUBSEP); times[k[1]] = times[k[1]] " " last[key] }
       split("all pair joiner", order, " ")
       label["all"] = "DC formed, 3 servers launched at once"
@@ -60,8 +62,8 @@ measure_dc-bootstrap() {
       label["joiner"] = "lowest server Up in the formed DC"
       for (o = 1; o <= 3; o++) {
         g = order[o]
-        if (!(g in times) && !(g in failed)) continue
-        printf "%s%s\tms\tlower\t%s\n", label[g], failed[g] ? " (" failed[g] " not formed)" : "", median(times[g])
+        if (!(g in times) && !(g in nfailed)) continue
+        printf "%s%s\tms\tlower\t%s\n", label[g], nfailed[g] ? " (" nfailed[g] (nfailed[g] == 1 ? " round" : " rounds") " not formed)" : "", median(times[g])
       }
     }' "$out/dc-bootstrap.log" >>"$rows"
 }
