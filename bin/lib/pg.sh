@@ -62,10 +62,15 @@ meshfed_pg_install() {
   meshfed_apt_install postgresql
 }
 
-# A TCP port nobody listens on (127.0.0.1), from a random start in 20000-59999.
+# A TCP port nobody listens on (127.0.0.1), from a random start in 20000 up to the kernel's
+# ephemeral range (32768 by default), exclusive: a port in that range can become the local end of
+# any outgoing connection between this check and the bind, which then fails (seen as "address
+# already in use" in bench/dc-bootstrap.sh on a busy machine).
 meshfed_pg_free_port() {
-  local port i
-  port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+  local port i top
+  top="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)"
+  [[ "$top" =~ ^[0-9]+$ ]] && (( top > 21000 )) || top=60000
+  port=$(( 20000 + (RANDOM * 32768 + RANDOM) % (top - 20000) ))
   for (( i = 0; i < 200; i++ )); do
     if command -v ss >/dev/null 2>&1; then
       if [[ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]]; then
@@ -74,7 +79,7 @@ meshfed_pg_free_port() {
     elif ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"; return 0
     fi
-    port=$(( port + 1 )); (( port < 60000 )) || port=20000
+    port=$(( port + 1 )); (( port < top )) || port=20000
   done
   return 1
 }

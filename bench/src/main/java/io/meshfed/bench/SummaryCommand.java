@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "summary", mixinStandardHelpOptions = true,
@@ -12,9 +13,13 @@ final class SummaryCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "File holding the 'RESULT ...' lines of the client runs.")
   Path results;
 
+  @Option(names = "--rows", description = "Tab-separated rows for bench/all.sh's table instead of the table.")
+  boolean rows;
+
   @Override
   public Integer call() throws Exception {
-    System.out.print(Summary.of(Files.readAllLines(results)).table());
+    Summary summary = Summary.of(Files.readAllLines(results));
+    System.out.print(rows ? summary.rows() : summary.table());
     return 0;
   }
 }
