@@ -4,9 +4,9 @@
 # in one command"). Works on a fresh clone: each script builds what it needs.
 #
 # Settings (environment):
-#   MEASUREMENTS="gateway dc-bootstrap"   which ones, in this order
+#   MEASUREMENTS="gateway dc-bootstrap cold-start footprint"   which ones, in this order
 #   every script's own settings pass through (ROUNDS, TARGETS, BENCH_CLIENT_ARGS, ...); ROUNDS
-#   applies to each script that has it (gateway.sh: 5, dc-bootstrap.sh: 3 here rather than its 5)
+#   applies to each script that has it (gateway.sh: 5, dc-bootstrap.sh and cold-start.sh: 3)
 # Output: the table on stdout and in bench/target/all/table.txt; each script's output beside it.
 #
 # Adding a measurement: a function measure_NAME that runs its script (output in $out/NAME.log) and
@@ -19,7 +19,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 out="$root/bench/target/all"
 rows="$out/rows.tsv"
-MEASUREMENTS="${MEASUREMENTS:-gateway dc-bootstrap}"
+MEASUREMENTS="${MEASUREMENTS:-gateway dc-bootstrap cold-start footprint}"
 
 log() { printf 'all.sh: %s\n' "$*" >&2; }
 
@@ -68,9 +68,28 @@ measure_dc-bootstrap() {
     }' "$out/dc-bootstrap.log" >>"$rows"
 }
 
+measure_cold-start() {
+  ROUNDS="${ROUNDS:-3}" "$root/bench/cold-start.sh" >"$out/cold-start.log" || return
+  # cold-start.sh's summary: "NAME median X s  max Y s  (N rounds)"
+  awk '
+    $2 == "median" {
+      label["server_ready_s"] = "demo: a server ready after its launch (median)"
+      label["gateway_ready_s"] = "demo: a gateway ready after its launch (median)"
+      label["converged_s"] = "demo: converged after the last process was ready (median)"
+      label["path_to_replica_s"] = "demo: a secondary replicates after its path exists (median)"
+      if ($1 in label) printf "%s\ts\tlower\t%s\n", label[$1], $3
+    }' "$out/cold-start.log" >>"$rows"
+}
+
+measure_footprint() {
+  "$root/bench/footprint.sh" idle 60 >"$out/footprint.log" || return
+  sed -n 's/^RESULT idle-server .*rss_mib=\([0-9]*\).*/idle server RSS (bin\/meshfed server --dev, 60 s)\tMiB\tlower\t\1/p' \
+    "$out/footprint.log" >>"$rows"
+}
+
 status=0
 for name in $MEASUREMENTS; do
-  declare -F "measure_$name" >/dev/null || { log "no measurement '$name' (known: gateway dc-bootstrap)"; exit 2; }
+  declare -F "measure_$name" >/dev/null || { log "no measurement '$name' (known: gateway dc-bootstrap cold-start footprint)"; exit 2; }
   log "$name: running (output: $out/$name.log)..."
   started=$SECONDS
   if "measure_$name"; then
