@@ -15,6 +15,7 @@ import io.meshfed.server.endpoint.FederationStateEndpoint;
 import io.meshfed.server.endpoint.OperatorEndpoint;
 import io.meshfed.server.endpoint.ServerIdentity;
 import io.meshfed.actors.store.StoreClient;
+import io.meshfed.actors.store.StoreHost;
 import io.meshfed.actors.forward.Dialer;
 import io.meshfed.actors.forward.InternalRpc;
 import io.meshfed.actors.forward.StaticGateways;
@@ -176,7 +177,7 @@ public final class MeshfedServer {
       ServerIdentity self = new ServerIdentity(config.nodeName(), config.datacenter(), config.primaryDatacenter(),
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
-      StoreClient storeClient = new StoreClient(store, system);
+      StoreClient storeClient = new StoreClient(store, system, StoreHost.start(system));
       if (acl.enabled()) {
         // Tokens and policies made through the ACL API (replicated, in a secondary) resolve here.
         supervise(system, ACL_WATCH, StoreWatch.create("ACL table", storeClient, DcStore.ListAcl::new, acl::update));
