@@ -23,6 +23,7 @@ public record ServerConfig(
     List<String> retryJoin,
     int bootstrapExpect,
     Duration lanFailureTimeout,
+    Duration lanRemovalMargin,
     Persistence persistence,
     Tls tls,
     Connect connect,
