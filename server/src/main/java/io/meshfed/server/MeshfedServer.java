@@ -21,6 +21,7 @@ import io.meshfed.actors.forward.InternalRpc;
 import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.server.endpoint.RpcEndpoints;
 import io.meshfed.actors.lan.LanBootstrap;
+import io.meshfed.actors.lan.LanCrashProbe;
 import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.actors.federation.PrimaryFederationStates;
@@ -173,6 +174,9 @@ public final class MeshfedServer {
     try {
       system.systemActorOf(LanBootstrap.create(ActorSettings.lanBootstrap(config)), LanBootstrap.NAME,
           org.apache.pekko.actor.typed.Props.empty());
+      if (config.lanCrashProbe()) {
+        system.systemActorOf(LanCrashProbe.create(), LanCrashProbe.NAME, org.apache.pekko.actor.typed.Props.empty());
+      }
       ActorRef<DcStore.Command> store = await(storeStarted, "the DC state store did not start");
       ServerIdentity self = new ServerIdentity(config.nodeName(), config.datacenter(), config.primaryDatacenter(),
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);

@@ -170,6 +170,8 @@ class StoreFailoverTest {
       o.put("acl.enabled", true);
       // ACLs on for the bootstrap; everything else is allowed without a token.
       o.put("acl.default-policy", "allow");
+      // The slow path: with the crash probe the host would be removed before the calls are sent.
+      o.put("lan.crash-probe", false);
       servers.add(MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, o), ConfigFactory.parseString(
           "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
               + "pekko.cluster.run-coordinated-shutdown-when-down = off")));

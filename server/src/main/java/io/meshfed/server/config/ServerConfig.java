@@ -24,6 +24,7 @@ public record ServerConfig(
     int bootstrapExpect,
     Duration lanFailureTimeout,
     Duration lanRemovalMargin,
+    boolean lanCrashProbe,
     Persistence persistence,
     Tls tls,
     Connect connect,

@@ -255,7 +255,7 @@ public final class ServerConfigLoader {
     Duration lanFailureTimeout = positiveDuration(c, "lan.failure-timeout");
     Duration lanRemovalMargin = removalMargin(c, lanFailureTimeout);
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
-        retryJoin, bootstrapExpect, lanFailureTimeout, lanRemovalMargin, persistence, tls, connect, primaryGateways,
+        retryJoin, bootstrapExpect, lanFailureTimeout, lanRemovalMargin, bool(c, "lan.crash-probe"), persistence, tls, connect, primaryGateways,
         primaryGatewaysInterval, staticGateways,
         retryIntervalWan, wan(c), federationStates(c), acl(c), limits(c));
   }

@@ -113,10 +113,12 @@ class ServerConfigLoaderTest {
   }
 
   @Test
-  void theRemovalMarginIsTwoAndAHalfSecondsOrTheFailureTimeoutIfShorter() throws IOException {
+  void lanFailOverSettings() throws IOException {
     String base = "meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = \"%s\", lan { %s } }";
     String data = dir.resolve("data").toString();
     assertThat(load(base.formatted(data, "")).lanRemovalMargin()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(load(base.formatted(data, "")).lanCrashProbe()).isTrue();
+    assertThat(load(base.formatted(data, "crash-probe = false")).lanCrashProbe()).isFalse();
     assertThat(load(base.formatted(data, "failure-timeout = 2s")).lanRemovalMargin()).isEqualTo(Duration.ofSeconds(2));
     assertThat(load(base.formatted(data, "removal-margin = 4s")).lanRemovalMargin()).isEqualTo(Duration.ofSeconds(4));
     assertThatThrownBy(() -> load(base.formatted(data, "failure-timeout = 2s, removal-margin = 3s")))
