@@ -150,45 +150,7 @@ class DcFailoverProcessTest {
     String run = "r" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
     String dc = "fo" + run;
 
-    List<Integer> ports = freePorts(12);
-    List<String> seeds = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      seeds.add("127.0.0.1:" + ports.get(i * 4 + 1));
-    }
-    for (int i = 0; i < 3; i++) {
-      String node = "s" + (i + 1);
-      int server = ports.get(i * 4);
-      int lan = ports.get(i * 4 + 1);
-      int http = ports.get(i * 4 + 2);
-      int grpc = ports.get(i * 4 + 3);
-      Path conf = dir.resolve(run + "-" + node + ".conf");
-      Files.writeString(conf, """
-          meshfed {
-            datacenter = %s
-            primary-datacenter = %s
-            node-name = %s
-            data-dir = %s
-            bind-address = 127.0.0.1
-            ports { server = %d, lan = %d, http = %d, grpc = %d }
-            retry-join = [%s]
-            bootstrap-expect = 3
-            %s
-          }
-          """.formatted(dc, dc, node, ConfigUtil.quoteString(dir.resolve(run + "-" + node).toString()),
-          server, lan, http, grpc,
-          String.join(", ", seeds.stream().map(ConfigUtil::quoteString).toList()), postgres.persistenceConfig()));
-      servers.add(new Server(node, http, lan, MeshfedProcess.start("server", "--config-file", conf.toString())));
-    }
-    // All three start at once: start order does not matter.
-    for (Server s : servers) {
-      assertThat(s.process().awaitReady(READY)).contains("node " + s.node()).contains("datacenter " + dc);
-    }
-    await("every server sees 3 alive members").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-        .ignoreExceptions()
-        .until(() -> servers.stream().allMatch(s -> aliveMembers(s).size() == 3));
-    // Right after the cluster formed the store may still be starting; an upsert may be repeated.
-    await("a first write").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-        .until(() -> upsert(servers.get(0), run + "-first", REQUEST).ok());
+    startDc(postgres, run, dc);
 
     // Every server names the same store host.
     await("every server names the same leader").atMost(Duration.ofSeconds(10)).ignoreExceptions()
@@ -296,6 +258,102 @@ class DcFailoverProcessTest {
       return new Run(firstAckMs, acknowledged.size(), timeline);
     } finally {
       writers.shutdownNow();
+    }
+  }
+
+  /** Three servers of {@code dc} at the shipped LAN defaults, formed and with the store serving. */
+  private void startDc(TestPostgres postgres, String run, String dc) throws Exception {
+    List<Integer> ports = freePorts(12);
+    List<String> seeds = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      seeds.add("127.0.0.1:" + ports.get(i * 4 + 1));
+    }
+    for (int i = 0; i < 3; i++) {
+      String node = "s" + (i + 1);
+      int server = ports.get(i * 4);
+      int lan = ports.get(i * 4 + 1);
+      int http = ports.get(i * 4 + 2);
+      int grpc = ports.get(i * 4 + 3);
+      Path conf = dir.resolve(run + "-" + node + ".conf");
+      Files.writeString(conf, """
+          meshfed {
+            datacenter = %s
+            primary-datacenter = %s
+            node-name = %s
+            data-dir = %s
+            bind-address = 127.0.0.1
+            ports { server = %d, lan = %d, http = %d, grpc = %d }
+            retry-join = [%s]
+            bootstrap-expect = 3
+            %s
+          }
+          """.formatted(dc, dc, node, ConfigUtil.quoteString(dir.resolve(run + "-" + node).toString()),
+          server, lan, http, grpc,
+          String.join(", ", seeds.stream().map(ConfigUtil::quoteString).toList()), postgres.persistenceConfig()));
+      servers.add(new Server(node, http, lan, MeshfedProcess.start("server", "--config-file", conf.toString())));
+    }
+    // All three start at once: start order does not matter.
+    for (Server s : servers) {
+      assertThat(s.process().awaitReady(READY)).contains("node " + s.node()).contains("datacenter " + dc);
+    }
+    await("every server sees 3 alive members").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+        .ignoreExceptions()
+        .until(() -> servers.stream().allMatch(s -> aliveMembers(s).size() == 3));
+    // Right after the cluster formed the store may still be starting; an upsert may be repeated.
+    await("a first write").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> upsert(servers.get(0), run + "-first", REQUEST).ok());
+  }
+
+  /**
+   * No false move: the store host stopped (SIGSTOP) for less than the failure timeout, as in a long
+   * GC pause, keeps the store; the crash probe does not take the pause for a crash (the stopped JVM's
+   * kernel still accepts connections). {@code -Dmeshfed.failover.pause} sets the pause (3 s).
+   */
+  @Test
+  void aStoreHostPausedForLessThanTheFailureTimeoutKeepsTheStore() throws Exception {
+    TestPostgres postgres = TestPostgres.require("the DC fail-over test (its servers share a PostgreSQL journal)");
+    Duration pause = Duration.ofMillis(com.typesafe.config.ConfigFactory.parseString(
+        "p = " + System.getProperty("meshfed.failover.pause", "3s")).getDuration("p").toMillis());
+    String run = "p" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
+    startDc(postgres, run, "fo" + run);
+    await("every server names the same leader").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> servers.stream().map(s -> leaderOf(s)).distinct().count() == 1);
+    String hostNode = leaderOf(servers.get(0));
+    Server host = servers.stream().filter(s -> s.node().equals(hostNode)).findFirst().orElseThrow();
+    List<Server> others = servers.stream().filter(s -> s != host).toList();
+    int[] logSizes = others.stream().mapToInt(s -> s.process().stderr.size()).toArray();
+
+    host.process().pause();
+    long stoppedAt = System.nanoTime();
+    // The pause is the point of the test: nothing to wait for but the clock.
+    await("the pause").atMost(pause.plusSeconds(5)).pollInterval(Duration.ofMillis(50))
+        .until(() -> System.nanoTime() - stoppedAt >= pause.toNanos());
+    host.process().resume();
+    // A write through a survivor is served by the same store, and the host is still the leader.
+    await("a write after the pause").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> upsert(others.get(0), run + "-after", REQUEST).ok());
+    // Long enough for a move the pause might have set off to show: failure timeout, stable-after, margin.
+    long settleFrom = System.nanoTime();
+    await("settling").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> System.nanoTime() - settleFrom >= Duration.ofSeconds(13).toNanos());
+    assertThat(servers.stream().map(s -> leaderOf(s)).distinct().toList()).containsExactly(hostNode);
+    List<String> after = new ArrayList<>();
+    for (int i = 0; i < others.size(); i++) {
+      List<String> lines = others.get(i).process().stderr;
+      synchronized (lines) {
+        after.addAll(lines.subList(logSizes[i], lines.size()));
+      }
+    }
+    System.out.println("store host " + hostNode + " stopped for " + pause.toMillis() + " ms: "
+        + after.stream().filter(l -> l.contains("as UNREACHABLE")).count() + " unreachable, "
+        + after.stream().filter(l -> l.contains("LAN port refuses connections")).count() + " probe downs, "
+        + after.stream().filter(l -> l.contains("starting singleton actor")).count() + " singletons started");
+    assertThat(after).noneMatch(l -> l.contains("LAN port refuses connections"))
+        .noneMatch(l -> l.contains("starting singleton actor"))
+        .noneMatch(l -> l.contains("SBR took decision"));
+    for (Server s : servers) {
+      int exit = s.process().terminate(STOP);
+      assertThat(exit).as("exit code of %s after SIGTERM", s.node()).isIn(0, 143);
     }
   }
 
