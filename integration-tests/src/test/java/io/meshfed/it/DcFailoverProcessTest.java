@@ -37,12 +37,15 @@ import org.junit.jupiter.api.io.TempDir;
  * not hosting the DC state store; the server hosting it (the oldest one, tagged {@code leader}) is killed
  * with SIGKILL; the writers go on until 5 s after the first write acknowledged after the kill, then every
  * acknowledged write is read back from both survivors. {@code -Dmeshfed.failover.runs=N} repeats it with
- * a fresh DC each time (1 by default, so that the suite stays cheap). Each run prints its first
+ * a fresh DC each time (1 by default, so that the suite stays cheap); {@code -Dmeshfed.failover.lan="..."} adds
+ * settings to the servers' {@code lan { }}. Each run prints its first
  * acknowledged write after the kill and the survivors' log timeline; the median and the maximum go to
  * {@code target/failover.txt} (recorded in docs/benchmarks.md).
  */
 class DcFailoverProcessTest {
   private static final int RUNS = Integer.getInteger("meshfed.failover.runs", 1);
+  /** Settings added to every server's {@code lan { }}, to measure others than the defaults ("crash-probe = false"). */
+  private static final String LAN = System.getProperty("meshfed.failover.lan", "");
   private static final Duration READY = Duration.ofSeconds(90);
   /** Longer than the server's 10 s store timeout: what a writer waits for is the server's doing. */
   private static final Duration WRITE = Duration.ofSeconds(15);
@@ -285,10 +288,11 @@ class DcFailoverProcessTest {
             ports { server = %d, lan = %d, http = %d, grpc = %d }
             retry-join = [%s]
             bootstrap-expect = 3
+            lan { %s }
             %s
           }
           """.formatted(dc, dc, node, ConfigUtil.quoteString(dir.resolve(run + "-" + node).toString()),
-          server, lan, http, grpc,
+          server, lan, http, grpc, LAN,
           String.join(", ", seeds.stream().map(ConfigUtil::quoteString).toList()), postgres.persistenceConfig()));
       servers.add(new Server(node, http, lan, MeshfedProcess.start("server", "--config-file", conf.toString())));
     }
