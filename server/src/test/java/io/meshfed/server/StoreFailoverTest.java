@@ -78,18 +78,7 @@ class StoreFailoverTest {
 
   @Test
   void acknowledgedWritesSurviveTheStoreHostDying() throws Exception {
-    Map<String, Object> pg = TestServers.postgres();
-    List<Integer> lanPorts = List.of(TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
-    List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
-    for (int i = 0; i < 3; i++) {
-      Map<String, Object> o = serverOptions(pg, i, lanPorts.get(i), seeds);
-      ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, o);
-      // A crash, as the other servers see it: no leave, no hand-over, just silence.
-      servers.add(MeshfedServer.start(config, ConfigFactory.parseString(
-          "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
-              + "pekko.cluster.run-coordinated-shutdown-when-down = off")));
-    }
-    Awaitility.await().atMost(Duration.ofSeconds(60)).until(this::allSeeThreeAlive);
+    startThreeThatCrash(Map.of());
 
     MeshfedServer host = leader(servers.get(0));
     MeshfedServer writer = servers.stream().filter(s -> s != host).findFirst().orElseThrow();
@@ -162,21 +151,9 @@ class StoreFailoverTest {
    */
   @Test
   void callsInFlightWhenTheStoreHostDiesFailOver() throws Exception {
-    Map<String, Object> pg = TestServers.postgres();
-    List<Integer> lanPorts = List.of(TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
-    List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
-    for (int i = 0; i < 3; i++) {
-      Map<String, Object> o = serverOptions(pg, i, lanPorts.get(i), seeds);
-      o.put("acl.enabled", true);
-      // ACLs on for the bootstrap; everything else is allowed without a token.
-      o.put("acl.default-policy", "allow");
-      // The slow path: with the crash probe the host would be removed before the calls are sent.
-      o.put("lan.crash-probe", false);
-      servers.add(MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, o), ConfigFactory.parseString(
-          "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
-              + "pekko.cluster.run-coordinated-shutdown-when-down = off")));
-    }
-    Awaitility.await().atMost(Duration.ofSeconds(60)).until(this::allSeeThreeAlive);
+    // ACLs on for the bootstrap, everything else allowed without a token; and the slow path: with
+    // the crash probe the host would be removed before the calls are sent.
+    startThreeThatCrash(Map.of("acl.enabled", true, "acl.default-policy", "allow", "lan.crash-probe", false));
     MeshfedServer host = leader(servers.get(0));
     MeshfedServer writer = servers.stream().filter(s -> s != host).findFirst().orElseThrow();
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
@@ -222,6 +199,25 @@ class StoreFailoverTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Three servers of one DC, formed. Terminating one's actor system is a crash as the others see it:
+   * no leave, no hand-over; its LAN port closes (what the crash probe sees), then silence.
+   */
+  private void startThreeThatCrash(Map<String, Object> extra) throws Exception {
+    Map<String, Object> pg = TestServers.postgres();
+    List<Integer> lanPorts = List.of(TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
+    List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
+    for (int i = 0; i < 3; i++) {
+      Map<String, Object> o = serverOptions(pg, i, lanPorts.get(i), seeds);
+      o.putAll(extra);
+      ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, o);
+      servers.add(MeshfedServer.start(config, ConfigFactory.parseString(
+          "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
+              + "pekko.cluster.run-coordinated-shutdown-when-down = off")));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(this::allSeeThreeAlive);
   }
 
   private boolean allSeeThreeAlive() throws java.io.IOException, InterruptedException {
