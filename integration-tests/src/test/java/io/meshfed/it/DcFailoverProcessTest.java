@@ -292,8 +292,8 @@ class DcFailoverProcessTest {
             %s
           }
           """.formatted(dc, dc, node, ConfigUtil.quoteString(dir.resolve(run + "-" + node).toString()),
-          server, lan, http, grpc, LAN,
-          String.join(", ", seeds.stream().map(ConfigUtil::quoteString).toList()), postgres.persistenceConfig()));
+          server, lan, http, grpc, String.join(", ", seeds.stream().map(ConfigUtil::quoteString).toList()), LAN,
+          postgres.persistenceConfig()));
       servers.add(new Server(node, http, lan, MeshfedProcess.start("server", "--config-file", conf.toString())));
     }
     // All three start at once: start order does not matter.
