@@ -151,6 +151,16 @@ final class MeshfedProcess implements AutoCloseable {
     signal("HUP");
   }
 
+  /** SIGSTOP: the JVM stops as in a long GC pause; its kernel still accepts connections. */
+  void pause() throws Exception {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  void resume() throws Exception {
+    signal("CONT");
+  }
+
   private void signal(String name) throws Exception {
     Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {

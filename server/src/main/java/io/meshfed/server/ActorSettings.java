@@ -44,7 +44,10 @@ final class ActorSettings {
             Map.entry("pekko.remote.artery.bind.port", c.ports().lan()),
             Map.entry("pekko.cluster.min-nr-of-members", c.bootstrapExpect()),
             Map.entry("pekko.cluster.failure-detector.acceptable-heartbeat-pause", failureMillis + "ms"),
-            Map.entry("pekko.cluster.split-brain-resolver.stable-after", failureMillis + "ms")),
+            Map.entry("pekko.cluster.split-brain-resolver.stable-after", failureMillis + "ms"),
+            // Pekko would take stable-after; the margin only has to cover the two sides of a
+            // failure deciding on different SBR ticks (docs/decisions/0020).
+            Map.entry("pekko.cluster.down-removal-margin", c.lanRemovalMargin().toMillis() + "ms")),
             "meshfed LAN settings")
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(LanCluster.roles(c.nodeName(), c.ports().server())));
   }

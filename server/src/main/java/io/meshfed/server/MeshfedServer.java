@@ -15,11 +15,13 @@ import io.meshfed.server.endpoint.FederationStateEndpoint;
 import io.meshfed.server.endpoint.OperatorEndpoint;
 import io.meshfed.server.endpoint.ServerIdentity;
 import io.meshfed.actors.store.StoreClient;
+import io.meshfed.actors.store.StoreHost;
 import io.meshfed.actors.forward.Dialer;
 import io.meshfed.actors.forward.InternalRpc;
 import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.server.endpoint.RpcEndpoints;
 import io.meshfed.actors.lan.LanBootstrap;
+import io.meshfed.actors.lan.LanCrashProbe;
 import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.actors.federation.PrimaryFederationStates;
@@ -172,11 +174,14 @@ public final class MeshfedServer {
     try {
       system.systemActorOf(LanBootstrap.create(ActorSettings.lanBootstrap(config)), LanBootstrap.NAME,
           org.apache.pekko.actor.typed.Props.empty());
+      if (config.lanCrashProbe()) {
+        system.systemActorOf(LanCrashProbe.create(), LanCrashProbe.NAME, org.apache.pekko.actor.typed.Props.empty());
+      }
       ActorRef<DcStore.Command> store = await(storeStarted, "the DC state store did not start");
       ServerIdentity self = new ServerIdentity(config.nodeName(), config.datacenter(), config.primaryDatacenter(),
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
-      StoreClient storeClient = new StoreClient(store, system);
+      StoreClient storeClient = new StoreClient(store, system, StoreHost.start(system));
       if (acl.enabled()) {
         // Tokens and policies made through the ACL API (replicated, in a secondary) resolve here.
         supervise(system, ACL_WATCH, StoreWatch.create("ACL table", storeClient, DcStore.ListAcl::new, acl::update));

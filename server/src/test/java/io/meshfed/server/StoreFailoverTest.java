@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.server.config.ServerConfig;
 import io.meshfed.server.config.ServerConfigLoader;
 import java.net.http.HttpResponse;
@@ -77,18 +78,7 @@ class StoreFailoverTest {
 
   @Test
   void acknowledgedWritesSurviveTheStoreHostDying() throws Exception {
-    Map<String, Object> pg = TestServers.postgres();
-    List<Integer> lanPorts = List.of(TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
-    List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
-    for (int i = 0; i < 3; i++) {
-      Map<String, Object> o = serverOptions(pg, i, lanPorts.get(i), seeds);
-      ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, o);
-      // A crash, as the other servers see it: no leave, no hand-over, just silence.
-      servers.add(MeshfedServer.start(config, ConfigFactory.parseString(
-          "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
-              + "pekko.cluster.run-coordinated-shutdown-when-down = off")));
-    }
-    Awaitility.await().atMost(Duration.ofSeconds(60)).until(this::allSeeThreeAlive);
+    startThreeThatCrash(Map.of());
 
     MeshfedServer host = leader(servers.get(0));
     MeshfedServer writer = servers.stream().filter(s -> s != host).findFirst().orElseThrow();
@@ -152,6 +142,82 @@ class StoreFailoverTest {
     MeshfedServer other = servers.stream().filter(s -> s != host && s != writer).findFirst().orElseThrow();
     assertThat(TestServers.get(other, "/v1/internal/federation-states", null).body())
         .isEqualTo(TestServers.get(writer, "/v1/internal/federation-states", null).body());
+  }
+
+  /**
+   * A call forwarded to the store's host when it dies is never answered. Once the host is removed,
+   * an idempotent write is sent again and answered by the new store, well within the 10 s the
+   * server would otherwise wait; an ACL bootstrap, which cannot be sent twice, fails at once saying so.
+   */
+  @Test
+  void callsInFlightWhenTheStoreHostDiesFailOver() throws Exception {
+    // ACLs on for the bootstrap, everything else allowed without a token; and the slow path: with
+    // the crash probe the host would be removed before the calls are sent.
+    startThreeThatCrash(Map.of("acl.enabled", true, "acl.default-policy", "allow", "lan.crash-probe", false));
+    MeshfedServer host = leader(servers.get(0));
+    MeshfedServer writer = servers.stream().filter(s -> s != host).findFirst().orElseThrow();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+        TestServers.put(writer, "/v1/internal/federation-state", TestServers.upsert("before"), null)
+            .statusCode() == 200);
+
+    host.system().terminate();
+    host.system().getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    // Once the survivors found the host unreachable they still forward to it until it is removed:
+    // from now on, what the proxy sends is lost.
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> TestServers.aliveMembers(writer) == 2);
+    long sent = System.nanoTime();
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> write = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> send(() -> TestServers.put(writer, "/v1/internal/federation-state",
+            TestServers.upsert("in-flight"), null)));
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> bootstrap = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> send(() -> TestServers.put(writer, "/v1/acl/bootstrap", "", null)));
+
+    HttpResponse<String> w = write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    long writeMs = Duration.ofNanos(System.nanoTime() - sent).toMillis();
+    HttpResponse<String> b = bootstrap.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    System.out.printf("in flight while the store moved: the write answered %d after %d ms; the bootstrap %d %s%n",
+        w.statusCode(), writeMs, b.statusCode(), b.body());
+    assertThat(w.statusCode()).as(w.body()).isEqualTo(200);
+    // Without the fail-over it would have been a 503 after the server's own store timeout.
+    assertThat(writeMs).isLessThan(StoreClient.CALL_TIMEOUT.toMillis());
+    assertThat(b.statusCode()).isEqualTo(503);
+    assertThat(b.body()).isEqualTo("the DC state store's server failed while this call was in flight; it may or "
+        + "may not have been applied; retry");
+    JsonNode states = TestServers.json(TestServers.get(writer, "/v1/internal/federation-states", null));
+    Set<String> present = new HashSet<>();
+    states.forEach(s -> present.add(s.get("Datacenter").asText()));
+    assertThat(present).contains("before", "in-flight");
+  }
+
+  private interface Call {
+    HttpResponse<String> call() throws Exception;
+  }
+
+  private static HttpResponse<String> send(Call c) {
+    try {
+      return c.call();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Three servers of one DC, formed. Terminating one's actor system is a crash as the others see it:
+   * no leave, no hand-over; its LAN port closes (what the crash probe sees), then silence.
+   */
+  private void startThreeThatCrash(Map<String, Object> extra) throws Exception {
+    Map<String, Object> pg = TestServers.postgres();
+    List<Integer> lanPorts = List.of(TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
+    List<String> seeds = lanPorts.stream().map(p -> "127.0.0.1:" + p).toList();
+    for (int i = 0; i < 3; i++) {
+      Map<String, Object> o = serverOptions(pg, i, lanPorts.get(i), seeds);
+      o.putAll(extra);
+      ServerConfig config = ServerConfigLoader.load(Optional.empty(), true, o);
+      servers.add(MeshfedServer.start(config, ConfigFactory.parseString(
+          "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
+              + "pekko.cluster.run-coordinated-shutdown-when-down = off")));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(this::allSeeThreeAlive);
   }
 
   private boolean allSeeThreeAlive() throws java.io.IOException, InterruptedException {

@@ -6,7 +6,10 @@ import io.meshfed.persistence.store.DcStore;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -23,12 +26,31 @@ public final class StoreClient {
   /** How long a non-blocking store call may take before the caller gets "unavailable". */
   public static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * How long after its host's removal a call is sent again: the proxy learns of the removal from
+   * the same events, and a call it receives after that waits for the new store.
+   */
+  static final Duration RESEND_DELAY = Duration.ofMillis(100);
+  /** Sent again at this interval while unanswered, in case the proxy still sent it to the old host. */
+  static final Duration RESEND_INTERVAL = Duration.ofSeconds(2);
+  static final String HOST_LOST = "the DC state store's server failed while this call was in flight; it may "
+      + "or may not have been applied; retry";
+
   private final ActorRef<DcStore.Command> store;
   private final ActorSystem<?> system;
+  /** Null when the store is not a cluster singleton (tests that spawn it): there is no host to lose. */
+  private final StoreHost host;
 
+  /** A client of a store that cannot move (spawned in this actor system). */
   public StoreClient(ActorRef<DcStore.Command> store, ActorSystem<?> system) {
+    this(store, system, null);
+  }
+
+  /** A client of the store singleton's proxy, whose calls fail over when the store's server is removed. */
+  public StoreClient(ActorRef<DcStore.Command> store, ActorSystem<?> system, StoreHost host) {
     this.store = store;
     this.system = system;
+    this.host = host;
   }
 
   /** A write or a non-blocking read. */
@@ -47,10 +69,59 @@ public final class StoreClient {
     if (notJoined.isPresent()) {
       return CompletableFuture.failedFuture(new ApiException(ApiException.Code.UNAVAILABLE, notJoined.get()));
     }
-    return AskPattern.<DcStore.Command, T>askWithStatus(store, message::apply, timeout, system.scheduler())
-        .exceptionally(err -> {
-          throw translate(err, timeout);
-        });
+    Optional<UniqueAddress> at = host == null ? Optional.empty() : host.current();
+    if (at.isEmpty()) {
+      return AskPattern.<DcStore.Command, T>askWithStatus(store, message::apply, timeout, system.scheduler())
+          .exceptionally(err -> {
+            throw translate(err, timeout);
+          });
+    }
+    AtomicReference<DcStore.Command> sent = new AtomicReference<>();
+    CompletableFuture<T> answer = AskPattern.<DcStore.Command, T>askWithStatus(store, reply -> {
+      DcStore.Command c = message.apply(reply);
+      sent.set(c);
+      return c;
+    }, timeout, system.scheduler()).toCompletableFuture();
+    CompletableFuture<T> result = new CompletableFuture<>();
+    AtomicReference<Cancellable> resends = new AtomicReference<>();
+    AutoCloseable watch = host.onRemoved(at.get(), () -> {
+      if (!sent.get().idempotent()) {
+        result.completeExceptionally(new ApiException(ApiException.Code.UNAVAILABLE, HOST_LOST));
+        return;
+      }
+      // The same message, so the same reply-to: whichever copy is answered first answers the
+      // caller, within the original deadline.
+      Cancellable r = system.scheduler().scheduleAtFixedRate(RESEND_DELAY, RESEND_INTERVAL,
+          () -> store.tell(sent.get()), system.executionContext());
+      resends.set(r);
+      // Answered meanwhile: the completion below may have looked before the set.
+      if (result.isDone()) {
+        r.cancel();
+      }
+    });
+    answer.whenComplete((value, err) -> {
+      if (err == null) {
+        result.complete(value);
+      } else {
+        result.completeExceptionally(translate(err, timeout));
+      }
+    });
+    result.whenComplete((value, err) -> {
+      closeQuietly(watch);
+      Cancellable r = resends.get();
+      if (r != null) {
+        r.cancel();
+      }
+    });
+    return result;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

@@ -46,7 +46,16 @@ public final class DcStore {
       permits ApplyFederationState, RegisterCatalog, DeregisterCatalog, UpdateCheck,
           ApplyAclPolicy, DeleteAclPolicy, ApplyAclToken, DeleteAclToken, BootstrapAcl,
           GetFederationState, ListFederationStates, ListMeshGateways, ListServices, ListAcl,
-          DcStoreBehavior.WaitExpired {}
+          DcStoreBehavior.WaitExpired {
+
+    /**
+     * Whether applying this command twice leaves the store as applying it once (an upsert, a keyed
+     * delete, any read): a caller that lost the store's host while waiting may then send it again.
+     */
+    default boolean idempotent() {
+      return true;
+    }
+  }
 
   /**
    * Upsert or delete one DC's federation state.
@@ -107,7 +116,13 @@ public final class DcStore {
    * Stores the first management token and marks the ACL system bootstrapped, once: afterwards it
    * is refused with {@link #BOOTSTRAP_DONE} and the bootstrap's index.
    */
-  public record BootstrapAcl(AclToken token, ActorRef<StatusReply<WriteResult>> replyTo) implements Command {}
+  public record BootstrapAcl(AclToken token, ActorRef<StatusReply<WriteResult>> replyTo) implements Command {
+    /** A second one is refused: sent again after the first was applied, it would report a failure. */
+    @Override
+    public boolean idempotent() {
+      return false;
+    }
+  }
 
   /** Begins the error of a second bootstrap; the rest names the index where the first one happened. */
   public static final String BOOTSTRAP_DONE = "ACL bootstrap no longer allowed";

@@ -100,11 +100,16 @@ class StoreSerializationTest {
         new DcStore.MeshGatewaysResult(6, java.util.Map.of("dc2", List.of(gatewayEntry("gw1", 443)))),
         new DcStore.ServicesResult(7, List.of(gatewayEntry("gw2", 8443))),
         new DcStore.ApplyAclToken(Fixtures.token(3, "ops"), writeReply),
+        new DcStore.BootstrapAcl(Fixtures.token(4, "global-management"), writeReply),
         new DcStore.AclResult(8, new io.meshfed.protocol.model.AclEntries(3,
             List.of(Fixtures.policy("ops", "{}").withIndexes(2, 4)), List.of(Fixtures.token(3, "ops").withIndexes(3, 3)))));
     for (Object message : messages) {
       assertThat(roundTrip(message)).isEqualTo(message);
     }
+    // Whether a caller may send a command again is a property of its type, never of its payload.
+    assertThat(roundTrip(new DcStore.BootstrapAcl(Fixtures.token(4, "global-management"), writeReply)).idempotent())
+        .isFalse();
+    assertThat(roundTrip(new DcStore.ApplyAclToken(Fixtures.token(3, "ops"), writeReply)).idempotent()).isTrue();
     DcStore.FederationStatesResult typed = roundTrip(new DcStore.FederationStatesResult(5,
         List.of(federationState("dc2", gatewayEntry("gw1", 443)))));
     assertThat(typed.value().get(0)).isInstanceOf(io.meshfed.protocol.model.FederationState.class);

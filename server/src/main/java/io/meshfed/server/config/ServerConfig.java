@@ -23,6 +23,8 @@ public record ServerConfig(
     List<String> retryJoin,
     int bootstrapExpect,
     Duration lanFailureTimeout,
+    Duration lanRemovalMargin,
+    boolean lanCrashProbe,
     Persistence persistence,
     Tls tls,
     Connect connect,

@@ -253,8 +253,9 @@ public final class ServerConfigLoader {
           + "set it to at least " + (dcSize / 2 + 1));
     }
     Duration lanFailureTimeout = positiveDuration(c, "lan.failure-timeout");
+    Duration lanRemovalMargin = removalMargin(c, lanFailureTimeout);
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
-        retryJoin, bootstrapExpect, lanFailureTimeout, persistence, tls, connect, primaryGateways,
+        retryJoin, bootstrapExpect, lanFailureTimeout, lanRemovalMargin, bool(c, "lan.crash-probe"), persistence, tls, connect, primaryGateways,
         primaryGatewaysInterval, staticGateways,
         retryIntervalWan, wan(c), federationStates(c), acl(c), limits(c));
   }
@@ -632,6 +633,27 @@ public final class ServerConfigLoader {
     }
     throw new ConfigException("cannot find a free port that no other listener of this server is given");
   }
+
+  /**
+   * The removal margin: a failed server's singletons start elsewhere this long after it is removed.
+   * Longer than the failure timeout, it would only delay a fail-over; shorter than about a second
+   * (the split-brain resolver decides once a second), a server cut off on its own side might not yet
+   * have stopped the store when another one starts it (docs/decisions/0020).
+   */
+  private static Duration removalMargin(Config c, Duration failureTimeout) {
+    if (c.getIsNull("lan.removal-margin")) {
+      return DEFAULT_REMOVAL_MARGIN.compareTo(failureTimeout) < 0 ? DEFAULT_REMOVAL_MARGIN : failureTimeout;
+    }
+    Duration margin = positiveDuration(c, "lan.removal-margin");
+    if (margin.compareTo(MIN_REMOVAL_MARGIN) < 0 || margin.compareTo(failureTimeout) > 0) {
+      fail("meshfed.lan.removal-margin = " + c.getValue("lan.removal-margin").unwrapped() + " must be within 1s and "
+          + "lan.failure-timeout (" + c.getValue("lan.failure-timeout").unwrapped() + ")");
+    }
+    return margin;
+  }
+
+  static final Duration DEFAULT_REMOVAL_MARGIN = Duration.ofMillis(2500);
+  private static final Duration MIN_REMOVAL_MARGIN = Duration.ofSeconds(1);
 
   private static Duration positiveDuration(Config c, String path) {
     Duration d = typed(path, "a duration like 30s", () -> c.getDuration(path));

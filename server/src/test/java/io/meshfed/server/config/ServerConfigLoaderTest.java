@@ -7,6 +7,7 @@ import io.meshfed.server.acl.Access;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -109,6 +110,23 @@ class ServerConfigLoaderTest {
     // Nothing that prints the configuration prints a secret.
     assertThat(acl.toString()).doesNotContain("gw-secret-value", "repl-secret", "secret = a")
         .contains("replicationToken=(set)");
+  }
+
+  @Test
+  void lanFailOverSettings() throws IOException {
+    String base = "meshfed { datacenter = dc1, primary-datacenter = dc1, data-dir = \"%s\", lan { %s } }";
+    String data = dir.resolve("data").toString();
+    assertThat(load(base.formatted(data, "")).lanRemovalMargin()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(load(base.formatted(data, "")).lanCrashProbe()).isTrue();
+    assertThat(load(base.formatted(data, "crash-probe = false")).lanCrashProbe()).isFalse();
+    assertThat(load(base.formatted(data, "failure-timeout = 2s")).lanRemovalMargin()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(load(base.formatted(data, "removal-margin = 4s")).lanRemovalMargin()).isEqualTo(Duration.ofSeconds(4));
+    assertThatThrownBy(() -> load(base.formatted(data, "failure-timeout = 2s, removal-margin = 3s")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("meshfed.lan.removal-margin = 3s must be within 1s and lan.failure-timeout (2s)");
+    assertThatThrownBy(() -> load(base.formatted(data, "removal-margin = 500ms")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("meshfed.lan.removal-margin = 500ms must be within 1s and lan.failure-timeout (5s)");
   }
 
   @Test
