@@ -55,7 +55,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 printf '%s\n' "${results[@]}" | awk '
-  { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[2] != "none") { v[kv[1]] = v[kv[1]] " " kv[2] } } }
+  { for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[2] != "none") { v[kv[1]] = v[kv[1]] " " kv[2] } } }
   END {
     for (k in v) {
       n = split(substr(v[k], 2), a, " ")

@@ -3,6 +3,7 @@ package io.meshfed.actors.lan;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.nio.channels.AsynchronousChannelGroup;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -52,6 +54,12 @@ public final class LanCrashProbe {
       timers.startTimerWithFixedDelay(new Round(), INTERVAL);
       CrashProbeCore<Address> core = new CrashProbeCore<>();
       Cluster cluster = Cluster.get(ctx.getSystem());
+      // A group of its own, not the JVM's default one: its thread stops with this actor.
+      AsynchronousChannelGroup group = AsynchronousChannelGroup.withFixedThreadPool(1, r -> {
+        Thread t = new Thread(r, "meshfed-lan-crash-probe");
+        t.setDaemon(true);
+        return t;
+      });
       return Behaviors.receive(Command.class)
           .onMessage(Round.class, m -> {
             Member self = cluster.selfMember();
@@ -62,7 +70,7 @@ public final class LanCrashProbe {
               }
             }
             for (Address a : core.round(self.status() == MemberStatus.up(), up)) {
-              probe(ctx, a);
+              probe(ctx, group, a);
             }
             return Behaviors.same();
           })
@@ -70,6 +78,10 @@ public final class LanCrashProbe {
             if (core.outcome(m.member(), m.outcome())) {
               down(ctx, cluster, m.member());
             }
+            return Behaviors.same();
+          })
+          .onSignal(PostStop.class, signal -> {
+            group.shutdownNow();
             return Behaviors.same();
           })
           .build();
@@ -99,11 +111,11 @@ public final class LanCrashProbe {
   }
 
   /** One non-blocking connect; its outcome comes back as a message. */
-  private static void probe(ActorContext<Command> ctx, Address member) {
+  private static void probe(ActorContext<Command> ctx, AsynchronousChannelGroup group, Address member) {
     ActorRef<Command> self = ctx.getSelf();
     AsynchronousSocketChannel channel;
     try {
-      channel = AsynchronousSocketChannel.open();
+      channel = AsynchronousSocketChannel.open(group);
     } catch (IOException e) {
       self.tell(new Probed(member, CrashProbeCore.Outcome.OTHER));
       return;
