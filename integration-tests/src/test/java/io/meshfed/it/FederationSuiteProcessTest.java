@@ -40,20 +40,23 @@ import org.junit.jupiter.api.io.TempDir;
  * RPCs; and after {@code kill -9} of the primary's store host no acknowledged federation-state write
  * is lost, in the primary or in the secondaries (scenario d).
  *
- * <p>Changes start at most once per {@link #CHANGE_SPACING}, alternating between the DCs. For the
+ * <p>Changes start at most once per 1.1 s, alternating between the DCs. For the
  * figures in docs/benchmarks.md: {@code -Dmeshfed.suite.changes=N} (default 20), {@code
  * -Dmeshfed.suite.warmup=N} (default 1), {@code -Dmeshfed.suite.spacing=0s} (back to back: each
  * change starts once the previous one is visible everywhere), {@code -Dmeshfed.suite.dc=dc2} (every
  * change in that DC; any number: the changes re-register a few entries with a new check output),
  * {@code -Dmeshfed.suite.burst=N} (default 1000; 0 skips the burst) and {@code
- * -Dmeshfed.suite.burst-span=10s}. Each run also writes {@code target/propagation-*.csv}.
+ * -Dmeshfed.suite.burst-span=10s}; {@code -Dmeshfed.suite.modes=1100ms,0s,0s@dc2} measures several
+ * modes in turn on one federation (after one warm-up). Each mode also writes {@code
+ * target/propagation-*.csv}.
  */
 class FederationSuiteProcessTest {
   private static final int CHANGES = Integer.getInteger("meshfed.suite.changes", 20);
-  private static final Duration CHANGE_SPACING = io.meshfed.protocol.model.GoDuration.parse(
-      System.getProperty("meshfed.suite.spacing", "1100ms")).orElseThrow(() ->
-      new IllegalArgumentException("meshfed.suite.spacing must be a duration such as 0s or 1100ms"));
+  private static final String CHANGE_SPACING = System.getProperty("meshfed.suite.spacing", "1100ms");
   private static final String CHANGES_IN = System.getProperty("meshfed.suite.dc", "");
+  /** Runs of {@link #CHANGES} changes, one after the other on the same federation: {@code spacing[@dc],...}. */
+  private static final List<Mode> MODES = Mode.list(System.getProperty("meshfed.suite.modes",
+      CHANGE_SPACING + (CHANGES_IN.isEmpty() ? "" : "@" + CHANGES_IN)));
   private static final int WARM_UP = Integer.getInteger("meshfed.suite.warmup", 1);
   /** Gateway entries per DC that the timed changes register and then re-register with a new check output. */
   private static final int SLOTS = 4;
@@ -107,16 +110,16 @@ class FederationSuiteProcessTest {
       // Warm-up changes first, reported on their own: they are the first trip through every code
       // path of 9 fresh JVMs, and measure class loading and compilation rather than the flow.
       try (PropagationWatch watch = new PropagationWatch(f.servers())) {
-        Propagation warmUp = measure(f, watch, "warmup", WARM_UP);
-        Propagation measured = measure(f, watch, "change", CHANGES);
+        Propagation warmUp = measure(f, watch, "warmup", WARM_UP, MODES.get(0));
         System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, the first %d changes"
             + " (warm-up): %s; all: %s%n", WARM_UP, warmUp.total(), warmUp.millis());
-        System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, the next %d changes at most"
-            + " one per %d ms%s: %s; all: %s%n", CHANGES, CHANGE_SPACING.toMillis(),
-            CHANGES_IN.isEmpty() ? ", alternating" : ", all in " + CHANGES_IN, measured.total(), measured.millis());
-        measured.stages().forEach((stage, stats) -> System.out.printf("  stage %-34s %s%n", stage, stats));
-        measured.write(Path.of("target", "propagation-" + (CHANGES_IN.isEmpty() ? "alternating" : CHANGES_IN) + "-"
-            + CHANGE_SPACING.toMillis() + "ms.csv"));
+        for (Mode mode : MODES) {
+          Propagation measured = measure(f, watch, "change-" + mode.name(), CHANGES, mode);
+          System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, %d changes %s: %s; all:"
+              + " %s%n", CHANGES, mode, measured.total(), measured.millis());
+          measured.stages().forEach((stage, stats) -> System.out.printf("  stage %-34s %s%n", stage, stats));
+          measured.write(Path.of("target", "propagation-" + mode.name() + ".csv"));
+        }
         if (BURST > 0) {
           burst(f, watch, dc2, dc3);
         }
@@ -181,21 +184,22 @@ class FederationSuiteProcessTest {
    * Times {@code n} changes, each a gateway entry of one DC registered (or re-registered with a new
    * check output) through one of its servers, from just before the registration until every server
    * has held it. A change starts once the previous one is visible everywhere and at least {@link
-   * #CHANGE_SPACING} after the previous start.
+   * Mode#spacing} after the previous start.
    */
-  private static Propagation measure(Federation f, PropagationWatch watch, String label, int n) throws Exception {
+  private static Propagation measure(Federation f, PropagationWatch watch, String label, int n, Mode mode)
+      throws Exception {
     List<Dc> dcs = f.dcs();
     Propagation out = new Propagation(f.primary().name, dcs.stream().skip(1).map(d -> d.name).toList());
-    long lastStart = System.nanoTime() - CHANGE_SPACING.toNanos();
+    long lastStart = System.nanoTime() - mode.spacing().toNanos();
     for (int i = 0; i < n; i++) {
-      long earliest = lastStart + CHANGE_SPACING.toNanos();
-      Awaitility.await().atMost(CHANGE_SPACING.multipliedBy(2).plusSeconds(1)).pollDelay(Duration.ZERO)
+      long earliest = lastStart + mode.spacing().toNanos();
+      Awaitility.await().atMost(mode.spacing().multipliedBy(2).plusSeconds(1)).pollDelay(Duration.ZERO)
           .pollInterval(Duration.ofMillis(5)).until(() -> System.nanoTime() >= earliest);
       lastStart = System.nanoTime();
-      Dc dc = CHANGES_IN.isEmpty() ? dcs.get(i % dcs.size())
-          : dcs.stream().filter(d -> d.name.equals(CHANGES_IN)).findFirst().orElseThrow();
+      Dc dc = mode.dc().isEmpty() ? dcs.get(i % dcs.size())
+          : dcs.stream().filter(d -> d.name.equals(mode.dc())).findFirst().orElseThrow();
       Server registrar = dc.servers.get(i % dc.servers.size());
-      String node = "chg" + (i / (CHANGES_IN.isEmpty() ? dcs.size() : 1)) % SLOTS;
+      String node = "chg" + (i / (mode.dc().isEmpty() ? dcs.size() : 1)) % SLOTS;
       String output = label + "-" + i;
       long start = PropagationWatch.now();
       register(registrar, node, output);
@@ -205,6 +209,30 @@ class FederationSuiteProcessTest {
       out.add(new Propagation.Sample(i, dc.name, start, registered, watch.updatedAt(version), seen));
     }
     return out;
+  }
+
+  /** How changes are made: at most one per {@code spacing}, alternating between the DCs or all in {@code dc}. */
+  private record Mode(Duration spacing, String dc) {
+    static List<Mode> list(String modes) {
+      List<Mode> out = new ArrayList<>();
+      for (String m : modes.split(",")) {
+        String[] parts = m.trim().split("@", 2);
+        out.add(new Mode(io.meshfed.protocol.model.GoDuration.parse(parts[0]).orElseThrow(() ->
+            new IllegalArgumentException("a mode's spacing must be a duration such as 0s or 1100ms: " + m)),
+            parts.length > 1 ? parts[1] : ""));
+      }
+      return List.copyOf(out);
+    }
+
+    String name() {
+      return (dc.isEmpty() ? "alternating" : dc) + "-" + spacing.toMillis() + "ms";
+    }
+
+    @Override
+    public String toString() {
+      return (spacing.isZero() ? "back to back" : "at most one per " + spacing.toMillis() + " ms")
+          + (dc.isEmpty() ? ", alternating" : ", all in " + dc);
+    }
   }
 
   /** What one secondary and the primary's servers count, from their metrics. */
