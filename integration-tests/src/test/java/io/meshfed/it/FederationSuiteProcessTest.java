@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is visible from every server through HTTP and gRPC; a cross-DC read is forwarded; the time from a
  * gateway registration to its visibility in every server of every DC is measured over 20 changes
  * after a warm-up one (p50, p90, p99 and max, and each stage: {@link Propagation}; goal: under 1 s);
- * a burst of 1,000 changes in 10 s in dc2 stays within the limiters' bound on the primary's internal
+ * a burst of 300 changes in 3 s in dc2 stays within the limiters' bound on the primary's internal
  * RPCs; and after {@code kill -9} of the primary's store host no acknowledged federation-state write
  * is lost, in the primary or in the secondaries (scenario d).
  *
@@ -45,8 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dmeshfed.suite.warmup=N} (default 1), {@code -Dmeshfed.suite.spacing=0s} (back to back: each
  * change starts once the previous one is visible everywhere), {@code -Dmeshfed.suite.dc=dc2} (every
  * change in that DC; any number: the changes re-register a few entries with a new check output),
- * {@code -Dmeshfed.suite.burst=N} (default 1000; 0 skips the burst) and {@code
- * -Dmeshfed.suite.burst-span=10s}; {@code -Dmeshfed.suite.modes=1100ms,0s,0s@dc2} measures several
+ * {@code -Dmeshfed.suite.burst=N} (default 300; 0 skips the burst) and {@code
+ * -Dmeshfed.suite.burst-span=3s}; {@code -Dmeshfed.suite.modes=1100ms,0s,0s@dc2} measures several
  * modes in turn on one federation (after one warm-up). Each mode also writes {@code
  * target/propagation-*.csv}.
  */
@@ -60,9 +60,14 @@ class FederationSuiteProcessTest {
   private static final int WARM_UP = Integer.getInteger("meshfed.suite.warmup", 1);
   /** Gateway entries per DC that the timed changes register and then re-register with a new check output. */
   private static final int SLOTS = 4;
-  private static final int BURST = Integer.getInteger("meshfed.suite.burst", 1000);
+  /**
+   * 300 in 3 s by default, which keeps the suite's time in {@code bin/test} down (on a loaded machine
+   * one server took 1,000 registrations in 28 s, not 10) and still spends the limiters' burst and
+   * then their rate; the figures in docs/benchmarks.md are for 1,000 in 10 s.
+   */
+  private static final int BURST = Integer.getInteger("meshfed.suite.burst", 300);
   private static final Duration BURST_SPAN = io.meshfed.protocol.model.GoDuration.parse(
-      System.getProperty("meshfed.suite.burst-span", "10s")).orElseThrow(() ->
+      System.getProperty("meshfed.suite.burst-span", "3s")).orElseThrow(() ->
       new IllegalArgumentException("meshfed.suite.burst-span must be a duration such as 10s"));
   /** Writers of the burst; each owns its gateway entries, so the last write of an entry is known. */
   private static final int BURST_LANES = 10;
@@ -114,9 +119,18 @@ class FederationSuiteProcessTest {
         System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, the first %d changes"
             + " (warm-up): %s; all: %s%n", WARM_UP, warmUp.total(), warmUp.millis());
         for (Mode mode : MODES) {
+          Load dc2Before = Load.of(primary, dc2);
+          Load dc3Before = Load.of(primary, dc3);
+          long began = System.nanoTime();
           Propagation measured = measure(f, watch, "change-" + mode.name(), CHANGES, mode);
+          Load dc2Load = Load.of(primary, dc2).minus(dc2Before);
+          Load dc3Load = Load.of(primary, dc3).minus(dc3Before);
           System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, %d changes %s: %s; all:"
               + " %s%n", CHANGES, mode, measured.total(), measured.millis());
+          // Rounds at about 5 a second over a whole mode mean that replication's limiter set its pace.
+          System.out.printf("  meanwhile (%.1f s): dc2 %d pushes, %d rounds; dc3 %d pushes, %d rounds%n",
+              (System.nanoTime() - began) / 1e9, dc2Load.pushes(), dc2Load.rounds(), dc3Load.pushes(),
+              dc3Load.rounds());
           measured.stages().forEach((stage, stats) -> System.out.printf("  stage %-34s %s%n", stage, stats));
           measured.write(Path.of("target", "propagation-" + mode.name() + ".csv"));
         }
@@ -266,6 +280,7 @@ class FederationSuiteProcessTest {
    * confirms; and the last state reaches every server soon after the last change.
    */
   private static void burst(Federation f, PropagationWatch watch, Dc dc2, Dc dc3) throws Exception {
+    long phase = System.nanoTime();
     Dc primary = f.primary();
     String[][] nodes = new String[BURST_LANES][BURST_SLOTS_PER_LANE];
     for (int lane = 0; lane < BURST_LANES; lane++) {
@@ -323,11 +338,13 @@ class FederationSuiteProcessTest {
     long perLimiter = LIMITER_BURST + (long) Math.ceil(LIMITER_RATE * seconds) + 1;
     System.out.printf("burst of %d changes in dc2 over %.1f s (writes took %d ms, %.0f/s): last state in all 5"
             + " servers %d ms after the last write; dc2: %d anti-entropy pushes, %d replication rounds, the primary"
-            + " counted %d internal RPCs from dc2; dc3: %d rounds, the primary counted %d from dc3; bound per"
+            + " counted %d internal RPCs from dc2; dc3: %d pushes, %d rounds, the primary counted %d from dc3; bound per"
             + " limiter over %.1f s: %d, per secondary %d (one round per change would be %d)%n",
         BURST, BURST_SPAN.toMillis() / 1000.0, (lastWritten - begin) / 1000, BURST * 1e6 / (lastWritten - begin),
         (visible - lastWritten) / 1000, dc2Load.pushes(), dc2Load.rounds(), dc2Load.primaryCalls(),
-        dc3Load.rounds(), dc3Load.primaryCalls(), seconds, perLimiter, 2 * perLimiter, 2L * BURST);
+        dc3Load.pushes(), dc3Load.rounds(), dc3Load.primaryCalls(), seconds, perLimiter, 2 * perLimiter, 2L * BURST);
+    System.out.printf("the burst took %d ms of the suite's time, its set-up included%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - phase));
     assertThat(dc2Load.pushes()).as("dc2's anti-entropy pushes during the burst").isPositive()
         .isLessThanOrEqualTo(perLimiter);
     assertThat(dc2Load.rounds()).as("dc2's replication rounds during the burst").isPositive()
@@ -338,7 +355,7 @@ class FederationSuiteProcessTest {
         .isLessThanOrEqualTo(2 * perLimiter)
         .isBetween(dc2Load.pushes() + dc2Load.rounds() - 2, dc2Load.pushes() + dc2Load.rounds() + 2);
     assertThat(dc3Load.primaryCalls()).as("the primary's internal RPCs from dc3 during the burst")
-        .isBetween(dc3Load.rounds() - 2, dc3Load.rounds() + 2);
+        .isBetween(dc3Load.pushes() + dc3Load.rounds() - 2, dc3Load.pushes() + dc3Load.rounds() + 2);
     assertThat((visible - lastWritten) / 1000).as("ms from the burst's last write to its visibility everywhere")
         .isLessThan(3000);
   }
