@@ -257,6 +257,11 @@ final class Federation implements AutoCloseable {
     return dcs.get(0);
   }
 
+  /** Every declared server, DC by DC. */
+  List<Server> servers() {
+    return dcs.stream().flatMap(dc -> dc.servers.stream()).toList();
+  }
+
   /** Writes every server's config of {@code dc}, starts them all at once, and waits for them. */
   void startServers(Dc dc, String extraConfig) throws Exception {
     for (Server s : dc.servers) {

@@ -4,6 +4,7 @@ import io.meshfed.actors.catalog.MemberReconciler;
 import io.meshfed.actors.catalog.TcpChecks;
 import io.meshfed.server.config.ServerConfig;
 import io.meshfed.actors.store.StoreClient;
+import io.meshfed.actors.federation.AntiEntropyStats;
 import io.meshfed.actors.federation.FederationBarrier;
 import io.meshfed.actors.federation.FederationStateAntiEntropy;
 import io.meshfed.actors.federation.FederationStatePruning;
@@ -51,7 +52,7 @@ final class LeaderRoutines {
         RoutineSpec.of(TcpChecks.NAME, () -> TcpChecks.create(store)),
         RoutineSpec.of(FederationStateAntiEntropy.NAME, () -> FederationStateAntiEntropy.create(store,
             config.datacenter(), config.isPrimary(), barrier, config.isPrimary() ? null : primary, replicationToken,
-            FederationStateAntiEntropy.Settings.defaults()))));
+            FederationStateAntiEntropy.Settings.defaults(), replications.antiEntropy()))));
     if (config.isPrimary()) {
       routines.add(RoutineSpec.of(FederationStatePruning.NAME, () -> FederationStatePruning.create(store,
           config.datacenter(), datacentersInWan, config.federationStates().pruneCheckInterval(),
@@ -68,10 +69,11 @@ final class LeaderRoutines {
     return List.copyOf(routines);
   }
 
-  /** The status each replication of a secondary publishes. */
-  record Replications(ReplicationStatusHolder federationStates, ReplicationStatusHolder acl) {
+  /** The status each replication of a secondary publishes, and anti-entropy's counts. */
+  record Replications(ReplicationStatusHolder federationStates, ReplicationStatusHolder acl,
+      AntiEntropyStats antiEntropy) {
     Replications() {
-      this(new ReplicationStatusHolder(), new ReplicationStatusHolder());
+      this(new ReplicationStatusHolder(), new ReplicationStatusHolder(), new AntiEntropyStats());
     }
   }
 

@@ -12,6 +12,7 @@ import io.meshfed.server.config.ServerConfig;
 import io.meshfed.server.endpoint.AgentEndpoint;
 import io.meshfed.server.endpoint.CatalogEndpoint;
 import io.meshfed.server.endpoint.FederationStateEndpoint;
+import io.meshfed.server.endpoint.InternalRpcCalls;
 import io.meshfed.server.endpoint.OperatorEndpoint;
 import io.meshfed.server.endpoint.ServerIdentity;
 import io.meshfed.actors.store.StoreClient;
@@ -229,7 +230,8 @@ public final class MeshfedServer {
           acls.primary(config.primaryDatacenter()), acl::replicationToken),
           () -> LeaderRoutines.details(replications), leaderStarted));
       ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
-      RpcServer rpcServer = RpcEndpoints.server(federation, acls);
+      InternalRpcCalls rpcCalls = new InternalRpcCalls();
+      RpcServer rpcServer = RpcEndpoints.server(federation, acls, rpcCalls);
       GossipPacketReceiver gossipPackets = WanMembership.packetReceiver(wan);
       GossipStreamReceiver gossipStreams = WanMembership.streamReceiver(wan, system.scheduler());
       ServerPort serverPort = ServerTransport.serverPort(config, tls, rpcServer, gossipPackets, gossipStreams);
@@ -246,10 +248,10 @@ public final class MeshfedServer {
       Optional<TlsReloader> tlsReloader = tls.map(source -> new TlsReloader(config, source, Clock.systemUTC()));
       AgentEndpoint.Reload reload = reload(config.acl(), acl, tlsReloader);
       HttpApi httpApi = new HttpApi(federation, catalog, operator,
-          new AgentEndpoint(acl, locator, replications.federationStates(), replications.acl(), barrier::passed,
-              wanRouter, reload), acls, acl,
+          new AgentEndpoint(acl, locator, replications.federationStates(), replications.acl(),
+              replications.antiEntropy(), barrier::passed, wanRouter, reload), acls, acl,
           config.limits().http(), () -> apiStats.prometheus() + ApiListeners.sharedLimits(requestBudget, blockingReads)
-              + transportMetrics.prometheus() + tlsReloader.map(TlsReloader::prometheus).orElse(""),
+              + transportMetrics.prometheus() + rpcCalls.prometheus() + tlsReloader.map(TlsReloader::prometheus).orElse(""),
           blockingReads, requestBudget);
       Route httpRoute = httpApi.route();
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",

@@ -107,6 +107,46 @@ class TwoDatacenterForwardingTest {
     return Files.writeString(dir.resolve(name), pem);
   }
 
+  /**
+   * The counters that show the primary's load per secondary: dc2 counts its replication reads and
+   * anti-entropy pushes, and dc1 counts the internal RPCs it served by method and by the DC that
+   * sent them, so that the two sides can be compared.
+   */
+  @Test
+  void theSecondarysRoundsAndPushesAndThePrimarysCallsByDcAreCounted() throws Exception {
+    long pushesBefore = counter(dc2, "meshfed_federation_state_anti_entropy_pushes_total");
+    long roundsBefore = counter(dc2, "meshfed_federation_state_replication_rounds_total");
+    String applies = "meshfed_internal_rpc_calls_total{method=\"FederationState.Apply\",dc=\"dc2\"}";
+    String lists = "meshfed_internal_rpc_calls_total{method=\"FederationState.List\",dc=\"dc2\"}";
+    long appliesBefore = counter(dc1, applies);
+    long listsBefore = counter(dc1, lists);
+    // Formed federation: dc2 has pushed its own record and reads dc1's with a parked blocking read.
+    assertThat(pushesBefore).isPositive();
+    assertThat(roundsBefore).isPositive();
+    assertThat(appliesBefore).isPositive();
+    assertThat(listsBefore).isPositive();
+    assertThat(counter(dc1, "meshfed_federation_state_anti_entropy_pushes_total")).as("dc1's own writes").isPositive();
+
+    // A change in dc1 answers dc2's parked read: one more round, seen on both sides.
+    assertThat(TestServers.put(dc1, "/v1/internal/federation-state", TestServers.upsert("counted-dc"), null).statusCode())
+        .isEqualTo(200);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(counter(dc2, "meshfed_federation_state_replication_rounds_total")).isGreaterThan(roundsBefore);
+      assertThat(counter(dc1, lists)).isGreaterThan(listsBefore);
+    });
+    // dc2's pushes and dc1's count of Apply calls from dc2 move together (no new push here).
+    assertThat(counter(dc1, applies) - appliesBefore)
+        .isEqualTo(counter(dc2, "meshfed_federation_state_anti_entropy_pushes_total") - pushesBefore);
+    assertThat(TestServers.get(dc1, "/v1/agent/metrics", null).body())
+        .contains("# TYPE meshfed_internal_rpc_calls_total counter\n")
+        .doesNotContain("dc=\"dc1\"");
+  }
+
+  private static long counter(MeshfedServer server, String series) throws Exception {
+    return TestServers.get(server, "/v1/agent/metrics", null).body().lines().filter(l -> l.startsWith(series + " "))
+        .mapToLong(l -> Long.parseLong(l.substring(series.length() + 1))).findFirst().orElse(0);
+  }
+
   @Test
   void aReadForAnotherDcIsForwardedAndAnswered() throws Exception {
     assertThat(TestServers.put(dc1, "/v1/internal/federation-state", TestServers.upsert("dc7"), null).statusCode())

@@ -114,6 +114,14 @@ public final class FederationStateAntiEntropy {
       FederationBarrier barrier, PrimaryFederationStates primaryStates, Supplier<String> replicationToken,
       Settings settings) {
     return create(store, datacenter, isPrimary, barrier, primaryStates, replicationToken, settings,
+        new AntiEntropyStats());
+  }
+
+  /** @param stats where the pushes are counted */
+  public static Behavior<Command> create(StoreClient store, String datacenter, boolean isPrimary,
+      FederationBarrier barrier, PrimaryFederationStates primaryStates, Supplier<String> replicationToken,
+      Settings settings, AntiEntropyStats stats) {
+    return create(store, datacenter, isPrimary, barrier, primaryStates, replicationToken, settings, stats,
         RoutineClock.SYSTEM);
   }
 
@@ -121,11 +129,19 @@ public final class FederationStateAntiEntropy {
   static Behavior<Command> create(StoreClient store, String datacenter, boolean isPrimary,
       FederationBarrier barrier, PrimaryFederationStates primaryStates, Supplier<String> replicationToken,
       Settings settings, RoutineClock clock) {
+    return create(store, datacenter, isPrimary, barrier, primaryStates, replicationToken, settings,
+        new AntiEntropyStats(), clock);
+  }
+
+  private static Behavior<Command> create(StoreClient store, String datacenter, boolean isPrimary,
+      FederationBarrier barrier, PrimaryFederationStates primaryStates, Supplier<String> replicationToken,
+      Settings settings, AntiEntropyStats stats, RoutineClock clock) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(datacenter, "datacenter");
     Objects.requireNonNull(barrier, "barrier");
     Objects.requireNonNull(replicationToken, "replicationToken");
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(stats, "stats");
     Objects.requireNonNull(clock, "clock");
     if (!isPrimary) {
       Objects.requireNonNull(primaryStates, "primaryStates (a secondary pushes to the primary)");
@@ -133,7 +149,7 @@ public final class FederationStateAntiEntropy {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(FederationStateAntiEntropy.class); // else log lines name Pekko's ActorCell
       Running r = new Running(ctx, timers, store, datacenter, isPrimary, barrier, primaryStates, replicationToken,
-          settings, clock);
+          settings, stats, clock);
       r.run(r.core.start(clock.now(), barrier.passed()));
       return r.behavior();
     }));
@@ -148,12 +164,13 @@ public final class FederationStateAntiEntropy {
     private final FederationBarrier barrier;
     private final PrimaryFederationStates primaryStates;
     private final Supplier<String> token;
+    private final AntiEntropyStats stats;
     private final RoutineClock clock;
     final AntiEntropyCore core;
 
     Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, StoreClient store, String datacenter,
         boolean isPrimary, FederationBarrier barrier, PrimaryFederationStates primaryStates, Supplier<String> token,
-        Settings settings, RoutineClock clock) {
+        Settings settings, AntiEntropyStats stats, RoutineClock clock) {
       this.ctx = ctx;
       this.timers = timers;
       this.store = store;
@@ -162,6 +179,7 @@ public final class FederationStateAntiEntropy {
       this.barrier = barrier;
       this.primaryStates = primaryStates;
       this.token = token;
+      this.stats = stats;
       this.clock = clock;
       this.core = new AntiEntropyCore(datacenter, settings, clock.now());
     }
@@ -215,6 +233,7 @@ public final class FederationStateAntiEntropy {
     }
 
     private void push(FederationState state) {
+      stats.countPush();
       CompletionStage<DcStore.WriteResult> push = isPrimary
           // In the primary: write locally, as there is no replication token to call ourselves with.
           ? store.ask(reply -> new DcStore.ApplyFederationState(FederationStateOp.UPSERT, state, reply))

@@ -156,6 +156,7 @@ public final class IndexReplication {
     Behavior<Command> run(List<ReplicationCore.Action> actions) {
       for (ReplicationCore.Action action : actions) {
         if (action instanceof ReplicationCore.Fetch f) {
+          status.countRound();
           fetching = call(() -> table.fetch(token.get(), f.minIndex(), f.maxWait())).toCompletableFuture();
           ctx.pipeToSelf(fetching, Fetched::new);
         } else if (action instanceof ReplicationCore.ReadLocal) {

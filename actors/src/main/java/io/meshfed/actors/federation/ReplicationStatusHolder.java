@@ -12,6 +12,7 @@ import java.util.function.UnaryOperator;
 public final class ReplicationStatusHolder {
   private final AtomicReference<ReplicationStatus> status = new AtomicReference<>(ReplicationStatus.NOT_RUNNING);
   private final AtomicLong wedged = new AtomicLong();
+  private final AtomicLong rounds = new AtomicLong();
 
   public ReplicationStatus get() {
     return status.get();
@@ -20,6 +21,18 @@ public final class ReplicationStatusHolder {
   /** Instances of the routine the watchdog ended since this server started (a counter). */
   public long wedged() {
     return wedged.get();
+  }
+
+  /**
+   * Reads of the primary's table this server's routine has sent since it started (a counter): one
+   * internal RPC each, the load a secondary puts on the primary through replication.
+   */
+  public long rounds() {
+    return rounds.get();
+  }
+
+  void countRound() {
+    rounds.incrementAndGet();
   }
 
   void countWedged() {

@@ -108,8 +108,10 @@ class FederationStateAntiEntropyTest extends FederationRoutineTestBase {
   void aSecondaryAppliesItsRecordInThePrimaryWithTheReplicationToken() {
     barrier.open.set(true);
     registerGateway(local, dc, "gw1", 8443, HealthCheck.PASSING);
-    startSecondary();
+    AntiEntropyStats stats = new AntiEntropyStats();
+    spawn(FederationStateAntiEntropy.create(local, dc, false, barrier, primary, () -> "repl-token", fast(), stats));
     FakePrimary.UpsertCall call = calls.expectMessageClass(FakePrimary.UpsertCall.class, Duration.ofSeconds(5));
+    assertThat(stats.pushes()).as("pushes counted").isEqualTo(1);
     assertThat(call.token()).isEqualTo("repl-token");
     assertThat(call.state().datacenter()).isEqualTo(dc);
     assertThat(call.state().meshGateways()).isEqualTo(catalogGateways());
@@ -124,6 +126,7 @@ class FederationStateAntiEntropyTest extends FederationRoutineTestBase {
     registerGateway(local, dc, "gw1", 8443, HealthCheck.CRITICAL);
     FakePrimary.UpsertCall again = calls.expectMessageClass(FakePrimary.UpsertCall.class, Duration.ofSeconds(5));
     assertThat(again.state().meshGateways().get(0).checks().get(0).status()).isEqualTo(HealthCheck.CRITICAL);
+    assertThat(stats.pushes()).isEqualTo(2);
   }
 
   @Test

@@ -193,6 +193,8 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
     // The next fetch is a blocking query from the primary's index: the watch.
     FakePrimary.ListCall parked = nextList();
     assertThat(parked.minIndex()).isEqualTo(FederationFixture.list(primaryStore).index());
+    // Each read sent to the primary is a round of the metric; the parked one is the second.
+    assertThat(status.rounds()).isEqualTo(2);
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> byDc(secondaryStore).size() == 2);
     long dcBLocalModify = get(secondaryStore, "dc-b").modifyIndex();
 

@@ -77,7 +77,7 @@ public final class AclEndpoint {
     this.store = store;
     this.self = self;
     this.acl = acl;
-    this.forwarder = new Forwarder(remote);
+    this.forwarder = new Forwarder(remote, self.datacenter());
   }
 
   /**

@@ -2,6 +2,7 @@ package io.meshfed.server.endpoint;
 
 import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.Acl;
+import io.meshfed.actors.federation.AntiEntropyStats;
 import io.meshfed.actors.federation.ReplicationStatus;
 import io.meshfed.actors.federation.ReplicationStatusHolder;
 import io.meshfed.actors.locator.GatewayLocatorView;
@@ -23,6 +24,7 @@ public final class AgentEndpoint {
   private final GatewayLocatorView locator;
   private final ReplicationStatusHolder replication;
   private final ReplicationStatusHolder aclReplication;
+  private final AntiEntropyStats antiEntropy;
   private final BooleanSupplier federationStatesEnabled;
   private final WanRouter wan;
   private final Reload reload;
@@ -40,14 +42,17 @@ public final class AgentEndpoint {
   /**
    * @param replication the federation states' replication in this server
    * @param aclReplication the ACL table's
+   * @param antiEntropy federation-state anti-entropy's counts in this server
    * @param reload what {@code PUT /v1/agent/reload} does
    */
   public AgentEndpoint(Acl acl, GatewayLocatorView locator, ReplicationStatusHolder replication,
-      ReplicationStatusHolder aclReplication, BooleanSupplier federationStatesEnabled, WanRouter wan, Reload reload) {
+      ReplicationStatusHolder aclReplication, AntiEntropyStats antiEntropy, BooleanSupplier federationStatesEnabled,
+      WanRouter wan, Reload reload) {
     this.acl = acl;
     this.locator = locator;
     this.replication = replication;
     this.aclReplication = aclReplication;
+    this.antiEntropy = antiEntropy;
     this.federationStatesEnabled = federationStatesEnabled;
     this.wan = wan;
     this.reload = reload;
@@ -81,6 +86,14 @@ public final class AgentEndpoint {
     gauge(out, "meshfed_federation_state_replication_last_success_timestamp_seconds",
         "when the last replication round succeeded, 0 if never",
         r.lastSuccessAt() == null ? 0 : r.lastSuccessAt().toEpochMilli() / 1000.0);
+    header(out, "meshfed_federation_state_replication_rounds_total", "counter", "reads of the primary's federation"
+        + " states this server's replication sent (each one internal RPC to the primary; many changes made while"
+        + " one waits share the next)");
+    sample(out, "meshfed_federation_state_replication_rounds_total", replication.rounds());
+    header(out, "meshfed_federation_state_anti_entropy_pushes_total", "counter", "pushes of this datacenter's"
+        + " federation state by this server's anti-entropy (in a secondary each is one internal RPC to the primary,"
+        + " in the primary a local write; changes made while one waits share the next)");
+    sample(out, "meshfed_federation_state_anti_entropy_pushes_total", antiEntropy.pushes());
     header(out, "meshfed_replication_wedged_total", "counter", "instances of a replication routine its watchdog"
         + " ended because a step never answered (each was restarted), by replicated table");
     sample(out, "meshfed_replication_wedged_total{table=\"federation-states\"}", replication.wedged());

@@ -66,7 +66,7 @@ public final class FederationStateEndpoint {
     this.store = store;
     this.self = self;
     this.acl = acl;
-    this.forwarder = new Forwarder(remote);
+    this.forwarder = new Forwarder(remote, self.datacenter());
     this.featureEnabled = featureEnabled;
     this.notEnabled = notEnabled;
     this.ledger = ledger;

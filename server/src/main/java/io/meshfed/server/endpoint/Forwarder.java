@@ -21,9 +21,12 @@ final class Forwarder {
   static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
 
   private final RemoteDatacenters remote;
+  private final String localDatacenter;
 
-  Forwarder(RemoteDatacenters remote) {
+  /** @param localDatacenter named in every call, so the serving DC can count its calls by source */
+  Forwarder(RemoteDatacenters remote, String localDatacenter) {
     this.remote = remote;
+    this.localDatacenter = localDatacenter;
   }
 
   /** A blocking read may wait in the other DC; its deadline covers that wait and the way back. */
@@ -46,7 +49,7 @@ final class Forwarder {
       return CompletableFuture.failedFuture(e);
     }
     Forwarded.Builder envelope = Forwarded.newBuilder().setToken(token == null ? "" : token)
-        .setRequest(request.toByteString());
+        .setRequest(request.toByteString()).setSourceDatacenter(localDatacenter);
     if (replica != null) {
       envelope.setReplica(Protos.replicaReport(replica));
     }

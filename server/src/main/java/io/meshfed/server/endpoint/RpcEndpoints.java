@@ -33,46 +33,51 @@ public final class RpcEndpoints {
   private RpcEndpoints() {}
 
   public static RpcServer server(FederationStateEndpoint federation, AclEndpoint acl) {
-    return RpcServer.builder()
-        .unary(FederationStateEndpoint.APPLY, handler((token, bytes) -> {
+    return server(federation, acl, new InternalRpcCalls());
+  }
+
+  /** @param calls counts every call served, by method and source DC */
+  public static RpcServer server(FederationStateEndpoint federation, AclEndpoint acl, InternalRpcCalls calls) {
+    return new Counted(calls)
+        .unary(FederationStateEndpoint.APPLY, (token, bytes) -> {
           ApplyFederationStateRequest in = ApplyFederationStateRequest.parseFrom(bytes);
           return Protos.apply(federation, token, in).thenApply(Protos::applyResponse);
-        }))
-        .unary(FederationStateEndpoint.GET, handler((token, bytes) -> {
+        })
+        .unary(FederationStateEndpoint.GET, (token, bytes) -> {
           GetFederationStateRequest in = GetFederationStateRequest.parseFrom(bytes);
           QueryOptions q = Protos.options(in.getOptions());
           QueryOptions target = new QueryOptions(in.getTargetDatacenter(), q.minIndex(), q.maxWait());
           return federation.get(token, in.getDatacenter(), target).thenApply(Protos::getResponse);
-        }))
-        .unary(FederationStateEndpoint.LIST, handler((token, bytes, envelope) -> federation
+        })
+        .unary(FederationStateEndpoint.LIST, (token, bytes, envelope) -> federation
             .list(token, Protos.options(ListFederationStatesRequest.parseFrom(bytes).getOptions()),
                 envelope.hasReplica() ? Protos.replicaReport(envelope.getReplica()) : null)
-            .thenApply(Protos::listResponse)))
-        .unary(FederationStateEndpoint.ROLLOUT, handler((token, bytes) -> federation
+            .thenApply(Protos::listResponse))
+        .unary(FederationStateEndpoint.ROLLOUT, (token, bytes) -> federation
             .rollout(token, GetGatewayRolloutRequest.parseFrom(bytes).getRemoveList())
-            .thenApply(Protos::rollout)))
-        .unary(FederationStateEndpoint.LIST_MESH_GATEWAYS, handler((token, bytes) -> federation
+            .thenApply(Protos::rollout))
+        .unary(FederationStateEndpoint.LIST_MESH_GATEWAYS, (token, bytes) -> federation
             .listMeshGateways(token, Protos.options(ListMeshGatewaysRequest.parseFrom(bytes).getOptions()))
-            .thenApply(Protos::gatewaysResponse)))
-        .unary(AclEndpoint.BOOTSTRAP, handler((token, bytes) -> {
+            .thenApply(Protos::gatewaysResponse))
+        .unary(AclEndpoint.BOOTSTRAP, (token, bytes) -> {
           AclBootstrapRequest.parseFrom(bytes);
           return acl.bootstrap().thenApply(AclProtos::answerProto);
-        }))
-        .unary(AclEndpoint.WRITE_POLICY, handler((token, bytes) -> acl
+        })
+        .unary(AclEndpoint.WRITE_POLICY, (token, bytes) -> acl
             .writePolicy(token, AclProtos.fromProto(WriteAclPolicyRequest.parseFrom(bytes).getPolicy()))
-            .thenApply(AclProtos::toProto)))
-        .unary(AclEndpoint.DELETE_POLICY, handler((token, bytes) -> acl
-            .deletePolicy(token, DeleteAclPolicyRequest.parseFrom(bytes).getName()).thenApply(RpcEndpoints::deleted)))
-        .unary(AclEndpoint.WRITE_TOKEN, handler((token, bytes) -> acl
+            .thenApply(AclProtos::toProto))
+        .unary(AclEndpoint.DELETE_POLICY, (token, bytes) -> acl
+            .deletePolicy(token, DeleteAclPolicyRequest.parseFrom(bytes).getName()).thenApply(RpcEndpoints::deleted))
+        .unary(AclEndpoint.WRITE_TOKEN, (token, bytes) -> acl
             .writeToken(token, AclProtos.tokenWrite(WriteAclTokenRequest.parseFrom(bytes).getToken()))
-            .thenApply(AclProtos::answerProto)))
-        .unary(AclEndpoint.DELETE_TOKEN, handler((token, bytes) -> acl
-            .deleteToken(token, DeleteAclTokenRequest.parseFrom(bytes).getAccessorId()).thenApply(RpcEndpoints::deleted)))
-        .unary(AclEndpoint.LIST, handler((token, bytes) -> {
+            .thenApply(AclProtos::answerProto))
+        .unary(AclEndpoint.DELETE_TOKEN, (token, bytes) -> acl
+            .deleteToken(token, DeleteAclTokenRequest.parseFrom(bytes).getAccessorId()).thenApply(RpcEndpoints::deleted))
+        .unary(AclEndpoint.LIST, (token, bytes) -> {
           ListAclRequest in = ListAclRequest.parseFrom(bytes);
           return acl.list(token, Protos.options(in.getOptions()), in.getWithSecretHashes())
               .thenApply(AclProtos::listResponse);
-        }))
+        })
         .build();
   }
 
@@ -90,14 +95,34 @@ public final class RpcEndpoints {
         throws InvalidProtocolBufferException;
   }
 
-  private static UnaryHandler handler(Call call) {
-    return handler((token, request, envelope) -> call.serve(token, request));
+  /** The server's builder, every method's calls counted. */
+  private static final class Counted {
+    private final RpcServer.Builder builder = RpcServer.builder();
+    private final InternalRpcCalls calls;
+
+    Counted(InternalRpcCalls calls) {
+      this.calls = calls;
+    }
+
+    Counted unary(String method, Call call) {
+      return unary(method, (token, request, envelope) -> call.serve(token, request));
+    }
+
+    Counted unary(String method, EnvelopeCall call) {
+      builder.unary(method, handler(calls, method, call));
+      return this;
+    }
+
+    RpcServer build() {
+      return builder.build();
+    }
   }
 
-  private static UnaryHandler handler(EnvelopeCall call) {
+  private static UnaryHandler handler(InternalRpcCalls calls, String method, EnvelopeCall call) {
     return bytes -> {
       try {
         Forwarded forwarded = Forwarded.parseFrom(bytes);
+        calls.served(method, forwarded.getSourceDatacenter());
         String token = forwarded.getToken().isEmpty() ? null : forwarded.getToken();
         return call.serve(token, forwarded.getRequest().toByteArray(), forwarded)
             .handle((response, err) -> {

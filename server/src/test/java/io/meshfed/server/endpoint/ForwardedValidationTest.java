@@ -80,7 +80,7 @@ class ForwardedValidationTest {
     assertThat(failure(secondary.list(null, new QueryOptions("dc3", -1, Duration.ZERO))))
         .isEqualTo("Invalid index: must not be negative");
     // The last line of defence: the forwarder itself refuses a name that is not a DC's.
-    assertThat(failure(new Forwarder(remote).call("server.evil", FederationStateEndpoint.LIST, null,
+    assertThat(failure(new Forwarder(remote, "dc2").call("server.evil", FederationStateEndpoint.LIST, null,
         io.meshfed.protocol.v1.ListFederationStatesRequest.getDefaultInstance(), Duration.ofSeconds(1),
         ListFederationStatesResponse.parser(), r -> r)))
         .startsWith("invalid request: invalid datacenter name 'server.evil'");
