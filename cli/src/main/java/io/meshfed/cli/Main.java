@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
         ReloadCommand.class,
         io.meshfed.cli.command.tls.TlsCommand.class,
         io.meshfed.cli.command.acl.AclCommand.class,
+        io.meshfed.cli.command.ClassDataTrainingCommand.class,
     })
 public final class Main {
   public static final String VERSION = "0.1.0";

@@ -34,11 +34,25 @@ class ClassDataArchiveProcessTest {
     assertThat(options).contains("-XX:SharedArchiveFile=" + ClassDataArchive.archiveOf(jar));
     assertThat(sourceOfMain(jar, java, options)).contains("source: shared objects file (top)");
     assertThat(sourceOfMain(jar, java, List.of())).doesNotContain("shared objects file");
+    // The training run started a server and a gateway: both kinds of process find their classes in it.
+    assertThat(archivedClasses(jar, java)).contains("io.meshfed.server.MeshfedServer",
+        "io.meshfed.gateway.MeshGateway", "io.meshfed.gateway.control.GatewayProcess");
 
     Files.setLastModifiedTime(jar, FileTime.fromMillis(
         Files.getLastModifiedTime(ClassDataArchive.archiveOf(jar)).toMillis() + 1_000));
     assertThat(ClassDataArchive.fresh(jar)).isFalse();
     assertThat(ClassDataArchive.jvmOptions(jar)).isEmpty();
+  }
+
+  /** The classes the jar's archive holds, as the JVM lists them. */
+  private static List<String> archivedClasses(Path jar, Path java) throws Exception {
+    Process p = new ProcessBuilder(java.toString(), "-XX:SharedArchiveFile=" + ClassDataArchive.archiveOf(jar),
+        "-XX:+PrintSharedArchiveAndExit", "-jar", jar.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    // lines like "2509: io.meshfed.server.MeshfedServer app_loader"
+    return out.lines().map(String::trim).filter(l -> l.matches("\\d+: \\S+ .*"))
+        .map(l -> l.split(" ")[1]).toList();
   }
 
   /** The class-loading log line of the CLI's main class in {@code meshfed --version}. */

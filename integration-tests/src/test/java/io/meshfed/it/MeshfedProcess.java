@@ -1,6 +1,5 @@
 package io.meshfed.it;
 
-import io.meshfed.cli.launch.ClassDataArchive;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -63,9 +62,7 @@ final class MeshfedProcess implements AutoCloseable {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException("the runnable jar " + JAR + " is missing: build with mvn package first");
     }
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1"));
-    cmd.addAll(ClassDataArchive.ensure(JAR, Path.of(javaBin())));
-    cmd.addAll(List.of("-jar", JAR.toString()));
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
     // A test run started with SIGHUP ignored (nohup, some CI runners) would pass that on, and a JVM
     // cannot handle a signal it started with ignored: the reload tests send SIGHUP.
