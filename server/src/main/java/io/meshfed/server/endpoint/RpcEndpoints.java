@@ -38,6 +38,7 @@ public final class RpcEndpoints {
 
   /** @param calls counts every call served, by method and source DC */
   public static RpcServer server(FederationStateEndpoint federation, AclEndpoint acl, InternalRpcCalls calls) {
+    ListAnswers listAnswers = new ListAnswers();
     return new Counted(calls)
         .unary(FederationStateEndpoint.APPLY, (token, bytes) -> {
           ApplyFederationStateRequest in = ApplyFederationStateRequest.parseFrom(bytes);
@@ -49,10 +50,10 @@ public final class RpcEndpoints {
           QueryOptions target = new QueryOptions(in.getTargetDatacenter(), q.minIndex(), q.maxWait());
           return federation.get(token, in.getDatacenter(), target).thenApply(Protos::getResponse);
         })
-        .unary(FederationStateEndpoint.LIST, (token, bytes, envelope) -> federation
+        .encoded(FederationStateEndpoint.LIST, (token, bytes, envelope) -> federation
             .list(token, Protos.options(ListFederationStatesRequest.parseFrom(bytes).getOptions()),
                 envelope.hasReplica() ? Protos.replicaReport(envelope.getReplica()) : null)
-            .thenApply(Protos::listResponse))
+            .thenApply(listAnswers::bytes))
         .unary(FederationStateEndpoint.ROLLOUT, (token, bytes) -> federation
             .rollout(token, GetGatewayRolloutRequest.parseFrom(bytes).getRemoveList())
             .thenApply(Protos::rollout))
@@ -95,6 +96,12 @@ public final class RpcEndpoints {
         throws InvalidProtocolBufferException;
   }
 
+  /** A call whose answer comes already encoded. */
+  private interface EncodedCall {
+    CompletionStage<byte[]> serve(String token, byte[] request, Forwarded envelope)
+        throws InvalidProtocolBufferException;
+  }
+
   /** The server's builder, every method's calls counted. */
   private static final class Counted {
     private final RpcServer.Builder builder = RpcServer.builder();
@@ -109,6 +116,11 @@ public final class RpcEndpoints {
     }
 
     Counted unary(String method, EnvelopeCall call) {
+      return encoded(method, (token, request, envelope) -> call.serve(token, request, envelope)
+          .thenApply(Message::toByteArray));
+    }
+
+    Counted encoded(String method, EncodedCall call) {
       builder.unary(method, handler(calls, method, call));
       return this;
     }
@@ -118,7 +130,7 @@ public final class RpcEndpoints {
     }
   }
 
-  private static UnaryHandler handler(InternalRpcCalls calls, String method, EnvelopeCall call) {
+  private static UnaryHandler handler(InternalRpcCalls calls, String method, EncodedCall call) {
     return bytes -> {
       try {
         Forwarded forwarded = Forwarded.parseFrom(bytes);
@@ -129,7 +141,7 @@ public final class RpcEndpoints {
               if (err != null) {
                 throw RpcErrors.toRpc(err);
               }
-              return response.toByteArray();
+              return response;
             });
       } catch (InvalidProtocolBufferException e) {
         return CompletableFuture.failedFuture(
