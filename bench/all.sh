@@ -4,7 +4,7 @@
 # in one command"). Works on a fresh clone: each script builds what it needs.
 #
 # Settings (environment):
-#   MEASUREMENTS="gateway dc-bootstrap cold-start footprint"   which ones, in this order
+#   MEASUREMENTS="gateway dc-bootstrap cold-start footprint scale"   which ones, in this order
 #   every script's own settings pass through (ROUNDS, TARGETS, BENCH_CLIENT_ARGS, ...); ROUNDS
 #   applies to each script that has it (gateway.sh: 5, dc-bootstrap.sh and cold-start.sh: 3)
 # Output: the table on stdout and in bench/target/all/table.txt; each script's output beside it.
@@ -19,7 +19,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 out="$root/bench/target/all"
 rows="$out/rows.tsv"
-MEASUREMENTS="${MEASUREMENTS:-gateway dc-bootstrap cold-start footprint}"
+MEASUREMENTS="${MEASUREMENTS:-gateway dc-bootstrap cold-start footprint scale}"
 
 log() { printf 'all.sh: %s\n' "$*" >&2; }
 
@@ -87,9 +87,25 @@ measure_footprint() {
     "$out/footprint.log" >>"$rows"
 }
 
+measure_scale() {
+  "$root/bench/scale.sh" >"$out/scale.log" || return
+  # scale.sh's RESULT lines: "RESULT scale key=value ..."
+  awk '
+    /^RESULT scale / {
+      delete f
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      if ("converged_s" in f) { dcs = f["dcs"]; printf "%s DCs: converged after the last process was ready\ts\tlower\t%s\n", dcs, f["converged_s"] }
+      if ("p99_ms" in f) printf "%s DCs: propagation p99, %s\tms\tlower\t%s\n", dcs, f["mode"], f["p99_ms"]
+      if (f["window"] == "idle") {
+        printf "%s DCs: primary server CPU, idle\t%%core\tlower\t%s\n", dcs, f["primary_cpu_pct"]
+      }
+      if ("primary_peak_mib" in f) printf "%s DCs: primary server peak RSS\tMiB\tlower\t%s\n", dcs, f["primary_peak_mib"]
+    }' "$out/scale.log" >>"$rows"
+}
+
 status=0
 for name in $MEASUREMENTS; do
-  declare -F "measure_$name" >/dev/null || { log "no measurement '$name' (known: gateway dc-bootstrap cold-start footprint)"; exit 2; }
+  declare -F "measure_$name" >/dev/null || { log "no measurement '$name' (known: gateway dc-bootstrap cold-start footprint scale)"; exit 2; }
   log "$name: running (output: $out/$name.log)..."
   started=$SECONDS
   if "measure_$name"; then

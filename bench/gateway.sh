@@ -32,6 +32,9 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+MESHFED_SCRIPT=gateway.sh
+# shellcheck source=../bin/lib/common.sh
+source "$root/bin/lib/common.sh"
 out="$root/bench/target/gateway-bench"
 bench_jar="$root/bench/target/meshfed-bench.jar"
 sni=server.dc2.meshfed
@@ -131,17 +134,8 @@ probe() {
 }
 
 # --- build, tools --------------------------------------------------------------------------------
-# build_bench_jar: offline first, as the product's tests build; online when offline resolution is
-# what failed. A fresh clone where only bin/meshfed has run lacks what the bench alone uses (the
-# epoll native library, HdrHistogram), and `mvn -o` cannot fetch it.
 build_bench_jar() {
-  local mvn=(mvn -B -q package -DskipTests -pl bench -am)
-  # (jansi.noreset: no stray ANSI resets from Maven 3.8 in the log)
-  export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }-Djansi.noreset=true"
-  (cd "$root" && "${mvn[@]}" -o) >"$out/build.log" 2>&1 && return 0
-  grep -q 'offline mode' "$out/build.log" || return 1
-  log "offline build lacks dependencies; building online (log: $out/build.log)..."
-  (cd "$root" && "${mvn[@]}") >>"$out/build.log" 2>&1
+  meshfed_mvn_offline_first "$out/build.log" -B -q package -DskipTests -pl bench -am
 }
 
 rm -rf "$out"

@@ -41,3 +41,18 @@ meshfed_apt_install() {
   tail -n 20 "$log" >&2
   return 1
 }
+
+# meshfed_mvn_offline_first LOG MAVEN-ARG...: runs Maven at the repository root offline, as the
+# product's tests build, and online when offline resolution is what failed: a fresh clone where
+# only bin/meshfed has run lacks what tests and benchmarks alone use (the epoll native library,
+# HdrHistogram, test libraries), and `mvn -o` cannot fetch it. Its output goes to LOG.
+meshfed_mvn_offline_first() {
+  local log="$1"
+  shift
+  # (jansi.noreset: no stray ANSI resets from Maven 3.8 in the log)
+  export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }-Djansi.noreset=true"
+  (cd "$MESHFED_ROOT" && mvn -o "$@") >"$log" 2>&1 && return 0
+  grep -q 'offline mode' "$log" || return 1
+  meshfed_log "offline build lacks dependencies; building online (log: $log)..."
+  (cd "$MESHFED_ROOT" && mvn "$@") >>"$log" 2>&1
+}

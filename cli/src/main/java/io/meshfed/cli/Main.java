@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
         io.meshfed.cli.command.tls.TlsCommand.class,
         io.meshfed.cli.command.acl.AclCommand.class,
         io.meshfed.cli.command.ClassDataTrainingCommand.class,
+        io.meshfed.cli.command.ColocateCommand.class,
     })
 public final class Main {
   public static final String VERSION = "0.1.0";
@@ -42,7 +43,8 @@ public final class Main {
     return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
 
-  static int run(PrintWriter out, PrintWriter err, String... args) {
+  /** Runs one command line with these streams; {@code meshfed colocate} runs several in one JVM. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     ErrorHandlers handlers = new ErrorHandlers("1".equals(System.getenv("MESHFED_DEBUG")));
     CommandLine cmd = new CommandLine(new Main())
         .setOut(out)

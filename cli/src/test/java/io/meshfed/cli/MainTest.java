@@ -64,6 +64,22 @@ class MainTest {
   }
 
   @Test
+  void colocateRunsOnlyServersAndGateways() {
+    for (String[] bad : new String[][] {{"colocate"}, {"colocate", "members"},
+        {"colocate", "server", "--dev", "::", "demo"}, {"colocate", "server", "--dev", "::"}}) {
+      Result r = run(bad);
+      assertThat(r.exit()).as(Arrays.toString(bad)).isEqualTo(2);
+      assertThat(r.err()).as(Arrays.toString(bad)).startsWith("Error: each colocated command must start with server"
+          + " or gateway, got ").hasLineCount(1);
+    }
+    // Checked before anything starts: no dev server is left running in this JVM.
+    Result bad = run("colocate", "server", "--dev", "::", "gateway", "--datacenter", "dc1", "--no-such-option");
+    assertThat(bad.exit()).isEqualTo(2);
+    bad.isOneErrorLine("Error: colocated command 2 (gateway): Unknown option: '--no-such-option' (see 'meshfed"
+        + " gateway --help')");
+  }
+
+  @Test
   void badHttpAddrIsAUsageError() {
     for (String bad : new String[] {"localhost", "host:0", "host:70000", ":8500", "host:x", "::1:8500"}) {
       Result r = run("members", "--http-addr", bad);

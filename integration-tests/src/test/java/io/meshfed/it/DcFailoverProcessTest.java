@@ -361,6 +361,56 @@ class DcFailoverProcessTest {
     }
   }
 
+  /**
+   * No false move on a busy machine: a DC of three servers is watched for {@code
+   * -Dmeshfed.failover.watch} (off by default: bench/false-moves.sh runs it beside a whole
+   * {@code bin/test}) while nothing is done to it; every 500 ms, every server must name the same store
+   * host as at the start. Afterwards no server may have logged a crash-probe down, a split-brain
+   * decision or a singleton start. A member seen unreachable for a moment (a late heartbeat) is no
+   * move, and is only counted. Prints what it saw.
+   */
+  @Test
+  @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "meshfed.failover.watch", matches = ".+")
+  void aDcLeftAloneOnABusyMachineMovesNothing() throws Exception {
+    TestPostgres postgres = TestPostgres.require("the DC fail-over test (its servers share a PostgreSQL journal)");
+    Duration watch = Duration.ofMillis(com.typesafe.config.ConfigFactory.parseString(
+        "w = " + System.getProperty("meshfed.failover.watch")).getDuration("w").toMillis());
+    String run = "w" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
+    startDc(postgres, run, "fo" + run);
+    await("every server names the same leader").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> servers.stream().map(s -> leaderOf(s)).distinct().count() == 1);
+    String hostNode = leaderOf(servers.get(0));
+    int[] logSizes = servers.stream().mapToInt(s -> s.process().stderr.size()).toArray();
+    long from = System.nanoTime();
+    AtomicInteger checks = new AtomicInteger();
+    await("the watch").atMost(watch.plusMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      for (Server s : servers) {
+        assertThat(leaderOf(s)).as("the store host named by %s after %d s", s.node(), millisSince(from) / 1000)
+            .isEqualTo(hostNode);
+      }
+      checks.incrementAndGet();
+      return System.nanoTime() - from >= watch.toNanos();
+    });
+    List<String> after = new ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
+      List<String> lines = servers.get(i).process().stderr;
+      synchronized (lines) {
+        after.addAll(lines.subList(logSizes[i], lines.size()));
+      }
+    }
+    String[][] signs = {{"unreachable", "as UNREACHABLE"}, {"probe downs", "LAN port refuses connections"},
+        {"SBR decisions", "SBR took decision"}, {"singleton starts", "starting singleton actor"}};
+    List<String> counts = new ArrayList<>();
+    for (String[] sign : signs) {
+      counts.add(after.stream().filter(l -> l.contains(sign[1])).count() + " " + sign[0]);
+    }
+    System.out.println("DC of 3 servers left alone for " + watch.toSeconds() + " s (" + checks.get()
+        + " checks of every server): store host " + hostNode + " throughout; " + String.join(", ", counts));
+    for (String[] sign : List.of(signs).subList(1, signs.length)) {
+      assertThat(after).as(sign[0]).noneMatch(l -> l.contains(sign[1]));
+    }
+  }
+
   /** When the first write answered 200 after the kill (nanoTime), or -1; answers that left the host before it died do not count. */
   private static long firstAckAfter(List<Write> writes, long killedAt) {
     long threshold = killedAt + TimeUnit.MILLISECONDS.toNanos(IN_FLIGHT_AT_KILL_MS);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigUtil;
+import io.meshfed.cli.command.ColocateCommand;
 import io.meshfed.protocol.model.Json;
 import io.meshfed.transport.tls.CertificateTool;
 import java.net.URI;
@@ -49,6 +50,8 @@ final class Federation implements AutoCloseable {
 
   /** The demo's timings: failures show within seconds, not minutes. */
   private static final String FAST_TIMINGS = io.meshfed.cli.demo.DemoCluster.FAST_TIMINGS;
+  /** The timing settings of every server's config; empty: the shipped defaults. Set before the servers start. */
+  String timings = FAST_TIMINGS;
 
   private final Path dir;
   private final CertificateTool.Issued ca;
@@ -198,9 +201,17 @@ final class Federation implements AutoCloseable {
 
     /** Starts a gateway registered in this DC and exposing its servers; waits for its ready line. */
     MeshfedProcess startGateway(String gatewayName, int port, String... extraArgs) throws Exception {
-      String address = gateway(port);
       Server local = servers.stream().filter(s -> s.process != null && s.process.process.isAlive()).findFirst()
           .orElseThrow();
+      MeshfedProcess gw = start(launcher, gatewayArgs(local, gatewayName, port, extraArgs).toArray(String[]::new));
+      gw.awaitReady(READY);
+      gateways.put(gatewayName, gw);
+      return gw;
+    }
+
+    /** The command line of gateway {@code gatewayName} on {@code port}, watching server {@code local}. */
+    List<String> gatewayArgs(Server local, String gatewayName, int port, String... extraArgs) throws Exception {
+      String address = gateway(port);
       List<String> args = new ArrayList<>(List.of("gateway", "--datacenter", name, "--listen", address,
           "--lan-address", address, "--wan-address", wanAddress(port), "--admin-port", Integer.toString(freePort()),
           "--register", "--expose-servers", "--name", gatewayName));
@@ -213,10 +224,7 @@ final class Federation implements AutoCloseable {
         args.addAll(List.of("--server-addr", local.host + ":" + local.grpc));
       }
       args.addAll(List.of(extraArgs));
-      MeshfedProcess gw = start(launcher, args.toArray(String[]::new));
-      gw.awaitReady(READY);
-      gateways.put(gatewayName, gw);
-      return gw;
+      return args;
     }
   }
 
@@ -274,6 +282,45 @@ final class Federation implements AutoCloseable {
   }
 
   /**
+   * Starts the servers and gateways of {@code group} in one JVM ({@code meshfed colocate}) with a
+   * heap of {@code heap} (such as {@code 1g}), each gateway with {@code gatewayArgs}; waits until
+   * every one of them is ready. Each server and gateway's {@code process} is then that JVM.
+   */
+  MeshfedProcess startColocated(List<Dc> group, String heap, String... gatewayArgs) throws Exception {
+    List<String> words = new ArrayList<>(List.of("colocate"));
+    int commands = 0;
+    for (Dc dc : group) {
+      for (Server s : dc.servers) {
+        s.config = serverConfig(s, "");
+        words.addAll(List.of("server", "--config-file", s.config.toString(), ColocateCommand.SEPARATOR));
+        commands++;
+      }
+    }
+    for (Dc dc : group) {
+      for (int i = 0; i < dc.gatewayPorts.size(); i++) {
+        words.addAll(dc.gatewayArgs(dc.server(), gatewayName(dc, i), dc.gatewayPorts.get(i), gatewayArgs));
+        words.add(ColocateCommand.SEPARATOR);
+        commands++;
+      }
+    }
+    words.remove(words.size() - 1);
+    MeshfedProcess p = start(cmd -> cmd.stream().map(w -> w.startsWith("-Xmx") ? "-Xmx" + heap : w).toList(),
+        words.toArray(String[]::new));
+    p.awaitReadyLines(commands, READY.multipliedBy(2));
+    for (Dc dc : group) {
+      dc.servers.forEach(s -> s.process = p);
+      for (int i = 0; i < dc.gatewayPorts.size(); i++) {
+        dc.gateways.put(gatewayName(dc, i), p);
+      }
+    }
+    return p;
+  }
+
+  private static String gatewayName(Dc dc, int i) {
+    return "gw" + dc.n + (char) ('a' + i);
+  }
+
+  /**
    * Runs {@code s} on a config with {@code extraConfig} that must stop start-up: returns what the
    * process said once it has exited (within {@link #READY}, or the test fails).
    */
@@ -311,7 +358,7 @@ final class Federation implements AutoCloseable {
   /** Starts the gateways of {@code dc} ({@code gw<n><a|b|...>}) on their declared ports, each with {@code extraArgs}. */
   void startGateways(Dc dc, String... extraArgs) throws Exception {
     for (int i = 0; i < dc.gatewayPorts.size(); i++) {
-      dc.startGateway("gw" + dc.n + (char) ('a' + i), dc.gatewayPorts.get(i), extraArgs);
+      dc.startGateway(gatewayName(dc, i), dc.gatewayPorts.get(i), extraArgs);
     }
   }
 
@@ -471,7 +518,7 @@ final class Federation implements AutoCloseable {
         """.formatted(s.dc.name, primary, s.node, quote(dir.resolve("data-" + s.node).toString()), s.host, s.http,
         s.grpc, s.serverPort, s.lan, gatewaysOverTls ? ", grpc-tls = " + s.grpcTls : "",
         quote(dir.resolve("ca.pem").toString()), quote(certFile.toString()), quote(keyFile.toString()),
-        gatewaysOverTls ? ", grpc { verify-incoming = true }" : "", primaryGateways, FAST_TIMINGS, extraConfig));
+        gatewaysOverTls ? ", grpc { verify-incoming = true }" : "", primaryGateways, timings, extraConfig));
   }
 
   private static String quote(String s) {

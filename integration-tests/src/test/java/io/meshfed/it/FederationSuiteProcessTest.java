@@ -55,11 +55,9 @@ class FederationSuiteProcessTest {
   private static final String CHANGE_SPACING = System.getProperty("meshfed.suite.spacing", "1100ms");
   private static final String CHANGES_IN = System.getProperty("meshfed.suite.dc", "");
   /** Runs of {@link #CHANGES} changes, one after the other on the same federation: {@code spacing[@dc],...}. */
-  private static final List<Mode> MODES = Mode.list(System.getProperty("meshfed.suite.modes",
+  private static final List<Changes.Mode> MODES = Changes.Mode.list(System.getProperty("meshfed.suite.modes",
       CHANGE_SPACING + (CHANGES_IN.isEmpty() ? "" : "@" + CHANGES_IN)));
   private static final int WARM_UP = Integer.getInteger("meshfed.suite.warmup", 1);
-  /** Gateway entries per DC that the timed changes register and then re-register with a new check output. */
-  private static final int SLOTS = 4;
   /**
    * 300 in 3 s by default, which keeps the suite's time in {@code bin/test} down (on a loaded machine
    * one server took 1,000 registrations in 28 s, not 10) and still spends the limiters' burst and
@@ -115,16 +113,16 @@ class FederationSuiteProcessTest {
       // Warm-up changes first, reported on their own: they are the first trip through every code
       // path of 9 fresh JVMs, and measure class loading and compilation rather than the flow.
       try (PropagationWatch watch = new PropagationWatch(f.servers())) {
-        Propagation warmUp = measure(f, watch, "warmup", WARM_UP, MODES.get(0));
+        Propagation warmUp = Changes.measure(f, watch, "warmup", WARM_UP, MODES.get(0));
         System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, the first %d changes"
             + " (warm-up): %s; all: %s%n", WARM_UP, warmUp.total(), warmUp.millis());
-        for (Mode mode : MODES) {
-          Load dc2Before = Load.of(primary, dc2);
-          Load dc3Before = Load.of(primary, dc3);
+        for (Changes.Mode mode : MODES) {
+          Changes.Load dc2Before = Changes.Load.of(primary, dc2);
+          Changes.Load dc3Before = Changes.Load.of(primary, dc3);
           long began = System.nanoTime();
-          Propagation measured = measure(f, watch, "change-" + mode.name(), CHANGES, mode);
-          Load dc2Load = Load.of(primary, dc2).minus(dc2Before);
-          Load dc3Load = Load.of(primary, dc3).minus(dc3Before);
+          Propagation measured = Changes.measure(f, watch, "change-" + mode.name(), CHANGES, mode);
+          Changes.Load dc2Load = Changes.Load.of(primary, dc2).minus(dc2Before);
+          Changes.Load dc3Load = Changes.Load.of(primary, dc3).minus(dc3Before);
           System.out.printf("gateway registration to visibility in all 5 servers of 3 DCs, %d changes %s: %s; all:"
               + " %s%n", CHANGES, mode, measured.total(), measured.millis());
           // Rounds at about 5 a second over a whole mode mean that replication's limiter set its pace.
@@ -195,84 +193,6 @@ class FederationSuiteProcessTest {
   }
 
   /**
-   * Times {@code n} changes, each a gateway entry of one DC registered (or re-registered with a new
-   * check output) through one of its servers, from just before the registration until every server
-   * has held it. A change starts once the previous one is visible everywhere and at least {@link
-   * Mode#spacing} after the previous start.
-   */
-  private static Propagation measure(Federation f, PropagationWatch watch, String label, int n, Mode mode)
-      throws Exception {
-    List<Dc> dcs = f.dcs();
-    Propagation out = new Propagation(f.primary().name, dcs.stream().skip(1).map(d -> d.name).toList());
-    long lastStart = System.nanoTime() - mode.spacing().toNanos();
-    for (int i = 0; i < n; i++) {
-      long earliest = lastStart + mode.spacing().toNanos();
-      Awaitility.await().atMost(mode.spacing().multipliedBy(2).plusSeconds(1)).pollDelay(Duration.ZERO)
-          .pollInterval(Duration.ofMillis(5)).until(() -> System.nanoTime() >= earliest);
-      lastStart = System.nanoTime();
-      Dc dc = mode.dc().isEmpty() ? dcs.get(i % dcs.size())
-          : dcs.stream().filter(d -> d.name.equals(mode.dc())).findFirst().orElseThrow();
-      Server registrar = dc.servers.get(i % dc.servers.size());
-      String node = "chg" + (i / (mode.dc().isEmpty() ? dcs.size() : 1)) % SLOTS;
-      String output = label + "-" + i;
-      long start = PropagationWatch.now();
-      register(registrar, node, output);
-      long registered = PropagationWatch.now();
-      String version = PropagationWatch.version(dc.name, node, output);
-      Map<Server, Long> seen = watch.await(version, Federation.CONVERGE);
-      out.add(new Propagation.Sample(i, dc.name, start, registered, watch.updatedAt(version), seen));
-    }
-    return out;
-  }
-
-  /** How changes are made: at most one per {@code spacing}, alternating between the DCs or all in {@code dc}. */
-  private record Mode(Duration spacing, String dc) {
-    static List<Mode> list(String modes) {
-      List<Mode> out = new ArrayList<>();
-      for (String m : modes.split(",")) {
-        String[] parts = m.trim().split("@", 2);
-        out.add(new Mode(io.meshfed.protocol.model.GoDuration.parse(parts[0]).orElseThrow(() ->
-            new IllegalArgumentException("a mode's spacing must be a duration such as 0s or 1100ms: " + m)),
-            parts.length > 1 ? parts[1] : ""));
-      }
-      return List.copyOf(out);
-    }
-
-    String name() {
-      return (dc.isEmpty() ? "alternating" : dc) + "-" + spacing.toMillis() + "ms";
-    }
-
-    @Override
-    public String toString() {
-      return (spacing.isZero() ? "back to back" : "at most one per " + spacing.toMillis() + " ms")
-          + (dc.isEmpty() ? ", alternating" : ", all in " + dc);
-    }
-  }
-
-  /** What one secondary and the primary's servers count, from their metrics. */
-  private record Load(long pushes, long rounds, long primaryCalls) {
-    static Load of(Dc primary, Dc secondary) throws Exception {
-      String own = secondary.server().get("/v1/agent/metrics");
-      long calls = 0;
-      for (Server s : primary.servers) {
-        calls += sum(s.get("/v1/agent/metrics"), "meshfed_internal_rpc_calls_total{",
-            "dc=\"" + secondary.name + "\"");
-      }
-      return new Load(sum(own, "meshfed_federation_state_anti_entropy_pushes_total ", ""),
-          sum(own, "meshfed_federation_state_replication_rounds_total ", ""), calls);
-    }
-
-    Load minus(Load before) {
-      return new Load(pushes - before.pushes, rounds - before.rounds, primaryCalls - before.primaryCalls);
-    }
-
-    private static long sum(String metrics, String prefix, String contains) {
-      return metrics.lines().filter(l -> l.startsWith(prefix) && l.contains(contains))
-          .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-  }
-
-  /**
    * A storm in one secondary: {@link #BURST} re-registrations in {@link #BURST_SPAN} through dc2's
    * server, from {@link #BURST_LANES} writers. The primary must not see one round per change: per
    * secondary, anti-entropy pushes and replication rounds each stay within the limiter's burst plus
@@ -286,7 +206,7 @@ class FederationSuiteProcessTest {
     for (int lane = 0; lane < BURST_LANES; lane++) {
       for (int slot = 0; slot < BURST_SLOTS_PER_LANE; slot++) {
         nodes[lane][slot] = "burst" + lane + "x" + slot;
-        register(dc2.server(), nodes[lane][slot], "burst-start");
+        Changes.register(dc2.server(), nodes[lane][slot], "burst-start");
       }
     }
     for (String[] lane : nodes) {
@@ -294,8 +214,8 @@ class FederationSuiteProcessTest {
         watch.await(PropagationWatch.version(dc2.name, node, "burst-start"), Federation.CONVERGE);
       }
     }
-    Load dc2Before = Load.of(primary, dc2);
-    Load dc3Before = Load.of(primary, dc3);
+    Changes.Load dc2Before = Changes.Load.of(primary, dc2);
+    Changes.Load dc3Before = Changes.Load.of(primary, dc3);
     int[][] last = new int[BURST_LANES][BURST_SLOTS_PER_LANE];
     List<java.util.concurrent.ScheduledExecutorService> lanes = new ArrayList<>();
     List<java.util.concurrent.Future<?>> writes = new ArrayList<>();
@@ -310,7 +230,7 @@ class FederationSuiteProcessTest {
         int lane = j % BURST_LANES;
         int slot = (j / BURST_LANES) % BURST_SLOTS_PER_LANE;
         writes.add(lanes.get(lane).schedule(() -> {
-          register(dc2.server(), nodes[lane][slot], "burst-" + change);
+          Changes.register(dc2.server(), nodes[lane][slot], "burst-" + change);
           last[lane][slot] = change;
           return null;
         }, BURST_SPAN.toNanos() * j / BURST, TimeUnit.NANOSECONDS));
@@ -332,8 +252,8 @@ class FederationSuiteProcessTest {
       }
     }
     double seconds = (System.nanoTime() - beginNanos) / 1e9;
-    Load dc2Load = Load.of(primary, dc2).minus(dc2Before);
-    Load dc3Load = Load.of(primary, dc3).minus(dc3Before);
+    Changes.Load dc2Load = Changes.Load.of(primary, dc2).minus(dc2Before);
+    Changes.Load dc3Load = Changes.Load.of(primary, dc3).minus(dc3Before);
     // One limiter's most over the storm; +1 for a round or push begun as the counters were read.
     long perLimiter = LIMITER_BURST + (long) Math.ceil(LIMITER_RATE * seconds) + 1;
     System.out.printf("burst of %d changes in dc2 over %.1f s (writes took %d ms, %.0f/s): last state in all 5"
@@ -358,25 +278,6 @@ class FederationSuiteProcessTest {
         .isBetween(dc3Load.pushes() + dc3Load.rounds() - 2, dc3Load.pushes() + dc3Load.rounds() + 2);
     assertThat((visible - lastWritten) / 1000).as("ms from the burst's last write to its visibility everywhere")
         .isLessThan(3000);
-  }
-
-  /**
-   * Registers a mesh-gateway entry the way a gateway process does, but with a critical check, so
-   * that it is published in the federation state while no gateway or locator ever routes to it. The
-   * check's output tells this registration from earlier ones of the same entry.
-   */
-  private static void register(Server s, String node, String output) throws Exception {
-    String body = """
-        {"Node":"%s","Address":"127.0.0.1",
-         "Service":{"ID":"mesh-gateway","Service":"mesh-gateway","Kind":"mesh-gateway","Port":9,
-           "Meta":{"meshfed-wan-federation":"1"}},
-         "Check":{"CheckID":"down","Name":"not a real gateway","Status":"critical","ServiceID":"mesh-gateway",
-           "Output":"%s"}}
-        """.formatted(node, output);
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + s.host + ":" + s.http
-        + "/v1/catalog/register")).PUT(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(10))
-        .build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
   private static Map<String, Set<String>> grpcList(ActorSystem<Void> system, Server s) throws Exception {

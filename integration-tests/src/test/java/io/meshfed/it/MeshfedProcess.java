@@ -111,6 +111,33 @@ final class MeshfedProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for {@code n} ready lines: {@code meshfed colocate} prints one per server and gateway.
+   * Fails with everything it printed if it exits first or they do not come within {@code timeout}.
+   */
+  void awaitReadyLines(int n, Duration timeout) {
+    org.awaitility.Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      long ready;
+      synchronized (stdout) {
+        ready = stdout.stream().filter(l -> READY_LINE.matcher(l).lookingAt()).count();
+      }
+      if (ready < n && !process.isAlive()) {
+        // Not an AssertionError, which awaitility would retry until the timeout: it will not come.
+        throw new IllegalStateException("exited with " + process.exitValue() + " after " + ready + " of " + n
+            + " ready lines; stdout: " + stdout + " stderr: " + stderrText());
+      }
+      if (ready < n) {
+        throw new AssertionError(ready + " of " + n + " ready lines; stderr: " + stderrText());
+      }
+    });
+  }
+
+  /** CPU time the process has used so far (user and system). */
+  Duration cpuTime() {
+    return process.info().totalCpuDuration().orElseThrow(() ->
+        new IllegalStateException("no CPU time for process " + process.pid()));
+  }
+
   private final CompletableFuture<Void> outDone = new CompletableFuture<>();
   private final CompletableFuture<Void> errDone = new CompletableFuture<>();
 
@@ -209,6 +236,11 @@ final class MeshfedProcess implements AutoCloseable {
   /** The process's resident memory (VmRSS) in KiB. */
   long rssKb() throws IOException {
     return statusKb("VmRSS:");
+  }
+
+  /** The most it has had resident (VmHWM) in KiB. */
+  long peakRssKb() throws IOException {
+    return statusKb("VmHWM:");
   }
 
   private long statusKb(String field) throws IOException {
