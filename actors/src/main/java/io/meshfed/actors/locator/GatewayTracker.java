@@ -40,12 +40,23 @@ import java.util.TreeMap;
  *       delivered a primary gateway. A failed attempt keeps the previous list.</li>
  *   <li>Beyond Consul: probes every known gateway, each newly learned one at once and all of them
  *       every probe interval; a probe without an answer within the probe timeout has failed. The
- *       view skips gateways whose last probe failed.</li>
+ *       view skips gateways whose last probe failed. While every known gateway fails, the rounds
+ *       come every {@link #NONE_PASSING_PROBE_INTERVAL} (if the probe interval is longer): that is
+ *       a DC started before the primary's gateway, or cut off from it, and its replication and WAN
+ *       join wait for the first probe that passes.</li>
  * </ul>
  */
 public final class GatewayTracker {
   /** Retrying a failed read of the store; no jitter: the store is this server's own DC's. */
   static final Backoff READ_RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.0);
+
+  /**
+   * The probe rounds' pace while no known gateway passes. A round costs a connection attempt per
+   * gateway (a refused connect while a gateway is down), and the shipped probe interval is 10 s:
+   * without this, a secondary whose primary's gateway came up just after a round waited up to 10 s
+   * more to replicate.
+   */
+  static final Duration NONE_PASSING_PROBE_INTERVAL = Duration.ofSeconds(1);
 
   public sealed interface Action {}
 
@@ -179,7 +190,7 @@ public final class GatewayTracker {
     }
     if (nextProbeRoundAt != null && !now.isBefore(nextProbeRoundAt)) {
       // Fixed delay: a tick that comes late does not bunch rounds up.
-      nextProbeRoundAt = now.plus(settings.probeInterval());
+      nextProbeRoundAt = now.plus(probeInterval());
       known().forEach((text, gateway) -> probe(text, gateway, now, out));
     }
     return out;
@@ -386,6 +397,14 @@ public final class GatewayTracker {
     out.add(new Probe(attempt, gateway, probeSni));
   }
 
+  /** The time to the next probe round: shorter while no known gateway passes. */
+  private Duration probeInterval() {
+    Map<String, GatewayAddress> all = known();
+    boolean nonePasses = !all.isEmpty() && failing.keySet().containsAll(all.keySet());
+    return nonePasses && NONE_PASSING_PROBE_INTERVAL.compareTo(settings.probeInterval()) < 0
+        ? NONE_PASSING_PROBE_INTERVAL : settings.probeInterval();
+  }
+
   /** Publishes the current state; forgets probe results of gateways no longer known; probes new ones. */
   private void changed(Instant now, List<Action> out) {
     Map<String, GatewayAddress> all = known();
@@ -404,6 +423,10 @@ public final class GatewayTracker {
         probe(text, gateway, now, out);
       }
     });
+    // The last passing gateway just failed: the next round comes at the faster pace.
+    if (nextProbeRoundAt != null && now.plus(probeInterval()).isBefore(nextProbeRoundAt)) {
+      nextProbeRoundAt = now.plus(probeInterval());
+    }
   }
 
   /** What the view would show now. */

@@ -229,6 +229,46 @@ class GatewayTrackerTest {
   }
 
   @Test
+  void whileNoGatewayPassesTheRoundsComeEverySecondAndTheIntervalReturnsOnceOnePasses() {
+    Sim sim = new Sim(SECONDARY, List.of());
+    sim.listed(1, Map.of(SECONDARY, List.of(gateway("gw-1", 1), gateway("gw-2", 2))));
+    sim.answerAll(List.of("10.0.0.1:8443"));
+    // One still passes: the next round keeps the interval.
+    sim.advanceTo(at(9_999));
+    assertThat(sim.inFlight).isEmpty();
+    sim.advanceTo(at(10_000));
+    sim.answerAll(List.of("10.0.0.1:8443", "10.0.0.2:8443"));
+    // None passes (the primary's gateway not up yet, say): a round every second.
+    for (long round : new long[] {11_000, 12_000, 13_000}) {
+      sim.advanceTo(at(round - 1));
+      assertThat(sim.inFlight).as("before the round at %d ms", round).isEmpty();
+      sim.advanceTo(at(round));
+      assertThat(sim.inFlight).as("the round at %d ms", round).hasSize(2);
+      sim.answerAll(round < 13_000 ? List.of("10.0.0.1:8443", "10.0.0.2:8443") : List.of("10.0.0.1:8443"));
+    }
+    // gw-2 passed at 13 s; the round at 14 s was set while none passed; then back to the interval.
+    sim.advanceTo(at(14_000));
+    sim.answerAll(List.of("10.0.0.1:8443"));
+    sim.advanceTo(at(23_999));
+    assertThat(sim.inFlight).isEmpty();
+    sim.advanceTo(at(24_000));
+    assertThat(sim.inFlight).hasSize(2);
+    assertThat(sim.probedAt.get("10.0.0.2:8443")).containsExactly(at(0), at(10_000), at(11_000), at(12_000),
+        at(13_000), at(14_000), at(24_000));
+  }
+
+  @Test
+  void aProbeTimeoutThatLeavesNoGatewayPassingBringsTheNextRoundForward() {
+    Sim sim = new Sim(SECONDARY, List.of());
+    sim.listed(1, Map.of(SECONDARY, List.of(gateway("gw-1", 1))));
+    // No answer: failed at the timeout (2 s), the next round a second later, not at 10 s.
+    sim.advanceTo(at(2_000));
+    assertThat(sim.tracker.failing()).containsKey("10.0.0.1:8443");
+    sim.advanceTo(at(3_000));
+    assertThat(sim.probedAt.get("10.0.0.1:8443")).containsExactly(at(0), at(3_000));
+  }
+
+  @Test
   void whenEveryCandidateFailedItsProbeAllAreUsed() {
     Sim sim = new Sim(SECONDARY, List.of());
     sim.listed(1, Map.of(SECONDARY, List.of(gateway("gw-1", 1), gateway("gw-2", 2))));
