@@ -185,12 +185,20 @@ public final class GatewayCommand implements Callable<Integer> {
         .drainTimeout(GoDuration.parse(drainTimeout).orElseThrow(() -> new IllegalArgumentException(
             "--drain-timeout must be a duration such as 30s, or 0s to stop at once, got '" + drainTimeout + "'")))
         .ioThreads(ioThreads)
-        .transport(GatewayTransport.parse(transport));
+        .transport(transport(transport));
     if (adminPort < 0 || adminPort > 65535) {
       throw new IllegalArgumentException("--admin-port must be 0 to 65535, got " + adminPort);
     }
     b.admin(listenAt.host(), adminPort);
     return b.build();
+  }
+
+  private static GatewayTransport transport(String value) {
+    try {
+      return GatewayTransport.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--transport must be auto, epoll or nio, got '" + value + "'", e);
+    }
   }
 
   private GatewayProcess.Control control(HostPort listenAt) {
