@@ -13,7 +13,7 @@ import java.util.Locale;
 
 /**
  * The Netty transport of the gateway's event loops: Linux epoll where its native library loads, Java
- * NIO elsewhere or on request. epoll costs fewer system calls and less Java per connection than NIO's
+ * NIO elsewhere or on request. epoll needs fewer system calls and less Java per connection than NIO's
  * selector; both relay the same bytes.
  */
 public enum GatewayTransport {

@@ -69,8 +69,8 @@ public final class MeshGateway implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final String transport;
 
-  private MeshGateway(String transport, EventLoopGroup acceptor, EventLoopGroup workers, List<Channel> listeners, ChannelGroup channels,
-                      RoutingTableHolder routes, UpstreamSelector selector, GatewayMetrics metrics,
+  private MeshGateway(String transport, EventLoopGroup acceptor, EventLoopGroup workers, List<Channel> listeners,
+                      ChannelGroup channels, RoutingTableHolder routes, UpstreamSelector selector, GatewayMetrics metrics,
                       DrainSignal drainSignal, Duration drainTimeout) {
     this.transport = transport;
     this.acceptor = acceptor;
