@@ -25,6 +25,8 @@ class GatewayCommandTest {
             + "(see 'meshfed gateway --help')", "--datacenter", "dc1", "--drain-timeout", "-5s"},
         {"Error: --drain-timeout must be a duration such as 30s, or 0s to stop at once, got '30' "
             + "(see 'meshfed gateway --help')", "--datacenter", "dc1", "--drain-timeout", "30"},
+        {"Error: --transport must be auto, epoll or nio, got 'kqueue' (see 'meshfed gateway --help')",
+            "--datacenter", "dc1", "--transport", "kqueue"},
         {"Error: Missing required option: '--datacenter=DC' (see 'meshfed gateway --help')"},
         {"Error: --server-addr: expected http:// or https://, got 'grpc://127.0.0.1:8503' (see 'meshfed gateway --help')",
             "--datacenter", "dc1", "--server-addr", "grpc://127.0.0.1:8503"},

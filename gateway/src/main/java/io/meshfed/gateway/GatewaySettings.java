@@ -1,6 +1,7 @@
 package io.meshfed.gateway;
 
 import io.meshfed.gateway.route.RouteTable;
+import io.netty.channel.epoll.Epoll;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -26,6 +27,7 @@ import java.util.Optional;
  * @param maxConnections client connections open at once, all routes and those not yet routed;
  *     more are closed at accept
  * @param ioThreads event loop threads; 0 for Netty's default (twice the processors)
+ * @param transport the event loops' transport: epoll where it loads (auto), or as asked
  * @param drainTimeout how long {@link MeshGateway#drain} keeps serving while client connections are
  *     open; zero stops at once
  * @param initialRoutes the table served from the first connection on
@@ -46,6 +48,7 @@ public record GatewaySettings(
     int maxConnectionsPerRoute,
     int maxConnections,
     int ioThreads,
+    GatewayTransport transport,
     Duration drainTimeout,
     RouteTable initialRoutes) {
 
@@ -106,6 +109,11 @@ public record GatewaySettings(
     requireAtLeastOne("max-connections-per-route", maxConnectionsPerRoute);
     requireAtLeastOne("max-connections", maxConnections);
     requireAtLeastOne("admin-max-connections", adminMaxConnections);
+    Objects.requireNonNull(transport, "transport");
+    if (transport == GatewayTransport.EPOLL && !Epoll.isAvailable()) {
+      throw new IllegalArgumentException("gateway transport epoll is not available here ("
+          + Epoll.unavailabilityCause() + "); use auto or nio");
+    }
     Objects.requireNonNull(drainTimeout, "drain-timeout");
     if (drainTimeout.isNegative()) {
       throw new IllegalArgumentException("gateway drain-timeout must be 0 or more, got " + drainTimeout);
@@ -156,6 +164,7 @@ public record GatewaySettings(
     private int maxConnectionsPerRoute = DEFAULT_MAX_CONNECTIONS_PER_ROUTE;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int ioThreads;
+    private GatewayTransport transport = GatewayTransport.AUTO;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private RouteTable initialRoutes = RouteTable.EMPTY;
 
@@ -233,6 +242,11 @@ public record GatewaySettings(
       return this;
     }
 
+    public Builder transport(GatewayTransport transport) {
+      this.transport = transport;
+      return this;
+    }
+
     public Builder drainTimeout(Duration timeout) {
       this.drainTimeout = timeout;
       return this;
@@ -247,7 +261,7 @@ public record GatewaySettings(
       return new GatewaySettings(listen, Optional.ofNullable(admin), adminMaxConnections, adminRequestTimeout,
           adminIdleTimeout, maxClientHelloBytes, clientHelloTimeout, connectTimeout, connectAttempts,
           ejectAfterFailures, ejectionTime, idleTimeout, maxConnectionsPerRoute, maxConnections, ioThreads,
-          drainTimeout, initialRoutes);
+          transport, drainTimeout, initialRoutes);
     }
   }
 }

@@ -19,9 +19,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.io.IOException;
@@ -43,9 +40,9 @@ import org.slf4j.LoggerFactory;
  * The mesh gateway: reads the SNI name of each TLS connection without terminating TLS,
  * routes by it, and splices bytes both ways. Feed it routing tables with {@link #updateRoutes}.
  *
- * <p>It runs on NIO. Netty 4.2.18's epoll transport lost the tail of half-closed splices in our
- * 100 MB test: after a client's FIN, a write needing EPOLLOUT failed with epoll_ctl ENOENT and Netty
- * shut the output with data still queued.
+ * <p>It runs on epoll where that loads, else on NIO ({@link GatewaySettings#transport()}); on epoll
+ * through {@link EpollKeepRegistered}, without which Netty 4.2.18 loses the tail of half-closed
+ * splices.
  */
 public final class MeshGateway implements AutoCloseable {
   /** Every thread the gateway starts carries this prefix, so a leak is visible by name. */
@@ -70,10 +67,12 @@ public final class MeshGateway implements AutoCloseable {
   private final DrainSignal drainSignal;
   private final Duration drainTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final String transport;
 
-  private MeshGateway(EventLoopGroup acceptor, EventLoopGroup workers, List<Channel> listeners, ChannelGroup channels,
-                      RoutingTableHolder routes, UpstreamSelector selector, GatewayMetrics metrics,
+  private MeshGateway(String transport, EventLoopGroup acceptor, EventLoopGroup workers, List<Channel> listeners,
+                      ChannelGroup channels, RoutingTableHolder routes, UpstreamSelector selector, GatewayMetrics metrics,
                       DrainSignal drainSignal, Duration drainTimeout) {
+    this.transport = transport;
     this.acceptor = acceptor;
     this.workers = workers;
     this.listeners = listeners;
@@ -87,10 +86,15 @@ public final class MeshGateway implements AutoCloseable {
 
   /** Binds the listen (and admin) address and starts serving {@code settings.initialRoutes()}. */
   public static MeshGateway start(GatewaySettings settings) throws IOException {
+    return start(settings, GatewayTransport.resolve(settings.transport()));
+  }
+
+  /** With a transport of the caller's making: tests run Netty's own epoll loop through it. */
+  static MeshGateway start(GatewaySettings settings, GatewayTransport.Resolved transport) throws IOException {
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(
-        1, new DefaultThreadFactory(THREAD_NAME_PREFIX + "accept"), NioIoHandler.newFactory());
+        1, new DefaultThreadFactory(THREAD_NAME_PREFIX + "accept"), transport.ioHandlerFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(
-        settings.ioThreads(), new DefaultThreadFactory(THREAD_NAME_PREFIX + "io"), NioIoHandler.newFactory());
+        settings.ioThreads(), new DefaultThreadFactory(THREAD_NAME_PREFIX + "io"), transport.ioHandlerFactory());
     // Notifications run on whichever thread completes them; the group needs no executor of its own.
     ChannelGroup channels = new DefaultChannelGroup("meshfed-gateway", ImmediateEventExecutor.INSTANCE);
     RoutingTableHolder routes = new RoutingTableHolder(settings.initialRoutes());
@@ -103,14 +107,14 @@ public final class MeshGateway implements AutoCloseable {
           LOG.info("gateway: ejected endpoint {} for {} s after {} consecutive connect failures",
               ejected, settings.ejectionTime().toSeconds(), settings.ejectAfterFailures());
         });
-    SpliceConfig config = new SpliceConfig(routes, metrics, selector, upstreamBootstrap(settings),
+    SpliceConfig config = new SpliceConfig(routes, metrics, selector, upstreamBootstrap(settings, transport),
         settings.connectAttempts(), settings.maxConnectionsPerRoute(), settings.idleTimeout(), channels);
 
     List<Channel> listeners = new ArrayList<>();
     try {
       listeners.add(bind("listen", settings.listen(), new ServerBootstrap()
           .group(acceptor, workers)
-          .channel(NioServerSocketChannel.class)
+          .channel(transport.serverChannel())
           .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -121,7 +125,7 @@ public final class MeshGateway implements AutoCloseable {
         // Scrapes are rare and small: the accepting thread serves them, off the relaying loops.
         listeners.add(bind("admin", settings.admin().get(), new ServerBootstrap()
             .group(acceptor)
-            .channel(NioServerSocketChannel.class)
+            .channel(transport.serverChannel())
             .childHandler(new AdminInitializer(metrics, channels, new ConnectionLimit(settings.adminMaxConnections()),
                 settings.adminRequestTimeout(), settings.adminIdleTimeout()))));
       }
@@ -130,16 +134,22 @@ public final class MeshGateway implements AutoCloseable {
       shutDown(acceptor, workers);
       throw e;
     }
-    MeshGateway gateway = new MeshGateway(acceptor, workers, List.copyOf(listeners), channels, routes, selector,
+    MeshGateway gateway = new MeshGateway(transport.name(), acceptor, workers, List.copyOf(listeners), channels, routes, selector,
         metrics, drainSignal, settings.drainTimeout());
-    LOG.info("gateway: listening on {}, admin {}, route table version {}", gateway.listenAddress(),
-        gateway.adminAddress().map(String::valueOf).orElse("off"), settings.initialRoutes().version());
+    LOG.info("gateway: listening on {} ({}), admin {}, route table version {}", gateway.listenAddress(),
+        transport.name(), gateway.adminAddress().map(String::valueOf).orElse("off"),
+        settings.initialRoutes().version());
     return gateway;
   }
 
   /** The bound client address (with the real port when 0 was asked for). */
   public InetSocketAddress listenAddress() {
     return (InetSocketAddress) listeners.get(0).localAddress();
+  }
+
+  /** {@code epoll} or {@code nio}: the transport in use. */
+  public String transport() {
+    return transport;
   }
 
   public Optional<InetSocketAddress> adminAddress() {
@@ -217,9 +227,9 @@ public final class MeshGateway implements AutoCloseable {
     shutDown(acceptor, workers);
   }
 
-  private static Bootstrap upstreamBootstrap(GatewaySettings settings) {
+  private static Bootstrap upstreamBootstrap(GatewaySettings settings, GatewayTransport.Resolved transport) {
     return new Bootstrap()
-        .channel(NioSocketChannel.class)
+        .channel(transport.socketChannel())
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.TCP_NODELAY, true)

@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -60,13 +60,27 @@ class GatewayLifecycleTest {
       int port = first.listenAddress().getPort();
       assertThatThrownBy(() -> MeshGateway.start(GatewaySettings.builder("127.0.0.1", port).build()))
           .isInstanceOf(IOException.class)
-          .hasRootCauseInstanceOf(BindException.class)
-          .hasMessageStartingWith("gateway: cannot bind the listen address 127.0.0.1:" + port);
+          // NIO's BindException and epoll's NativeIoException (errno 98) both say so
+          .hasMessageStartingWith("gateway: cannot bind the listen address 127.0.0.1:" + port)
+          .rootCause().isInstanceOf(IOException.class).hasMessageContaining("Address already in use");
       assertThatThrownBy(() -> MeshGateway.start(GatewaySettings.builder("127.0.0.1", 0).admin("127.0.0.1", port).build()))
           .isInstanceOf(IOException.class)
           .hasMessageStartingWith("gateway: cannot bind the admin address 127.0.0.1:" + port);
     }
     await().atMost(WAIT).until(() -> gatewayThreads().isEmpty());
+  }
+
+  @Test
+  void epollByDefaultWhereItLoadsAndNioOnRequest() throws Exception {
+    try (MeshGateway auto = MeshGateway.start(settings(dc1(1, Map.of())).build());
+         MeshGateway nio = MeshGateway.start(settings(dc1(1, Map.of())).transport(GatewayTransport.NIO).build())) {
+      assertThat(auto.transport()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
+      assertThat(nio.transport()).isEqualTo("nio");
+    }
+    assertThat(GatewayTransport.parse(" Epoll")).isEqualTo(GatewayTransport.EPOLL);
+    assertThat(GatewayTransport.parse("nio")).isEqualTo(GatewayTransport.NIO);
+    assertThatThrownBy(() -> GatewayTransport.parse("kqueue")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("gateway transport must be auto, epoll or nio, got 'kqueue'");
   }
 
   @Test

@@ -1,10 +1,12 @@
 package io.meshfed.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.meshfed.gateway.route.RouteTable;
 import io.meshfed.gateway.route.RouteTableBuilder;
 import io.meshfed.gateway.route.RoutingInputs;
+import io.netty.channel.epoll.Epoll;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +37,17 @@ final class GatewayTesting {
 
   static GatewaySettings.Builder settings(RouteTable routes) {
     return GatewaySettings.builder("127.0.0.1", 0).initialRoutes(routes);
+  }
+
+  /**
+   * A gateway on {@code transport}; a test of epoll is skipped where epoll cannot load (not Linux on
+   * x86-64), and asserts that it got what it asked for.
+   */
+  static MeshGateway start(GatewayTransport transport, GatewaySettings.Builder settings) throws IOException {
+    assumeTrue(transport != GatewayTransport.EPOLL || Epoll.isAvailable(), "epoll is not available here");
+    MeshGateway gateway = MeshGateway.start(settings.transport(transport).build());
+    assertThat(gateway.transport()).isEqualTo(transport.toString());
+    return gateway;
   }
 
   /** An address nobody listens on: bound once, then released. */

@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Real TLS end to end through the gateway: bulk data intact, table swaps harmless. */
+/** Real TLS end to end through the gateway: bulk data intact, table swaps harmless. On epoll and NIO. */
 class GatewayTransferTest {
   private static final String N1 = "n1.server.dc1.meshfed";
   private static final long MEGABYTE = 1024 * 1024;
@@ -34,12 +35,13 @@ class GatewayTransferTest {
     n1Context = pki.server(N1, "server.dc1.meshfed");
   }
 
-  @Test
-  void hundredMegabytesEachWayArriveIntact() throws Exception {
+  @ParameterizedTest
+  @EnumSource(names = {"EPOLL", "NIO"})
+  void hundredMegabytesEachWayArriveIntact(GatewayTransport transport) throws Exception {
     AtomicLong received = new AtomicLong();
     Queue<String> digests = new ConcurrentLinkedQueue<>();
     try (TestServer n1 = TestServer.tls(n1Context, Conversations.greetAndEcho("n1", received, digests));
-         MeshGateway gateway = MeshGateway.start(settings(dc1(1, Map.of("n1", n1.address()))).build());
+         MeshGateway gateway = GatewayTesting.start(transport, settings(dc1(1, Map.of("n1", n1.address()))));
          TlsClient client = TlsClient.connect(gateway.listenAddress(), N1, pki.client())) {
       assertThat(client.greeting()).isEqualTo("n1");
 
@@ -58,14 +60,16 @@ class GatewayTransferTest {
     }
   }
 
-  @Test
-  void aTableSwapDuringATransferBreaksNothingAndNewConnectionsFollowTheNewTable() throws Exception {
+  @ParameterizedTest
+  @EnumSource(names = {"EPOLL", "NIO"})
+  void aTableSwapDuringATransferBreaksNothingAndNewConnectionsFollowTheNewTable(GatewayTransport transport)
+      throws Exception {
     AtomicLong oldReceived = new AtomicLong();
     Queue<String> oldDigests = new ConcurrentLinkedQueue<>();
     try (TestServer old = TestServer.tls(n1Context, Conversations.greetAndEcho("old", oldReceived, oldDigests));
          TestServer replacement = TestServer.tls(n1Context,
              Conversations.greetAndEcho("new", new AtomicLong(), new ConcurrentLinkedQueue<>()));
-         MeshGateway gateway = MeshGateway.start(settings(dc1(1, Map.of("n1", old.address()))).build());
+         MeshGateway gateway = GatewayTesting.start(transport, settings(dc1(1, Map.of("n1", old.address()))));
          TlsClient during = TlsClient.connect(gateway.listenAddress(), N1, pki.client())) {
       assertThat(during.greeting()).isEqualTo("old");
       CountDownLatch resume = new CountDownLatch(1);

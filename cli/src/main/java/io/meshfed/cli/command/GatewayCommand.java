@@ -3,6 +3,7 @@ package io.meshfed.cli.command;
 import io.meshfed.cli.http.ApiAddress;
 import io.meshfed.cli.http.HostPort;
 import io.meshfed.gateway.GatewaySettings;
+import io.meshfed.gateway.GatewayTransport;
 import io.meshfed.gateway.control.GatewayProcess;
 import io.meshfed.gateway.control.GatewayRegistration;
 import io.meshfed.gateway.control.LocalServerCredentials;
@@ -130,6 +131,11 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Event loop threads for connections; 0 means twice the processors (default: ${DEFAULT-VALUE}).")
   int ioThreads;
 
+  @Option(names = "--transport", paramLabel = "auto|epoll|nio", defaultValue = "auto",
+      description = "Event loop transport: epoll where it loads (Linux x86-64), else NIO; 'nio' forces Java NIO, "
+          + "'epoll' fails the start where epoll cannot load (default: ${DEFAULT-VALUE}).")
+  String transport;
+
   @Option(names = "--parent-pid", paramLabel = "PID", hidden = true,
       description = "Stop when the process PID is gone (used by meshfed demo for its children).")
   Long parentPid;
@@ -178,12 +184,21 @@ public final class GatewayCommand implements Callable<Integer> {
         .adminIdleTimeout(duration("--admin-idle-timeout", adminIdleTimeout))
         .drainTimeout(GoDuration.parse(drainTimeout).orElseThrow(() -> new IllegalArgumentException(
             "--drain-timeout must be a duration such as 30s, or 0s to stop at once, got '" + drainTimeout + "'")))
-        .ioThreads(ioThreads);
+        .ioThreads(ioThreads)
+        .transport(transport(transport));
     if (adminPort < 0 || adminPort > 65535) {
       throw new IllegalArgumentException("--admin-port must be 0 to 65535, got " + adminPort);
     }
     b.admin(listenAt.host(), adminPort);
     return b.build();
+  }
+
+  private static GatewayTransport transport(String value) {
+    try {
+      return GatewayTransport.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--transport must be auto, epoll or nio, got '" + value + "'", e);
+    }
   }
 
   private GatewayProcess.Control control(HostPort listenAt) {

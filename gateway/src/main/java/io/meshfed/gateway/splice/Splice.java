@@ -17,8 +17,9 @@ import java.util.List;
  *
  * <p>Half-close: when one side stops sending (FIN, seen as input shutdown thanks to
  * ALLOW_HALF_CLOSURE), the other side's output is shut down once what was already written has gone
- * out; the other direction keeps flowing. When both directions have ended, or either side closes or
- * fails outright, both channels are closed.
+ * out; the other direction keeps flowing. The second direction to end closes both channels instead
+ * of shutting an output down (the FIN is the same). When either side closes or fails outright, both
+ * channels are closed.
  */
 final class Splice {
   private final Channel downstream;
@@ -68,6 +69,14 @@ final class Splice {
     // shutdownOutput() fails writes still queued, so it waits until everything written has gone out.
     to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
       if (!written.isSuccess()) {
+        closeBoth();
+        return;
+      }
+      if (endedDirections == 1) {
+        // The other direction has ended and its output is shut, so both inputs are at EOF: closing
+        // sends the same FIN after the queued bytes, without the half-close Netty pays for with an
+        // exception and its stack trace (ChannelOutputShutdownException) on every shutdownOutput().
+        endedDirections = 2;
         closeBoth();
         return;
       }
