@@ -7,7 +7,8 @@
 #                                       VmHWM, over the process's life), per test class and kind;
 #                                       DIR defaults to integration-tests/target/surefire-reports,
 #                                       so run the tests first (bin/test, or one class of it)
-# JAVA_OPTS apply to the idle server as to any bin/meshfed server (default: none, like an operator's).
+# The idle server starts like any bin/meshfed server: the shipped JVM defaults (jvm-defaults.options),
+# then JAVA_OPTS (default: none, like an operator's).
 set -euo pipefail
 
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"

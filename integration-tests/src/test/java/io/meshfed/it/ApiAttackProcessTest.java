@@ -35,12 +35,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A server with ACLs on, in a JVM capped at 256 MB of heap, under a sustained unauthenticated
- * attack on both client APIs from several clients at once, for a minute: 100 MB gRPC Apply
- * messages and 100 MB HTTP bodies, garbage on both ports, and connections held open without a
- * request. Throughout, a valid client is answered within a second on both APIs, a watch and a
- * blocking read longer than the old 20 s limit run to their end, the process's memory stays under
- * the heap cap plus 128 MB, and nothing is stored.
+ * A server with ACLs on, in a JVM with the shipped defaults (jvm-defaults.options: a 96 MB heap),
+ * under a sustained unauthenticated attack on both client APIs from several clients at once, for a
+ * minute: 100 MB gRPC Apply messages and 100 MB HTTP bodies, garbage on both ports, and
+ * connections held open without a request. Throughout, a valid client is answered within a second
+ * on both APIs, a watch and a blocking read longer than the old 20 s limit run to their end, the
+ * process's resident memory stays under 304 MB, and nothing is stored.
  *
  * <p>The attackers run in a process of their own ({@link ApiAttacker}): building 100 MB messages
  * makes a JVM collect gigabytes, and a collector pause of the valid client's JVM (one took 1.04 s
@@ -50,7 +50,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ApiAttackProcessTest {
   private static final Duration ATTACK = Duration.ofSeconds(60);
   private static final Duration VALID_LATENCY = Duration.ofSeconds(1);
-  private static final long RSS_CAP_KB = (256 + 128) * 1024;
+  /**
+   * The goal is 256 MB; with the shipped defaults this test's server peaked at 275 MB (the heap,
+   * all of it touched under this load, plus about 180 MB of classes, code, symbols and malloc: see
+   * docs/benchmarks.md, "Footprint"). The cap leaves 10 % above that, so that a leak still fails.
+   */
+  private static final long RSS_CAP_KB = 304 * 1024;
   private static final int ATTACKERS = 4;
   private static final String READER = "reader-secret";
   private static final String WRITER = "writer-secret";

@@ -27,11 +27,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Many long blocking reads at once against a real server process (-Xmx256m): half of the clients
- * read the federation states and are woken by a write a minute in, half read the catalog and wait
- * their whole {@code wait=5m}. Every read must answer 200 - the woken ones within a second of the
- * write, the others within their wait plus the 1/16 jitter - and none 503. It takes six minutes,
- * so it runs on request only (docs/benchmarks.md has its figures):
+ * Many long blocking reads at once against a real server process (the shipped JVM defaults): half
+ * of the clients read the federation states and are woken by a write a minute in, half read the
+ * catalog and wait their whole {@code wait=5m}. Every read must answer 200 - the woken ones within
+ * a second of the write, the others within their wait plus the 1/16 jitter - and none 503. It
+ * takes six minutes, so it runs on request only (docs/benchmarks.md has its figures):
  * <pre>
  *   mvn -o verify -pl integration-tests -am -Dtest=BlockingReadsBenchmarkTest \
  *       -Dsurefire.failIfNoSpecifiedTests=false -Dbench.blocking-reads=500

@@ -1,5 +1,6 @@
 package io.meshfed.it;
 
+import io.meshfed.cli.launch.JvmDefaults;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,6 +21,7 @@ final class MeshfedProcess implements AutoCloseable {
   /** The first line of a server or a gateway once it serves. */
   private static final java.util.regex.Pattern READY_LINE = java.util.regex.Pattern.compile("meshfed (server|gateway) ready:");
   static final Path JAR = Path.of(System.getProperty("user.dir")).resolve("../cli/target/meshfed.jar").normalize();
+  private static final JvmDefaults DEFAULTS = JvmDefaults.load();
 
   final Process process;
   final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
@@ -62,13 +64,29 @@ final class MeshfedProcess implements AutoCloseable {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException("the runnable jar " + JAR + " is missing: build with mvn package first");
     }
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+    JvmDefaults.Kind kind = args.length == 0 ? null : JvmDefaults.Kind.ofSubcommand(args[0]);
+    List<String> cmd = new ArrayList<>(List.of(javaBin()));
+    if (kind != null) {
+      // What a server or gateway ships with (bin/meshfed), so that these tests measure that.
+      cmd.addAll(DEFAULTS.jvmOptions(kind));
+    } else {
+      cmd.add("-Xmx256m"); // the short-lived CLI commands
+    }
+    // Every process here, gateways included: little JIT work to take CPU from the others on a
+    // small test host (a server has it already).
+    if (!cmd.contains("-XX:TieredStopAtLevel=1")) {
+      cmd.add("-XX:TieredStopAtLevel=1");
+    }
+    cmd.addAll(List.of("-jar", JAR.toString()));
     cmd.addAll(List.of(args));
     // A test run started with SIGHUP ignored (nohup, some CI runners) would pass that on, and a JVM
     // cannot handle a signal it started with ignored: the reload tests send SIGHUP.
     List<String> withSignals = new ArrayList<>(List.of("env", "--default-signal=HUP"));
     withSignals.addAll(launcher.apply(cmd));
     ProcessBuilder builder = new ProcessBuilder(withSignals);
+    if (kind != null) {
+      DEFAULTS.applyEnvironment(kind, builder.environment());
+    }
     if (workDir != null) {
       builder.directory(workDir.toFile());
     }

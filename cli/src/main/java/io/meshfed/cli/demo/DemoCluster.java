@@ -1,6 +1,7 @@
 package io.meshfed.cli.demo;
 
 import io.meshfed.cli.launch.ClassDataArchive;
+import io.meshfed.cli.launch.JvmDefaults;
 import io.meshfed.transport.tls.CertificateTool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +39,8 @@ public final class DemoCluster {
       """;
   private static final Duration VALIDITY = Duration.ofDays(7);
   private static final String DOMAIN = "meshfed";
+  /** The children start with what bin/meshfed gives a server or gateway. */
+  private static final JvmDefaults DEFAULTS = JvmDefaults.load();
 
   /** A child process and the file its output goes to. */
   /** A started process; {@code launchedNanos} is {@link System#nanoTime()} at its launch. */
@@ -181,7 +184,12 @@ public final class DemoCluster {
   }
 
   private Child start(String label, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    JvmDefaults.Kind kind = JvmDefaults.Kind.ofSubcommand(args[0]);
+    if (kind == null) {
+      throw new IllegalArgumentException("the demo starts servers and gateways, not '" + args[0] + "'");
+    }
+    List<String> cmd = new ArrayList<>(List.of(javaBin()));
+    cmd.addAll(DEFAULTS.jvmOptions(kind));
     cmd.addAll(ClassDataArchive.jvmOptions(jar));
     cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(List.of(args));
@@ -189,6 +197,7 @@ public final class DemoCluster {
     Path log = dir.resolve(label.replace(' ', '-') + ".log");
     ProcessBuilder builder = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
+    DEFAULTS.applyEnvironment(kind, builder.environment());
     synchronized (this) {
       if (stopped) {
         throw new IOException("the demo is stopping");

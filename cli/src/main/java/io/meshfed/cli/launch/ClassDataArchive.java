@@ -88,11 +88,16 @@ public final class ClassDataArchive {
     // Beside the jar, so that the move into place is atomic (one file system).
     Path partial = jar.resolveSibling("meshfed.jsa.partial");
     Path log = jar.resolveSibling("meshfed.jsa.log");
-    List<String> cmd = new ArrayList<>(List.of(javaBin.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-XX:ArchiveClassesAtExit=" + partial, "-jar", jar.toString(),
+    // With a server's defaults: the classes it loads are the same, and one training JVM holds both.
+    JvmDefaults defaults = JvmDefaults.load();
+    List<String> cmd = new ArrayList<>(List.of(javaBin.toString()));
+    cmd.addAll(defaults.jvmOptions(JvmDefaults.Kind.SERVER));
+    cmd.addAll(List.of("-XX:ArchiveClassesAtExit=" + partial, "-jar", jar.toString(),
         "class-data-training", "--data-dir", work.resolve("data").toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    defaults.applyEnvironment(JvmDefaults.Kind.SERVER, builder.environment());
+    Process p = builder.start();
     try {
       // The JVM writes the archive as it exits.
       if (!p.waitFor(TRAINING_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
