@@ -37,7 +37,8 @@ meshfed_mvn_offline_first "$out/build.log" -B -q -DskipTests -pl integration-tes
   || { tail -n 40 "$out/build.log" >&2; exit 1; }
 meshfed_log "watching a DC of 3 servers for $WATCH (log: $out/watch.log)..."
 (cd "$root" && mvn -o -B -pl integration-tests verify -Dtest='DcFailoverProcessTest#aDcLeftAlone*' \
-  -Dsurefire.failIfNoSpecifiedTests=false -Dmeshfed.failover.watch="$WATCH") >"$out/watch.log" 2>&1 &
+  -Dsurefire.failIfNoSpecifiedTests=false -Dmeshfed.failover.watch="$WATCH" -Dmeshfed.fork-timeout=7200) \
+  >"$out/watch.log" 2>&1 &
 watch_pid=$!
 
 git clone -q "$root" "$clone/project"
