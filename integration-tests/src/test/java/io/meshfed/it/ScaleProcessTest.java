@@ -38,9 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * probe timings; {@code fast}: the demo's, which cost more CPU while idle).
  */
 class ScaleProcessTest {
-  private static final int DCS = Integer.getInteger("meshfed.scale.dcs", 4);
-  private static final int PER_JVM = Integer.getInteger("meshfed.scale.per-jvm", 6);
-  private static final int CHANGES = Integer.getInteger("meshfed.scale.changes", 2 * DCS);
+  private static final int DCS = positive("meshfed.scale.dcs", 4);
+  private static final int PER_JVM = positive("meshfed.scale.per-jvm", 6);
+  private static final int CHANGES = positive("meshfed.scale.changes", 2 * DCS);
   private static final List<Changes.Mode> MODES = Changes.Mode.list(System.getProperty("meshfed.scale.modes",
       "1100ms,0s"));
   private static final Duration IDLE = duration("meshfed.scale.idle", "5s");
@@ -214,6 +214,23 @@ class ScaleProcessTest {
 
   private static double seconds(long nanos) {
     return nanos / 1e9;
+  }
+
+  /** A positive whole number, or one error naming the property: a typo must not measure the default. */
+  private static int positive(String property, int otherwise) {
+    String value = System.getProperty(property);
+    if (value == null) {
+      return otherwise;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // the error below says what was wrong
+    }
+    throw new IllegalArgumentException(property + " must be a positive whole number, got '" + value + "'");
   }
 
   private static Duration duration(String property, String otherwise) {
