@@ -50,6 +50,15 @@ class MainTest {
   }
 
   @Test
+  void anUnknownLogFormatIsAUsageErrorOnOneLine() {
+    Result server = run("server", "--dev", "--log-format", "xml");
+    assertThat(server.exit()).isEqualTo(2);
+    server.isOneErrorLine("Error: Invalid value for option '--log-format': expected one of [text, json]"
+        + " (case-sensitive) but was 'xml' (see 'meshfed server --help')");
+    assertThat(run("gateway", "--datacenter", "dc1", "--log-format", "JSON").exit()).isEqualTo(2);
+  }
+
+  @Test
   void missingSubcommandOrParameterIsAUsageError() {
     Result none = run();
     assertThat(none.exit()).isEqualTo(2);

@@ -3,6 +3,7 @@ package io.meshfed.actors.leader;
 import io.meshfed.actors.supervision.FailureReporter;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -34,12 +35,13 @@ final class RoutineRunner {
   private RoutineRunner() {}
 
   static Behavior<Command> create(RoutineSpec spec, ActorRef<StatusChanged> listener, Clock clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+    Behavior<Command> runner = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(RoutineRunner.class); // else log lines name Pekko's ActorCell
       Running running = new Running(ctx, timers, spec, listener, clock);
       running.start();
       return running.behavior();
     }));
+    return Behaviors.withMdc(Command.class, Map.of(RoutineSpec.LOG_KEY, spec.name()), runner);
   }
 
   private static final class Running {
@@ -114,8 +116,9 @@ final class RoutineRunner {
     private void spawnRoutine(int instance) {
       reportedFailure = null;
       ActorRef<Command> self = ctx.getSelf();
-      routine = ctx.spawn(FailureReporter.around(spec.behavior().get(),
-          (failed, cause) -> self.tell(new RoutineFailed(failed, cause))), "routine-" + instance);
+      routine = ctx.spawn(Behaviors.withMdc(Object.class, Map.of(RoutineSpec.LOG_KEY, spec.name()),
+          FailureReporter.around(spec.behavior().get(), (failed, cause) -> self.tell(new RoutineFailed(failed, cause)))),
+          "routine-" + instance);
       ctx.watch(routine);
     }
   }

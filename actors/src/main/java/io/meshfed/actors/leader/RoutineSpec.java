@@ -12,6 +12,8 @@ import org.apache.pekko.actor.typed.Behavior;
  * error there rather than thrown here, so a bad request never crashes the caller).
  */
 public record RoutineSpec(String name, Supplier<Behavior<?>> behavior, Backoff backoff) {
+  /** The diagnostic-context key naming the routine on its log events and its runner's. */
+  public static final String LOG_KEY = "routine";
 
   public RoutineSpec {
     Objects.requireNonNull(behavior, "behavior");

@@ -2,6 +2,7 @@ package io.meshfed.cli.command;
 
 import io.meshfed.cli.http.ApiAddress;
 import io.meshfed.cli.http.HostPort;
+import io.meshfed.cli.logging.LogFormat;
 import io.meshfed.gateway.GatewaySettings;
 import io.meshfed.gateway.GatewayTransport;
 import io.meshfed.gateway.control.GatewayProcess;
@@ -136,12 +137,18 @@ public final class GatewayCommand implements Callable<Integer> {
           + "'epoll' fails the start where epoll cannot load (default: ${DEFAULT-VALUE}).")
   String transport;
 
+  @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:MESHFED_LOG_FORMAT:-text}",
+      description = "Log lines on stderr: text, or json (one object per line, for log pipelines);"
+          + " default text, or MESHFED_LOG_FORMAT.")
+  LogFormat logFormat;
+
   @Option(names = "--parent-pid", paramLabel = "PID", hidden = true,
       description = "Stop when the process PID is gone (used by meshfed demo for its children).")
   Long parentPid;
 
   @Override
   public Integer call() throws InterruptedException {
+    logFormat.apply();
     ParentWatch.exitWhenGone(parentPid);
     GatewaySettings settings;
     GatewayProcess.Control control;
@@ -149,6 +156,7 @@ public final class GatewayCommand implements Callable<Integer> {
     try {
       settings = settings(listenAt);
       control = control(listenAt);
+      LogFormat.claim(datacenter, name != null ? name : defaultName());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -1,5 +1,6 @@
 package io.meshfed.cli.command;
 
+import io.meshfed.cli.logging.LogFormat;
 import io.meshfed.server.config.ConfigException;
 import io.meshfed.server.config.ServerConfig;
 import io.meshfed.server.config.ServerConfigLoader;
@@ -88,12 +89,18 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-expect", paramLabel = "N", description = "Servers expected in this DC.")
   Integer bootstrapExpect;
 
+  @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:MESHFED_LOG_FORMAT:-text}",
+      description = "Log lines on stderr: text, or json (one object per line, for log pipelines);"
+          + " default text, or MESHFED_LOG_FORMAT.")
+  LogFormat logFormat;
+
   @Option(names = "--parent-pid", paramLabel = "PID", hidden = true,
       description = "Stop when the process PID is gone (used by meshfed demo for its children).")
   Long parentPid;
 
   @Override
   public Integer call() throws InterruptedException {
+    logFormat.apply();
     ParentWatch.exitWhenGone(parentPid);
     if (!dev && configFile == null) {
       spec.commandLine().getErr().println("Error: give --dev or --config-file FILE (see meshfed server --help)");
@@ -103,6 +110,7 @@ public final class ServerCommand implements Callable<Integer> {
     MeshfedServer server;
     try {
       config = ServerConfigLoader.load(Optional.ofNullable(configFile), dev, overrides());
+      LogFormat.claim(config.datacenter(), config.nodeName());
       server = MeshfedServer.start(config);
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("Error: " + e.getMessage());
