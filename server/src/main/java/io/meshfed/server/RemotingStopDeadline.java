@@ -18,15 +18,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Pekko 1.2's Artery, once its kill switch is pulled, waits for every one of its streams to
  * complete before it unbinds, with no deadline, and the actor system only terminates after that.
- * One stream that never completes (seen with a TLS connection while a server of another CA kept
- * trying to join) leaves the system, its threads and its port alive for good: the process never
- * exits on SIGTERM, a test JVM keeps the server. Pekko 2.0 bounds this wait itself
+ * One stream that never completes (seen on a loaded machine: the TLS control stream to another
+ * server of the DC, while a server of another CA kept trying to join) leaves the system, its
+ * threads and its LAN port alive for good: a test JVM keeps the server, and a {@code meshfed
+ * server} process on SIGTERM only ends when Pekko's JVM hook stops waiting, without the server's
+ * own end (data dir released, log line). Pekko 2.0 bounds this wait itself
  * ({@code pekko.remote.artery.advanced.shutdown-streams-timeout}); until meshfed moves to it, this
  * does the same from outside: if the system has not terminated {@code deadline} after the last
  * phase of the coordinated shutdown began, the materializers Artery runs its streams on are shut
  * down. That aborts whatever streams are left, their completions fail (which Artery counts as
- * done), and Artery unbinds and lets the system terminate. Flushing to the peers is over by then
- * (meshfed gives it 500 ms), so nothing that could still be sent is lost.
+ * done), and Artery unbinds and lets the system terminate. By then Artery has flushed to its peers
+ * (for at most the 500 ms meshfed gives it) and told every stream to stop.
  */
 final class RemotingStopDeadline {
   private static final Logger LOG = LoggerFactory.getLogger(RemotingStopDeadline.class);
