@@ -44,7 +44,9 @@ class RemotingStopDeadlineTest {
     Duration took = Duration.ofNanos(System.nanoTime() - started);
 
     assertThat(neverEnds.toCompletableFuture()).isCompletedExceptionally();
-    assertThat(took).isLessThan(MeshfedServer.REMOTING_STOP_DEADLINE.plusSeconds(10));
+    // Without the deadline the stop never ends (TestServers.stop gives up after 60 s); with it, the
+    // deadline plus the phases before it, with room for a loaded machine.
+    assertThat(took).isLessThan(MeshfedServer.REMOTING_STOP_DEADLINE.plusSeconds(25));
     Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
         assertThat(StopLeavesNothingTest.serverThreads()).as("threads left after stop").isEmpty());
   }
