@@ -103,6 +103,11 @@ public final class MeshfedServer {
   private static final Duration WAN_LEAVE_TIMEOUT = Duration.ofSeconds(4);
   /** Netty's event loops end within their 5 s shutdown timeout; past this the stop goes on without them. */
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * Within the actor-system-terminate phase's 10 s: Artery's flush (500 ms) and the normal end of
+   * its streams take well under a second; past this the streams left are aborted.
+   */
+  static final Duration REMOTING_STOP_DEADLINE = Duration.ofSeconds(5);
 
   private final ServerConfig config;
   private final ActorSystem<ServerGuardian.Command> system;
@@ -162,6 +167,7 @@ public final class MeshfedServer {
       deleteIfEphemeral(config);
       throw e;
     }
+    RemotingStopDeadline.install(system, REMOTING_STOP_DEADLINE);
     // Whatever stops the system (stop(), a signal, a failed store), the data dir is released after,
     // once the closes still under way have ended; none of it runs on an actor thread.
     PendingCloses closes = new PendingCloses();
