@@ -12,6 +12,7 @@ import io.meshfed.server.config.ServerConfig;
 import io.meshfed.server.endpoint.AgentEndpoint;
 import io.meshfed.server.endpoint.CatalogEndpoint;
 import io.meshfed.server.endpoint.FederationStateEndpoint;
+import io.meshfed.server.endpoint.FederationStatusEndpoint;
 import io.meshfed.server.endpoint.InternalRpcCalls;
 import io.meshfed.server.endpoint.OperatorEndpoint;
 import io.meshfed.server.endpoint.ServerIdentity;
@@ -219,8 +220,9 @@ public final class MeshfedServer {
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-wan",
           () -> AskPattern.<WanMembership.Command, Done>ask(wan, WanMembership.Leave::new, WAN_LEAVE_TIMEOUT,
               system.scheduler()).exceptionally(e -> Done.getInstance()));
+      ReplicaLedger ledger = new ReplicaLedger(system, config.nodeName());
       FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc,
-          barrier::passed, WanFeatureBarrier.NOT_ENABLED, new ReplicaLedger(system, config.nodeName()));
+          barrier::passed, WanFeatureBarrier.NOT_ENABLED, ledger);
       AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
       LeaderRoutines.Replications replications = new LeaderRoutines.Replications();
       CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();
@@ -239,8 +241,12 @@ public final class MeshfedServer {
           gossipPackets.counters(), gossipStreams.counters());
       onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
+      FederationStatusEndpoint federationStatus = new FederationStatusEndpoint(self, acl, tls.isPresent(), wanRouter,
+          locator, config.staticGateways(), storeClient, ledger, leader, barrier::passed,
+          () -> tls.map(t -> t.material().certificate()), system, Clock.systemUTC());
+      federationStatus.observe();
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
-          wanRouter);
+          wanRouter, federationStatus);
 
       ApiListeners.Stats apiStats = ApiListeners.Stats.create(config.ports());
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
