@@ -160,7 +160,8 @@ public final class FederationVerdicts {
       degraded.add(failedText(failed, present, dc));
     }
     if (!suspect.isEmpty()) {
-      degraded.add(suspect.size() + " of " + present.size() + " servers of " + dc + " suspected in the WAN view since "
+      degraded.add(suspect.size() + " of " + present.size() + (present.size() == 1 ? " server" : " servers") + " of "
+          + dc + " suspected in the WAN view since "
           + clock(latest(suspect)) + " (still routed to until declared failed)");
     }
     for (Gateway g : failing) {
@@ -192,8 +193,7 @@ public final class FederationVerdicts {
     String reached = !in.crossDc() ? ""
         : "; reached through " + pathWords(path.via()) + " (" + n + (n == 1 ? " gateway" : " gateways")
             + (path.probed() ? ", passing the probe" : ", not probed") + ")";
-    return new Judgement(dc, Verdict.HEALTHY, List.of(present.size() + " of " + present.size() + " servers of " + dc
-        + " alive" + reached));
+    return new Judgement(dc, Verdict.HEALTHY, List.of(servers(present.size()) + " of " + dc + " alive" + reached));
   }
 
   /** Rules for the answering server's own DC: it answers, so it is never unreachable. */
@@ -252,8 +252,13 @@ public final class FederationVerdicts {
     }
     String replication = secondary && in.crossDc() && local.replication() != null
         ? ", replicating from " + in.primary() + " at index " + local.replication().remoteIndex() : "";
-    return new Judgement(dc, Verdict.HEALTHY, List.of(present.size() + " of " + present.size() + " servers of " + dc
+    return new Judgement(dc, Verdict.HEALTHY, List.of(servers(present.size()) + " of " + dc
         + " alive (this server's DC)" + replication));
+  }
+
+  /** "2 of 2 servers", "1 of 1 server". */
+  private static String servers(int n) {
+    return n + " of " + n + (n == 1 ? " server" : " servers");
   }
 
   private static String failedText(List<Server> failed, List<Server> present, String dc) {

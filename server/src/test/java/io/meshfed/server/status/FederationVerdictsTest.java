@@ -68,7 +68,7 @@ class FederationVerdictsTest {
         "3 of 3 servers of dc1 alive; reached through this DC's mesh gateways (1 gateway, passing the probe)");
     assertThat(w.judge("dc2").verdict()).isEqualTo(Verdict.HEALTHY);
     assertThat(w.judge("dc2").reasons()).containsExactly(
-        "1 of 1 servers of dc2 alive (this server's DC), replicating from dc1 at index 131");
+        "1 of 1 server of dc2 alive (this server's DC), replicating from dc1 at index 131");
     assertThat(w.judge("dc3").verdict()).isEqualTo(Verdict.HEALTHY);
   }
 
@@ -110,7 +110,7 @@ class FederationVerdictsTest {
     Judgement j = w.judge("dc3");
     assertThat(j.verdict()).isEqualTo(Verdict.DEGRADED);
     assertThat(j.reasons()).containsExactly(
-        "1 of 1 servers of dc3 suspected in the WAN view since 18:02:11 UTC (still routed to until declared failed)");
+        "1 of 1 server of dc3 suspected in the WAN view since 18:02:11 UTC (still routed to until declared failed)");
   }
 
   @Test
@@ -167,7 +167,7 @@ class FederationVerdictsTest {
     w.crossDc = false;
     w.paths.clear();
     w.states.clear();
-    assertThat(w.judge("dc3")).isEqualTo(new Judgement("dc3", Verdict.HEALTHY, List.of("1 of 1 servers of dc3 alive")));
+    assertThat(w.judge("dc3")).isEqualTo(new Judgement("dc3", Verdict.HEALTHY, List.of("1 of 1 server of dc3 alive")));
   }
 
   @Test
