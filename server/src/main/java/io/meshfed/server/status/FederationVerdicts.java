@@ -23,6 +23,9 @@ public final class FederationVerdicts {
   /** How much time a certificate has left before the status warns: the TLS preflight's window. */
   public static final Duration CERTIFICATE_WARNING = io.meshfed.transport.tls.TlsMaterial.EXPIRY_WARNING;
 
+  /** Within this, a certificate about to expire makes its DC degraded: the TLS preflight's urgent window. */
+  public static final Duration CERTIFICATE_URGENT = io.meshfed.transport.tls.TlsMaterial.EXPIRY_URGENT;
+
   /** A secondary reads from the primary at least once per replication wait while its route works. */
   public static final Duration REPLICA_STALE_AFTER = io.meshfed.actors.federation.GatewayRollout.STALE_AFTER;
 
@@ -204,6 +207,7 @@ public final class FederationVerdicts {
         .filter(s -> s.datacenter().equals(dc) && s.status() != MemberStatus.LEFT).toList();
     List<Server> failed = of(present, MemberStatus.FAILED);
     List<String> degraded = new ArrayList<>();
+    List<String> notices = new ArrayList<>();
     if (!failed.isEmpty()) {
       degraded.add(failedText(failed, present, dc));
     }
@@ -242,18 +246,23 @@ public final class FederationVerdicts {
         degraded.add("the certificate of server " + in.node() + " (" + cert.subject() + ") expired on "
             + cert.notAfter());
       } else if (left.compareTo(CERTIFICATE_WARNING) < 0) {
-        degraded.add("the certificate of server " + in.node() + " (" + cert.subject() + ") expires in "
+        String text = "the certificate of server " + in.node() + " (" + cert.subject() + ") expires in "
             + left.toDays() + (left.toDays() == 1 ? " day" : " days") + " (on " + cert.notAfter()
-            + "); replace it and run meshfed reload");
+            + "); replace it and run meshfed reload";
+        // As the TLS preflight: a warning from 30 days, urgent (here: degraded) from 7.
+        (left.compareTo(CERTIFICATE_URGENT) < 0 ? degraded : notices).add(text);
       }
     }
     if (!degraded.isEmpty()) {
+      degraded.addAll(notices);
       return new Judgement(dc, Verdict.DEGRADED, degraded);
     }
     String replication = secondary && in.crossDc() && local.replication() != null
         ? ", replicating from " + in.primary() + " at index " + local.replication().remoteIndex() : "";
-    return new Judgement(dc, Verdict.HEALTHY, List.of(servers(present.size()) + " of " + dc
-        + " alive (this server's DC)" + replication));
+    List<String> reasons = new ArrayList<>();
+    reasons.add(servers(present.size()) + " of " + dc + " alive (this server's DC)" + replication);
+    reasons.addAll(notices);
+    return new Judgement(dc, Verdict.HEALTHY, List.copyOf(reasons));
   }
 
   /** "2 of 2 servers", "1 of 1 server". */

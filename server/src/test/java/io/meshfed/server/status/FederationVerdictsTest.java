@@ -253,16 +253,22 @@ class FederationVerdictsTest {
   }
 
   @Test
-  void aCertificateWithinTheWarningWindowOrExpiredIsNamed() {
+  void aCertificateWithinTheWarningWindowIsNamedAndWithinTheUrgentOneOrExpiredIsDegraded() {
     World w = new World();
     w.certificate = new Certificate("CN=server.dc2.meshfed", NOW.plus(Duration.ofDays(30)).plusSeconds(1));
-    assertThat(w.judge("dc2").verdict()).isEqualTo(Verdict.HEALTHY);
+    assertThat(w.judge("dc2").reasons()).hasSize(1);
+    w.certificate = new Certificate("CN=server.dc2.meshfed", NOW.plus(Duration.ofDays(12)).plusSeconds(60));
+    assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.HEALTHY, List.of(
+        "1 of 1 server of dc2 alive (this server's DC), replicating from dc1 at index 131",
+        "the certificate of server n2 (CN=server.dc2.meshfed) expires in 12 days (on 2026-12-15T18:06:00Z); replace"
+            + " it and run meshfed reload")));
     w.certificate = new Certificate("CN=server.dc2.meshfed", NOW.plus(Duration.ofDays(2)).plusSeconds(60));
-    assertThat(w.judge("dc2").reasons()).containsExactly("the certificate of server n2 (CN=server.dc2.meshfed) expires"
-        + " in 2 days (on 2026-12-05T18:06:00Z); replace it and run meshfed reload");
+    assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.DEGRADED, List.of(
+        "the certificate of server n2 (CN=server.dc2.meshfed) expires in 2 days (on 2026-12-05T18:06:00Z); replace"
+            + " it and run meshfed reload")));
     w.certificate = new Certificate("CN=server.dc2.meshfed", NOW.minusSeconds(1));
-    assertThat(w.judge("dc2").reasons()).containsExactly(
-        "the certificate of server n2 (CN=server.dc2.meshfed) expired on 2026-12-03T18:04:59Z");
+    assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.DEGRADED, List.of(
+        "the certificate of server n2 (CN=server.dc2.meshfed) expired on 2026-12-03T18:04:59Z")));
   }
 
   @Test
