@@ -236,6 +236,7 @@ class FederationStatusTest {
       assertThat(texts(dc2.get("Reasons"))).anySatisfy(r -> assertThat(r).startsWith("replication failing: ")
           .contains("since the last success").contains("; last error: "));
     });
+    System.out.println("n2's status with gw1 cut: " + status(n2, "").get("Datacenters"));
   }
 
   private static JsonNode status(MeshfedServer server, String dc) throws Exception {

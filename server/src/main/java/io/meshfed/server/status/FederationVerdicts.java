@@ -229,8 +229,10 @@ public final class FederationVerdicts {
         degraded.add("replication failing: " + r.consecutiveFailures() + " failed round"
             + (r.consecutiveFailures() == 1 ? "" : "s") + " since "
             + (r.lastSuccess() == null ? "it started (never succeeded)" : "the last success " + seconds(r.lastSuccess(),
-            in.now()) + " ago at " + clock(r.lastSuccess())) + ", at index " + r.remoteIndex()
-            + " of the primary; last error: " + Objects.toString(r.lastError(), "none"));
+            in.now()) + " ago at " + clock(r.lastSuccess()))
+            // A failed round resets the index: the next success is a full sync.
+            + (r.remoteIndex() > 0 ? ", at index " + r.remoteIndex() + " of the primary" : ", a full sync due")
+            + "; last error: " + Objects.toString(r.lastError(), "none"));
       } else if (r.lastSuccess() == null) {
         degraded.add("replication from " + in.primary() + " has not completed a round yet");
       }

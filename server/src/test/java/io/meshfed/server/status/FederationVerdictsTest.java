@@ -222,6 +222,9 @@ class FederationVerdictsTest {
     assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.DEGRADED, List.of(
         "replication failing: 4 failed rounds since the last success 34 s ago at 18:04:26 UTC, at index 120 of the"
             + " primary; last error: replication step stalled: no answer from the primary")));
+    w.replication = new Replication(false, 0, 1, NOW.minusSeconds(2), NOW, "datacenter dc1 did not answer");
+    assertThat(w.judge("dc2").reasons()).containsExactly("replication failing: 1 failed round since the last success"
+        + " 2 s ago at 18:04:58 UTC, a full sync due; last error: datacenter dc1 did not answer");
   }
 
   @Test
