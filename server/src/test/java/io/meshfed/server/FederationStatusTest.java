@@ -70,9 +70,12 @@ class FederationStatusTest {
   void start() throws Exception {
     ca = CertificateTool.createCa("meshfed", Duration.ofDays(365));
     Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+    // The gateways first: their ephemeral ports cannot then take a server port picked below.
     for (String dc : List.of("dc1", "dc2", "dc3")) {
-      serverPorts.put(dc, TestServers.freePort());
       gateways.put(dc, MeshGateway.start(GatewaySettings.builder("127.0.0.1", 0).build()));
+    }
+    for (String dc : gateways.keySet()) {
+      serverPorts.put(dc, TestServers.freePort());
     }
     for (String dc : gateways.keySet()) {
       Map<String, List<InetSocketAddress>> remote = new HashMap<>();

@@ -138,6 +138,7 @@ public final class FederationVerdicts {
     Path path = in.paths().getOrDefault(dc, new Path("none", List.of(), false));
     List<Gateway> failing = path.probed() ? path.gateways().stream().filter(g -> g.probeError() != null).toList()
         : List.of();
+    boolean allFail = !failing.isEmpty() && failing.size() == path.gateways().size();
 
     List<String> unreachable = new ArrayList<>();
     if (present.isEmpty()) {
@@ -148,11 +149,9 @@ public final class FederationVerdicts {
     }
     if (in.crossDc() && path.gateways().isEmpty()) {
       unreachable.add("no gateway known on the path to " + dc + " (" + pathWords(path.via()) + ")");
-    } else if (in.crossDc() && !failing.isEmpty() && failing.size() == path.gateways().size()) {
-      Gateway last = failing.get(failing.size() - 1);
-      unreachable.add("no gateway on the path to " + dc + " (" + pathWords(path.via()) + ") passed its probe: "
-          + (failing.size() == 1 ? "" : failing.size() + " failing, ") + "last error " + last.probeError() + " at "
-          + last.address());
+    } else if (in.crossDc() && allFail && dc.equals(in.primary())) {
+      // The probe is a handshake with the primary's servers through the gateway: exactly this path.
+      unreachable.add(noProbePassed(dc, path, failing));
     }
     if (!unreachable.isEmpty()) {
       return new Judgement(dc, Verdict.UNREACHABLE, unreachable);
@@ -167,9 +166,16 @@ public final class FederationVerdicts {
           + dc + " suspected in the WAN view since "
           + clock(latest(suspect)) + " (still routed to until declared failed)");
     }
-    for (Gateway g : failing) {
-      degraded.add("gateway " + g.address() + " on the path to " + dc + " failed its probe: " + g.probeError()
-          + " (" + (path.gateways().size() - failing.size()) + " of " + path.gateways().size() + " pass)");
+    if (allFail) {
+      // Towards another DC the probe (to the primary's servers) proves less: the dials go on through
+      // these gateways (when all fail, all are used), and the WAN view says whether they arrive.
+      degraded.add(noProbePassed(dc, path, failing) + " (the probe is a TLS handshake with a server of "
+          + in.primary() + " through the gateway)");
+    } else {
+      for (Gateway g : failing) {
+        degraded.add("gateway " + g.address() + " on the path to " + dc + " failed its probe: " + g.probeError()
+            + " (" + (path.gateways().size() - failing.size()) + " of " + path.gateways().size() + " pass)");
+      }
     }
     State state = in.states().get(dc);
     if (in.crossDc() && in.local().barrierOpen()) {
@@ -265,6 +271,13 @@ public final class FederationVerdicts {
     reasons.add(servers(present.size()) + " of " + dc + " alive (this server's DC)" + replication);
     reasons.addAll(notices);
     return new Judgement(dc, Verdict.HEALTHY, List.copyOf(reasons));
+  }
+
+  private static String noProbePassed(String dc, Path path, List<Gateway> failing) {
+    Gateway last = failing.get(failing.size() - 1);
+    return "no gateway on the path to " + dc + " (" + pathWords(path.via()) + ") passed its probe: "
+        + (failing.size() == 1 ? "" : failing.size() + " failing, ") + "last error " + last.probeError() + " at "
+        + last.address();
   }
 
   /** "2 of 2 servers", "1 of 1 server". */

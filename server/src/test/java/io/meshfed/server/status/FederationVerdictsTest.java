@@ -145,6 +145,18 @@ class FederationVerdictsTest {
   }
 
   @Test
+  void everyGatewayTowardsAnotherDcFailingItsProbeIsDegradedOnly() {
+    // The probe goes to the primary's servers: with the primary cut off, dc3 may still be reached.
+    World w = new World();
+    w.paths.put("dc3", new Path("local-gateways", List.of(new Gateway("10.0.2.5:8443", "TLS handshake with"
+        + " server.dc1.meshfed via 10.0.2.5:8443 failed: the connection closed before the handshake completed")), true));
+    assertThat(w.judge("dc3")).isEqualTo(new Judgement("dc3", Verdict.DEGRADED, List.of(
+        "no gateway on the path to dc3 (this DC's mesh gateways) passed its probe: last error TLS handshake with"
+            + " server.dc1.meshfed via 10.0.2.5:8443 failed: the connection closed before the handshake completed at"
+            + " 10.0.2.5:8443 (the probe is a TLS handshake with a server of dc1 through the gateway)")));
+  }
+
+  @Test
   void someGatewaysFailingTheirProbeIsDegraded() {
     World w = new World();
     w.paths.put("dc1", new Path("local-gateways", List.of(new Gateway("10.0.2.5:8443", null),
