@@ -23,6 +23,13 @@ public final class FederationVerdicts {
   /** How much time a certificate has left before the status warns: the TLS preflight's window. */
   public static final Duration CERTIFICATE_WARNING = io.meshfed.transport.tls.TlsMaterial.EXPIRY_WARNING;
 
+  /**
+   * A secondary's replication ends a round at least once per blocking read (at most 31.875 s with
+   * jitter), changes or not; with no round done and none failed for this long, a step is stuck.
+   * Below the watchdog's 51.875 s, so a wedge shows before the routine is ended and restarted.
+   */
+  public static final Duration REPLICATION_STALLED_AFTER = Duration.ofSeconds(45);
+
   /** Within this, a certificate about to expire makes its DC degraded: the TLS preflight's urgent window. */
   public static final Duration CERTIFICATE_URGENT = io.meshfed.transport.tls.TlsMaterial.EXPIRY_URGENT;
 
@@ -79,7 +86,12 @@ public final class FederationVerdicts {
 
   /** The leader's federation-state replication (a secondary). */
   public record Replication(boolean healthy, long remoteIndex, int consecutiveFailures, Instant lastSuccess,
-      Instant lastErrorAt, String lastError) {}
+      Instant lastErrorAt, String lastError, long wedgedRestarts) {
+    public Replication(boolean healthy, long remoteIndex, int consecutiveFailures, Instant lastSuccess,
+        Instant lastErrorAt, String lastError) {
+      this(healthy, remoteIndex, consecutiveFailures, lastSuccess, lastErrorAt, lastError, 0);
+    }
+  }
 
   /** The leader's last anti-entropy push; {@code error} null when it was applied. */
   public record Push(Instant at, String error) {}
@@ -96,9 +108,17 @@ public final class FederationVerdicts {
    * @param lastPush null before the first push answered
    * @param certificate null without TLS
    * @param storeProblem why the DC's store could not be read, "" when it was
+   * @param replicationRoutineError the replication routine's last failure as the leader reports it
+   *     (a wedge ends the routine this way), with when; "" if none
    */
   public record Local(boolean barrierOpen, String barrierReason, String leader, String leaderProblem,
-      Replication replication, Push lastPush, Certificate certificate, String storeProblem) {}
+      Replication replication, Push lastPush, Certificate certificate, String storeProblem,
+      String replicationRoutineError) {
+    public Local(boolean barrierOpen, String barrierReason, String leader, String leaderProblem,
+        Replication replication, Push lastPush, Certificate certificate, String storeProblem) {
+      this(barrierOpen, barrierReason, leader, leaderProblem, replication, lastPush, certificate, storeProblem, "");
+    }
+  }
 
   /**
    * @param crossDc whether this server federates across DCs (TLS): without it there is no path to judge
@@ -229,8 +249,13 @@ public final class FederationVerdicts {
           + (secondary ? "; replication and anti-entropy unknown" : "; anti-entropy unknown"));
     } else if (secondary && in.crossDc()) {
       Replication r = local.replication();
+      String routine = local.replicationRoutineError().isEmpty() ? ""
+          : " (the routine's last failure: " + local.replicationRoutineError() + ")";
+      String wedged = r == null || r.wedgedRestarts() == 0 ? ""
+          : " (the watchdog has ended " + r.wedgedRestarts() + " stalled instance" + (r.wedgedRestarts() == 1 ? "" : "s")
+              + " since the leader started)";
       if (r == null) {
-        degraded.add("federation-state replication is not running on the leader " + local.leader());
+        degraded.add("federation-state replication is not running on the leader " + local.leader() + routine);
       } else if (r.consecutiveFailures() > 0) {
         degraded.add("replication failing: " + r.consecutiveFailures() + " failed round"
             + (r.consecutiveFailures() == 1 ? "" : "s") + " since "
@@ -238,9 +263,14 @@ public final class FederationVerdicts {
             in.now()) + " ago at " + clock(r.lastSuccess()))
             // A failed round resets the index: the next success is a full sync.
             + (r.remoteIndex() > 0 ? ", at index " + r.remoteIndex() + " of the primary" : ", a full sync due")
-            + "; last error: " + Objects.toString(r.lastError(), "none"));
+            + "; last error: " + Objects.toString(r.lastError(), "none") + wedged);
       } else if (r.lastSuccess() == null) {
-        degraded.add("replication from " + in.primary() + " has not completed a round yet");
+        degraded.add("replication from " + in.primary() + " has not completed a round yet" + routine + wedged);
+      } else if (Duration.between(r.lastSuccess(), in.now()).compareTo(REPLICATION_STALLED_AFTER) > 0) {
+        // Every round ends within the read's longest wait; one that neither ends nor fails is stuck.
+        degraded.add("replication has completed no round for " + seconds(r.lastSuccess(), in.now())
+            + " (last success at " + clock(r.lastSuccess()) + ", at index " + r.remoteIndex() + ") and none failed:"
+            + " a step is not answering; the watchdog restarts the routine once one is 20 s overdue" + wedged);
       }
     }
     if (local.leaderProblem().isEmpty() && local.lastPush() != null && local.lastPush().error() != null) {
