@@ -202,9 +202,14 @@ public final class FederationStatusEndpoint {
         leaderReport == null ? "" : leaderReport.leaderNode(), leaderProblem, replication, push, certIn,
         statesRead.error() == null ? "" : statesRead.error(), routineError);
 
-    java.util.Set<String> dcs = new java.util.TreeSet<>(states.keySet());
-    servers.forEach(s -> dcs.add(s.datacenter()));
-    dcs.add(primary);
+    java.util.Set<String> known = new java.util.TreeSet<>(states.keySet());
+    servers.forEach(s -> known.add(s.datacenter()));
+    known.addAll(replicas.keySet());
+    known.add(primary);
+    known.add(own);
+    // Only DCs this server knows keep a time: a name someone asked about is judged, not remembered.
+    history.retainVerdicts(known);
+    java.util.Set<String> dcs = new java.util.TreeSet<>(known);
     dcs.addAll(asked);
     dcs.remove(own);
     Map<String, FederationVerdicts.Path> paths = new TreeMap<>();
@@ -231,7 +236,8 @@ public final class FederationStatusEndpoint {
       FederationVerdicts.Path p = paths.get(dc);
       FederationVerdicts.State st = states.get(dc);
       FederationVerdicts.Replica r = replicas.get(dc);
-      out.add(new FederationStatus.Dc(dc, j.verdict().wireName(), history.verdict(dc, j.verdict().wireName(), now),
+      Instant since = known.contains(dc) ? history.verdict(dc, j.verdict().wireName(), now) : now;
+      out.add(new FederationStatus.Dc(dc, j.verdict().wireName(), since,
           j.reasons(),
           new FederationStatus.Servers(counts[MemberStatus.ALIVE.ordinal()], counts[MemberStatus.SUSPECT.ordinal()],
               counts[MemberStatus.FAILED.ordinal()], counts[MemberStatus.LEFT.ordinal()], List.copyOf(dcMembers)),
