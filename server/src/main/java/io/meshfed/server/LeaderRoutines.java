@@ -82,6 +82,14 @@ final class LeaderRoutines {
     Map<String, Map<String, String>> details = new TreeMap<>();
     details(replications.federationStates()).ifPresent(d -> details.put(FederationStateReplication.NAME, d));
     details(replications.acl()).ifPresent(d -> details.put(AclReplication.NAME, d));
+    // The federation status reads these from the leader: only the leader's routine pushes.
+    replications.antiEntropy().lastPush().ifPresent(p -> {
+      Map<String, String> d = new TreeMap<>();
+      d.put("Pushes", Long.toString(replications.antiEntropy().pushes()));
+      d.put("LastPushAt", p.at().toString());
+      d.put("LastPushResult", p.error() == null ? "ok" : p.error());
+      details.put(FederationStateAntiEntropy.NAME, d);
+    });
     return details;
   }
 

@@ -12,6 +12,7 @@ import io.meshfed.server.config.ServerConfig;
 import io.meshfed.server.endpoint.AgentEndpoint;
 import io.meshfed.server.endpoint.CatalogEndpoint;
 import io.meshfed.server.endpoint.FederationStateEndpoint;
+import io.meshfed.server.endpoint.FederationStatusEndpoint;
 import io.meshfed.server.endpoint.InternalRpcCalls;
 import io.meshfed.server.endpoint.OperatorEndpoint;
 import io.meshfed.server.endpoint.ServerIdentity;
@@ -38,6 +39,7 @@ import java.util.ArrayList;
 import io.meshfed.server.config.ServerConfigLoader;
 import java.util.List;
 import io.meshfed.actors.leader.Leader;
+import io.meshfed.actors.leader.RoutineSpec;
 import io.meshfed.actors.wan.WanFeatureBarrier;
 import io.meshfed.actors.wan.WanMembership;
 import io.meshfed.actors.wan.WanRouter;
@@ -225,15 +227,16 @@ public final class MeshfedServer {
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-wan",
           () -> AskPattern.<WanMembership.Command, Done>ask(wan, WanMembership.Leave::new, WAN_LEAVE_TIMEOUT,
               system.scheduler()).exceptionally(e -> Done.getInstance()));
+      ReplicaLedger ledger = new ReplicaLedger(system, config.nodeName());
       FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc,
-          barrier::passed, WanFeatureBarrier.NOT_ENABLED, new ReplicaLedger(system, config.nodeName()));
+          barrier::passed, WanFeatureBarrier.NOT_ENABLED, ledger);
       AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
       LeaderRoutines.Replications replications = new LeaderRoutines.Replications();
       CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();
-      system.tell(new ServerGuardian.StartLeader(LeaderRoutines.of(config, storeClient, barrier,
+      system.tell(new ServerGuardian.StartLeader(withFaults(faults, LeaderRoutines.of(config, storeClient, barrier,
           federation.primary(config.primaryDatacenter()), locator,
           replications, wanRouter::datacenters, () -> wanRouter.arrivals(config.primaryDatacenter()),
-          acls.primary(config.primaryDatacenter()), acl::replicationToken),
+          acls.primary(config.primaryDatacenter()), acl::replicationToken)),
           () -> LeaderRoutines.details(replications), leaderStarted));
       ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
       InternalRpcCalls rpcCalls = new InternalRpcCalls();
@@ -245,8 +248,12 @@ public final class MeshfedServer {
           gossipPackets.counters(), gossipStreams.counters());
       onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
+      FederationStatusEndpoint federationStatus = new FederationStatusEndpoint(self, acl, tls.isPresent(), wanRouter,
+          locator, config.staticGateways(), storeClient, ledger, leader, barrier::passed,
+          () -> tls.map(t -> t.material().certificate()), system, Clock.systemUTC());
+      federationStatus.observe();
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
-          wanRouter);
+          wanRouter, federationStatus);
 
       ApiListeners.Stats apiStats = ApiListeners.Stats.create(config.ports());
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
@@ -379,6 +386,15 @@ public final class MeshfedServer {
         + config.ports().lan() + ", data dir " + config.dataDir()
         + (config.ephemeralDataDir() ? " (temporary)" : "")
         + (up ? "" : "; waiting for the DC to form (bootstrap-expect " + config.bootstrapExpect() + ")");
+  }
+
+  /** The leader's routines with a test's faults around each instance (by routine name). */
+  private static List<RoutineSpec> withFaults(FaultInjection faults, List<RoutineSpec> routines) {
+    if (faults == FaultInjection.NONE) {
+      return routines;
+    }
+    return routines.stream().map(r -> new RoutineSpec(r.name(),
+        () -> faults.around(r.name(), r.behavior().get()), r.backoff())).toList();
   }
 
   /** Starts a long-lived actor under the guardian, replaced with backoff when it fails; its supervisor's reference. */

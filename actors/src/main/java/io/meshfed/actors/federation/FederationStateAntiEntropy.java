@@ -196,10 +196,15 @@ public final class FederationStateAntiEntropy {
           .onMessage(Gateways.class, m -> run(m.failure() != null
               ? core.gatewaysReadFailed(m.failure().getMessage(), clock.now())
               : core.gatewaysRead(m.result().value(), m.result().index(), clock.now())))
-          .onMessage(Pushed.class, m -> run(m.failure() != null
+          .onMessage(Pushed.class, m -> {
+            stats.pushEnded(clock.instant(), m.failure() == null ? null
+                : java.util.Objects.toString(Failures.unwrap(m.failure()).getMessage(),
+                    Failures.unwrap(m.failure()).getClass().getSimpleName()));
+            return run(m.failure() != null
               ? core.pushFailed(Failures.unwrap(m.failure()).getMessage(),
                   ReplicationCore.unreachable(Failures.unwrap(m.failure())), clock.now())
-              : core.pushed(clock.now())))
+              : core.pushed(clock.now()));
+          })
           .build();
     }
 

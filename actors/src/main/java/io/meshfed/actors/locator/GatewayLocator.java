@@ -160,6 +160,8 @@ public final class GatewayLocator {
           .onMessage(Probed.class, m -> {
             probing.remove(m.attempt());
             run(tracker.probed(m.attempt(), m.failure() == null ? null : reason(m.failure()), clock.instant()));
+            // A gateway that keeps failing changes no decision, but its latest reason is what an operator needs.
+            view.probeFailures(tracker.failing());
             return Behaviors.same();
           })
           .onMessage(Resolved.class, m -> {
@@ -212,6 +214,7 @@ public final class GatewayLocator {
             attempt.cancel(true);
           }
         } else if (action instanceof GatewayTracker.Publish p) {
+          view.probeFailures(tracker.failing());
           view.publish(p.learned());
         } else if (action instanceof GatewayTracker.FederationStatesSeen) {
           onFederationStatesSeen.run();

@@ -57,6 +57,7 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
   private volatile Learned learned = Learned.NOTHING;
   private final CompletableFuture<Void> populated = new CompletableFuture<>();
   private volatile Replication replication = new Replication(false, 0);
+  private volatile java.util.Map<String, String> probeFailures = java.util.Map.of();
 
   public GatewayLocatorView(String datacenter, String primaryDatacenter) {
     this.datacenter = Names.datacenterKey(datacenter);
@@ -146,6 +147,42 @@ public final class GatewayLocatorView implements GatewayResolver, ReplicationSig
       LOG.info(after ? "will dial the primary datacenter using our local mesh gateways if possible"
           : "will dial the primary datacenter through its mesh gateways");
     }
+  }
+
+  /**
+   * The gateways this server would dial for {@code dc} before the probes filter them, and where
+   * they come from, for the federation status: the same choice as {@link #gateways}.
+   *
+   * @param via {@code local-gateways}, {@code primary-gateways} (the primary's own, replicated or
+   *     configured) or {@code none} (not populated yet)
+   * @param gateways {@code host:port} texts, sorted
+   */
+  public record Path(String via, List<String> gateways) {}
+
+  public Path path(String dc) {
+    Learned now = learned;
+    String key = Names.datacenterKey(dc);
+    List<GatewayAddress> candidates = candidates(now, key);
+    String via;
+    if (!now.populated()) {
+      via = "none";
+    } else if (!key.equals(primaryDatacenter) || (!inPrimary && dialPrimaryThroughLocalGateway()
+        && !now.local().isEmpty())) {
+      via = "local-gateways";
+    } else {
+      via = "primary-gateways";
+    }
+    return new Path(via, GatewayAddress.texts(candidates));
+  }
+
+  /** The reason of each known gateway ({@code host:port}) whose last probe failed. */
+  public java.util.Map<String, String> probeFailures() {
+    return probeFailures;
+  }
+
+  /** The locator's way in: the reasons behind {@link Learned#failing()}, replaced whole. */
+  void probeFailures(java.util.Map<String, String> reasons) {
+    probeFailures = java.util.Map.copyOf(reasons);
   }
 
   /** The locator's way in (or a simulation's, driving a {@link GatewayTracker}); one caller at a time. */

@@ -32,10 +32,12 @@ public final class OperatorEndpoint {
   private final ActorRef<Leader.Command> leader;
   private final ActorSystem<?> system;
   private final WanRouter wan;
+  private final FederationStatusEndpoint federation;
 
   public OperatorEndpoint(ServerIdentity self, Acl acl, Supplier<CurrentClusterState> cluster,
-      ActorRef<Leader.Command> leader, ActorSystem<?> system, WanRouter wan) {
+      ActorRef<Leader.Command> leader, ActorSystem<?> system, WanRouter wan, FederationStatusEndpoint federation) {
     this.wan = wan;
+    this.federation = federation;
     this.self = self;
     this.acl = acl;
     this.cluster = cluster;
@@ -54,6 +56,11 @@ public final class OperatorEndpoint {
                 + ROUTINES_TIMEOUT.toSeconds() + "s (it may be moving to another server); retry");
           });
     });
+  }
+
+  /** Every DC's verdict as this server sees it ({@code dc} "" for all); see {@link FederationStatusEndpoint}. */
+  public CompletionStage<io.meshfed.server.status.FederationStatus> federation(String token, String dc) {
+    return federation.status(token, dc);
   }
 
   /** The leader's server-port address, {@code host:port}, or empty while the DC has none. */

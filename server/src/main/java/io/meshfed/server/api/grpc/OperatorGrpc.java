@@ -52,6 +52,13 @@ public final class OperatorGrpc implements OperatorServicePowerApi {
     });
   }
 
+  @Override
+  public CompletionStage<io.meshfed.protocol.v1.FederationStatusResponse> federationStatus(
+      io.meshfed.protocol.v1.FederationStatusRequest in, Metadata metadata) {
+    return GrpcSupport.unary(endpoint.federation(GrpcSupport.token(metadata), in.getDatacenter()),
+        FederationStatusProtos::response);
+  }
+
   private static <T> CompletionStage<T> now(Supplier<T> call) {
     try {
       return CompletableFuture.completedFuture(call.get());

@@ -125,6 +125,9 @@ public final class HttpApi extends AllDirectives {
                 jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty()))))),
         path(segment("v1").slash("operator").slash("routines"), () -> get(() ->
             respond(operator.routines(token), r -> jsonResponse(HttpBodies.Routines.of(r), Optional.empty())))),
+        path(segment("v1").slash("operator").slash("federation"), () -> get(() ->
+            parameterOptional("dc", dc -> respond(operator.federation(token, dc.orElse("")),
+                status -> jsonResponse(status, Optional.empty()))))),
         path(segment("v1").slash("agent").slash("gateway-locator"), () -> get(() ->
             respondNow(() -> jsonResponse(HttpBodies.GatewayLocator.of(agent.gatewayLocator(token)), Optional.empty())))),
         // Prometheus text 0.0.4 (Consul serves it with ?format=prometheus; it is the only format here)
