@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         ServerCommand.class,
         FederationStateCommand.class,
+        io.meshfed.cli.command.FederationCommand.class,
         CatalogCommand.class,
         MembersCommand.class,
         OperatorCommand.class,

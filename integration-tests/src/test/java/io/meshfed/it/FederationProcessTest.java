@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * states at once (the feature barrier opens from stored data, Consul #9342).
  */
 class FederationProcessTest {
+  private static final Duration CLI_TIMEOUT = Duration.ofSeconds(60);
   @TempDir Path dir;
 
   @Test
@@ -82,6 +83,16 @@ class FederationProcessTest {
       assertThat(Json.mapper().readTree(dc2.server().get("/v1/operator/routines"))
           .at("/Routines").findValues("Details").toString()).contains("\"Healthy\":\"true\"");
 
+      // The federation status, from the CLI of a secondary's server: every DC healthy, one line each.
+      Awaitility.await().atMost(Federation.CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+          assertThat(verdicts(dc2)).isEqualTo(Map.of("dc1", "healthy", "dc2", "healthy", "dc3", "healthy")));
+      MeshfedProcess.Result status = MeshfedProcess.run(CLI_TIMEOUT, "federation", "status", "--http-addr",
+          dc2.server().host + ":" + dc2.server().http);
+      System.out.println("meshfed federation status (dc2):\n" + status.out());
+      assertThat(status.exitCode()).as(status.stderr().toString()).isZero();
+      assertThat(status.out()).containsPattern("(?m)^dc1 +healthy +").containsPattern("(?m)^dc2 +healthy +")
+          .containsPattern("(?m)^dc3 +healthy +");
+
       // A gateway registered in a secondary (anti-entropy to the primary, replication to the others),
       // then one in the primary (replication); deregistered, each leaves every DC.
       addAndRemoveGateway(f, dc3, "gw3x", expected);
@@ -95,12 +106,23 @@ class FederationProcessTest {
               .contains("will dial the primary datacenter through its mesh gateways")
               .contains("will dial the primary datacenter using our local mesh gateways if possible"));
 
+      // dc2 reaches dc3 only through its own gateway, which is gone: dc3 is unreachable from dc2, and says why.
+      Awaitility.await().atMost(Federation.CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+          assertThat(verdicts(dc2)).containsEntry("dc3", "unreachable"));
+      System.out.println("dc2's view of dc3 without gw2a: " + statusOf(dc2, "dc3").get("Reasons"));
+      assertThat(statusOf(dc2, "dc3").get("Reasons").toString()).contains("on the path to dc3 (this DC's mesh gateways)");
+
       // WAN membership: dc3's server dies; the others mark it failed.
       dc3.server().process.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       long killed = System.nanoTime();
       Awaitility.await().atMost(Federation.CONVERGE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
           assertThat(dc1.server().wanMembers()).containsEntry("n3a.dc3", "failed"));
       System.out.printf("n3a.dc3 killed: failed in dc1's view after %d ms%n", millisSince(killed));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+          assertThat(statusOf(dc1, "dc3").get("Reasons").get(0).asText())
+              .startsWith("1 of 1 server of dc3 failed in the WAN view since "));
+      assertThat(statusOf(dc1, "dc3").get("Verdict").asText()).isEqualTo("unreachable");
+      System.out.printf("n3a.dc3 killed: unreachable in dc1's federation status after %d ms%n", millisSince(killed));
 
       // Acceptance 4: the primary goes down, then dc2 restarts; its stored states open the barrier.
       dc1.server().process.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -117,6 +139,19 @@ class FederationProcessTest {
       assertThat(f.connectionsToGateways()).as("the sampling saw servers' connections to gateways (it works)")
           .contains("dc2->dc1", "dc2->dc2", "dc3->dc3");
     }
+  }
+
+  /** DC → verdict, from {@code GET /v1/operator/federation} on the DC's first server. */
+  private static Map<String, String> verdicts(Dc dc) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    for (JsonNode d : Json.mapper().readTree(dc.server().get("/v1/operator/federation")).get("Datacenters")) {
+      out.put(d.get("Datacenter").asText(), d.get("Verdict").asText());
+    }
+    return out;
+  }
+
+  private static JsonNode statusOf(Dc from, String dc) throws Exception {
+    return Json.mapper().readTree(from.server().get("/v1/operator/federation?dc=" + dc)).get("Datacenters").get(0);
   }
 
   private static void addAndRemoveGateway(Federation f, Dc dc, String name, Map<String, Set<String>> before)

@@ -44,6 +44,9 @@ class AclAndRestartTest {
       assertThat(get(server, "/v1/internal/federation-states", "wrong").body()).isEqualTo("Permission denied: ACL not found");
       assertThat(get(server, "/v1/internal/federation-states", "reader").statusCode()).isEqualTo(200);
       assertThat(get(server, "/v1/agent/members", null).statusCode()).isEqualTo(403);
+      assertThat(get(server, "/v1/operator/federation", "gateway").body())
+          .isEqualTo("Permission denied: this token lacks operator:read");
+      assertThat(get(server, "/v1/operator/federation", "reader").statusCode()).isEqualTo(200);
 
       long before = index(get(server, "/v1/internal/federation-states", "reader"));
       HttpResponse<String> denied = put(server, "/v1/internal/federation-state", upsert("dc2"), "reader");

@@ -23,6 +23,9 @@ public final class FederationVerdicts {
   /** How much time a certificate has left before the status warns: the TLS preflight's window. */
   public static final Duration CERTIFICATE_WARNING = io.meshfed.transport.tls.TlsMaterial.EXPIRY_WARNING;
 
+  /** Within this, a certificate about to expire makes its DC degraded: the TLS preflight's urgent window. */
+  public static final Duration CERTIFICATE_URGENT = io.meshfed.transport.tls.TlsMaterial.EXPIRY_URGENT;
+
   /** A secondary reads from the primary at least once per replication wait while its route works. */
   public static final Duration REPLICA_STALE_AFTER = io.meshfed.actors.federation.GatewayRollout.STALE_AFTER;
 
@@ -160,7 +163,8 @@ public final class FederationVerdicts {
       degraded.add(failedText(failed, present, dc));
     }
     if (!suspect.isEmpty()) {
-      degraded.add(suspect.size() + " of " + present.size() + " servers of " + dc + " suspected in the WAN view since "
+      degraded.add(suspect.size() + " of " + present.size() + (present.size() == 1 ? " server" : " servers") + " of "
+          + dc + " suspected in the WAN view since "
           + clock(latest(suspect)) + " (still routed to until declared failed)");
     }
     for (Gateway g : failing) {
@@ -192,8 +196,7 @@ public final class FederationVerdicts {
     String reached = !in.crossDc() ? ""
         : "; reached through " + pathWords(path.via()) + " (" + n + (n == 1 ? " gateway" : " gateways")
             + (path.probed() ? ", passing the probe" : ", not probed") + ")";
-    return new Judgement(dc, Verdict.HEALTHY, List.of(present.size() + " of " + present.size() + " servers of " + dc
-        + " alive" + reached));
+    return new Judgement(dc, Verdict.HEALTHY, List.of(servers(present.size()) + " of " + dc + " alive" + reached));
   }
 
   /** Rules for the answering server's own DC: it answers, so it is never unreachable. */
@@ -204,6 +207,7 @@ public final class FederationVerdicts {
         .filter(s -> s.datacenter().equals(dc) && s.status() != MemberStatus.LEFT).toList();
     List<Server> failed = of(present, MemberStatus.FAILED);
     List<String> degraded = new ArrayList<>();
+    List<String> notices = new ArrayList<>();
     if (!failed.isEmpty()) {
       degraded.add(failedText(failed, present, dc));
     }
@@ -225,8 +229,10 @@ public final class FederationVerdicts {
         degraded.add("replication failing: " + r.consecutiveFailures() + " failed round"
             + (r.consecutiveFailures() == 1 ? "" : "s") + " since "
             + (r.lastSuccess() == null ? "it started (never succeeded)" : "the last success " + seconds(r.lastSuccess(),
-            in.now()) + " ago at " + clock(r.lastSuccess())) + ", at index " + r.remoteIndex()
-            + " of the primary; last error: " + Objects.toString(r.lastError(), "none"));
+            in.now()) + " ago at " + clock(r.lastSuccess()))
+            // A failed round resets the index: the next success is a full sync.
+            + (r.remoteIndex() > 0 ? ", at index " + r.remoteIndex() + " of the primary" : ", a full sync due")
+            + "; last error: " + Objects.toString(r.lastError(), "none"));
       } else if (r.lastSuccess() == null) {
         degraded.add("replication from " + in.primary() + " has not completed a round yet");
       }
@@ -242,18 +248,28 @@ public final class FederationVerdicts {
         degraded.add("the certificate of server " + in.node() + " (" + cert.subject() + ") expired on "
             + cert.notAfter());
       } else if (left.compareTo(CERTIFICATE_WARNING) < 0) {
-        degraded.add("the certificate of server " + in.node() + " (" + cert.subject() + ") expires in "
+        String text = "the certificate of server " + in.node() + " (" + cert.subject() + ") expires in "
             + left.toDays() + (left.toDays() == 1 ? " day" : " days") + " (on " + cert.notAfter()
-            + "); replace it and run meshfed reload");
+            + "); replace it and run meshfed reload";
+        // As the TLS preflight: a warning from 30 days, urgent (here: degraded) from 7.
+        (left.compareTo(CERTIFICATE_URGENT) < 0 ? degraded : notices).add(text);
       }
     }
     if (!degraded.isEmpty()) {
+      degraded.addAll(notices);
       return new Judgement(dc, Verdict.DEGRADED, degraded);
     }
     String replication = secondary && in.crossDc() && local.replication() != null
         ? ", replicating from " + in.primary() + " at index " + local.replication().remoteIndex() : "";
-    return new Judgement(dc, Verdict.HEALTHY, List.of(present.size() + " of " + present.size() + " servers of " + dc
-        + " alive (this server's DC)" + replication));
+    List<String> reasons = new ArrayList<>();
+    reasons.add(servers(present.size()) + " of " + dc + " alive (this server's DC)" + replication);
+    reasons.addAll(notices);
+    return new Judgement(dc, Verdict.HEALTHY, List.copyOf(reasons));
+  }
+
+  /** "2 of 2 servers", "1 of 1 server". */
+  private static String servers(int n) {
+    return n + " of " + n + (n == 1 ? " server" : " servers");
   }
 
   private static String failedText(List<Server> failed, List<Server> present, String dc) {

@@ -68,7 +68,7 @@ class FederationVerdictsTest {
         "3 of 3 servers of dc1 alive; reached through this DC's mesh gateways (1 gateway, passing the probe)");
     assertThat(w.judge("dc2").verdict()).isEqualTo(Verdict.HEALTHY);
     assertThat(w.judge("dc2").reasons()).containsExactly(
-        "1 of 1 servers of dc2 alive (this server's DC), replicating from dc1 at index 131");
+        "1 of 1 server of dc2 alive (this server's DC), replicating from dc1 at index 131");
     assertThat(w.judge("dc3").verdict()).isEqualTo(Verdict.HEALTHY);
   }
 
@@ -110,7 +110,7 @@ class FederationVerdictsTest {
     Judgement j = w.judge("dc3");
     assertThat(j.verdict()).isEqualTo(Verdict.DEGRADED);
     assertThat(j.reasons()).containsExactly(
-        "1 of 1 servers of dc3 suspected in the WAN view since 18:02:11 UTC (still routed to until declared failed)");
+        "1 of 1 server of dc3 suspected in the WAN view since 18:02:11 UTC (still routed to until declared failed)");
   }
 
   @Test
@@ -167,7 +167,7 @@ class FederationVerdictsTest {
     w.crossDc = false;
     w.paths.clear();
     w.states.clear();
-    assertThat(w.judge("dc3")).isEqualTo(new Judgement("dc3", Verdict.HEALTHY, List.of("1 of 1 servers of dc3 alive")));
+    assertThat(w.judge("dc3")).isEqualTo(new Judgement("dc3", Verdict.HEALTHY, List.of("1 of 1 server of dc3 alive")));
   }
 
   @Test
@@ -222,6 +222,9 @@ class FederationVerdictsTest {
     assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.DEGRADED, List.of(
         "replication failing: 4 failed rounds since the last success 34 s ago at 18:04:26 UTC, at index 120 of the"
             + " primary; last error: replication step stalled: no answer from the primary")));
+    w.replication = new Replication(false, 0, 1, NOW.minusSeconds(2), NOW, "datacenter dc1 did not answer");
+    assertThat(w.judge("dc2").reasons()).containsExactly("replication failing: 1 failed round since the last success"
+        + " 2 s ago at 18:04:58 UTC, a full sync due; last error: datacenter dc1 did not answer");
   }
 
   @Test
@@ -253,16 +256,22 @@ class FederationVerdictsTest {
   }
 
   @Test
-  void aCertificateWithinTheWarningWindowOrExpiredIsNamed() {
+  void aCertificateWithinTheWarningWindowIsNamedAndWithinTheUrgentOneOrExpiredIsDegraded() {
     World w = new World();
     w.certificate = new Certificate("CN=server.dc2.meshfed", NOW.plus(Duration.ofDays(30)).plusSeconds(1));
-    assertThat(w.judge("dc2").verdict()).isEqualTo(Verdict.HEALTHY);
+    assertThat(w.judge("dc2").reasons()).hasSize(1);
+    w.certificate = new Certificate("CN=server.dc2.meshfed", NOW.plus(Duration.ofDays(12)).plusSeconds(60));
+    assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.HEALTHY, List.of(
+        "1 of 1 server of dc2 alive (this server's DC), replicating from dc1 at index 131",
+        "the certificate of server n2 (CN=server.dc2.meshfed) expires in 12 days (on 2026-12-15T18:06:00Z); replace"
+            + " it and run meshfed reload")));
     w.certificate = new Certificate("CN=server.dc2.meshfed", NOW.plus(Duration.ofDays(2)).plusSeconds(60));
-    assertThat(w.judge("dc2").reasons()).containsExactly("the certificate of server n2 (CN=server.dc2.meshfed) expires"
-        + " in 2 days (on 2026-12-05T18:06:00Z); replace it and run meshfed reload");
+    assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.DEGRADED, List.of(
+        "the certificate of server n2 (CN=server.dc2.meshfed) expires in 2 days (on 2026-12-05T18:06:00Z); replace"
+            + " it and run meshfed reload")));
     w.certificate = new Certificate("CN=server.dc2.meshfed", NOW.minusSeconds(1));
-    assertThat(w.judge("dc2").reasons()).containsExactly(
-        "the certificate of server n2 (CN=server.dc2.meshfed) expired on 2026-12-03T18:04:59Z");
+    assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.DEGRADED, List.of(
+        "the certificate of server n2 (CN=server.dc2.meshfed) expired on 2026-12-03T18:04:59Z")));
   }
 
   @Test
