@@ -88,7 +88,8 @@ class FederationMapBrowserTest {
         Awaitility.await().atMost(Federation.CONVERGE).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
           List<WebElement> dcs = browser.findElements(By.cssSelector("g.dc"));
           assertThat(dcs).extracting(e -> e.getAttribute("data-dc")).containsExactlyInAnyOrder("dc1", "dc2", "dc3");
-          assertThat(dcs).allSatisfy(e -> assertThat(e.getAttribute("class")).contains("verdict-healthy"));
+          String status = dc1.server().get("/v1/operator/federation");
+          assertThat(dcs).as(status).allSatisfy(e -> assertThat(e.getAttribute("class")).contains("verdict-healthy"));
           assertThat(linkClass(browser, "dc2")).contains("verdict-healthy");
         });
         assertThat(browser.findElement(By.id("viewpoint")).getText()).contains("dc1");
@@ -116,10 +117,84 @@ class FederationMapBrowserTest {
             assertThat(details.getText()).containsAnyOf("degraded", "unreachable"));
         screenshot(browser, "federation-map-gateway-stopped-1280x800");
 
+        hostileNamesShowAsText(browser, dc1);
+
         browser.manage().window().setSize(new Dimension(390, 844));
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
             assertThat(browser.findElement(By.id("map")).getSize().getWidth()).isLessThanOrEqualTo(390));
         screenshot(browser, "federation-map-390x844");
+      } finally {
+        browser.quit();
+      }
+    }
+  }
+
+  /**
+   * A federation state holds what its writer put there: a gateway check's output with markup
+   * reaches the page as text.
+   */
+  private void hostileNamesShowAsText(WebDriver browser, Dc dc1) throws Exception {
+    // Node names are checked (letters, digits, '-', '_', dots); a check's output is free text.
+    String node = "gw9";
+    String output = "<img src=x onerror=window.pwned=1> is up &amp; <i>fine";
+    Path state = dir.resolve("dc9.json");
+    Files.writeString(state, """
+        {"Datacenter":"dc9","MeshGateways":[
+          {"Node":{"Node":"NODE","Address":"192.0.2.9","Datacenter":"dc9"},
+           "Service":{"ID":"mesh-gateway","Service":"mesh-gateway","Kind":"mesh-gateway","Port":443,
+                      "Meta":{"meshfed-wan-federation":"1"},
+                      "TaggedAddresses":{"lan":{"Address":"192.0.2.9","Port":443},"wan":{"Address":"192.0.2.9","Port":443}}},
+           "Checks":[{"Node":"NODE","CheckID":"alive","Name":"alive","Status":"passing","ServiceID":"mesh-gateway",
+                      "Output":"OUTPUT"}]}]}
+        """.replace("NODE", node).replace("OUTPUT", output));
+    MeshfedProcess.Result apply = MeshfedProcess.run(Duration.ofSeconds(60), "federation-state", "apply",
+        state.toString(), "--http-addr", dc1.server().host + ":" + dc1.server().http);
+    assertThat(apply.exitCode()).as(apply.stderr().toString()).isZero();
+    By dc9 = By.cssSelector("#dc-list button[data-dc='dc9']");
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(browser.findElements(dc9)).hasSize(1));
+    browser.findElement(dc9).click();
+    WebElement details = browser.findElement(By.id("details"));
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(details.getText()).contains(node, output));
+    assertThat(details.findElements(By.cssSelector("img, i"))).isEmpty();
+    assertThat(browser.findElements(By.cssSelector("#details script, #map script"))).isEmpty();
+    assertThat(((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return window.pwned === undefined"))
+        .isEqualTo(true);
+  }
+
+  /** With ACLs on, the page asks for a token, refuses a wrong one, and sends the right one in a header. */
+  @Test
+  void withAclsThePageAsksForATokenAndKeepsItOutOfTheUrl() throws Exception {
+    Prerequisites.require(missingBrowser(), "FederationMapBrowserTest");
+    String secret = java.util.UUID.randomUUID().toString();
+    Path config = dir.resolve("acl.conf");
+    Files.writeString(config, "meshfed.acl { enabled = true, tokens = [ { secret = \"" + secret
+        + "\", policy = \"operator:read\" } ] }\n");
+    int http = MeshfedProcess.freePort();
+    try (MeshfedProcess server = MeshfedProcess.start("server", "--dev", "--node", "n1", "--config-file",
+        config.toString(), "--http-port", Integer.toString(http), "--grpc-port", Integer.toString(MeshfedProcess.freePort()))) {
+      server.awaitReady(Federation.READY);
+      WebDriver browser = browser(1280, 800);
+      try {
+        browser.get("http://127.0.0.1:" + http + "/ui/");
+        WebElement form = browser.findElement(By.id("token-form"));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(form.isDisplayed()).isTrue());
+        assertThat(browser.findElement(By.id("main")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("token-reason")).getText()).contains("ACL");
+
+        browser.findElement(By.id("token")).sendKeys("not-" + secret, Keys.ENTER);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertThat(browser.findElement(By.id("token-reason")).getText()).startsWith("The server refused this token"));
+
+        browser.findElement(By.id("token")).sendKeys(secret, Keys.ENTER);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertThat(browser.findElements(By.cssSelector("g.dc.verdict-healthy"))).hasSize(1));
+        assertThat(form.isDisplayed()).isFalse();
+        assertThat(browser.getCurrentUrl()).doesNotContain(secret);
+        Object requested = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+            "return performance.getEntriesByType('resource').map(e => e.name).join(' ')");
+        assertThat((String) requested).contains("/v1/operator/federation/stream").doesNotContain(secret);
       } finally {
         browser.quit();
       }

@@ -7,6 +7,7 @@
 
 (() => {
   const STREAM = '/v1/operator/federation/stream';
+  const GATEWAYS = '/v1/internal/federation-states/mesh-gateways';
   const TOKEN_KEY = 'meshfed.token';
   const TOKEN_HEADER = 'X-Meshfed-Token';
   const RETRY_MS = 2000;
@@ -23,6 +24,9 @@
   let selected = null;
   let latest = null;
   let staleTimer = null;
+  /** Each DC's mesh gateways from its federation state (node, addresses, checks), by DC. */
+  let gateways = {};
+  let watchingGateways = false;
 
   function el(tag, attrs, text) {
     const e = tag.startsWith('svg:') ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
@@ -61,13 +65,43 @@
     location.reload();
   });
 
+  function headers(accept) {
+    const h = { Accept: accept };
+    if (token()) h[TOKEN_HEADER] = token();
+    return h;
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /**
+   * The gateways of every DC, kept current with blocking reads (?index=&wait=), as Consul's
+   * clients do: each answer carries the index to wait past next.
+   */
+  async function watchGateways() {
+    let index = 0;
+    for (;;) {
+      try {
+        const query = index > 0 ? '?index=' + index + '&wait=5m' : '';
+        const response = await fetch(GATEWAYS + query, { headers: headers('application/json'), cache: 'no-store' });
+        if (!response.ok) {
+          await sleep(RETRY_MS); // a refused token shows in the stream's answer
+          continue;
+        }
+        const next = Number(response.headers.get('X-Meshfed-Index')) || 0;
+        gateways = await response.json();
+        index = next < index ? 0 : next; // an index that goes back means the store was rebuilt: start over
+        if (latest) render(latest);
+      } catch (e) {
+        await sleep(RETRY_MS);
+      }
+    }
+  }
+
   async function connect() {
     $('forget-token').hidden = !token();
-    const headers = { Accept: 'text/event-stream' };
-    if (token()) headers[TOKEN_HEADER] = token();
     let response;
     try {
-      response = await fetch(STREAM, { headers, cache: 'no-store' });
+      response = await fetch(STREAM, { headers: headers('text/event-stream'), cache: 'no-store' });
     } catch (e) {
       return retry('cannot reach the server (' + e.message + ')');
     }
@@ -79,6 +113,10 @@
       return retry('the server answered ' + response.status + ': ' + (await response.text()).trim());
     }
     setLive('ok', 'live');
+    if (!watchingGateways) {
+      watchingGateways = true;
+      watchGateways();
+    }
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -160,14 +198,16 @@
     if (selected && names.has(selected)) showDetails(selected);
   }
 
-  /** The viewing DC in the middle, the others on a circle around it, in the server's order. */
+  /** The viewing DC in the middle, the others on an ellipse around it, in the server's order. */
   function layout(names, self) {
     const out = new Map();
     const others = names.filter((n) => n !== self);
-    out.set(self, { x: 300, y: 260 });
+    out.set(self, { x: 300, y: 280 });
     others.forEach((n, i) => {
-      const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(others.length, 1);
-      out.set(n, { x: 300 + 200 * Math.cos(angle), y: 260 + 190 * Math.sin(angle) });
+      // Turned half a step, so that no link runs through the summary under the middle DC.
+      const step = (2 * Math.PI) / Math.max(others.length, 1);
+      const angle = -Math.PI / 2 + step / 2 + step * i;
+      out.set(n, { x: 300 + 205 * Math.cos(angle), y: 280 + 190 * Math.sin(angle) });
     });
     return out;
   }
@@ -200,6 +240,8 @@
     parts.link.setAttribute('y2', at.y.toFixed(1));
     parts.link.style.display = self ? 'none' : '';
 
+    drawGateways(parts, gatewaysOf(dc.Datacenter));
+
     parts.item.setAttribute('class', verdict);
     parts.button.setAttribute('aria-label', label);
     parts.button.setAttribute('aria-pressed', selected === dc.Datacenter ? 'true' : 'false');
@@ -208,15 +250,39 @@
     parts.itemSince.textContent = 'since ' + ago(dc.Since);
   }
 
+  function gatewaysOf(dc) {
+    return Array.isArray(gateways[dc]) ? gateways[dc] : [];
+  }
+
+  function health(gw) {
+    const checks = Array.isArray(gw.Checks) ? gw.Checks : [];
+    if (checks.some((c) => c.Status === 'critical')) return 'critical';
+    if (checks.some((c) => c.Status === 'warning')) return 'warning';
+    return 'passing';
+  }
+
+  /** A dot per gateway on the DC's ring, coloured by its health; its name in a tooltip. */
+  function drawGateways(parts, list) {
+    parts.gateways.replaceChildren();
+    list.slice(0, 12).forEach((gw, i) => {
+      const angle = Math.PI / 4 + (i * Math.PI) / 8;
+      const dot = el('svg:circle', { r: '9', class: 'gateway health-' + health(gw),
+        cx: (60 * Math.cos(angle)).toFixed(1), cy: (60 * Math.sin(angle)).toFixed(1) });
+      dot.append(el('svg:title', {}, 'gateway ' + ((gw.Node && gw.Node.Node) || '?') + ': ' + health(gw)));
+      parts.gateways.append(dot);
+    });
+  }
+
   function create(name) {
     const link = el('svg:line', { class: 'link', 'data-dc': name });
     map.insertBefore(link, map.firstChild); // links under the DCs
     const group = el('svg:g', { class: 'dc', tabindex: '0', role: 'button', 'data-dc': name });
-    group.append(el('svg:circle', { r: '52' }));
-    const nameText = el('svg:text', { class: 'name', y: '-8', 'text-anchor': 'middle' });
-    const line2 = el('svg:text', { class: 'verdict', y: '12', 'text-anchor': 'middle' });
-    const line3 = el('svg:text', { class: 'summary', y: '72', 'text-anchor': 'middle' });
-    group.append(nameText, line2, line3);
+    group.append(el('svg:circle', { r: '60', class: 'ring' }));
+    const nameText = el('svg:text', { class: 'name', y: '-6', 'text-anchor': 'middle' });
+    const line2 = el('svg:text', { class: 'verdict', y: '18', 'text-anchor': 'middle' });
+    const line3 = el('svg:text', { class: 'summary', y: '84', 'text-anchor': 'middle' });
+    const gatewayDots = el('svg:g', { class: 'gateways' });
+    group.append(nameText, line2, line3, gatewayDots);
     group.addEventListener('click', () => choose(name, false));
     group.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' || e.key === ' ') {
@@ -235,7 +301,7 @@
     button.addEventListener('click', () => choose(name, false));
     item.append(button);
     list.append(item);
-    return { group, link, name: nameText, line2, line3, item, button, itemName, itemVerdict, itemSince };
+    return { group, link, name: nameText, line2, line3, gateways: gatewayDots, item, button, itemName, itemVerdict, itemSince };
   }
 
   function choose(name, fromKeyboard) {
@@ -269,6 +335,15 @@
       body.push(el('h3', {}, 'Path from ' + latest.Datacenter + ': ' + dc.Path.Via));
       body.push(table(['gateway', 'probe', 'error'],
         (dc.Path.Gateways || []).map((g) => [g.Address, g.Probe, g.Error || ''])));
+    }
+    const gws = gatewaysOf(dc.Datacenter);
+    if (gws.length) {
+      body.push(el('h3', {}, 'Mesh gateways in its federation state'));
+      body.push(table(['gateway', 'WAN address', 'health', 'check output'], gws.map((gw) => {
+        const wan = gw.Service && gw.Service.TaggedAddresses && gw.Service.TaggedAddresses.wan;
+        const outputs = (gw.Checks || []).map((c) => c.Output).filter((o) => o).join('; ');
+        return [(gw.Node && gw.Node.Node) || '', wan ? wan.Address + ':' + wan.Port : '', health(gw), outputs];
+      })));
     }
     if (dc.FederationState) {
       body.push(el('p', {}, 'Federation state: ' + dc.FederationState.MeshGateways + ' mesh gateways, updated '
