@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import io.meshfed.server.config.ServerConfigLoader;
 import java.util.List;
 import io.meshfed.actors.leader.Leader;
+import io.meshfed.actors.leader.RoutineSpec;
 import io.meshfed.actors.wan.WanFeatureBarrier;
 import io.meshfed.actors.wan.WanMembership;
 import io.meshfed.actors.wan.WanRouter;
@@ -226,10 +227,10 @@ public final class MeshfedServer {
       AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
       LeaderRoutines.Replications replications = new LeaderRoutines.Replications();
       CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();
-      system.tell(new ServerGuardian.StartLeader(LeaderRoutines.of(config, storeClient, barrier,
+      system.tell(new ServerGuardian.StartLeader(withFaults(faults, LeaderRoutines.of(config, storeClient, barrier,
           federation.primary(config.primaryDatacenter()), locator,
           replications, wanRouter::datacenters, () -> wanRouter.arrivals(config.primaryDatacenter()),
-          acls.primary(config.primaryDatacenter()), acl::replicationToken),
+          acls.primary(config.primaryDatacenter()), acl::replicationToken)),
           () -> LeaderRoutines.details(replications), leaderStarted));
       ActorRef<Leader.Command> leader = await(leaderStarted, "the DC leader did not start");
       InternalRpcCalls rpcCalls = new InternalRpcCalls();
@@ -379,6 +380,15 @@ public final class MeshfedServer {
         + config.ports().lan() + ", data dir " + config.dataDir()
         + (config.ephemeralDataDir() ? " (temporary)" : "")
         + (up ? "" : "; waiting for the DC to form (bootstrap-expect " + config.bootstrapExpect() + ")");
+  }
+
+  /** The leader's routines with a test's faults around each instance (by routine name). */
+  private static List<RoutineSpec> withFaults(FaultInjection faults, List<RoutineSpec> routines) {
+    if (faults == FaultInjection.NONE) {
+      return routines;
+    }
+    return routines.stream().map(r -> new RoutineSpec(r.name(),
+        () -> faults.around(r.name(), r.behavior().get()), r.backoff())).toList();
   }
 
   /** Starts a long-lived actor under the guardian, replaced with backoff when it fails; its supervisor's reference. */

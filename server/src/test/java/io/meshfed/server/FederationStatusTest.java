@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
+import io.meshfed.actors.federation.FederationStateReplication;
 import io.meshfed.gateway.GatewaySettings;
 import io.meshfed.gateway.MeshGateway;
 import io.meshfed.gateway.route.RouteTableBuilder;
@@ -27,6 +28,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.TypedActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * behind a real mesh gateway ({@link MeshGateway}, in this JVM, with a fixed route table) registered
  * in its DC's catalog: the secondaries know only dc1's gateway ({@code primary-gateways}), so every
  * cross-DC connection goes through gateways. The tests break it in turn: a certificate about to
- * expire (n3's), a whole DC stopped (dc3, as a crash), the primary's only gateway cut (gw1). Each
+ * expire (n3's), a replication read whose answer is lost (n2's, through {@link FaultInjection}), a
+ * whole DC stopped (dc3, as a crash), the primary's only gateway cut (gw1). Each
  * waits with a stated bound for the verdict and the reason that name the fault.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -58,6 +65,30 @@ class FederationStatusTest {
   /** A fault's verdict: SWIM's failure detection (~2 s here) or a probe round (1 s), plus the status's 2 s observation. */
   private static final Duration FAULT_SHOWN = Duration.ofSeconds(30);
 
+  /** How many of the primary's answers to n2's replication reads to lose from now on (a wedged read). */
+  final AtomicInteger answersToLose = new AtomicInteger();
+  /** Loses answers to the replication routine's reads, as a connection that drops them would. */
+  final FaultInjection wedge = new FaultInjection() {
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> Behavior<T> around(String actor, Behavior<T> behavior) {
+      if (!actor.equals(FederationStateReplication.NAME)) {
+        return behavior;
+      }
+      BehaviorInterceptor<Object, Object> loseAnswers = new BehaviorInterceptor<>(Object.class) {
+        @Override
+        public Behavior<Object> aroundReceive(TypedActorContext<Object> ctx, Object msg, ReceiveTarget<Object> target) {
+          // IndexReplication's answer to a read of the primary
+          if (msg.getClass().getSimpleName().equals("Fetched") && answersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return Behaviors.same();
+          }
+          return target.apply(ctx, msg);
+        }
+      };
+      return (Behavior<T>) Behaviors.intercept(() -> loseAnswers, (Behavior<Object>) (Behavior<?>) behavior);
+    }
+  };
+
   @TempDir static Path dir;
   CertificateTool.Issued ca;
   final Map<String, MeshGateway> gateways = new TreeMap<>();
@@ -70,9 +101,12 @@ class FederationStatusTest {
   void start() throws Exception {
     ca = CertificateTool.createCa("meshfed", Duration.ofDays(365));
     Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+    // The gateways first: their ephemeral ports cannot then take a server port picked below.
     for (String dc : List.of("dc1", "dc2", "dc3")) {
-      serverPorts.put(dc, TestServers.freePort());
       gateways.put(dc, MeshGateway.start(GatewaySettings.builder("127.0.0.1", 0).build()));
+    }
+    for (String dc : gateways.keySet()) {
+      serverPorts.put(dc, TestServers.freePort());
     }
     for (String dc : gateways.keySet()) {
       Map<String, List<InetSocketAddress>> remote = new HashMap<>();
@@ -89,7 +123,8 @@ class FederationStatusTest {
     n1 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
         options("dc1", "n1", Duration.ofDays(300), Map.of())));
     n2 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
-        options("dc2", "n2", Duration.ofDays(300), Map.of("primary-gateways", List.of(gw1)))));
+        options("dc2", "n2", Duration.ofDays(300), Map.of("primary-gateways", List.of(gw1)))),
+        ConfigFactory.empty(), wedge);
     // n3's certificate expires within the TLS code's 30-day warning window; and it stops as a crashed
     // server would, without its WAN leave.
     n3 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true,
@@ -200,6 +235,29 @@ class FederationStatusTest {
 
   @Test
   @Order(3)
+  void aWedgedReplicationIsShownBeforeTheWatchdogEndsIt() throws Exception {
+    // One answer of the primary never reaches the routine: no round ends and none fails. The status
+    // says so 45 s after the last round (a read waits at most 31.875 s), before the watchdog ends the
+    // routine 20 s after the read's longest wait; the fresh instance then replicates again.
+    answersToLose.set(1);
+    long armed = System.nanoTime();
+    await().atMost(Duration.ofSeconds(80)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      JsonNode dc2 = datacenter(status(n2, "dc2"), "dc2");
+      assertThat(dc2.get("Verdict").asText()).isEqualTo("degraded");
+      assertThat(texts(dc2.get("Reasons"))).anySatisfy(r -> assertThat(r)
+          .startsWith("replication has completed no round for ").contains("a step is not answering"));
+    });
+    System.out.printf("wedged replication shown %d ms after the answer was lost%n",
+        (System.nanoTime() - armed) / 1_000_000);
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      JsonNode status = status(n2, "dc2");
+      assertThat(status.at("/Local/Replication/WedgedRestarts").asLong()).isEqualTo(1);
+      assertThat(datacenter(status, "dc2").get("Verdict").asText()).isEqualTo("healthy");
+    });
+  }
+
+  @Test
+  @Order(4)
   void aStoppedDcIsUnreachableEverywhereWithSinceWhen() throws Exception {
     Instant stoppedAt = Instant.now();
     TestServers.stop(n3);
@@ -218,7 +276,7 @@ class FederationStatusTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void cuttingThePrimarysOnlyGatewayShowsTheProbesErrorAndFailingReplication() throws Exception {
     String gw1 = "127.0.0.1:" + gateways.get("dc1").listenAddress().getPort();
     gateways.get("dc1").close();

@@ -39,7 +39,8 @@ class HostileApiInputsProperties {
       "/meshfed.v1.CatalogService/Register", "/meshfed.v1.CatalogService/Deregister",
       "/meshfed.v1.CatalogService/UpdateCheck", "/meshfed.v1.CatalogService/ListServices",
       "/meshfed.v1.OperatorService/Leader", "/meshfed.v1.OperatorService/Members",
-      "/meshfed.v1.OperatorService/Routines", "/meshfed.v1.NoSuchService/Nothing");
+      "/meshfed.v1.OperatorService/Routines", "/meshfed.v1.OperatorService/FederationStatus",
+      "/meshfed.v1.NoSuchService/Nothing");
 
   private static Path dir;
   private static MeshfedServer server;
@@ -105,7 +106,8 @@ class HostileApiInputsProperties {
         Arbitraries.of("/v1/internal/federation-state", "/v1/internal/federation-states",
             "/v1/internal/federation-states/mesh-gateways", "/v1/catalog/register", "/v1/catalog/deregister",
             "/v1/catalog/check-update", "/v1/catalog/service", "/v1/health/service", "/v1/agent/members",
-            "/v1/agent/metrics", "/v1/status/leader", "/v1/operator/routines", "/", "/v2", "//"),
+            "/v1/agent/metrics", "/v1/status/leader", "/v1/operator/routines", "/v1/operator/federation", "/",
+            "/v2", "//"),
         hostileText().map(HostileApiInputsProperties::pathSegment).injectNull(0.5))
         .as((prefix, segment) -> segment == null ? prefix : prefix + "/" + segment);
     Arbitrary<String> query = Combinators.combine(

@@ -182,7 +182,11 @@ public final class FederationStatusEndpoint {
     FederationVerdicts.Replication replication = replicationDetails.isEmpty() ? null : new FederationVerdicts.Replication(
         Boolean.parseBoolean(replicationDetails.get("Healthy")), parseLong(replicationDetails.get("RemoteIndex")),
         (int) parseLong(replicationDetails.get("ConsecutiveFailures")), instant(replicationDetails.get("LastSuccess")),
-        instant(replicationDetails.get("LastErrorAt")), replicationDetails.get("LastError"));
+        instant(replicationDetails.get("LastErrorAt")), replicationDetails.get("LastError"),
+        parseLong(replicationDetails.get("WedgedRestarts")));
+    String routineError = leaderReport == null ? "" : leaderReport.routines().stream()
+        .filter(r -> r.name().equals(FederationStateReplication.NAME) && !r.lastError().isEmpty())
+        .map(r -> r.lastError() + (r.lastErrorAt() == null ? "" : " at " + r.lastErrorAt())).findFirst().orElse("");
     FederationVerdicts.Push push = pushDetails.get("LastPushAt") == null ? null : new FederationVerdicts.Push(
         instant(pushDetails.get("LastPushAt")),
         "ok".equals(pushDetails.get("LastPushResult")) ? null : pushDetails.get("LastPushResult"));
@@ -196,11 +200,16 @@ public final class FederationStatusEndpoint {
             + " server): " + reportRead.error();
     FederationVerdicts.Local local = new FederationVerdicts.Local(open, barrierReason,
         leaderReport == null ? "" : leaderReport.leaderNode(), leaderProblem, replication, push, certIn,
-        statesRead.error() == null ? "" : statesRead.error());
+        statesRead.error() == null ? "" : statesRead.error(), routineError);
 
-    java.util.Set<String> dcs = new java.util.TreeSet<>(states.keySet());
-    servers.forEach(s -> dcs.add(s.datacenter()));
-    dcs.add(primary);
+    java.util.Set<String> known = new java.util.TreeSet<>(states.keySet());
+    servers.forEach(s -> known.add(s.datacenter()));
+    known.addAll(replicas.keySet());
+    known.add(primary);
+    known.add(own);
+    // Only DCs this server knows keep a time: a name someone asked about is judged, not remembered.
+    history.retainVerdicts(known);
+    java.util.Set<String> dcs = new java.util.TreeSet<>(known);
     dcs.addAll(asked);
     dcs.remove(own);
     Map<String, FederationVerdicts.Path> paths = new TreeMap<>();
@@ -227,7 +236,8 @@ public final class FederationStatusEndpoint {
       FederationVerdicts.Path p = paths.get(dc);
       FederationVerdicts.State st = states.get(dc);
       FederationVerdicts.Replica r = replicas.get(dc);
-      out.add(new FederationStatus.Dc(dc, j.verdict().wireName(), history.verdict(dc, j.verdict().wireName(), now),
+      Instant since = known.contains(dc) ? history.verdict(dc, j.verdict().wireName(), now) : now;
+      out.add(new FederationStatus.Dc(dc, j.verdict().wireName(), since,
           j.reasons(),
           new FederationStatus.Servers(counts[MemberStatus.ALIVE.ordinal()], counts[MemberStatus.SUSPECT.ordinal()],
               counts[MemberStatus.FAILED.ordinal()], counts[MemberStatus.LEFT.ordinal()], List.copyOf(dcMembers)),
@@ -241,7 +251,7 @@ public final class FederationStatusEndpoint {
         new FederationStatus.Barrier(open, barrierReason),
         replication == null ? null : new FederationStatus.Replication(replication.healthy(), replication.remoteIndex(),
             replication.consecutiveFailures(), replication.lastSuccess(), replication.lastErrorAt(),
-            Objects.toString(replication.lastError(), "")),
+            Objects.toString(replication.lastError(), ""), replication.wedgedRestarts()),
         push == null ? null : new FederationStatus.AntiEntropy(push.at(), push.error() == null ? "ok" : push.error()),
         cert.map(c -> new FederationStatus.Certificate(c.getSubjectX500Principal().getName(),
             c.getNotAfter().toInstant(), Duration.between(now, c.getNotAfter().toInstant()).toDays())).orElse(null));

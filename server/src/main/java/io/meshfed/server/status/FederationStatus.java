@@ -101,7 +101,8 @@ public record FederationStatus(
       @JsonProperty("ConsecutiveFailures") int consecutiveFailures,
       @JsonProperty("LastSuccess") Instant lastSuccess,
       @JsonProperty("LastErrorAt") Instant lastErrorAt,
-      @JsonProperty("LastError") String lastError) {}
+      @JsonProperty("LastError") String lastError,
+      @JsonProperty("WedgedRestarts") long wedgedRestarts) {}
 
   /** @param lastPushResult "ok" or the error */
   public record AntiEntropy(

@@ -23,6 +23,13 @@ public final class FederationVerdicts {
   /** How much time a certificate has left before the status warns: the TLS preflight's window. */
   public static final Duration CERTIFICATE_WARNING = io.meshfed.transport.tls.TlsMaterial.EXPIRY_WARNING;
 
+  /**
+   * A secondary's replication ends a round at least once per blocking read (at most 31.875 s with
+   * jitter), changes or not; with no round done and none failed for this long, a step is stuck.
+   * Below the watchdog's 51.875 s, so a wedge shows before the routine is ended and restarted.
+   */
+  public static final Duration REPLICATION_STALLED_AFTER = Duration.ofSeconds(45);
+
   /** Within this, a certificate about to expire makes its DC degraded: the TLS preflight's urgent window. */
   public static final Duration CERTIFICATE_URGENT = io.meshfed.transport.tls.TlsMaterial.EXPIRY_URGENT;
 
@@ -79,7 +86,12 @@ public final class FederationVerdicts {
 
   /** The leader's federation-state replication (a secondary). */
   public record Replication(boolean healthy, long remoteIndex, int consecutiveFailures, Instant lastSuccess,
-      Instant lastErrorAt, String lastError) {}
+      Instant lastErrorAt, String lastError, long wedgedRestarts) {
+    public Replication(boolean healthy, long remoteIndex, int consecutiveFailures, Instant lastSuccess,
+        Instant lastErrorAt, String lastError) {
+      this(healthy, remoteIndex, consecutiveFailures, lastSuccess, lastErrorAt, lastError, 0);
+    }
+  }
 
   /** The leader's last anti-entropy push; {@code error} null when it was applied. */
   public record Push(Instant at, String error) {}
@@ -96,9 +108,17 @@ public final class FederationVerdicts {
    * @param lastPush null before the first push answered
    * @param certificate null without TLS
    * @param storeProblem why the DC's store could not be read, "" when it was
+   * @param replicationRoutineError the replication routine's last failure as the leader reports it
+   *     (a wedge ends the routine this way), with when; "" if none
    */
   public record Local(boolean barrierOpen, String barrierReason, String leader, String leaderProblem,
-      Replication replication, Push lastPush, Certificate certificate, String storeProblem) {}
+      Replication replication, Push lastPush, Certificate certificate, String storeProblem,
+      String replicationRoutineError) {
+    public Local(boolean barrierOpen, String barrierReason, String leader, String leaderProblem,
+        Replication replication, Push lastPush, Certificate certificate, String storeProblem) {
+      this(barrierOpen, barrierReason, leader, leaderProblem, replication, lastPush, certificate, storeProblem, "");
+    }
+  }
 
   /**
    * @param crossDc whether this server federates across DCs (TLS): without it there is no path to judge
@@ -138,6 +158,7 @@ public final class FederationVerdicts {
     Path path = in.paths().getOrDefault(dc, new Path("none", List.of(), false));
     List<Gateway> failing = path.probed() ? path.gateways().stream().filter(g -> g.probeError() != null).toList()
         : List.of();
+    boolean allFail = !failing.isEmpty() && failing.size() == path.gateways().size();
 
     List<String> unreachable = new ArrayList<>();
     if (present.isEmpty()) {
@@ -148,11 +169,9 @@ public final class FederationVerdicts {
     }
     if (in.crossDc() && path.gateways().isEmpty()) {
       unreachable.add("no gateway known on the path to " + dc + " (" + pathWords(path.via()) + ")");
-    } else if (in.crossDc() && !failing.isEmpty() && failing.size() == path.gateways().size()) {
-      Gateway last = failing.get(failing.size() - 1);
-      unreachable.add("no gateway on the path to " + dc + " (" + pathWords(path.via()) + ") passed its probe: "
-          + (failing.size() == 1 ? "" : failing.size() + " failing, ") + "last error " + last.probeError() + " at "
-          + last.address());
+    } else if (in.crossDc() && allFail && dc.equals(in.primary())) {
+      // The probe is a handshake with the primary's servers through the gateway: exactly this path.
+      unreachable.add(noProbePassed(dc, path, failing));
     }
     if (!unreachable.isEmpty()) {
       return new Judgement(dc, Verdict.UNREACHABLE, unreachable);
@@ -167,9 +186,16 @@ public final class FederationVerdicts {
           + dc + " suspected in the WAN view since "
           + clock(latest(suspect)) + " (still routed to until declared failed)");
     }
-    for (Gateway g : failing) {
-      degraded.add("gateway " + g.address() + " on the path to " + dc + " failed its probe: " + g.probeError()
-          + " (" + (path.gateways().size() - failing.size()) + " of " + path.gateways().size() + " pass)");
+    if (allFail) {
+      // Towards another DC the probe (to the primary's servers) proves less: the dials go on through
+      // these gateways (when all fail, all are used), and the WAN view says whether they arrive.
+      degraded.add(noProbePassed(dc, path, failing) + " (the probe is a TLS handshake with a server of "
+          + in.primary() + " through the gateway)");
+    } else {
+      for (Gateway g : failing) {
+        degraded.add("gateway " + g.address() + " on the path to " + dc + " failed its probe: " + g.probeError()
+            + " (" + (path.gateways().size() - failing.size()) + " of " + path.gateways().size() + " pass)");
+      }
     }
     State state = in.states().get(dc);
     if (in.crossDc() && in.local().barrierOpen()) {
@@ -223,8 +249,13 @@ public final class FederationVerdicts {
           + (secondary ? "; replication and anti-entropy unknown" : "; anti-entropy unknown"));
     } else if (secondary && in.crossDc()) {
       Replication r = local.replication();
+      String routine = local.replicationRoutineError().isEmpty() ? ""
+          : " (the routine's last failure: " + local.replicationRoutineError() + ")";
+      String wedged = r == null || r.wedgedRestarts() == 0 ? ""
+          : " (the watchdog has ended " + r.wedgedRestarts() + " stalled instance" + (r.wedgedRestarts() == 1 ? "" : "s")
+              + " since the leader started)";
       if (r == null) {
-        degraded.add("federation-state replication is not running on the leader " + local.leader());
+        degraded.add("federation-state replication is not running on the leader " + local.leader() + routine);
       } else if (r.consecutiveFailures() > 0) {
         degraded.add("replication failing: " + r.consecutiveFailures() + " failed round"
             + (r.consecutiveFailures() == 1 ? "" : "s") + " since "
@@ -232,9 +263,14 @@ public final class FederationVerdicts {
             in.now()) + " ago at " + clock(r.lastSuccess()))
             // A failed round resets the index: the next success is a full sync.
             + (r.remoteIndex() > 0 ? ", at index " + r.remoteIndex() + " of the primary" : ", a full sync due")
-            + "; last error: " + Objects.toString(r.lastError(), "none"));
+            + "; last error: " + Objects.toString(r.lastError(), "none") + wedged);
       } else if (r.lastSuccess() == null) {
-        degraded.add("replication from " + in.primary() + " has not completed a round yet");
+        degraded.add("replication from " + in.primary() + " has not completed a round yet" + routine + wedged);
+      } else if (Duration.between(r.lastSuccess(), in.now()).compareTo(REPLICATION_STALLED_AFTER) > 0) {
+        // Every round ends within the read's longest wait; one that neither ends nor fails is stuck.
+        degraded.add("replication has completed no round for " + seconds(r.lastSuccess(), in.now())
+            + " (last success at " + clock(r.lastSuccess()) + ", at index " + r.remoteIndex() + ") and none failed:"
+            + " a step is not answering; the watchdog restarts the routine once one is 20 s overdue" + wedged);
       }
     }
     if (local.leaderProblem().isEmpty() && local.lastPush() != null && local.lastPush().error() != null) {
@@ -265,6 +301,13 @@ public final class FederationVerdicts {
     reasons.add(servers(present.size()) + " of " + dc + " alive (this server's DC)" + replication);
     reasons.addAll(notices);
     return new Judgement(dc, Verdict.HEALTHY, List.copyOf(reasons));
+  }
+
+  private static String noProbePassed(String dc, Path path, List<Gateway> failing) {
+    Gateway last = failing.get(failing.size() - 1);
+    return "no gateway on the path to " + dc + " (" + pathWords(path.via()) + ") passed its probe: "
+        + (failing.size() == 1 ? "" : failing.size() + " failing, ") + "last error " + last.probeError() + " at "
+        + last.address();
   }
 
   /** "2 of 2 servers", "1 of 1 server". */

@@ -27,6 +27,11 @@ public final class StatusHistory {
     return observe(members, name, status, now);
   }
 
+  /** Forgets DCs no longer known, so that the map does not grow for ever. */
+  public synchronized void retainVerdicts(Set<String> dcs) {
+    verdicts.keySet().retainAll(dcs);
+  }
+
   /** Forgets members no longer in the view, so that the map does not grow for ever. */
   public synchronized void retainMembers(Set<String> names) {
     members.keySet().retainAll(names);

@@ -50,11 +50,12 @@ class FederationVerdictsTest {
     Push push = new Push(T0, null);
     Certificate certificate = new Certificate("CN=server.dc2.meshfed", NOW.plus(Duration.ofDays(300)));
     String storeProblem = "";
+    String routineError = "";
     List<String> asked = List.of();
 
     Judgement judge(String dc) {
       Local local = new Local(barrierOpen, barrierReason, "n2", leaderProblem, replication, push, certificate,
-          storeProblem);
+          storeProblem, routineError);
       return FederationVerdicts.judge(new Inputs(NOW, "n2", self, primary, crossDc, servers, paths, states, replicas,
           local, asked)).stream().filter(j -> j.datacenter().equals(dc)).findFirst().orElseThrow();
     }
@@ -145,6 +146,18 @@ class FederationVerdictsTest {
   }
 
   @Test
+  void everyGatewayTowardsAnotherDcFailingItsProbeIsDegradedOnly() {
+    // The probe goes to the primary's servers: with the primary cut off, dc3 may still be reached.
+    World w = new World();
+    w.paths.put("dc3", new Path("local-gateways", List.of(new Gateway("10.0.2.5:8443", "TLS handshake with"
+        + " server.dc1.meshfed via 10.0.2.5:8443 failed: the connection closed before the handshake completed")), true));
+    assertThat(w.judge("dc3")).isEqualTo(new Judgement("dc3", Verdict.DEGRADED, List.of(
+        "no gateway on the path to dc3 (this DC's mesh gateways) passed its probe: last error TLS handshake with"
+            + " server.dc1.meshfed via 10.0.2.5:8443 failed: the connection closed before the handshake completed at"
+            + " 10.0.2.5:8443 (the probe is a TLS handshake with a server of dc1 through the gateway)")));
+  }
+
+  @Test
   void someGatewaysFailingTheirProbeIsDegraded() {
     World w = new World();
     w.paths.put("dc1", new Path("local-gateways", List.of(new Gateway("10.0.2.5:8443", null),
@@ -225,6 +238,34 @@ class FederationVerdictsTest {
     w.replication = new Replication(false, 0, 1, NOW.minusSeconds(2), NOW, "datacenter dc1 did not answer");
     assertThat(w.judge("dc2").reasons()).containsExactly("replication failing: 1 failed round since the last success"
         + " 2 s ago at 18:04:58 UTC, a full sync due; last error: datacenter dc1 did not answer");
+  }
+
+  @Test
+  void replicationWithNoRoundForLongerThanAReadCanWaitIsStalled() {
+    World w = new World();
+    w.replication = new Replication(true, 131, 0, NOW.minusSeconds(45), null, null, 0);
+    assertThat(w.judge("dc2").verdict()).isEqualTo(Verdict.HEALTHY);
+    w.replication = new Replication(true, 131, 0, NOW.minusSeconds(46), null, null, 2);
+    assertThat(w.judge("dc2")).isEqualTo(new Judgement("dc2", Verdict.DEGRADED, List.of(
+        "replication has completed no round for 46 s (last success at 18:04:14 UTC, at index 131) and none failed:"
+            + " a step is not answering; the watchdog restarts the routine once one is 20 s overdue (the watchdog has"
+            + " ended 2 stalled instances since the leader started)")));
+  }
+
+  @Test
+  void aWedgedRoutineRestartingSaysWhatEndedIt() {
+    World w = new World();
+    w.replication = null;
+    w.routineError = "ReplicationWedged: the primary has not answered a read of federation states 20s after its"
+        + " longest wait (31.875s) at 2026-12-03T18:04:40Z";
+    assertThat(w.judge("dc2").reasons()).containsExactly("federation-state replication is not running on the leader n2"
+        + " (the routine's last failure: ReplicationWedged: the primary has not answered a read of federation states"
+        + " 20s after its longest wait (31.875s) at 2026-12-03T18:04:40Z)");
+    w.replication = new Replication(false, 0, 0, null, null, null, 1);
+    assertThat(w.judge("dc2").reasons()).containsExactly("replication from dc1 has not completed a round yet"
+        + " (the routine's last failure: ReplicationWedged: the primary has not answered a read of federation states"
+        + " 20s after its longest wait (31.875s) at 2026-12-03T18:04:40Z) (the watchdog has ended 1 stalled instance"
+        + " since the leader started)");
   }
 
   @Test

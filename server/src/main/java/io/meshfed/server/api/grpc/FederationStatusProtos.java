@@ -46,7 +46,8 @@ final class FederationStatusProtos {
           .setReplicationConsecutiveFailures(l.replication().consecutiveFailures())
           .setReplicationLastSuccessMs(ms(l.replication().lastSuccess()))
           .setReplicationLastErrorAtMs(ms(l.replication().lastErrorAt()))
-          .setReplicationLastError(l.replication().lastError());
+          .setReplicationLastError(l.replication().lastError())
+          .setReplicationWedgedRestarts(l.replication().wedgedRestarts());
     }
     if (l.antiEntropy() != null) {
       local.setHasAntiEntropy(true).setAntiEntropyLastPushAtMs(ms(l.antiEntropy().lastPushAt()))
