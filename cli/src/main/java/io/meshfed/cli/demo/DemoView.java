@@ -172,6 +172,9 @@ public final class DemoView {
     out.append("  curl -s http://").append(last.httpAddress()).append("/v1/internal/federation-states\n");
     out.append("  java -jar ").append(jar).append(" federation-state list --http-addr ").append(last.httpAddress())
         .append('\n');
+    out.append("  java -jar ").append(jar).append(" federation status --http-addr ").append(last.httpAddress())
+        .append('\n');
+    out.append("  open http://").append(last.httpAddress()).append("/ui/ in a browser: the federation map\n");
     if (dcs.size() > 1 && gatewayPids.containsKey(last.name())) {
       out.append("  kill ").append(gatewayPids.get(last.name())).append("   # stop ").append(last.name())
           .append("'s gateway, then watch ").append(last.name()).append("'s state lose ").append(last.gatewayName())

@@ -120,6 +120,7 @@ class DemoViewTest {
             + "  dc1: server n1 HTTP 127.0.1.1:8501, gRPC 127.0.1.1:8502; gateway gw1 127.0.1.2:8443 (pid 101)\n")
         .contains("Traffic between DCs only goes through the mesh gateways")
         .contains("  curl -s http://127.0.2.1:9501/v1/agent/members?wan=1\n")
+        .contains("  open http://127.0.2.1:9501/ui/ in a browser: the federation map\n")
         .contains("  java -jar /x/meshfed.jar federation-state list --http-addr 127.0.2.1:9501\n")
         .contains("  kill 102   # stop dc2's gateway, then watch dc2's state lose gw2 in every DC and the WAN members turn failed\n")
         .contains("logs (dcN-server.log, dcN-gateway.log): /tmp/meshfed-demo-1\n")

@@ -22,6 +22,7 @@ import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.server.endpoint.AgentEndpoint;
 import io.meshfed.server.endpoint.CatalogEndpoint;
 import io.meshfed.server.endpoint.FederationStateEndpoint;
+import io.meshfed.server.endpoint.FederationStatusEndpoint;
 import io.meshfed.server.endpoint.OperatorEndpoint;
 import io.meshfed.actors.store.QueryOptions;
 import io.meshfed.actors.store.StoreClient;
@@ -41,6 +42,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -78,6 +82,7 @@ public final class HttpApi extends AllDirectives {
   private final BlockingReads blockingReads;
   private final RequestBudget budget;
   private final ObjectMapper json = Json.mapper();
+  private final FederationStream stream;
 
   public HttpApi(FederationStateEndpoint federation, CatalogEndpoint catalog, OperatorEndpoint operator,
       AgentEndpoint agent, AclEndpoint acls, Acl acl, ServerConfig.HttpLimits limits, Supplier<String> moreMetrics,
@@ -92,6 +97,8 @@ public final class HttpApi extends AllDirectives {
     this.moreMetrics = moreMetrics;
     this.blockingReads = blockingReads;
     this.budget = budget;
+    this.stream = new FederationStream(t -> operator.federation(t, ""), blockingReads,
+        FederationStatusEndpoint.OBSERVE_INTERVAL, json);
   }
 
   /**
@@ -111,9 +118,31 @@ public final class HttpApi extends AllDirectives {
    * or leaves out of a list what the token cannot read.
    */
   private Route routes() {
-    return withToken(token -> extractMethod(method -> method == HttpMethods.GET && !acl.known(token)
-        ? error(ApiException.permissionDenied("ACL not found")) : apiRoutes(token)));
+    return concat(uiRoutes(), withToken(token -> extractMethod(method -> method == HttpMethods.GET && !acl.known(token)
+        ? error(ApiException.permissionDenied("ACL not found")) : apiRoutes(token))));
   }
+
+  /**
+   * The map of the federation: static files from the jar, served without a token (they hold no
+   * data; the page sends the token with its API calls). The policy lets the page run only its
+   * own script and talk only to this server, so a name that slipped past the page's escaping
+   * still could not run or load anything.
+   */
+  private Route uiRoutes() {
+    return concat(
+        path("ui", () -> redirect(Uri.create("/ui/"), StatusCodes.MOVED_PERMANENTLY)),
+        pathPrefix("ui", () -> get(() -> respondWithHeaders(UI_HEADERS, () -> concat(
+            pathSingleSlash(() -> getFromResource(UI_RESOURCES + "/index.html", ContentTypes.TEXT_HTML_UTF8)),
+            getFromResourceDirectory(UI_RESOURCES))))));
+  }
+
+  private static final String UI_RESOURCES = "io/meshfed/server/ui";
+  private static final List<HttpHeader> UI_HEADERS = List.of(
+      RawHeader.create("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self';"
+          + " img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+      RawHeader.create("X-Content-Type-Options", "nosniff"),
+      RawHeader.create("Referrer-Policy", "no-referrer"),
+      RawHeader.create("Cache-Control", "no-cache"));
 
   private Route apiRoutes(String token) {
     return concat(
@@ -125,6 +154,11 @@ public final class HttpApi extends AllDirectives {
                 jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty()))))),
         path(segment("v1").slash("operator").slash("routines"), () -> get(() ->
             respond(operator.routines(token), r -> jsonResponse(HttpBodies.Routines.of(r), Optional.empty())))),
+        path(segment("v1").slash("operator").slash("federation").slash("stream"), () -> get(() ->
+            completeWithFuture(stream.open(token).handle((events, err) -> err == null
+                ? HttpResponse.create().withStatus(StatusCodes.OK).addHeader(RawHeader.create("Cache-Control", "no-store"))
+                    .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events))
+                : errorResponse(ApiException.from(err)))))),
         path(segment("v1").slash("operator").slash("federation"), () -> get(() ->
             parameterOptional("dc", dc -> respond(operator.federation(token, dc.orElse("")),
                 status -> jsonResponse(status, Optional.empty()))))),
