@@ -115,6 +115,7 @@ class FederationMapBrowserTest {
         // Its details follow, with the reason in words.
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
             assertThat(details.getText()).containsAnyOf("degraded", "unreachable"));
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
         screenshot(browser, "federation-map-gateway-stopped-1280x800");
 
         hostileNamesShowAsText(browser, dc1);
@@ -122,6 +123,7 @@ class FederationMapBrowserTest {
         browser.manage().window().setSize(new Dimension(390, 844));
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
             assertThat(browser.findElement(By.id("map")).getSize().getWidth()).isLessThanOrEqualTo(390));
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
         screenshot(browser, "federation-map-390x844");
       } finally {
         browser.quit();
