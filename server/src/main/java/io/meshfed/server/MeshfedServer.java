@@ -251,7 +251,9 @@ public final class MeshfedServer {
       FederationStatusEndpoint federationStatus = new FederationStatusEndpoint(self, acl, tls.isPresent(), wanRouter,
           locator, config.staticGateways(), storeClient, ledger, leader, barrier::passed,
           () -> tls.map(t -> t.material().certificate()), system, Clock.systemUTC());
-      federationStatus.observe();
+      // Judging asks the store and the leader: it ends with the APIs, not when the scheduler does.
+      org.apache.pekko.actor.Cancellable judging = federationStatus.observe();
+      onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "stop-federation-status", judging::cancel);
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
           wanRouter, federationStatus);
 
