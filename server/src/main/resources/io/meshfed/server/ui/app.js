@@ -113,6 +113,7 @@
       return retry('the server answered ' + response.status + ': ' + (await response.text()).trim());
     }
     setLive('ok', 'live');
+    const opened = Date.now();
     if (!watchingGateways) {
       watchingGateways = true;
       watchGateways();
@@ -135,6 +136,8 @@
     } catch (e) {
       return retry('the stream broke (' + e.message + ')');
     }
+    // The server ends a stream after 10 minutes: that one is picked up again at once, quietly.
+    if (Date.now() - opened > 60000) return connect();
     retry('the stream ended');
   }
 
