@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # The command-line clients the tests drive a real server and gateway with: `curl` (the HTTPS API,
-# with and without a client certificate) and `openssl s_client` (TLS through a mesh gateway).
+# with and without a client certificate), `openssl s_client` (TLS through a mesh gateway) and
+# `promtool` (checks the metrics scrape, the alert rules and their unit tests; Debian's
+# `prometheus` package).
 # Source it, then call `meshfed_tools_provision`.
 #
 # When one is missing and we are root with apt-get, installs Debian's package; otherwise stops
@@ -12,11 +14,12 @@ meshfed_tools_provision() {
   local missing=()
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   [[ -x /usr/bin/openssl ]] || missing+=(openssl)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   ((${#missing[@]} == 0)) && return 0
   if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    meshfed_log "the TLS tests need ${missing[*]}: installing Debian's packages (apt-get)..."
+    meshfed_log "the TLS and metrics tests need ${missing[*]}: installing Debian's packages (apt-get)..."
     meshfed_apt_install --no-install-recommends "${missing[@]}" ca-certificates && hash -r && return 0
   fi
-  meshfed_log "the TLS tests need ${missing[*]}: install the Debian packages of the same names"
+  meshfed_log "the TLS and metrics tests need ${missing[*]}: install the Debian packages of the same names"
   return 1
 }

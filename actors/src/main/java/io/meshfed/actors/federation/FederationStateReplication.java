@@ -213,11 +213,13 @@ public final class FederationStateReplication {
       ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings, RoutineClock clock) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(primary, "primary");
-    return IndexReplication.create(FederationStateReplication.class, table(store, primary), replicationToken,
+    return IndexReplication.create(FederationStateReplication.class, table(store, primary, status, clock),
+        replicationToken,
         federationStatesSupported, signal, status, primaryArrivals, settings, clock);
   }
 
-  private static ReplicatedTable<FederationState> table(StoreClient store, PrimaryFederationStates primary) {
+  private static ReplicatedTable<FederationState> table(StoreClient store, PrimaryFederationStates primary,
+      ReplicationStatusHolder status, RoutineClock clock) {
     return new ReplicatedTable<>() {
       @Override
       public RecordKind<FederationState> kind() {
@@ -262,7 +264,16 @@ public final class FederationStateReplication {
 
       @Override
       public CompletionStage<?> apply(FederationStateOp op, FederationState state) {
-        return store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(op, state, true, reply));
+        CompletionStage<DcStore.WriteResult> written =
+            store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(op, state, true, reply));
+        if (op == FederationStateOp.UPSERT) {
+          written = written.whenComplete((result, error) -> {
+            if (error == null) {
+              status.recordPropagation(state.datacenter(), state.updatedAt(), clock.instant());
+            }
+          });
+        }
+        return written;
       }
     };
   }
