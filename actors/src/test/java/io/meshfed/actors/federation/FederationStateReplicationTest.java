@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import io.meshfed.transport.metrics.Meters;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,6 +181,21 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
         .isEqualTo(remote.get("dc-b").withIndexes(remote.get("dc-b").primaryModifyIndex(), 0, 0));
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> status.get().healthy());
     assertThat(status.get().remoteIndex()).isEqualTo(FederationFixture.list(primaryStore).index());
+  }
+
+  @Test
+  void roundsAndEachCopiedStatesPropagationAreTimed() {
+    Meters meters = new Meters();
+    status = new ReplicationStatusHolder(meters, "federation-states");
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
+    upsert(primaryStore, state("dc-b", gateway("dc-b", "gw-b1", 8443, HealthCheck.PASSING)));
+    start(fast());
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> byDc(secondaryStore).size() == 2);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(meters.scrape())
+        .contains("meshfed_replication_round_duration_seconds_count{outcome=\"ok\",table=\"federation-states\"} 1\n")
+        .contains("meshfed_replication_round_duration_seconds_count{outcome=\"error\",table=\"federation-states\"} 0\n")
+        .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-a\"} 1\n")
+        .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-b\"} 1\n"));
   }
 
   @Test
