@@ -78,7 +78,7 @@ public final class ReplicationStatusHolder {
    * A federation state of {@code datacenter} written into this DC's store at {@code appliedAt}, stamped
    * {@code updatedAt} by the DC that owns it. Both are wall clocks of different machines: a skew between
    * them adds to (or takes from) the delay, and a negative delay, only possible through skew, is not
-   * recorded. A full sync (after a restart or a failure) rewrites old records and records their whole age.
+   * recorded. The caller records only new versions, not a full sync's rewrites of copies it already held.
    */
   void recordPropagation(String datacenter, Instant updatedAt, Instant appliedAt) {
     if (meters == null || updatedAt == null) {

@@ -183,18 +183,33 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
     assertThat(status.get().remoteIndex()).isEqualTo(FederationFixture.list(primaryStore).index());
   }
 
+  /**
+   * Round times by outcome, and the propagation of each new version of a record, once: the full sync
+   * after a failed round rewrites every record, but those it already held are not news.
+   */
   @Test
-  void roundsAndEachCopiedStatesPropagationAreTimed() {
+  void roundsAndEachNewVersionsPropagationAreTimedButAFullSyncsRewritesAreNot() {
     Meters meters = new Meters();
     status = new ReplicationStatusHolder(meters, "federation-states");
     upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
     upsert(primaryStore, state("dc-b", gateway("dc-b", "gw-b1", 8443, HealthCheck.PASSING)));
-    start(fast());
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> byDc(secondaryStore).size() == 2);
+    primary.failList = n -> n == 2;
+    start(fast().withQueryWait(Duration.ofMillis(100)));
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    signals.expectMessage("error: primary unreachable (call 2)");
+    signals.expectMessage("ok");
+    // the recovery's full sync has rewritten both (their local modify index moved) and ended its round
     Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(meters.scrape())
-        .contains("meshfed_replication_round_duration_seconds_count{outcome=\"ok\",table=\"federation-states\"} 1\n")
-        .contains("meshfed_replication_round_duration_seconds_count{outcome=\"error\",table=\"federation-states\"} 0\n")
+        .containsPattern("meshfed_replication_round_duration_seconds_count\\{outcome=\"ok\",table=\"federation-states\"\\}"
+            + " [2-9]"));
+    assertThat(meters.scrape())
         .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-a\"} 1\n")
+        .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-b\"} 1\n");
+
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a2", 9443, HealthCheck.PASSING)));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(meters.scrape())
+        .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-a\"} 2\n")
         .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-b\"} 1\n"));
   }
 
