@@ -102,6 +102,9 @@ class MetricsProcessTest {
         assertThat(check.output().lines().filter(l -> LEGACY.stream().noneMatch(n -> l.startsWith(n + " "))))
             .as(what).isEmpty();
         names.addAll(Promtool.sampleNames(scrape.getValue()));
+        // the metrics themselves warn about nothing (Micrometer warns of a meter registered twice)
+        assertThat(sum(scrape.getValue(), "meshfed_log_events_total", "reason=\"MeterRegistry\""))
+            .as("Micrometer's warnings in the " + scrape.getKey()).isZero();
       }
       for (String file : List.of("alerts.yml", "grafana-dashboard.json")) {
         Set<String> used = Promtool.metricNames(Promtool.read(file));

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
@@ -92,19 +93,22 @@ public final class LogEvents {
     return CLASS_NAME.matcher(shortName).matches() ? shortName : OTHER;
   }
 
-  /** Registers the {@code other} series of each level, so the family is in every scrape. */
-  static void bind(MeterRegistry registry) {
-    sync(registry);
-  }
-
-  /** Registers a counter for every reason seen since the last call (registering one twice is a no-op). */
-  static void sync(MeterRegistry registry) {
+  /**
+   * Registers a counter in {@code registry} for every reason seen and not in {@code registered} yet (the
+   * first call: the {@code other} series of each level, so the family is in every scrape). Micrometer
+   * warns about a function counter registered twice, hence the set of those already there.
+   */
+  static void sync(MeterRegistry registry, Set<String> registered) {
     for (Level level : Level.values()) {
-      BY_REASON[level.ordinal()].forEach((reason, counter) -> FunctionCounter.builder(NAME, counter, LongAdder::sum)
-          .description("warnings and errors this process logged, by level and the short name of the logger"
-              + " (one count per JVM: several servers in one process show the same counts)")
-          .tags("level", level.label(), "reason", reason)
-          .register(registry));
+      BY_REASON[level.ordinal()].forEach((reason, counter) -> {
+        if (registered.add(level.label() + ' ' + reason)) {
+          FunctionCounter.builder(NAME, counter, LongAdder::sum)
+              .description("warnings and errors this process logged, by level and the short name of the logger"
+                  + " (one count per JVM: several servers in one process show the same counts)")
+              .tags("level", level.label(), "reason", reason)
+              .register(registry);
+        }
+      });
     }
   }
 }

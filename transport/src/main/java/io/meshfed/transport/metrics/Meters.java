@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Micrometer registry of one server or one gateway. Every instance has its own: tests run
@@ -20,9 +22,11 @@ public final class Meters {
   public static final Duration[] LONG = durations(0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 14400);
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** The log-event series registered here so far ({@link LogEvents#sync}). */
+  private final Set<String> logEvents = ConcurrentHashMap.newKeySet();
 
   public Meters() {
-    LogEvents.bind(registry);
+    LogEvents.sync(registry, logEvents);
   }
 
   public PrometheusMeterRegistry registry() {
@@ -40,7 +44,7 @@ public final class Meters {
 
   /** The registry's families in Prometheus text format 0.0.4. */
   public String scrape() {
-    LogEvents.sync(registry);
+    LogEvents.sync(registry, logEvents);
     return registry.scrape();
   }
 
