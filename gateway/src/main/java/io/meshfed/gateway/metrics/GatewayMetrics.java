@@ -48,13 +48,9 @@ public final class GatewayMetrics {
   /** The stats of a route, created on first use. Route names always hold dots, so never clash with {@link #UNROUTED}. */
   public RouteStats route(String name) {
     return routes.computeIfAbsent(name, n -> new RouteStats(meters.timer("meshfed.gateway.connection.duration",
-        "how long spliced client connections stayed open, from admission to their route to close", Meters.LONG)
+        "how long client connections admitted to a route stayed open, from admission to close (those whose"
+            + " upstream could not be reached included)", Meters.LONG)
         .tag("route", n).register(meters.registry())));
-  }
-
-  /** The registry of this gateway, for meters of its other parts. */
-  public Meters meters() {
-    return meters;
   }
 
   /** Where the endpoint health gauges read the current routes' endpoints from, by route name. */

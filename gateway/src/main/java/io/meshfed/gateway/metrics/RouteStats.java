@@ -15,7 +15,7 @@ public final class RouteStats {
   private final Map<Outcome, LongAdder> outcomes = new EnumMap<>(Outcome.class);
   private final Map<Direction, LongAdder> bytes = new EnumMap<>(Direction.class);
   private final AtomicInteger active = new AtomicInteger();
-  /** Admission to close of this route's spliced connections; null for {@link GatewayMetrics#unrouted()}. */
+  /** Admission to close of this route's connections; null for {@link GatewayMetrics#unrouted()}. */
   private final Timer durations;
 
   RouteStats(Timer durations) {
