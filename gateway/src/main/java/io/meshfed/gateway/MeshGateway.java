@@ -2,6 +2,7 @@ package io.meshfed.gateway;
 
 import io.meshfed.gateway.admin.AdminInitializer;
 import io.meshfed.gateway.metrics.GatewayMetrics;
+import io.meshfed.gateway.route.Route;
 import io.meshfed.gateway.route.RouteTable;
 import io.meshfed.gateway.route.RoutingTableHolder;
 import io.meshfed.gateway.splice.SpliceConfig;
@@ -27,8 +28,10 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -107,6 +110,7 @@ public final class MeshGateway implements AutoCloseable {
           LOG.info("gateway: ejected endpoint {} for {} s after {} consecutive connect failures",
               ejected, settings.ejectionTime().toSeconds(), settings.ejectAfterFailures());
         });
+    metrics.endpoints(() -> endpointHealth(routes.current(), selector));
     SpliceConfig config = new SpliceConfig(routes, metrics, selector, upstreamBootstrap(settings, transport),
         settings.connectAttempts(), settings.maxConnectionsPerRoute(), settings.idleTimeout(), channels);
 
@@ -140,6 +144,17 @@ public final class MeshGateway implements AutoCloseable {
         transport.name(), gateway.adminAddress().map(String::valueOf).orElse("off"),
         settings.initialRoutes().version());
     return gateway;
+  }
+
+  /** Each route's endpoints by state, read at scrape time (rare; never on the relaying path). */
+  private static Map<String, GatewayMetrics.Endpoints> endpointHealth(RouteTable table,
+      UpstreamSelector selector) {
+    Map<String, GatewayMetrics.Endpoints> out = new HashMap<>();
+    for (Route route : table.routes()) {
+      int ejected = (int) route.endpoints().stream().filter(selector::isEjected).count();
+      out.put(route.name(), new GatewayMetrics.Endpoints(route.endpoints().size() - ejected, ejected));
+    }
+    return out;
   }
 
   /** The bound client address (with the real port when 0 was asked for). */

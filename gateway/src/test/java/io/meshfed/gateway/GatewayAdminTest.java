@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /** The admin port: metrics in the Prometheus text format, health, and nothing else. */
 class GatewayAdminTest {
   // Prometheus text format 0.0.4: comment lines, or name{label="value",...} value.
-  private static final Pattern COMMENT = Pattern.compile("# (HELP|TYPE) meshfed_gateway_[a-z_]+ .+");
+  // (meshfed_, not meshfed_gateway_: the log-event family is the same in servers and gateways)
+  private static final Pattern COMMENT = Pattern.compile("# (HELP|TYPE) meshfed_[a-z_]+ .+");
   private static final Pattern SAMPLE = Pattern.compile(
       "[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\\n]|\\\\[\\\\\"n])*\""
           + "(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\\n]|\\\\[\\\\\"n])*\")*})? -?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?");

@@ -13,6 +13,7 @@ import io.meshfed.actors.federation.FederationStateReplication;
 import io.meshfed.actors.federation.PrimaryFederationStates;
 import io.meshfed.actors.federation.ReplicationStatus;
 import io.meshfed.actors.federation.ReplicationStatusHolder;
+import io.meshfed.transport.metrics.Meters;
 import io.meshfed.actors.forward.ReplicationSignal;
 import io.meshfed.actors.leader.RoutineSpec;
 import java.time.Duration;
@@ -74,6 +75,12 @@ final class LeaderRoutines {
       AntiEntropyStats antiEntropy) {
     Replications() {
       this(new ReplicationStatusHolder(), new ReplicationStatusHolder(), new AntiEntropyStats());
+    }
+
+    /** With the round times (and federation states' propagation delays) in the server's registry. */
+    Replications(Meters meters) {
+      this(new ReplicationStatusHolder(meters, "federation-states"), new ReplicationStatusHolder(meters, "acl"),
+          new AntiEntropyStats());
     }
   }
 

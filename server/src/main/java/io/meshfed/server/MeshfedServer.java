@@ -43,6 +43,7 @@ import io.meshfed.actors.leader.RoutineSpec;
 import io.meshfed.actors.wan.WanFeatureBarrier;
 import io.meshfed.actors.wan.WanMembership;
 import io.meshfed.actors.wan.WanRouter;
+import io.meshfed.transport.metrics.Meters;
 import io.meshfed.transport.port.ServerPort;
 import io.meshfed.transport.rpc.RpcClient;
 import io.meshfed.transport.rpc.RpcServer;
@@ -216,13 +217,15 @@ public final class MeshfedServer {
       Dialer dialer = new Dialer(config.datacenter(), tls.isPresent(), () -> LanMembers.servers(cluster.state()),
           new FirstKnownGateways(List.of(locator, new StaticGateways(config.staticGateways()))),
           wanRouter::aliveServers);
-      InternalRpc internalRpc = new InternalRpc(rpcClient, dialer);
+      // This server's own registry: several servers may share the JVM (tests, meshfed colocate).
+      Meters meters = new Meters();
+      InternalRpc internalRpc = new InternalRpc(rpcClient, dialer, meters);
       ActorRef<WanMembership.Command> wan = supervise(system, WAN_MEMBERSHIP, faults.around(WAN_MEMBERSHIP,
           WanMembership.create(ActorSettings.wan(config, VERSION), dialer, wanRouter,
               ServerTransport.gossipDialer(config, tls), readyToJoinWan(config, tls.isPresent(), locator, storeClient,
                   system), whyNotReadyToJoinWan(config),
               () -> LanMembers.servers(cluster.state()).stream().filter(s -> LanMembers.ALIVE.equals(s.status()))
-                  .map(LanMembers.Server::node).toList(), closes)));
+                  .map(LanMembers.Server::node).toList(), closes, meters)));
       // Before the server port closes, so the leave can still be gossiped and its answers received.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-wan",
           () -> AskPattern.<WanMembership.Command, Done>ask(wan, WanMembership.Leave::new, WAN_LEAVE_TIMEOUT,
@@ -231,7 +234,7 @@ public final class MeshfedServer {
       FederationStateEndpoint federation = new FederationStateEndpoint(storeClient, self, acl, internalRpc,
           barrier::passed, WanFeatureBarrier.NOT_ENABLED, ledger);
       AclEndpoint acls = new AclEndpoint(storeClient, self, acl, internalRpc);
-      LeaderRoutines.Replications replications = new LeaderRoutines.Replications();
+      LeaderRoutines.Replications replications = new LeaderRoutines.Replications(meters);
       CompletableFuture<ActorRef<Leader.Command>> leaderStarted = new CompletableFuture<>();
       system.tell(new ServerGuardian.StartLeader(withFaults(faults, LeaderRoutines.of(config, storeClient, barrier,
           federation.primary(config.primaryDatacenter()), locator,
@@ -266,7 +269,8 @@ public final class MeshfedServer {
           new AgentEndpoint(acl, locator, replications.federationStates(), replications.acl(),
               replications.antiEntropy(), barrier::passed, wanRouter, reload), acls, acl,
           config.limits().http(), () -> apiStats.prometheus() + ApiListeners.sharedLimits(requestBudget, blockingReads)
-              + transportMetrics.prometheus() + rpcCalls.prometheus() + tlsReloader.map(TlsReloader::prometheus).orElse(""),
+              + transportMetrics.prometheus() + rpcCalls.prometheus() + tlsReloader.map(TlsReloader::prometheus).orElse("")
+              + meters.scrape(),
           blockingReads, requestBudget);
       Route httpRoute = httpApi.route();
       ApiListener http = bind(system, config.bindAddress(), config.ports().http(), "HTTP API", "meshfed.ports.http",

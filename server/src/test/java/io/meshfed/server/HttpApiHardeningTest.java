@@ -213,12 +213,21 @@ class HttpApiHardeningTest {
   void theListenersAndTheServerPortAreInTheMetricsWellFormed() throws Exception {
     String text = get(server, "/v1/agent/metrics", WRITER).body();
     java.util.Map<String, Long> declared = new java.util.HashMap<>();
+    java.util.Set<String> histograms = new java.util.HashSet<>();
     for (String line : text.split("\n")) {
       if (line.startsWith("# TYPE ")) {
         declared.merge(line.split(" ")[2], 1L, Long::sum);
+        if (line.endsWith(" histogram")) {
+          histograms.add(line.split(" ")[2]);
+        }
       } else if (!line.startsWith("# HELP ")) {
-        assertThat(line).matches("[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*})? -?[0-9.]+");
-        assertThat(declared).as("TYPE before the samples of " + line).containsKey(line.split("[{ ]")[0]);
+        // (the registry's histograms' sums are doubles, which may come with an exponent)
+        assertThat(line).matches("[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*})? -?[0-9.]+(E-?[0-9]+)?");
+        String name = line.split("[{ ]")[0];
+        // a histogram's samples are its name with _bucket, _sum or _count
+        String family = histograms.stream().filter(h -> name.equals(h + "_bucket") || name.equals(h + "_sum")
+            || name.equals(h + "_count")).findFirst().orElse(name);
+        assertThat(declared).as("TYPE before the samples of " + line).containsKey(family);
       }
     }
     assertThat(declared.values()).as("one TYPE per family").containsOnly(1L);

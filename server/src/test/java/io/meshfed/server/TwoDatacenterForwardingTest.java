@@ -142,6 +142,32 @@ class TwoDatacenterForwardingTest {
         .doesNotContain("dc=\"dc1\"");
   }
 
+  /**
+   * Two servers in one JVM, each with its own registry: dc2's replication rounds and its internal RPCs
+   * to dc1 are timed in dc2's scrape only (dc1, the primary, replicates nothing), and a forward to a DC
+   * with no path is not timed at all.
+   */
+  @Test
+  void eachServerOfTheJvmTimesItsOwnCallsAndRounds() throws Exception {
+    String rounds = "meshfed_replication_round_duration_seconds_count{outcome=\"ok\",table=\"federation-states\"}";
+    String toDc1 = "meshfed_internal_rpc_client_duration_seconds_count{datacenter=\"dc1\","
+        + "method=\"FederationState.List\",outcome=\"ok\"}";
+    assertThat(TestServers.get(dc2, "/v1/internal/federation-states?dc=dc9", null).statusCode()).isEqualTo(503);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(sample(dc2, rounds)).as("dc2's rounds").isPositive();
+      assertThat(sample(dc2, toDc1)).as("dc2's reads of dc1's states").isPositive();
+    });
+    assertThat(sample(dc1, rounds)).as("the primary's rounds").isZero();
+    assertThat(sample(dc1, toDc1)).as("calls dc1 made to itself across the WAN").isZero();
+    assertThat(TestServers.get(dc2, "/v1/agent/metrics", null).body()).doesNotContain("datacenter=\"dc9\"");
+  }
+
+  /** A sample's value (Micrometer writes floating point), 0 when the series is absent. */
+  private static double sample(MeshfedServer server, String series) throws Exception {
+    return TestServers.get(server, "/v1/agent/metrics", null).body().lines().filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1))).findFirst().orElse(0);
+  }
+
   private static long counter(MeshfedServer server, String series) throws Exception {
     return TestServers.get(server, "/v1/agent/metrics", null).body().lines().filter(l -> l.startsWith(series + " "))
         .mapToLong(l -> Long.parseLong(l.substring(series.length() + 1))).findFirst().orElse(0);

@@ -8,7 +8,9 @@ import io.meshfed.persistence.store.DcStore;
 import io.meshfed.protocol.model.FederationState;
 import io.meshfed.protocol.model.FederationStateOp;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -213,11 +215,13 @@ public final class FederationStateReplication {
       ReplicationStatusHolder status, LongSupplier primaryArrivals, Settings settings, RoutineClock clock) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(primary, "primary");
-    return IndexReplication.create(FederationStateReplication.class, table(store, primary), replicationToken,
+    return IndexReplication.create(FederationStateReplication.class, table(store, primary, status, clock),
+        replicationToken,
         federationStatesSupported, signal, status, primaryArrivals, settings, clock);
   }
 
-  private static ReplicatedTable<FederationState> table(StoreClient store, PrimaryFederationStates primary) {
+  private static ReplicatedTable<FederationState> table(StoreClient store, PrimaryFederationStates primary,
+      ReplicationStatusHolder status, RoutineClock clock) {
     return new ReplicatedTable<>() {
       @Override
       public RecordKind<FederationState> kind() {
@@ -254,15 +258,37 @@ public final class FederationStateReplication {
         return fetched;
       }
 
+      /**
+       * The primary's modify index of each local copy, as of this round's local read: a full sync rewrites
+       * every record, and only those whose version changes are news whose propagation is worth timing.
+       */
+      private volatile Map<String, Long> localVersions = Map.of();
+
       @Override
       public CompletionStage<List<FederationState>> readLocal() {
         return store.<DcStore.QueryResult<List<FederationState>>>ask(reply ->
-            new DcStore.ListFederationStates(0, Duration.ZERO, reply)).thenApply(DcStore.QueryResult::value);
+            new DcStore.ListFederationStates(0, Duration.ZERO, reply)).thenApply(DcStore.QueryResult::value)
+            .thenApply(local -> {
+              Map<String, Long> versions = new HashMap<>();
+              local.forEach(copy -> versions.put(copy.datacenter(), copy.primaryModifyIndex()));
+              localVersions = versions;
+              return local;
+            });
       }
 
       @Override
       public CompletionStage<?> apply(FederationStateOp op, FederationState state) {
-        return store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(op, state, true, reply));
+        CompletionStage<DcStore.WriteResult> written =
+            store.<DcStore.WriteResult>ask(reply -> new DcStore.ApplyFederationState(op, state, true, reply));
+        Long had = localVersions.get(state.datacenter());
+        if (op == FederationStateOp.UPSERT && (had == null || had != state.modifyIndex())) {
+          written = written.whenComplete((result, error) -> {
+            if (error == null) {
+              status.recordPropagation(state.datacenter(), state.updatedAt(), clock.instant());
+            }
+          });
+        }
+        return written;
       }
     };
   }

@@ -95,6 +95,8 @@ public final class IndexReplication {
     final ReplicationCore<R> core;
     /** {@link #primaryArrivals} when last looked at: a change is news for the core. */
     private long arrivalsSeen;
+    /** When the primary's answer of the current round arrived ({@link System#nanoTime}); 0 outside a round. */
+    private long answeredAt;
     /** The fetch in flight, cancelled if the routine stops (it may be parked in the primary for a while). */
     private CompletableFuture<ReplicatedTable.Snapshot<R>> fetching;
 
@@ -128,6 +130,7 @@ public final class IndexReplication {
           })
           .onMessage(Fetched.class, m -> {
             fetching = null;
+            answeredAt = m.failure() == null ? System.nanoTime() : 0;
             return run(m.failure() == null
                 ? core.fetched(m.result().index(), (List<R>) m.result().records(), clock.now())
                 : core.fetchFailed(Failures.unwrap(m.failure()), clock.now()));
@@ -168,8 +171,10 @@ public final class IndexReplication {
         } else if (action instanceof ReplicationCore.TellLocator t) {
           signal.replicationResult(t.error());
         } else if (action instanceof ReplicationCore.Succeeded s) {
+          roundEnded(true);
           status.update(st -> st.succeeded(clock.instant(), s.remoteIndex()));
         } else if (action instanceof ReplicationCore.Failed f) {
+          roundEnded(false);
           status.update(st -> st.failed(clock.instant(), f.error()));
         } else if (action instanceof ReplicationCore.Log l) {
           ctx.getLog().atLevel(l.level()).log(l.message());
@@ -181,6 +186,14 @@ public final class IndexReplication {
         }
       }
       return Behaviors.same();
+    }
+
+    /** Times a round that got the primary's answer; a round that failed before it has no time to record. */
+    private void roundEnded(boolean ok) {
+      if (answeredAt != 0) {
+        status.recordRound(System.nanoTime() - answeredAt, ok);
+        answeredAt = 0;
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.actors.forward.Dialer;
 import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.actors.time.Backoff;
+import io.meshfed.transport.metrics.Meters;
 import io.meshfed.actors.wan.swim.GossipCodec;
 import io.meshfed.actors.wan.swim.GossipCodecException;
 import io.meshfed.actors.wan.swim.Member;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -201,10 +203,24 @@ public final class WanMembership {
   public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer,
       CompletionStage<?> readyToJoin, String whyNotReady, Supplier<List<String>> lanServers,
       Consumer<CompletionStage<?>> closing) {
+    return create(setup, dialer, router, gossipDialer, readyToJoin, whyNotReady, lanServers, closing, null);
+  }
+
+  /** As above, timing answered probes in {@code meters} ({@code meshfed_wan_probe_rtt_seconds}) unless null. */
+  public static Behavior<Command> create(Setup setup, Dialer dialer, WanRouter router, GossipDialer gossipDialer,
+      CompletionStage<?> readyToJoin, String whyNotReady, Supplier<List<String>> lanServers,
+      Consumer<CompletionStage<?>> closing, Meters meters) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(WanMembership.class); // else log lines name Pekko's ActorCell
       WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer, lanServers,
           whyNotReady, closing);
+      if (meters != null) {
+        membership.swim.observeProbes((datacenter, millis, indirect) -> meters.timer("meshfed.wan.probe.rtt",
+            "SWIM probes of WAN members this server made that were answered, from the ping to the ack, by the"
+                + " probed member's datacenter and path (direct, or indirect after the direct ping timed out)",
+            Meters.FAST).tags("datacenter", datacenter, "path", indirect ? "indirect" : "direct")
+            .register(meters.registry()).record(millis, TimeUnit.MILLISECONDS));
+      }
       SwimSettings s = setup.swim();
       // SwimMembership's contract: tick at least every min(probeTimeout, gossipInterval) / 2
       Duration tick = (s.probeTimeout().compareTo(s.gossipInterval()) < 0 ? s.probeTimeout() : s.gossipInterval())

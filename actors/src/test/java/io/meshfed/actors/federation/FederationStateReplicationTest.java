@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import io.meshfed.transport.metrics.Meters;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,6 +181,36 @@ class FederationStateReplicationTest extends FederationRoutineTestBase {
         .isEqualTo(remote.get("dc-b").withIndexes(remote.get("dc-b").primaryModifyIndex(), 0, 0));
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> status.get().healthy());
     assertThat(status.get().remoteIndex()).isEqualTo(FederationFixture.list(primaryStore).index());
+  }
+
+  /**
+   * Round times by outcome, and the propagation of each new version of a record, once: the full sync
+   * after a failed round rewrites every record, but those it already held are not news.
+   */
+  @Test
+  void roundsAndEachNewVersionsPropagationAreTimedButAFullSyncsRewritesAreNot() {
+    Meters meters = new Meters();
+    status = new ReplicationStatusHolder(meters, "federation-states");
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a1", 8443, HealthCheck.PASSING)));
+    upsert(primaryStore, state("dc-b", gateway("dc-b", "gw-b1", 8443, HealthCheck.PASSING)));
+    primary.failList = n -> n == 2;
+    start(fast().withQueryWait(Duration.ofMillis(100)));
+    signals.expectMessage("started");
+    signals.expectMessage("ok");
+    signals.expectMessage("error: primary unreachable (call 2)");
+    signals.expectMessage("ok");
+    // the recovery's full sync has rewritten both (their local modify index moved) and ended its round
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(meters.scrape())
+        .containsPattern("meshfed_replication_round_duration_seconds_count\\{outcome=\"ok\",table=\"federation-states\"\\}"
+            + " [2-9]"));
+    assertThat(meters.scrape())
+        .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-a\"} 1\n")
+        .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-b\"} 1\n");
+
+    upsert(primaryStore, state("dc-a", gateway("dc-a", "gw-a2", 9443, HealthCheck.PASSING)));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(meters.scrape())
+        .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-a\"} 2\n")
+        .contains("meshfed_federation_state_propagation_delay_seconds_count{datacenter=\"dc-b\"} 1\n"));
   }
 
   @Test

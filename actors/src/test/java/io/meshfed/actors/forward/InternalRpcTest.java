@@ -7,6 +7,7 @@ import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.protocol.names.WireConstants;
 import io.meshfed.transport.dial.TlsConnector;
+import io.meshfed.transport.metrics.Meters;
 import io.meshfed.transport.port.ServerPort;
 import io.meshfed.transport.port.ServerPortSettings;
 import io.meshfed.transport.rpc.PlainConnector;
@@ -158,6 +159,32 @@ class InternalRpcTest {
     assertThatThrownBy(() -> call(rpc, "dc2", Dialer.ANY_SERVER)).cause().isInstanceOf(ApiException.class)
         .hasMessage("No path to datacenter \"dc2\": cross-DC calls need TLS (meshfed.tls) and are never sent in "
             + "plaintext");
+  }
+
+  @Test
+  void routedCallsAreTimedByMethodTargetAndOutcomeAndUnroutableOnesAreNot() throws Exception {
+    RpcServer server = whoAmI("dc1", "n1");
+    ServerPort n1 = ServerPort.start(ServerPortSettings.builder("127.0.0.1", 0)
+        .plaintextProtocol(WireConstants.TYPE_RPC, (pipeline, info) -> server.pipelineInstaller().accept(pipeline))
+        .build());
+    open.add(n1);
+    RpcClient client = new RpcClient(new PlainConnector(Duration.ofSeconds(5)), RpcClientOptions.defaults());
+    open.add(client);
+    Meters meters = new Meters();
+    InternalRpc rpc = new InternalRpc(client, new Dialer("dc1", false, () -> List.of(alive("n1", n1)),
+        new StaticGateways(Map.of()), dc -> List.of()), meters);
+
+    assertThat(call(rpc, "dc1", "n1")).isEqualTo("dc1/n1");
+    assertThat(call(rpc, "dc1", Dialer.ANY_SERVER)).isEqualTo("dc1/n1");
+    assertThatThrownBy(() -> rpc.call("dc1", "n1", "Test.Missing", new byte[0], DEADLINE).toCompletableFuture()
+        .get(DEADLINE.toSeconds() + 5, TimeUnit.SECONDS)).cause().isInstanceOf(ApiException.class);
+    assertThatThrownBy(() -> call(rpc, "dc2", Dialer.ANY_SERVER)).cause().isInstanceOf(ApiException.class);
+    assertThat(meters.scrape())
+        .contains("meshfed_internal_rpc_client_duration_seconds_count{datacenter=\"dc1\",method=\"Test.WhoAmI\","
+            + "outcome=\"ok\"} 2\n")
+        .contains("meshfed_internal_rpc_client_duration_seconds_count{datacenter=\"dc1\",method=\"Test.Missing\","
+            + "outcome=\"error\"} 1\n")
+        .doesNotContain("datacenter=\"dc2\"");
   }
 
   private static String call(InternalRpc rpc, String dc, String node) throws Exception {

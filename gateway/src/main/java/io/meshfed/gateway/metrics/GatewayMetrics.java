@@ -1,5 +1,6 @@
 package io.meshfed.gateway.metrics;
 
+import io.meshfed.transport.metrics.Meters;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,7 +21,9 @@ public final class GatewayMetrics {
   public static final String CONTENT_TYPE = PrometheusText.CONTENT_TYPE;
 
   private final ConcurrentHashMap<String, RouteStats> routes = new ConcurrentHashMap<>();
-  private final RouteStats unrouted = new RouteStats();
+  private final RouteStats unrouted = new RouteStats(null);
+  /** This gateway's registry (histograms, log events), scraped after the families written here. */
+  private final Meters meters = new Meters();
   private final LongAdder unknownSni = new LongAdder();
   private final LongAdder ejections = new LongAdder();
   private final Map<AdminClosure, LongAdder> adminClosures = new EnumMap<>(AdminClosure.class);
@@ -28,6 +31,10 @@ public final class GatewayMetrics {
   private final IntSupplier openConnections;
   /** Families of the control side (its TLS), rendered after the proxy's own. */
   private volatile Supplier<String> appended = () -> "";
+  private volatile Supplier<Map<String, Endpoints>> endpoints = Map::of;
+
+  /** The endpoints of one route: those connections may go to now, and those ejected after failures. */
+  public record Endpoints(int healthy, int ejected) {}
 
   /** @param openConnections client connections open now, what the gateway's connection cap counts */
   public GatewayMetrics(LongSupplier routeTableVersion, IntSupplier openConnections) {
@@ -40,7 +47,15 @@ public final class GatewayMetrics {
 
   /** The stats of a route, created on first use. Route names always hold dots, so never clash with {@link #UNROUTED}. */
   public RouteStats route(String name) {
-    return routes.computeIfAbsent(name, n -> new RouteStats());
+    return routes.computeIfAbsent(name, n -> new RouteStats(meters.timer("meshfed.gateway.connection.duration",
+        "how long client connections admitted to a route stayed open, from admission to close (those whose"
+            + " upstream could not be reached included)", Meters.LONG)
+        .tag("route", n).register(meters.registry())));
+  }
+
+  /** Where the endpoint health gauges read the current routes' endpoints from, by route name. */
+  public void endpoints(Supplier<Map<String, Endpoints>> current) {
+    endpoints = current;
   }
 
   public RouteStats unrouted() {
@@ -114,6 +129,17 @@ public final class GatewayMetrics {
         text.sample(bytes, stats.bytes(direction).sum(), "route", route, "direction", direction.label());
       }
     });
+    Map<String, Endpoints> current = new TreeMap<>(endpoints.get());
+    String perRoute = "meshfed_gateway_route_endpoints";
+    text.family(perRoute, "gauge", "Endpoints of each route in the table in use, by state: healthy (chosen for new"
+        + " connections) or ejected after repeated connect failures.");
+    current.forEach((route, e) -> {
+      text.sample(perRoute, e.healthy(), "route", route, "state", "healthy");
+      text.sample(perRoute, e.ejected(), "route", route, "state", "ejected");
+    });
+    String healthy = "meshfed_gateway_healthy_endpoints";
+    text.family(healthy, "gauge", "Healthy endpoints over every route: 0 means no connection can be relayed.")
+        .sample(healthy, current.values().stream().mapToInt(Endpoints::healthy).sum());
     String admin = "meshfed_gateway_admin_connections_closed_total";
     text.family(admin, "counter", "Admin connections closed by the gateway: at its cap or after a timeout.");
     for (AdminClosure closure : AdminClosure.values()) {
@@ -126,6 +152,6 @@ public final class GatewayMetrics {
         .sample("meshfed_gateway_route_table_version", routeTableVersion.getAsLong())
         .family("meshfed_gateway_upstream_ejections_total", "counter", "Endpoints ejected after repeated connect failures.")
         .sample("meshfed_gateway_upstream_ejections_total", ejections.sum())
-        + appended.get();
+        + appended.get() + meters.scrape();
   }
 }

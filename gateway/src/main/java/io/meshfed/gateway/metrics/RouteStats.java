@@ -1,7 +1,9 @@
 package io.meshfed.gateway.metrics;
 
+import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -13,8 +15,11 @@ public final class RouteStats {
   private final Map<Outcome, LongAdder> outcomes = new EnumMap<>(Outcome.class);
   private final Map<Direction, LongAdder> bytes = new EnumMap<>(Direction.class);
   private final AtomicInteger active = new AtomicInteger();
+  /** Admission to close of this route's connections; null for {@link GatewayMetrics#unrouted()}. */
+  private final Timer durations;
 
-  RouteStats() {
+  RouteStats(Timer durations) {
+    this.durations = durations;
     for (Outcome outcome : Outcome.values()) {
       outcomes.put(outcome, new LongAdder());
     }
@@ -51,6 +56,17 @@ public final class RouteStats {
 
   public void closed() {
     active.decrementAndGet();
+  }
+
+  /**
+   * Closes a connection admitted at {@code admittedNanos} ({@link System#nanoTime}) and records how
+   * long it was open: once per connection, a histogram bucket increment, nothing per byte.
+   */
+  public void closed(long admittedNanos) {
+    active.decrementAndGet();
+    if (durations != null) {
+      durations.record(System.nanoTime() - admittedNanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   public int active() {

@@ -56,7 +56,8 @@ public final class RouteDispatcher extends ChannelInboundHandlerAdapter {
       close(ctx, "route " + route.get().name() + " has " + config.maxConnectionsPerRoute() + " connections open");
       return;
     }
-    ctx.channel().closeFuture().addListener(closed -> stats.closed());
+    long admitted = System.nanoTime();
+    ctx.channel().closeFuture().addListener(closed -> stats.closed(admitted));
     ctx.pipeline().replace(this, "dialer", new UpstreamDialer(config, route.get(), stats));
   }
 

@@ -48,4 +48,31 @@ class GatewayMetricsTest {
     assertThat(stats.tryOpen(2)).isTrue();
     assertThat(stats.active()).isEqualTo(2);
   }
+
+  @Test
+  void aClosedConnectionIsTimedByItsRouteAndTwoGatewaysDoNotShareSeries() {
+    RouteStats stats = metrics.route("server.dc2.meshfed");
+    assertThat(stats.tryOpen(1)).isTrue();
+    stats.closed(System.nanoTime() - 2_000_000_000L);
+    String text = metrics.render();
+    assertThat(text)
+        .contains("meshfed_gateway_connection_duration_seconds_bucket{route=\"server.dc2.meshfed\",le=\"1.0\"} 0\n")
+        .contains("meshfed_gateway_connection_duration_seconds_bucket{route=\"server.dc2.meshfed\",le=\"5.0\"} 1\n")
+        .contains("meshfed_gateway_connection_duration_seconds_count{route=\"server.dc2.meshfed\"} 1\n");
+    assertThat(stats.active()).isZero();
+    assertThat(new GatewayMetrics(() -> 1, () -> 0).render()).doesNotContain("meshfed_gateway_connection_duration");
+  }
+
+  @Test
+  void endpointHealthIsShownByRouteAndInAll() {
+    metrics.endpoints(() -> java.util.Map.of("server.dc1.meshfed", new GatewayMetrics.Endpoints(2, 1),
+        "server.dc2.meshfed", new GatewayMetrics.Endpoints(0, 1)));
+    assertThat(metrics.render())
+        .contains("meshfed_gateway_route_endpoints{route=\"server.dc1.meshfed\",state=\"healthy\"} 2\n")
+        .contains("meshfed_gateway_route_endpoints{route=\"server.dc1.meshfed\",state=\"ejected\"} 1\n")
+        .contains("meshfed_gateway_route_endpoints{route=\"server.dc2.meshfed\",state=\"healthy\"} 0\n")
+        .contains("# TYPE meshfed_gateway_healthy_endpoints gauge\nmeshfed_gateway_healthy_endpoints 2\n");
+    metrics.endpoints(java.util.Map::of);
+    assertThat(metrics.render()).contains("meshfed_gateway_healthy_endpoints 0\n");
+  }
 }

@@ -116,6 +116,13 @@ public final class AgentEndpoint {
     }
     header(out, "meshfed_wan_members", "WAN members in this server's view, by datacenter and status");
     members.forEach((labels, n) -> sample(out, "meshfed_wan_members{" + labels + "}", n));
+    Map<String, Boolean> reachable = new TreeMap<>();
+    for (Member m : wan.members()) {
+      reachable.merge(m.datacenter(), WanRouter.ALIVE.equals(WanRouter.status(m)), Boolean::logicalOr);
+    }
+    header(out, "meshfed_wan_datacenter_reachable", "1 while a datacenter in this server's WAN view has a server"
+        + " alive (suspects included: still routed to), 0 when every one it knows has failed or left");
+    reachable.forEach((dc, up) -> sample(out, "meshfed_wan_datacenter_reachable{datacenter=\"" + dc + "\"}", bool(up)));
     gauge(out, "meshfed_wan_members_suspect", "WAN members this server suspects right now: still alive (and"
         + " routed to) until they refute or the suspicion ends; the first sign of a route problem",
         wan.members().stream().filter(m -> m.state() == MemberState.SUSPECT).count());

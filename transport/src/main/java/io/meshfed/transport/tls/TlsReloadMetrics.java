@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The metrics of a process that reloads its TLS files (a server, a gateway): days until the
- * certificate in force expires, and reloads by result. Same names in both, so one alert rule
+ * certificate in force expires and its expiry time, and reloads by result. Same names in both, so one alert rule
  * covers every process.
  */
 public final class TlsReloadMetrics {
@@ -39,7 +39,13 @@ public final class TlsReloadMetrics {
       double days = Duration.between(now, cert.getNotAfter().toInstant()).toSeconds() / 86_400.0;
       text.append("# HELP meshfed_tls_certificate_expiry_days days until ").append(whose).append(" expires\n")
           .append("# TYPE meshfed_tls_certificate_expiry_days gauge\n")
-          .append("meshfed_tls_certificate_expiry_days ").append(Math.round(days * 1000) / 1000.0).append('\n');
+          .append("meshfed_tls_certificate_expiry_days ").append(Math.round(days * 1000) / 1000.0).append('\n')
+          // what alert rules compare with time(): exact, and independent of when the scrape ran
+          .append("# HELP meshfed_tls_certificate_expiry_timestamp_seconds when ").append(whose)
+          .append(" expires (its notAfter), in seconds since the epoch\n")
+          .append("# TYPE meshfed_tls_certificate_expiry_timestamp_seconds gauge\n")
+          .append("meshfed_tls_certificate_expiry_timestamp_seconds ")
+          .append(cert.getNotAfter().toInstant().getEpochSecond()).append('\n');
     });
     return text.append("# HELP meshfed_tls_reloads_total reloads of the TLS files, by result (refused: the material ")
         .append("in force stayed)\n")

@@ -64,6 +64,18 @@ public final class SwimMembership {
   private long nextGossipAt;
   private long nextPushPullAt;
   private long nextReconnectAt;
+  private ProbeObserver probeObserver = (datacenter, millis, indirect) -> { };
+
+  /** Told of every answered probe: for the probe round-trip histogram. */
+  @FunctionalInterface
+  public interface ProbeObserver {
+    /**
+     * @param datacenter the probed member's DC
+     * @param millis from the ping to the first ack, in the membership's clock
+     * @param indirect whether the direct ping had timed out, so the ack may have come through others
+     */
+    void answered(String datacenter, long millis, boolean indirect);
+  }
 
   /** Starts alone, as alive with incarnation 0; {@link #join} to meet the others. */
   public SwimMembership(String node, String datacenter, String address, Map<String, String> tags,
@@ -82,6 +94,11 @@ public final class SwimMembership {
     nextGossipAt = now + randomUpTo(settings.gossipInterval().toMillis());
     nextPushPullAt = now + randomUpTo(settings.pushPullInterval().toMillis());
     nextReconnectAt = now + randomUpTo(settings.reconnectInterval().toMillis());
+  }
+
+  /** Sets who is told of answered probes (by default nobody). */
+  public void observeProbes(ProbeObserver observer) {
+    probeObserver = observer;
   }
 
   /** The join placeholder for "any server of {@code dc}" ({@code *.<primary>} joins the primary). */
@@ -182,8 +199,12 @@ public final class SwimMembership {
       outbox.sendPacket(req.target(), new Ping(seq, req.target(), piggyback()));
     } else if (message instanceof Ack ack) {
       applyAll(ack.piggyback(), now);
-      if (probe != null && probe.seq == ack.seq()) {
+      if (probe != null && probe.seq == ack.seq() && !probe.acked) {
         probe.acked = true;
+        Member target = members.get(probe.target);
+        if (target != null) {
+          probeObserver.answered(target.datacenter(), now - probe.startedAt, probe.indirectSent);
+        }
       }
       Relay relay = relays.remove(ack.seq());
       if (relay != null) {

@@ -70,6 +70,18 @@ class IncarnationRulesTest {
   }
 
   @Test
+  void anAnsweredProbeIsReportedOnceWithItsRoundTripAndTheTargetsDatacenter() {
+    List<String> answered = new ArrayList<>();
+    swim.observeProbes((dc, millis, indirect) -> answered.add(dc + " " + millis + " " + indirect));
+    hear(0, aliveB(1));
+    Pinged pinged = tickUntilPing();
+    swim.receive(B, new SwimMessage.Ack(pinged.ping().seq(), List.of()), pinged.at() + 40);
+    swim.receive(B, new SwimMessage.Ack(pinged.ping().seq(), List.of()), pinged.at() + 90); // a duplicate
+    swim.receive(B, new SwimMessage.Ack(pinged.ping().seq() + 1000, List.of()), pinged.at() + 95); // not ours
+    assertEquals(List.of("dc2 40 false"), answered);
+  }
+
+  @Test
   void newMemberJoinsWithItsDatacenterFromTheLastDot() {
     hear(0, aliveB(3));
     Member b = swim.member(B).orElseThrow();
