@@ -198,7 +198,8 @@ public final class MeshfedServer {
       }
       Cluster cluster = Cluster.get(system);
       RpcClient rpcClient = ServerTransport.rpcClient(config, tls);
-      onShutdown(system, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-rpc-client", rpcClient::close);
+      closeAtStop(system, closes, CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-rpc-client",
+          rpcClient::close);
       WanRouter wanRouter = new WanRouter();
       WanFeatureBarrier barrier = new WanFeatureBarrier(config.datacenter(), config.primaryDatacenter(),
           wanRouter::members);
@@ -249,7 +250,7 @@ public final class MeshfedServer {
       ServerPort serverPort = ServerTransport.serverPort(config, tls, rpcServer, gossipPackets, gossipStreams);
       TransportMetrics transportMetrics = new TransportMetrics(serverPort.stats(), rpcServer.stats(),
           gossipPackets.counters(), gossipStreams.counters());
-      onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
+      closeAtStop(system, closes, CoordinatedShutdown.PhaseServiceUnbind(), "close-server-port", serverPort::close);
       CatalogEndpoint catalog = new CatalogEndpoint(storeClient, self, acl);
       FederationStatusEndpoint federationStatus = new FederationStatusEndpoint(self, acl, tls.isPresent(), wanRouter,
           locator, config.staticGateways(), storeClient, ledger, leader, barrier::passed,
@@ -409,6 +410,17 @@ public final class MeshfedServer {
     CompletableFuture<ActorRef<T>> started = new CompletableFuture<>();
     system.tell(new ServerGuardian.StartSupervised<>(name, behavior, started));
     return await(started, "the " + name + " actor did not start");
+  }
+
+  /**
+   * {@code close} (idempotent) in its phase of a stop, and again once the actor system has
+   * terminated: a system that ends without its coordinated shutdown (a fatal error; a crash as the
+   * tests make one) must not leave the server port's or the RPC client's threads behind.
+   */
+  private static void closeAtStop(ActorSystem<?> system, PendingCloses closes, String phase, String task,
+      Runnable close) {
+    onShutdown(system, phase, task, close);
+    closes.afterStop(() -> CompletableFuture.runAsync(close));
   }
 
   private static void onShutdown(ActorSystem<?> system, String phase, String task, Runnable action) {

@@ -55,6 +55,22 @@ class StopLeavesNothingTest {
   }
 
   /**
+   * An actor system that ends without the coordinated shutdown (a fatal error; a crash as the
+   * fail-over tests make one) still takes the server port's and the RPC client's threads with it.
+   */
+  @Test
+  void aServerWhoseActorSystemEndsWithoutItsStopLeavesNoThreads() throws Exception {
+    MeshfedServer server = TestServers.start(dir.resolve("crash"), Map.of(), com.typesafe.config.ConfigFactory.parseString(
+        "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
+            + "pekko.cluster.run-coordinated-shutdown-when-down = off"));
+    assertThat(serverThreads()).anyMatch(n -> n.startsWith("meshfed-server-port-"));
+    server.system().terminate();
+    server.whenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(serverThreads()).as("threads left after the actor system ended").isEmpty());
+  }
+
+  /**
    * Connections of the client APIs are closed at stop whatever they are doing: idle, in the
    * middle of a blocking read, or carrying a watch; a client never keeps a stopped server's socket.
    */
