@@ -41,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>times: ISO-8601 timestamps, anywhere;
  *   <li>absolute directories (the guide was written in /home/you/gs);
  *   <li>indexes: the numbers of table columns named {@code ...INDEX}, of {@code key: value} lines
- *       keyed {@code ...Index} and of JSON fields named {@code ...Index}, since they count the writes
- *       made so far;
+ *       keyed {@code ...Index} (or {@code Pushes}, anti-entropy's count) and of JSON fields named
+ *       {@code ...Index}, since they count the writes made so far;
  *   <li>the replication's last failure: the {@code LastError:} and {@code LastErrorAt:} lines of a
  *       routine's details may be absent (it never failed) or name whatever failure the start-up
  *       timing produced before its first success (the feature barrier, a gateway not yet
@@ -70,7 +70,7 @@ class GettingStartedGuideProcessTest {
   private static final Pattern ISO_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
   private static final Pattern ABSOLUTE_DIR = Pattern.compile("(?<![\\w.:/])/(?:[^\\s/]+/)+");
   /** A column, key or JSON field that holds an index. */
-  private static final Pattern INDEX_NAME = Pattern.compile("(?i).*index");
+  private static final Pattern INDEX_NAME = Pattern.compile("(?i).*index|pushes");
   /** How replication last failed, if it did: which failure depends on the start-up timing. */
   private static final Pattern LAST_ERROR_LINE = Pattern.compile("^\\s*LastError(At)?: .*$");
   private static final Pattern NUMBER = Pattern.compile("^\\d+$");
