@@ -44,7 +44,7 @@ public final class DcStore {
 
   public sealed interface Command extends StoreSerializable
       permits ApplyFederationState, RegisterCatalog, DeregisterCatalog, UpdateCheck,
-          ApplyAclPolicy, DeleteAclPolicy, ApplyAclToken, DeleteAclToken, BootstrapAcl,
+          ApplyAclPolicy, DeleteAclPolicy, ApplyAclToken, DeleteAclToken, BootstrapAcl, TakeSnapshot, Restore,
           GetFederationState, ListFederationStates, ListMeshGateways, ListServices, ListAcl,
           DcStoreBehavior.WaitExpired {
 
@@ -126,6 +126,36 @@ public final class DcStore {
 
   /** Begins the error of a second bootstrap; the rest names the index where the first one happened. */
   public static final String BOOTSTRAP_DONE = "ACL bootstrap no longer allowed";
+
+  /**
+   * The whole state at this point of the store's history, serialized as the snapshot store keeps
+   * it (a {@code StoreSnapshot} in the journal's records); a read, so it changes nothing.
+   */
+  public record TakeSnapshot(ActorRef<StatusReply<SnapshotTaken>> replyTo) implements Command {}
+
+  /**
+   * A snapshot of {@code datacenter}'s store at store index {@code index}: the payload is what a
+   * journal's snapshot row holds, with its serializer id and manifest.
+   */
+  public record SnapshotTaken(String datacenter, long index, int serializerId, String manifest, byte[] payload)
+      implements StoreSerializable {}
+
+  /**
+   * Replaces the whole state with a snapshot's ({@link SnapshotTaken}'s serializer id, manifest and
+   * payload), as one journaled write. Refused, changing nothing, when the payload is not a store
+   * snapshot, or when the store has had writes ({@link #RESTORE_NOT_EMPTY}) and {@code force} is off.
+   */
+  public record Restore(int serializerId, String manifest, byte[] payload, boolean force,
+      ActorRef<StatusReply<WriteResult>> replyTo) implements Command {
+    /** Sent twice, the second would be refused as a restore into a store that is no longer empty. */
+    @Override
+    public boolean idempotent() {
+      return false;
+    }
+  }
+
+  /** Begins the error of a restore into a store that has had writes, without {@code force}. */
+  public static final String RESTORE_NOT_EMPTY = "the store is not empty";
 
   /** One DC's federation state ({@code value} null when absent); the index is the table's. */
   public record GetFederationState(

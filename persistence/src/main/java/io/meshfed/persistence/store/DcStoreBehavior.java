@@ -14,6 +14,9 @@ import io.meshfed.persistence.store.DcStore.ListFederationStates;
 import io.meshfed.persistence.store.DcStore.ListMeshGateways;
 import io.meshfed.persistence.store.DcStore.ListServices;
 import io.meshfed.persistence.store.DcStore.RegisterCatalog;
+import io.meshfed.persistence.store.DcStore.Restore;
+import io.meshfed.persistence.store.DcStore.SnapshotTaken;
+import io.meshfed.persistence.store.DcStore.TakeSnapshot;
 import io.meshfed.persistence.store.DcStore.UpdateCheck;
 import io.meshfed.persistence.store.DcStore.WriteResult;
 import io.meshfed.persistence.store.StoreEvent.AclPolicyDeleted;
@@ -25,6 +28,7 @@ import io.meshfed.persistence.store.StoreEvent.CatalogRegistered;
 import io.meshfed.persistence.store.StoreEvent.CheckUpdated;
 import io.meshfed.persistence.store.StoreEvent.FederationStateDeleted;
 import io.meshfed.persistence.store.StoreEvent.FederationStateUpserted;
+import io.meshfed.persistence.store.StoreEvent.StoreRestored;
 import io.meshfed.persistence.store.StoreState.CatalogNode;
 import io.meshfed.protocol.convert.ProtoConvert;
 import io.meshfed.protocol.model.AclPolicy;
@@ -65,6 +69,10 @@ import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 
 /**
  * The event-sourced store of one DC (see {@link DcStore}). Validation and anything
@@ -87,6 +95,8 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
 
   private final String datacenter;
   private final TimerScheduler<Command> timers;
+  /** Snapshots are taken and restored in the journal's serialized form, the snapshot store's. */
+  private final Serialization serialization;
   private final TableSize<FederationState> federationStatesSize =
       new TableSize<>(fs -> ProtoConvert.asListElement(ProtoConvert.encodedSize(fs)));
   private final TableSize<CatalogNode> catalogSize = new TableSize<>(CatalogNode::encodedSize);
@@ -95,16 +105,18 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
   private long nextReadId;
 
   static Behavior<Command> create(String datacenter) {
-    return Behaviors.withTimers(timers -> new DcStoreBehavior(datacenter, timers));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new DcStoreBehavior(datacenter, timers, SerializationExtension.get(ctx.getSystem()))));
   }
 
-  private DcStoreBehavior(String datacenter, TimerScheduler<Command> timers) {
+  private DcStoreBehavior(String datacenter, TimerScheduler<Command> timers, Serialization serialization) {
     // A journal that fails (the database is down or was failed over) restarts the store with
     // backoff, which recovers its state from the journal again; callers see "unavailable" meanwhile.
     super(PersistenceId.of("dc-store", datacenter, "|"),
         SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
     this.datacenter = datacenter;
     this.timers = timers;
+    this.serialization = serialization;
   }
 
   @Override
@@ -159,6 +171,8 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
             ? persist(new AclTokenDeleted(c.accessorId()), c.replyTo(), next -> {})
             : unchanged(s, c.replyTo()))
         .onCommand(BootstrapAcl.class, this::onBootstrapAcl)
+        .onCommand(TakeSnapshot.class, this::onTakeSnapshot)
+        .onCommand(Restore.class, this::onRestore)
         .onCommand(GetFederationState.class,
             (s, c) -> onRead(s, c, Table.FEDERATION_STATES, c.minIndex(), c.waitTime()))
         .onCommand(ListFederationStates.class,
@@ -448,6 +462,41 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
   private static boolean hostsMeshGateway(CatalogNode node) {
     return node != null
         && node.services().values().stream().anyMatch(s -> s.kind().equals(WireConstants.KIND_MESH_GATEWAY));
+  }
+
+  // ---- snapshots for backups ----
+
+  /** Serialized here, inside the actor, so that the snapshot is one point of the store's history. */
+  private Effect<StoreEvent, StoreState> onTakeSnapshot(StoreState s, TakeSnapshot c) {
+    StoreSnapshot snapshot = StoreSnapshot.of(s);
+    try {
+      Serializer serializer = serialization.findSerializerFor(snapshot);
+      c.replyTo().tell(StatusReply.success(new SnapshotTaken(datacenter, s.index(), serializer.identifier(),
+          Serializers.manifestFor(serializer, snapshot), serializer.toBinary(snapshot))));
+    } catch (RuntimeException e) {
+      c.replyTo().tell(StatusReply.error("cannot serialize the store of DC " + Quote.single(datacenter)
+          + " at index " + s.index() + ": " + e));
+    }
+    return Effect().none();
+  }
+
+  private Effect<StoreEvent, StoreState> onRestore(StoreState s, Restore c) {
+    Object read;
+    try {
+      read = serialization.deserialize(c.payload(), c.serializerId(), c.manifest()).get();
+    } catch (Exception e) {
+      return reject(c.replyTo(), "the snapshot's payload (serializer " + c.serializerId() + ", manifest "
+          + Quote.single(c.manifest()) + ") cannot be read by this version: " + e);
+    }
+    if (!(read instanceof StoreSnapshot snapshot)) {
+      return reject(c.replyTo(), "the snapshot's payload is a " + read.getClass().getName() + ", not a store snapshot");
+    }
+    // The empty store's index is 1: anything above is a write that the restore would throw away.
+    if (s.index() > StoreState.EMPTY.index() && !c.force()) {
+      return reject(c.replyTo(), DcStore.RESTORE_NOT_EMPTY + ": DC " + Quote.single(datacenter)
+          + " has a journal with writes (store index " + s.index() + "), which a restore would replace");
+    }
+    return persist(new StoreRestored(snapshot), c.replyTo(), next -> {});
   }
 
   private Effect<StoreEvent, StoreState> persist(StoreEvent event, ActorRef<StatusReply<WriteResult>> replyTo,

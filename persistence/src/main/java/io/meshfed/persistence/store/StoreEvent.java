@@ -165,4 +165,18 @@ sealed interface StoreEvent extends StoreSerializable {
       return s.withoutAclToken(accessorId);
     }
   }
+
+  /**
+   * The whole state was replaced by a snapshot's ({@code meshfed snapshot restore}); the snapshot's
+   * records keep their indexes, and every table is written at the index after the store's and the
+   * snapshot's (see {@link StoreState#restoredFrom}).
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record StoreRestored(@JsonProperty("snapshot") StoreSnapshot snapshot) implements StoreEvent {
+
+    @Override
+    public StoreState applyTo(StoreState s) {
+      return s.restoredFrom(snapshot.toState());
+    }
+  }
 }

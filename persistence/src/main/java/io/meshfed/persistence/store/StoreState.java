@@ -78,6 +78,18 @@ record StoreState(
     }
   }
 
+  /**
+   * The state a restore leaves: the snapshot's records as they were, every table written at the
+   * index after both this state's and the snapshot's, so that the index never goes back on a store
+   * that had more writes than the snapshot, and readers blocked at the snapshot's index wake up.
+   */
+  StoreState restoredFrom(StoreState snapshot) {
+    long next = Math.max(index, snapshot.index()) + 1;
+    AclTable a = snapshot.acl();
+    return new StoreState(next, next, next, snapshot.federationStates(), snapshot.nodes(),
+        new AclTable(next, a.bootstrapIndex(), a.policies(), a.tokens()));
+  }
+
   /** One node with its services (by id) and checks (by check id). */
   record CatalogNode(Node node, Map<String, NodeService> services, Map<String, HealthCheck> checks) {
 

@@ -598,6 +598,62 @@ abstract class DcStoreContract {
     }
   }
 
+  // ---- backups (meshfed snapshot save/restore) ----
+
+  /**
+   * A snapshot taken from one store, through its file, restores into another: refused while that
+   * one has writes (nothing changed), then forced; the records come back with their own indexes,
+   * every table at the index after the snapshot's, and the restore survives recovery.
+   */
+  @Test
+  void aSnapshotRestoresIntoAnotherStoreAndSurvivesRecovery() {
+    String fromDc = uniqueDc();
+    String toDc = uniqueDc();
+    ActorTestKit first = startSystem("backup-1");
+    Snapshot source;
+    long restored;
+    try {
+      StoreClient from = new StoreClient(first, fromDc);
+      long lastIndex = writeHistory(from);
+      source = Snapshot.of(from);
+      DcStore.SnapshotTaken taken = from.snapshot();
+      assertThat(taken.index()).isEqualTo(lastIndex);
+      assertThat(taken.datacenter()).isEqualTo(fromDc);
+      SnapshotFile.Contents file = SnapshotFile.decode(SnapshotFile.encode(taken, "test", Instant.now()));
+
+      StoreClient to = new StoreClient(first, toDc);
+      to.ok(to.upsert(federationState("written-before")));
+      Snapshot beforeRestore = Snapshot.of(to);
+      StatusReply<WriteResult> refused = to.restore(file, false);
+      assertThat(refused.isError()).isTrue();
+      assertThat(refused.getError().getMessage()).startsWith(DcStore.RESTORE_NOT_EMPTY).contains("store index 2");
+      assertThat(Snapshot.of(to)).isEqualTo(beforeRestore);
+
+      restored = to.ok(to.restore(file, true));
+      assertThat(restored).isEqualTo(lastIndex + 1);
+      assertRestored(Snapshot.of(to), source, restored);
+    } finally {
+      first.shutdownTestKit();
+    }
+    ActorTestKit second = startSystem("backup-2");
+    try {
+      StoreClient to = new StoreClient(second, toDc);
+      assertRestored(Snapshot.of(to), source, restored);
+      assertThat(to.ok(to.upsert(federationState("dc-after")))).isEqualTo(restored + 1);
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+
+  private static void assertRestored(Snapshot restored, Snapshot source, long index) {
+    assertThat(restored.states().value()).isEqualTo(source.states().value());
+    assertThat(restored.gateways().value()).isEqualTo(source.gateways().value());
+    assertThat(restored.services().value()).isEqualTo(source.services().value());
+    assertThat(restored.acl().value()).isEqualTo(source.acl().value());
+    assertThat(List.of(restored.states().index(), restored.services().index(), restored.acl().index()))
+        .containsOnly(index);
+  }
+
   /** More than 100 changes (so a snapshot is taken) plus some after it, across all operations. */
   private static long writeHistory(StoreClient store) {
     long index = 0;

@@ -107,6 +107,16 @@ final class StoreClient {
     return read(r -> new DcStore.ListServices(name, kind, 0, null, r));
   }
 
+  DcStore.SnapshotTaken snapshot() {
+    TestProbe<StatusReply<DcStore.SnapshotTaken>> probe = testKit.createTestProbe();
+    store.tell(new DcStore.TakeSnapshot(probe.ref()));
+    return probe.receiveMessage(TIMEOUT).getValue();
+  }
+
+  StatusReply<WriteResult> restore(SnapshotFile.Contents contents, boolean force) {
+    return write(r -> contents.restore(force, r));
+  }
+
   private StatusReply<WriteResult> write(
       Function<ActorRef<StatusReply<WriteResult>>, Command> message) {
     TestProbe<StatusReply<WriteResult>> probe = testKit.createTestProbe();
