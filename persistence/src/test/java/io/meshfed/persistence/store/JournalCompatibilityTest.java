@@ -43,8 +43,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * by the code of its format version and never regenerated) deserializes with today's code and
  * replays to the state that history reaches, both applied here directly and recovered from a real
  * journal. Every version's fixture holds the same history ({@link JournalFixtureWriter#history()}),
- * from v3 on followed by ACL writes, so the expected state, written out below rather than computed
- * by today's code, is the same for all but the ACL table and the last index.
+ * from v3 on followed by ACL writes and from v4 on by a restore of the state reached, so the
+ * expected state, written out below rather than computed by today's code, is the same for all but
+ * the ACL table and the indexes.
  */
 class JournalCompatibilityTest {
 
@@ -109,9 +110,22 @@ class JournalCompatibilityTest {
     return version.compareTo("v3") >= 0 ? ACL_EVENTS : 0;
   }
 
+  /** v4 ends with a restore of the state reached: the same records, every table at the restore's index. */
+  private static int restoreEvents(String version) {
+    return version.compareTo("v4") >= 0 ? 1 : 0;
+  }
+
   /** The store index the whole history reaches: one per event on top of the empty store's 1. */
   private static long index(String version) {
-    return 15 + aclEvents(version);
+    return 15 + aclEvents(version) + restoreEvents(version);
+  }
+
+  private static long federationStatesIndex(String version) {
+    return restoreEvents(version) == 0 ? FEDERATION_STATES_INDEX : index(version);
+  }
+
+  private static long catalogIndex(String version) {
+    return restoreEvents(version) == 0 ? CATALOG_INDEX : index(version);
   }
 
   static List<String> versions() {
@@ -131,12 +145,12 @@ class JournalCompatibilityTest {
       assertThat(next.index()).as("index after entry %d", entry.sequenceNr()).isEqualTo(state.index() + 1);
       state = next;
     }
-    assertThat(entries).hasSize(14 + aclEvents(version));
+    assertThat(entries).hasSize(14 + aclEvents(version) + restoreEvents(version));
     assertThat(state.index()).isEqualTo(index(version));
     assertThat(state.acl().entries()).isEqualTo(aclEvents(version) == 0 ? AclEntries.EMPTY : ACL);
     assertThat(state.acl().index()).isEqualTo(aclEvents(version) == 0 ? 0 : index(version));
-    assertThat(state.federationStatesIndex()).isEqualTo(FEDERATION_STATES_INDEX);
-    assertThat(state.catalogIndex()).isEqualTo(CATALOG_INDEX);
+    assertThat(state.federationStatesIndex()).isEqualTo(federationStatesIndex(version));
+    assertThat(state.catalogIndex()).isEqualTo(catalogIndex(version));
     assertThat(state.federationStateList()).isEqualTo(STATES);
     assertThat(state.meshGateways())
         .isEqualTo(Map.of("dc1", List.of(DC1_GATEWAY), "dc2", List.of(DC2_GATEWAY, DC1_GATEWAY)));
@@ -195,7 +209,7 @@ class JournalCompatibilityTest {
    */
   @Test
   void theFixturesCoverEveryFormatAndEventType() {
-    assertThat(JournalFixture.versions()).contains("v1", "v2", "v3");
+    assertThat(JournalFixture.versions()).contains("v1", "v2", "v3", "v4");
     Set<String> journaled = new HashSet<>();
     for (String version : JournalFixture.versions()) {
       for (Entry e : JournalFixture.events(version)) {
@@ -209,8 +223,8 @@ class JournalCompatibilityTest {
   private void expectRecovered(String dc, String version) {
     StoreClient store = new StoreClient(testKit, dc);
     long index = index(version);
-    assertThat(store.listStates()).isEqualTo(new DcStore.FederationStatesResult(FEDERATION_STATES_INDEX, STATES));
-    assertThat(store.services("", "")).isEqualTo(new DcStore.ServicesResult(CATALOG_INDEX, SERVICES));
+    assertThat(store.listStates()).isEqualTo(new DcStore.FederationStatesResult(federationStatesIndex(version), STATES));
+    assertThat(store.services("", "")).isEqualTo(new DcStore.ServicesResult(catalogIndex(version), SERVICES));
     assertThat(store.acl()).isEqualTo(aclEvents(version) == 0 ? new DcStore.AclResult(1, AclEntries.EMPTY)
         : new DcStore.AclResult(index, ACL));
     // A write that changes nothing is judged on the recovered state; the next one continues the index.

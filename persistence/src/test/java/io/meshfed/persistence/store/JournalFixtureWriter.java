@@ -14,6 +14,7 @@ import io.meshfed.persistence.store.StoreEvent.CatalogRegistered;
 import io.meshfed.persistence.store.StoreEvent.CheckUpdated;
 import io.meshfed.persistence.store.StoreEvent.FederationStateDeleted;
 import io.meshfed.persistence.store.StoreEvent.FederationStateUpserted;
+import io.meshfed.persistence.store.StoreEvent.StoreRestored;
 import io.meshfed.protocol.model.AclPolicy;
 import io.meshfed.protocol.model.AclToken;
 import io.meshfed.protocol.model.CheckDefinition;
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * A fixture, once committed, is never regenerated: it stands for journals already written. Every
  * version holds the same history, grown only at its end when a version added event types (v3: the
- * ACL writes), so {@link JournalCompatibilityTest} expects the same catalog and federation states
+ * ACL writes; v4: a restore), so {@link JournalCompatibilityTest} expects the same catalog and federation states
  * of all of them, and the ACL table from the versions that journal it.
  */
 @EnabledIfSystemProperty(named = "journal.fixture.dir", matches = ".+")
@@ -156,6 +157,13 @@ class JournalFixtureWriter {
         Instant.parse("2026-12-02T10:11:13Z"), 0, 0), false));
     events.add(new AclPolicyDeleted("old"));
     events.add(new AclTokenDeleted("0b5f3c0a-6c1e-4d59-9a3e-7f2a1d9e4b10"));
+    // v4: a restore (meshfed snapshot restore) of the state reached so far: the same records, every
+    // table at the restore's index.
+    StoreState reached = StoreState.EMPTY;
+    for (StoreEvent e : events) {
+      reached = e.applyTo(reached);
+    }
+    events.add(new StoreRestored(StoreSnapshot.of(reached)));
     return events;
   }
 
