@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
         io.meshfed.cli.command.acl.AclCommand.class,
         io.meshfed.cli.command.ClassDataTrainingCommand.class,
         io.meshfed.cli.command.ColocateCommand.class,
+        io.meshfed.cli.command.snapshot.SnapshotCommand.class,
     })
 public final class Main {
   public static final String VERSION = "0.1.0";

@@ -259,7 +259,7 @@ public final class MeshfedServer {
       org.apache.pekko.actor.Cancellable judging = federationStatus.observe();
       onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "stop-federation-status", judging::cancel);
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
-          wanRouter, federationStatus);
+          wanRouter, federationStatus, storeClient, Clock.systemUTC());
 
       ApiListeners.Stats apiStats = ApiListeners.Stats.create(config.ports());
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());
@@ -503,7 +503,7 @@ public final class MeshfedServer {
     }
   }
 
-  private static JournalSettings journalSettings(ServerConfig config) {
+  static JournalSettings journalSettings(ServerConfig config) {
     return switch (config.persistence().journal()) {
       case H2 -> JournalSettings.h2(config.dataDir());
       case POSTGRES -> JournalSettings.postgres(config.persistence().postgresUrl(),
@@ -511,7 +511,7 @@ public final class MeshfedServer {
     };
   }
 
-  private static String describe(ServerConfig config) {
+  static String describe(ServerConfig config) {
     return switch (config.persistence().journal()) {
       case H2 -> "H2 in " + config.dataDir();
       case POSTGRES -> "PostgreSQL at " + config.persistence().postgresUrl();

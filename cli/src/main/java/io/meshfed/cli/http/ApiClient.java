@@ -53,6 +53,17 @@ public final class ApiClient {
     return Optional.of(bodyOfSuccess(response));
   }
 
+  /** The body of a 2xx answer to a GET of binary content (a snapshot file). */
+  public byte[] getBytes(String pathAndQuery) {
+    HttpResponse<byte[]> response = send(request(pathAndQuery).header("Accept", "application/octet-stream").GET(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() >= 200 && response.statusCode() < 300) {
+      return response.body();
+    }
+    // An error is plain text, like every other answer's.
+    throw failure(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8), response.request());
+  }
+
   public String put(String path, String json) {
     HttpRequest.Builder builder = request(path)
         .header("Content-Type", "application/json")
@@ -80,8 +91,12 @@ public final class ApiClient {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder builder) {
+    return send(builder, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest.Builder builder, HttpResponse.BodyHandler<T> body) {
     try {
-      return http.send(builder.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return http.send(builder.build(), body);
     } catch (HttpConnectTimeoutException e) {
       throw cannotConnect("connect timed out after " + CONNECT_TIMEOUT.toSeconds() + "s", e);
     } catch (HttpTimeoutException e) {
@@ -135,11 +150,15 @@ public final class ApiClient {
     if (status >= 200 && status < 300) {
       return response.body();
     }
-    String body = response.body().strip();
+    throw failure(status, response.body(), response.request());
+  }
+
+  private CliException failure(int status, String text, HttpRequest request) {
+    String body = text.strip();
     if (body.isEmpty()) {
-      throw new CliException("the meshfed HTTP API at " + address + " answered HTTP " + status + " to "
-          + response.request().method() + " " + response.request().uri().getRawPath());
+      return new CliException("the meshfed HTTP API at " + address + " answered HTTP " + status + " to "
+          + request.method() + " " + request.uri().getRawPath());
     }
-    throw new CliException(body);
+    return new CliException(body);
   }
 }

@@ -7,6 +7,10 @@ import io.meshfed.actors.lan.LanMembers;
 import io.meshfed.actors.wan.WanRouter;
 import io.meshfed.protocol.model.Member;
 import io.meshfed.actors.leader.Leader;
+import io.meshfed.actors.store.StoreClient;
+import io.meshfed.persistence.store.DcStore;
+import io.meshfed.persistence.store.SnapshotFile;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -33,9 +37,14 @@ public final class OperatorEndpoint {
   private final ActorSystem<?> system;
   private final WanRouter wan;
   private final FederationStatusEndpoint federation;
+  private final StoreClient store;
+  private final Clock clock;
 
   public OperatorEndpoint(ServerIdentity self, Acl acl, Supplier<CurrentClusterState> cluster,
-      ActorRef<Leader.Command> leader, ActorSystem<?> system, WanRouter wan, FederationStatusEndpoint federation) {
+      ActorRef<Leader.Command> leader, ActorSystem<?> system, WanRouter wan, FederationStatusEndpoint federation,
+      StoreClient store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
     this.wan = wan;
     this.federation = federation;
     this.self = self;
@@ -61,6 +70,26 @@ public final class OperatorEndpoint {
   /** Every DC's verdict as this server sees it ({@code dc} "" for all); see {@link FederationStatusEndpoint}. */
   public CompletionStage<io.meshfed.server.status.FederationStatus> federation(String token, String dc) {
     return federation.status(token, dc);
+  }
+
+  /** A snapshot file's bytes and the store index it reflects. */
+  public record Snapshot(long index, byte[] file) {}
+
+  /**
+   * This DC's store as a snapshot file ({@link SnapshotFile}), taken inside the store so that it is
+   * one point of its history; never forwarded: a snapshot is of the DC asked. With ACLs on it needs
+   * acl:write, as Consul's needs a management token: the file holds the whole state, the ACL table
+   * with its token hashes included (which the ACL API shows only to acl:write too).
+   */
+  public CompletionStage<Snapshot> snapshot(String token) {
+    return Endpoints.guarded(() -> {
+      // Only a rule grants acl:write, never the default policy: with ACLs off there is none to ask for.
+      if (acl.enabled()) {
+        acl.acl(token, Access.WRITE);
+      }
+      return store.<DcStore.SnapshotTaken>ask(DcStore.TakeSnapshot::new)
+          .thenApply(taken -> new Snapshot(taken.index(), SnapshotFile.encode(taken, self.version(), clock.instant())));
+    });
   }
 
   /** The leader's server-port address, {@code host:port}, or empty while the DC has none. */

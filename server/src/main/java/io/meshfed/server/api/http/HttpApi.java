@@ -171,6 +171,11 @@ public final class HttpApi extends AllDirectives {
                 (agent.metrics(token) + moreMetrics.get()).getBytes(StandardCharsets.UTF_8))))),
         path(segment("v1").slash("agent").slash("reload"), () -> put(() ->
             respondNow(() -> jsonResponse(new HttpBodies.Reloaded(agent.reload(token)), Optional.empty())))),
+        // Consul's snapshot endpoint: the file itself, with the store index it reflects.
+        path(segment("v1").slash("snapshot"), () -> get(() ->
+            respond(operator.snapshot(token), snap -> HttpResponse.create().withStatus(StatusCodes.OK)
+                .addHeader(RawHeader.create(INDEX_HEADER, Long.toString(snap.index())))
+                .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, snap.file())))),
         path(segment("v1").slash("status").slash("leader"), () -> get(() ->
             respondNow(() -> jsonResponse(operator.leader(token), Optional.empty())))));
   }
