@@ -140,6 +140,9 @@ class JournalRecordsTest {
       checkType(where + "[]", args[args.length - 1], todo, foreign);
     } else if (type == String.class || type == long.class || type == int.class || type == boolean.class) {
       return;
+    } else if (type == StoreSnapshot.class) {
+      // A restore's event carries a whole snapshot, which is checked as the snapshots' record.
+      todo.push(StoreSnapshot.class);
     } else if (type instanceof Class<?> c && c.isRecord() && c.getPackageName().equals(JOURNAL_PACKAGE)) {
       todo.push(c);
     } else {
