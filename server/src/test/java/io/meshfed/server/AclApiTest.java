@@ -94,6 +94,10 @@ class AclApiTest {
       assertThat(put(server, "/v1/acl/token", "{\"Policies\":[{\"Name\":\"gateways\"}]}", gatewaySecret).body())
           .isEqualTo("Permission denied: this token lacks acl:write");
 
+      // A snapshot holds the whole ACL table, hashes too: it needs acl:write (Consul: a management token).
+      assertThat(get(server, "/v1/snapshot", BREAK_GLASS).body()).isEqualTo("Permission denied: this token lacks acl:write");
+      assertThat(get(server, "/v1/snapshot", management).statusCode()).isEqualTo(200);
+
       // Secrets are shown once: neither lists nor reads carry them, nor their hashes.
       HttpResponse<String> tokens = get(server, "/v1/acl/tokens", management);
       assertThat(json(tokens)).hasSize(2);
