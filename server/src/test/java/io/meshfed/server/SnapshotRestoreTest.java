@@ -193,6 +193,9 @@ class SnapshotRestoreTest {
     Map<String, Object> onH2 = Map.of("datacenter", dc, "primary-datacenter", dc);
     ServerConfig h2Config = ServerConfigLoader.load(Optional.empty(), true, withDataDir(onH2, dir.resolve("h2")));
     SnapshotRestore.restore(h2Config, fromPg, false, false);
+    // The restore's own actor system and journal pool end with it.
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(StopLeavesNothingTest.serverThreads()).as("threads left after a restore").isEmpty());
     MeshfedServer h2Server = TestServers.start(dir.resolve("h2"), onH2);
     Path fromH2 = dir.resolve("from-h2.snap");
     try {
