@@ -13,6 +13,7 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -61,6 +62,11 @@ final class SnapshotRestoreCommand implements Runnable {
 
   @Override
   public void run() {
+    if (configFile == null && (datacenter == null || dataDir == null)) {
+      // Else the loader's complaint would be about settings a restore does not use (the primary DC).
+      throw new ParameterException(spec.commandLine(),
+          "give --config-file FILE (the DC's server configuration), or --datacenter DC and --data-dir DIR");
+    }
     ServerConfig config;
     try {
       config = ServerConfigLoader.load(Optional.ofNullable(configFile), false, overrides());

@@ -89,6 +89,14 @@ class SnapshotCommandTest {
     assertThat(events(dir.resolve("new"))).containsExactly("io.meshfed.persistence.store.StoreEvent$StoreRestored");
   }
 
+  @Test
+  void restoreNeedsTheDcsSettings() {
+    Result r = run("snapshot", "restore", dir.resolve("any.snap").toString(), "--data-dir", dir.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).startsWith("Error: give --config-file FILE (the DC's server configuration), or --datacenter DC"
+        + " and --data-dir DIR").hasLineCount(1);
+  }
+
   private static java.util.List<String> events(Path dataDir) throws Exception {
     io.meshfed.persistence.journal.JournalSettings h2 = io.meshfed.persistence.journal.JournalSettings.h2(dataDir);
     java.util.List<String> manifests = new java.util.ArrayList<>();
