@@ -130,6 +130,17 @@ class PackagingProcessTest {
     }
   }
 
+  /** The example firewall rules of docs/deploying.md parse (iptables-restore --test loads nothing). */
+  @Test
+  void firewallExamplesParse() throws Exception {
+    requireTools("PackagingProcessTest", "iptables-restore");
+    for (String rules : List.of("server.rules", "gateway.rules")) {
+      Result r = run(new ProcessBuilder("iptables-restore", "--test")
+          .redirectInput(ROOT.resolve("packaging/firewall").resolve(rules).toFile()), Duration.ofSeconds(30));
+      assertThat(r.rc).as("iptables-restore --test < %s: %s", rules, r.out).isZero();
+    }
+  }
+
   private Result install(Path dest) throws Exception {
     ProcessBuilder b = new ProcessBuilder(ROOT.resolve("packaging/install.sh").toString(), "--jar",
         MeshfedProcess.JAR.toString()).redirectErrorStream(true);

@@ -168,9 +168,8 @@ public final class ImageBuild {
 
   /**
    * The java command of the image. There is no shell in the image, so the entrypoint is the JVM
-   * itself; its heap follows the container's memory limit instead of a fixed -Xmx, and the
-   * collector is left to the JVM (serial below 2 CPUs or 1792 MB, the case the shipped defaults
-   * tune for), so that JAVA_TOOL_OPTIONS may choose another without a clash.
+   * itself: it cannot choose options per subcommand as the launchers do from the shipped JVM
+   * defaults. The heap follows the container's memory limit instead of a fixed -Xmx.
    */
   static List<String> entrypoint() {
     return List.of(JRE + "/bin/java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", JAR);
@@ -182,6 +181,10 @@ public final class ImageBuild {
     env.put("JAVA_HOME", JRE);
     // As in the shipped JVM defaults: a JVM's native allocations fit in two malloc arenas.
     env.put("MALLOC_ARENA_MAX", "2");
+    // The server's collector and compiler from the shipped defaults, in a variable rather than the
+    // entrypoint: a gateway's container sets it empty (G1 and both compilers), or to a collector of
+    // its own, which the JVM would refuse beside a second one on the command line.
+    env.put("JAVA_TOOL_OPTIONS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     return env;
   }
 
