@@ -26,7 +26,8 @@ jar="$MESHFED_ROOT/cli/target/meshfed.jar"
 builder="$MESHFED_ROOT/packaging/target/meshfed-image-builder.jar"
 if $build; then
   meshfed_log "building the runnable jar and the image builder (mvn -pl cli,packaging -am package)..."
-  (cd "$MESHFED_ROOT" && mvn -q -B -DskipTests -pl cli,packaging -am package)
+  # (jansi.noreset: no stray ANSI resets from Maven 3.8 on the terminal)
+  (cd "$MESHFED_ROOT" && MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }-Djansi.noreset=true" mvn -q -B -DskipTests -pl cli,packaging -am package)
 fi
 for f in "$jar" "$builder"; do
   [[ -f "$f" ]] || { meshfed_log "$f is missing: run without --no-build, or mvn -pl cli,packaging -am package"; exit 1; }
