@@ -8,7 +8,7 @@
 #   /etc/meshfed/server.conf, server.env, gateway.env      only where missing: never overwritten
 #   /var/lib/meshfed                                       the data dir, meshfed's, mode 0750
 #
-#   packaging/install.sh [--jar PATH]       # default: cli/target/meshfed.jar (bin/meshfed --version builds it)
+#   packaging/install.sh [--jar PATH]       # default: cli/target/meshfed.jar (bin/meshfed version builds it)
 #   DESTDIR=/tmp/root packaging/install.sh  # into a staging root: the user is created in
 #                                           # DESTDIR/etc/passwd, the host's is left alone
 #
@@ -28,7 +28,7 @@ while (( $# )); do
     *) meshfed_log "usage: [DESTDIR=DIR] packaging/install.sh [--jar PATH]"; exit 2 ;;
   esac
 done
-[[ -f "$jar" ]] || { meshfed_log "$jar is missing: build it first (bin/meshfed --version, or mvn -pl cli -am package)"; exit 1; }
+[[ -f "$jar" ]] || { meshfed_log "$jar is missing: build it first (bin/meshfed version, or mvn -pl cli -am package)"; exit 1; }
 (( EUID == 0 )) || { meshfed_log "run as root: the data dir and configuration get the meshfed user's owner"; exit 1; }
 
 dest="${DESTDIR:-}"

@@ -117,11 +117,11 @@ class ImageProcessTest {
 
     List<String> env = strings(c.path("Env"));
     String user = c.path("User").asText();
-    try (MeshfedProcess version = container(rootfs, user, c.path("WorkingDir").asText(), env, entrypoint, List.of("--version"))) {
-      MeshfedProcess.Result r = version.result(Duration.ofSeconds(60), "--version in the image did not finish");
-      // TODO(lead): switch to the `version` subcommand once it lands.
-      assertThat(r.exitCode()).as("--version: %s", r.stderr()).isZero();
-      assertThat(r.out()).startsWith("meshfed ");
+    try (MeshfedProcess version = container(rootfs, user, c.path("WorkingDir").asText(), env, entrypoint, List.of("version"))) {
+      MeshfedProcess.Result r = version.result(Duration.ofSeconds(60), "meshfed version in the image did not finish");
+      assertThat(r.exitCode()).as("meshfed version: %s", r.stderr()).isZero();
+      // The release the label names is the one the jar in the image reports, on the jlinked JRE.
+      assertThat(r.out()).startsWith("meshfed " + pomVersion + "\n").contains("runs on Java 17");
     }
 
     // A server with TLS, so that BoringSSL (netty-tcnative, linked against the image's glibc) loads.
