@@ -35,3 +35,17 @@ meshfed_promtool_provision() {
   meshfed_log "promtool not found (Debian package prometheus): the metrics tests skip themselves (with CI=true they fail)"
   return 0
 }
+
+# meshfed_packaging_provision: the tools PackagingProcessTest checks and runs the systemd units
+# with: systemd-analyze and systemd-sysusers (Debian's `systemd` package; nothing is started, a
+# container without systemd running is fine). Installs it when missing and we are root with
+# apt-get. Never stops the run: without them the test skips itself, or fails with CI=true.
+meshfed_packaging_provision() {
+  command -v systemd-analyze >/dev/null 2>&1 && command -v systemd-sysusers >/dev/null 2>&1 && return 0
+  if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    meshfed_log "the packaging test needs systemd-analyze and systemd-sysusers: installing Debian's systemd package (apt-get)..."
+    meshfed_apt_install --no-install-recommends systemd && hash -r && return 0
+  fi
+  meshfed_log "systemd-analyze or systemd-sysusers not found (Debian package systemd): PackagingProcessTest skips itself (with CI=true it fails)"
+  return 0
+}

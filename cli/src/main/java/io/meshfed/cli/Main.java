@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "meshfed",
     mixinStandardHelpOptions = true,
-    version = "meshfed " + Main.VERSION,
+    versionProvider = io.meshfed.cli.command.VersionCommand.Provider.class,
     description = "Multi-datacenter service mesh federation.",
     subcommands = {
         ServerCommand.class,
@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
         GatewayCommand.class,
         DemoCommand.class,
         ReloadCommand.class,
+        io.meshfed.cli.command.VersionCommand.class,
         io.meshfed.cli.command.tls.TlsCommand.class,
         io.meshfed.cli.command.acl.AclCommand.class,
         io.meshfed.cli.command.ClassDataTrainingCommand.class,
@@ -35,8 +36,6 @@ import picocli.CommandLine.Command;
         io.meshfed.cli.command.snapshot.SnapshotCommand.class,
     })
 public final class Main {
-  public static final String VERSION = "0.1.0";
-
   public static void main(String[] args) {
     System.exit(run(args));
   }

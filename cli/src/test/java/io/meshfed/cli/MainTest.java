@@ -35,11 +35,31 @@ class MainTest {
   void versionAndHelpExitZero() {
     Result version = run("--version");
     assertThat(version.exit()).isZero();
-    assertThat(version.out()).isEqualTo("meshfed 0.1.0\n");
+    assertThat(version.out()).isEqualTo("meshfed " + io.meshfed.protocol.version.Versions.RELEASE + "\n");
     Result help = run("--help");
     assertThat(help.exit()).isZero();
     assertThat(help.out()).contains("federation-state", "catalog", "members", "demo");
     assertThat(run("federation-state", "apply", "--help").out()).contains("--http-addr", "--token", "--format");
+  }
+
+  @Test
+  void versionNamesTheReleaseAndEveryProtocolVersion() throws Exception {
+    Result text = run("version");
+    assertThat(text.exit()).isZero();
+    assertThat(text.out()).startsWith("meshfed " + io.meshfed.protocol.version.Versions.RELEASE + "\n")
+        .contains("  gossip        1   (WAN membership; understands 1)\n",
+            "  internal RPC  1   (ALPN meshfed/rpc; understands 1)\n",
+            "  journal       " + io.meshfed.protocol.version.Versions.JOURNAL + "   (the store's events and snapshots; reads 1-",
+            "  API           v1  (HTTP /v1/..., gRPC meshfed.v1)\n", "Apache Pekko 1.2.1");
+    Result json = run("version", "--format", "json");
+    assertThat(json.exit()).isZero();
+    com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+    assertThat(tree.get("Version").asText()).isEqualTo(io.meshfed.protocol.version.Versions.RELEASE);
+    assertThat(tree.at("/Protocols/Gossip/Max").asInt()).isEqualTo(1);
+    assertThat(tree.at("/Protocols/InternalRpc/Alpn").asText()).isEqualTo("meshfed/rpc");
+    assertThat(tree.at("/Protocols/Journal/Max").asInt()).isEqualTo(io.meshfed.protocol.version.Versions.JOURNAL);
+    run("version", "--format", "xml").isOneErrorLine("Error: --format must be text or json, not \"xml\""
+        + " (see 'meshfed version --help')");
   }
 
   @Test

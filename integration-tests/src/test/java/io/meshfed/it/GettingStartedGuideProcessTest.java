@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <ul>
  *   <li>times: ISO-8601 timestamps, anywhere;
  *   <li>absolute directories (the guide was written in /home/you/gs);
+ *   <li>releases ({@code 0.2.0}, {@code 0.3.0-SNAPSHOT}): the guide names the release it was written with;
  *   <li>indexes: the numbers of table columns named {@code ...INDEX}, of {@code key: value} lines
  *       keyed {@code ...Index} (or {@code Pushes}, anti-entropy's count) and of JSON fields named
  *       {@code ...Index}, since they count the writes made so far;
@@ -70,6 +71,8 @@ class GettingStartedGuideProcessTest {
   private static final Pattern ISO_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
   private static final Pattern ABSOLUTE_DIR = Pattern.compile("(?<![\\w.:/])/(?:[^\\s/]+/)+");
   /** A column, key or JSON field that holds an index. */
+  /** A release (x.y.z, or a snapshot build of one), but not a part of an IPv4 address. */
+  private static final Pattern RELEASE = Pattern.compile("(?<![\\d.])\\d+\\.\\d+\\.\\d+(?:-SNAPSHOT)?(?![\\d.])");
   private static final Pattern INDEX_NAME = Pattern.compile("(?i).*index|pushes");
   /** How replication last failed, if it did: which failure depends on the start-up timing. */
   private static final Pattern LAST_ERROR_LINE = Pattern.compile("^\\s*LastError(At)?: .*$");
@@ -307,7 +310,8 @@ class GettingStartedGuideProcessTest {
       if (LAST_ERROR_LINE.matcher(line).matches()) {
         continue;
       }
-      String masked = ABSOLUTE_DIR.matcher(ISO_TIME.matcher(line).replaceAll("<time>")).replaceAll("<dir>/");
+      String masked = RELEASE.matcher(ABSOLUTE_DIR.matcher(ISO_TIME.matcher(line).replaceAll("<time>"))
+          .replaceAll("<dir>/")).replaceAll("<release>");
       Matcher kv = KEY_VALUE.matcher(masked);
       if (kv.matches()) {
         String key = kv.group(1);

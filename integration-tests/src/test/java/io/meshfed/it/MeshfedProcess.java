@@ -93,6 +93,14 @@ final class MeshfedProcess implements AutoCloseable {
     return new MeshfedProcess(builder.start(), label(args));
   }
 
+  /**
+   * Starts a command that is not the plain java command line (an installed launcher in a sandbox,
+   * an image's entrypoint in a chroot): output captured and the ready line awaited as for the others.
+   */
+  static MeshfedProcess wrap(ProcessBuilder builder, String label) throws IOException {
+    return new MeshfedProcess(builder.start(), label);
+  }
+
   /** Runs a short-lived command to completion. */
   static Result run(Duration timeout, String... args) throws Exception {
     return runIn(null, timeout, args);
@@ -203,7 +211,7 @@ final class MeshfedProcess implements AutoCloseable {
     signal("CONT");
   }
 
-  private void signal(String name) throws Exception {
+  void signal(String name) throws Exception {
     Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
       throw new AssertionError("kill -" + name + " " + process.pid() + " failed");

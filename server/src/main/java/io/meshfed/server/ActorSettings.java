@@ -9,12 +9,15 @@ import io.meshfed.actors.lan.LanCluster;
 import io.meshfed.actors.locator.GatewayLocator;
 import io.meshfed.actors.wan.WanMembership;
 import io.meshfed.actors.wan.swim.Member;
+import io.meshfed.actors.wan.swim.WanVersions;
 import io.meshfed.protocol.names.Names;
+import io.meshfed.protocol.version.Versions;
 import io.meshfed.server.config.ServerConfig;
 import io.meshfed.transport.tls.TlsSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -43,6 +46,8 @@ final class ActorSettings {
             Map.entry("pekko.remote.artery.bind.hostname", c.bindAddress()),
             Map.entry("pekko.remote.artery.bind.port", c.ports().lan()),
             Map.entry("pekko.cluster.min-nr-of-members", c.bootstrapExpect()),
+            // each server's release in the LAN cluster's member list: `meshfed members` during a rolling upgrade
+            Map.entry("pekko.cluster.app-version", Versions.RELEASE),
             Map.entry("pekko.cluster.failure-detector.acceptable-heartbeat-pause", failureMillis + "ms"),
             Map.entry("pekko.cluster.split-brain-resolver.stable-after", failureMillis + "ms"),
             // Pekko would take stable-after; the margin only has to cover the two sides of a
@@ -83,13 +88,20 @@ final class ActorSettings {
         config.federationStates().gatewayProbeTimeout(), GatewayLocator.Settings.DEFAULT_READ_WAIT);
   }
 
+  /** What this server tells the WAN about itself: its release, the protocol versions it speaks, its role. */
+  static Map<String, String> wanTags(ServerConfig config, String version) {
+    Map<String, String> tags = new TreeMap<>(WanVersions.current());
+    tags.putAll(Map.of(Member.Tags.VERSION, version, Member.Tags.FEATURE_FEDERATION_STATES, "1",
+        Member.Tags.ROLE, "server", Member.Tags.PORT, Integer.toString(config.ports().server())));
+    return tags;
+  }
+
   /** WAN membership's setup: this server as a member, and whether it joins the primary (a secondary does). */
-  static WanMembership.Setup wan(ServerConfig config, String version) {
+  static WanMembership.Setup wan(ServerConfig config, Map<String, String> tags) {
     return new WanMembership.Setup(config.nodeName(), Names.datacenterKey(config.datacenter()),
         Names.datacenterKey(config.primaryDatacenter()),
         config.advertiseAddress() + ":" + config.ports().server(),
-        Map.of(Member.Tags.VERSION, version, Member.Tags.FEATURE_FEDERATION_STATES, "1",
-            Member.Tags.ROLE, "server", Member.Tags.PORT, Integer.toString(config.ports().server())),
+        tags,
         config.wan(), !config.isPrimary(), config.retryIntervalWan());
   
   }

@@ -96,7 +96,7 @@ import org.slf4j.LoggerFactory;
  * closes the journal.
  */
 public final class MeshfedServer {
-  public static final String VERSION = "0.1.0";
+  public static final String VERSION = io.meshfed.protocol.version.Versions.RELEASE;
   static final String WAN_MEMBERSHIP = "wan-membership";
   static final String ACL_WATCH = "acl-watch";
   private static final Logger LOG = LoggerFactory.getLogger(MeshfedServer.class);
@@ -222,7 +222,7 @@ public final class MeshfedServer {
       Meters meters = new Meters();
       InternalRpc internalRpc = new InternalRpc(rpcClient, dialer, meters);
       ActorRef<WanMembership.Command> wan = supervise(system, WAN_MEMBERSHIP, faults.around(WAN_MEMBERSHIP,
-          WanMembership.create(ActorSettings.wan(config, VERSION), dialer, wanRouter,
+          WanMembership.create(ActorSettings.wan(config, faults.wanTags(ActorSettings.wanTags(config, VERSION))), dialer, wanRouter,
               ServerTransport.gossipDialer(config, tls), readyToJoinWan(config, tls.isPresent(), locator, storeClient,
                   system), whyNotReadyToJoinWan(config),
               () -> LanMembers.servers(cluster.state()).stream().filter(s -> LanMembers.ALIVE.equals(s.status()))

@@ -231,10 +231,13 @@ class HttpApiTest {
     JsonNode lan = json(get(server, "/v1/agent/members", null));
     assertThat(lan.get(0).get("Name").asText()).isEqualTo("n1");
     assertThat(lan.get(0).at("/Tags/leader").asText()).isEqualTo("true");
+    // each server's own release (the LAN cluster's app-version), so a rolling upgrade shows who runs what
+    assertThat(lan.get(0).at("/Tags/version").asText()).isEqualTo(io.meshfed.protocol.version.Versions.RELEASE);
     assertThat(lan.get(0).get("Port").asInt()).isEqualTo(server.config().ports().lan());
     assertThat(lan.get(0).get("Status").asText()).isEqualTo("alive");
     JsonNode wan = json(get(server, "/v1/agent/members?wan=1", null));
     assertThat(wan.get(0).get("Name").asText()).isEqualTo("n1.dc1");
+    assertThat(wan.get(0).at("/Tags/version").asText()).isEqualTo(io.meshfed.protocol.version.Versions.RELEASE);
     assertThat(json(get(server, "/v1/status/leader", null)).asText())
         .isEqualTo("127.0.0.1:" + server.config().ports().server());
   }

@@ -72,6 +72,9 @@ class WanMembershipTest {
     assertThat(n2.at("/Tags/role").asText()).isEqualTo("server");
     assertThat(n2.at("/Tags/ft_fs").asText()).isEqualTo("1");
     assertThat(n2.at("/Tags/version").asText()).isEqualTo(MeshfedServer.VERSION);
+    assertThat(n2.at("/Tags/gossip_vsn_min").asText()).isEqualTo("1");
+    assertThat(n2.at("/Tags/gossip_vsn_max").asText()).isEqualTo("1");
+    assertThat(n2.at("/Tags/rpc_vsn_max").asText()).isEqualTo("1");
     assertThat(n2.at("/Tags/port").asText()).isEqualTo(Integer.toString(fed.serverPort("dc2")));
   }
 
@@ -93,6 +96,50 @@ class WanMembershipTest {
     } finally {
       TestServers.stop(dc8);
       TestServers.stop(dc9);
+    }
+  }
+
+  /**
+   * A release two protocol versions ahead (here: a dc8 server made to advertise gossip 2 only, as
+   * release 9.0.0) joins through dc1: dc1 refuses it and says why in one line, dc8 is told and says
+   * so in one line too, and neither lists the other.
+   */
+  @Test
+  @Order(2)
+  void aServerSpeakingNoCommonGossipVersionIsRefusedOnBothSides() throws Exception {
+    FaultInjection future = new FaultInjection() {
+      @Override
+      public <T> org.apache.pekko.actor.typed.Behavior<T> around(String actor,
+          org.apache.pekko.actor.typed.Behavior<T> behavior) {
+        return behavior;
+      }
+
+      @Override
+      public Map<String, String> wanTags(Map<String, String> tags) {
+        Map<String, String> changed = new TreeMap<>(tags);
+        changed.putAll(Map.of("version", "9.0.0", "gossip_vsn_min", "2", "gossip_vsn_max", "2"));
+        return changed;
+      }
+    };
+    String why = "n1.dc1 (meshfed " + MeshfedServer.VERSION + ") understands gossip 1 and internal RPC 1,"
+        + " n8.dc8 (meshfed 9.0.0) gossip 2 and internal RPC 1: no gossip version in common;"
+        + " run releases at most one apart (docs/upgrading.md)";
+    try (TestLogs logs = TestLogs.warnings()) {
+      MeshfedServer dc8 = MeshfedServer.start(ServerConfigLoader.load(Optional.empty(), true, fed.options("dc8", "dc1",
+          "n8", Map.of("static-gateways.dc1", List.of(fed.gateway("dc1")), "retry-interval-wan", "1s"))),
+          ConfigFactory.empty(), future);
+      try {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(logs.lines())
+            .anyMatch(l -> l.endsWith("refusing WAN member n8.dc8 at 127.0.0.1:" + fed.serverPort("dc8") + ": " + why))
+            .anyMatch(l -> l.endsWith("the WAN refused this server (answer from n1.dc1): " + why)));
+        assertThat(statuses(dc1)).doesNotContainKey("n8.dc8");
+        assertThat(statuses(dc8)).isEqualTo(Map.of("n8.dc8", "alive"));
+        // the join is retried (the other side may be upgraded meanwhile), but not logged again
+        long refusals = logs.lines().stream().filter(l -> l.contains("refused this server")).count();
+        assertThat(refusals).isEqualTo(1);
+      } finally {
+        TestServers.stop(dc8);
+      }
     }
   }
 

@@ -21,8 +21,23 @@ public final class LanMembers {
 
   private LanMembers() {}
 
-  /** One server of the DC as seen by the cluster. */
-  public record Server(String node, String host, int lanPort, int serverPort, String status, boolean oldest) {}
+  /**
+   * One server of the DC as seen by the cluster.
+   *
+   * @param version its release (the cluster member's app-version), or {@link #UNKNOWN_VERSION} for a
+   *     release that did not advertise one (0.1.0)
+   */
+  public record Server(String node, String host, int lanPort, int serverPort, String status, boolean oldest,
+      String version) {
+    public Server(String node, String host, int lanPort, int serverPort, String status, boolean oldest) {
+      this(node, host, lanPort, serverPort, status, oldest, UNKNOWN_VERSION);
+    }
+  }
+
+  /** What the members API shows for a server whose release did not set the cluster's app-version. */
+  public static final String UNKNOWN_VERSION = "unknown";
+  /** Pekko's app-version when none is configured. */
+  private static final String PEKKO_DEFAULT_APP_VERSION = "0.0.0";
 
   public static List<Server> servers(CurrentClusterState state) {
     Set<Member> unreachable = new java.util.HashSet<>();
@@ -35,7 +50,8 @@ public final class LanMembers {
       }
       String node = LanCluster.nodeName(m).orElse(m.address().toString());
       out.add(new Server(node, m.address().getHost().orElse(""), (Integer) m.address().getPort().orElse(0),
-          LanCluster.serverPort(m), status(m, unreachable.contains(m)), oldest.map(m::equals).orElse(false)));
+          LanCluster.serverPort(m), status(m, unreachable.contains(m)), oldest.map(m::equals).orElse(false),
+          version(m)));
     }
     out.sort(Comparator.comparing(Server::node));
     return out;
@@ -52,16 +68,20 @@ public final class LanMembers {
     return up.stream().reduce((a, b) -> a.isOlderThan(b) ? a : b);
   }
 
-  /** The members API's LAN view: one entry per server of this DC, named by node. */
-  public static List<io.meshfed.protocol.model.Member> asMembers(List<Server> servers, String datacenter,
-      String version) {
+  private static String version(Member m) {
+    String v = m.appVersion().version();
+    return v.equals(PEKKO_DEFAULT_APP_VERSION) ? UNKNOWN_VERSION : v;
+  }
+
+  /** The members API's LAN view: one entry per server of this DC, named by node, with its own release. */
+  public static List<io.meshfed.protocol.model.Member> asMembers(List<Server> servers, String datacenter) {
     List<io.meshfed.protocol.model.Member> out = new ArrayList<>();
     for (Server s : servers) {
       Map<String, String> tags = new TreeMap<>(Map.of(
           "role", "server",
           "dc", datacenter,
           "port", Integer.toString(s.serverPort()),
-          "version", version,
+          "version", s.version(),
           "ft_fs", "1"));
       if (s.oldest()) {
         tags.put("leader", "true");

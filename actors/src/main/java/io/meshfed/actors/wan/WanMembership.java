@@ -214,6 +214,7 @@ public final class WanMembership {
       ctx.setLoggerName(WanMembership.class); // else log lines name Pekko's ActorCell
       WanMembership membership = new WanMembership(setup, ctx, dialer, router, gossipDialer, lanServers,
           whyNotReady, closing);
+      membership.swim.observeRefusals(new RefusalLog(WanMembership::now));
       if (meters != null) {
         membership.swim.observeProbes((datacenter, millis, indirect) -> meters.timer("meshfed.wan.probe.rtt",
             "SWIM probes of WAN members this server made that were answered, from the ping to the ack, by the"
@@ -273,7 +274,13 @@ public final class WanMembership {
         .onMessage(ExchangeAnswered.class, m -> {
           decode(m.response(), "state exchange answer from " + m.peer()).ifPresent(e -> {
             swim.receive(e.from(), e.message(), now());
-            if (m.peer().equals(joinTarget) && !joined) {
+            boolean refused = e.message() instanceof SwimMessage.PushPull answer && answer.refused();
+            if (refused && m.peer().equals(joinTarget) && !joined) {
+              // logged by the refusal observer; retried in case the other side is upgraded meanwhile
+              joinFailures++;
+              timers.startSingleTimer(new RetryJoin(), joinBackoff.delay(joinFailures,
+                  ThreadLocalRandom.current().nextDouble()));
+            } else if (m.peer().equals(joinTarget) && !joined) {
               joined = true;
               timers.cancel(new RetryJoin());
               ctx.getLog().info("joined the WAN through {} (answered by {})", joinTarget, e.from());

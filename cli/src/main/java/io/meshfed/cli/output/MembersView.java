@@ -12,10 +12,11 @@ public final class MembersView {
     if (members.isEmpty()) {
       return "No members.\n";
     }
-    Table table = new Table("NAME", "ADDRESS", "STATUS", "DATACENTER", "ROLE");
+    // BUILD: each server's own release, which a rolling upgrade changes one server at a time
+    Table table = new Table("NAME", "ADDRESS", "STATUS", "DATACENTER", "ROLE", "BUILD");
     for (Member m : members) {
       String address = m.address() == null || m.address().isEmpty() ? "" : HostPort.format(m.address(), m.port());
-      table.row(m.name(), address, m.status(), m.datacenter(), m.tags().get("role"));
+      table.row(m.name(), address, m.status(), m.datacenter(), m.tags().get("role"), m.tags().get("version"));
     }
     return table.render();
   }

@@ -32,13 +32,13 @@ class ServicesAndMembersViewTest {
   @Test
   void membersAreReadFromTheApiShape() {
     List<Member> members = Json.read("[{\"Name\":\"n1.dc1\",\"Addr\":\"127.0.0.1\",\"Port\":8300,\"Status\":\"alive\","
-        + "\"Datacenter\":\"dc1\",\"Tags\":{\"role\":\"server\",\"dc\":\"dc1\"},\"Extra\":1},"
+        + "\"Datacenter\":\"dc1\",\"Tags\":{\"role\":\"server\",\"dc\":\"dc1\",\"version\":\"0.2.0\"},\"Extra\":1},"
         + "{\"Name\":\"client-7\",\"Addr\":\"::1\",\"Port\":8301,\"Status\":\"failed\",\"Datacenter\":\"dc22\"}]",
         new TypeReference<List<Member>>() {});
     assertThat(MembersView.render(members)).isEqualTo(
-        "NAME      ADDRESS         STATUS  DATACENTER  ROLE\n"
-      + "n1.dc1    127.0.0.1:8300  alive   dc1         server\n"
-      + "client-7  [::1]:8301      failed  dc22        -\n");
+        "NAME      ADDRESS         STATUS  DATACENTER  ROLE    BUILD\n"
+      + "n1.dc1    127.0.0.1:8300  alive   dc1         server  0.2.0\n"
+      + "client-7  [::1]:8301      failed  dc22        -       -\n");
     assertThat(MembersView.render(List.of())).isEqualTo("No members.\n");
   }
 }

@@ -47,7 +47,7 @@ public final class SnapshotFile {
    * The journal format this version writes and reads (docs/journal.md, "Versions"): a payload of a
    * later one may hold events or fields this version would drop, so it is refused.
    */
-  public static final int JOURNAL_FORMAT = 4;
+  public static final int JOURNAL_FORMAT = io.meshfed.protocol.version.Versions.JOURNAL;
   private static final int CHECKSUM_BYTES = 32;
   /** A DC's state is bounded by the store's limits to a few MiB; anything far above is not a snapshot. */
   private static final int MAX_SECTION = 512 * 1024 * 1024;

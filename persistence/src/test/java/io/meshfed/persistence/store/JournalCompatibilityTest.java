@@ -210,6 +210,8 @@ class JournalCompatibilityTest {
   @Test
   void theFixturesCoverEveryFormatAndEventType() {
     assertThat(JournalFixture.versions()).contains("v1", "v2", "v3", "v4");
+    // `meshfed version` states the format this build writes: the newest fixture is it
+    assertThat(JournalFixture.versions()).last().isEqualTo("v" + io.meshfed.protocol.version.Versions.JOURNAL);
     Set<String> journaled = new HashSet<>();
     for (String version : JournalFixture.versions()) {
       for (Entry e : JournalFixture.events(version)) {

@@ -105,7 +105,7 @@ public final class OperatorEndpoint {
   public List<Member> members(String token, boolean wan) {
     acl.operator(token, Access.READ);
     if (!wan) {
-      return LanMembers.asMembers(LanMembers.servers(cluster.get()), self.datacenter(), self.version());
+      return LanMembers.asMembers(LanMembers.servers(cluster.get()), self.datacenter());
     }
     return this.wan.members().stream().map(OperatorEndpoint::asMember).toList();
   }

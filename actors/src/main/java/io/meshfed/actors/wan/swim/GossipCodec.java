@@ -52,6 +52,7 @@ public final class GossipCodec {
     } else if (message instanceof SwimMessage.PushPull state) {
       GossipPushPull.Builder pp = GossipPushPull.newBuilder();
       state.members().forEach(m -> pp.addMembers(toProto(m)));
+      pp.setRefusal(state.refusal());
       packet.setPushPull(pp);
     }
     byte[] bytes = packet.build().toByteArray();
@@ -139,6 +140,9 @@ public final class GossipCodec {
     return out;
   }
 
+  /** A refusal is one line for a log: longer is not a refusal this build writes. */
+  static final int MAX_REFUSAL_CHARS = 1024;
+
   private static SwimMessage.PushPull pushPull(GossipPushPull in) throws GossipCodecException {
     if (in.getMembersCount() > MAX_MEMBERS) {
       throw new GossipCodecException(in.getMembersCount() + " members exceed the limit of " + MAX_MEMBERS);
@@ -157,7 +161,11 @@ public final class GossipCodec {
       members.add(new Member(name, Names.parseWanMemberName(name).orElseThrow().datacenter(),
           address(m.getAddress()), tags(m.getTagsMap()), incarnation(m.getIncarnation()), state, 0));
     }
-    return new SwimMessage.PushPull(members);
+    if (in.getRefusal().length() > MAX_REFUSAL_CHARS) {
+      throw new GossipCodecException("a refusal of " + in.getRefusal().length() + " characters exceeds the limit of "
+          + MAX_REFUSAL_CHARS);
+    }
+    return new SwimMessage.PushPull(members, in.getRefusal());
   }
 
   private static String memberName(String name, String what) throws GossipCodecException {

@@ -49,6 +49,11 @@ public record Member(String name, String datacenter, String address, Map<String,
     public static final String FEATURE_FEDERATION_STATES = "ft_fs";
     public static final String ROLE = "role";
     public static final String PORT = "port";
+    /** The gossip and internal RPC versions the member understands ({@link WanVersions}). */
+    public static final String GOSSIP_VERSION_MIN = "gossip_vsn_min";
+    public static final String GOSSIP_VERSION_MAX = "gossip_vsn_max";
+    public static final String RPC_VERSION_MIN = "rpc_vsn_min";
+    public static final String RPC_VERSION_MAX = "rpc_vsn_max";
 
     private Tags() {}
   }

@@ -65,6 +65,7 @@ public final class SwimMembership {
   private long nextPushPullAt;
   private long nextReconnectAt;
   private ProbeObserver probeObserver = (datacenter, millis, indirect) -> { };
+  private RefusalObserver refusals = RefusalObserver.NONE;
 
   /** Told of every answered probe: for the probe round-trip histogram. */
   @FunctionalInterface
@@ -75,6 +76,26 @@ public final class SwimMembership {
      * @param indirect whether the direct ping had timed out, so the ack may have come through others
      */
     void answered(String datacenter, long millis, boolean indirect);
+  }
+
+  /**
+   * Told of every refusal over protocol versions ({@link WanVersions}): the member is not listed, or
+   * was removed from the list when it announced versions this server does not speak.
+   */
+  public interface RefusalObserver {
+    RefusalObserver NONE = new RefusalObserver() {
+      @Override
+      public void refused(String member, String address, String reason) {}
+
+      @Override
+      public void refusedBy(String peer, String reason) {}
+    };
+
+    /** This server will not list {@code member}; {@code reason} is one line. */
+    void refused(String member, String address, String reason);
+
+    /** {@code peer} answered a state exchange with a refusal of this server. */
+    void refusedBy(String peer, String reason);
   }
 
   /** Starts alone, as alive with incarnation 0; {@link #join} to meet the others. */
@@ -94,6 +115,11 @@ public final class SwimMembership {
     nextGossipAt = now + randomUpTo(settings.gossipInterval().toMillis());
     nextPushPullAt = now + randomUpTo(settings.pushPullInterval().toMillis());
     nextReconnectAt = now + randomUpTo(settings.reconnectInterval().toMillis());
+  }
+
+  /** Sets who is told of refusals over protocol versions (by default nobody). */
+  public void observeRefusals(RefusalObserver observer) {
+    refusals = observer;
   }
 
   /** Sets who is told of answered probes (by default nobody). */
@@ -213,7 +239,11 @@ public final class SwimMembership {
     } else if (message instanceof Gossip gossip) {
       applyAll(gossip.updates(), now);
     } else if (message instanceof PushPull state) {
-      merge(state, now);
+      if (state.refused()) {
+        refusals.refusedBy(from, state.refusal());
+      } else if (!refusedSender(from, state)) {
+        merge(state, now);
+      }
     }
   }
 
@@ -223,8 +253,30 @@ public final class SwimMembership {
    * in one exchange instead of two).
    */
   public PushPull answerStateExchange(String from, PushPull remote, long now) {
+    Optional<Member> sender = remote.members().stream().filter(m -> m.name().equals(from)).findFirst();
+    Optional<String> refusal = sender.flatMap(this::refusal);
+    if (refusal.isPresent()) {
+      refusals.refused(from, sender.get().address(), refusal.get());
+      return new PushPull(List.of(), refusal.get());
+    }
     merge(remote, now);
     return localState();
+  }
+
+  /** Whether the sender of a state exchange's answer speaks no version this server does (then reported). */
+  private boolean refusedSender(String from, PushPull remote) {
+    for (Member m : remote.members()) {
+      if (m.name().equals(from)) {
+        Optional<String> refusal = refusal(m);
+        refusal.ifPresent(r -> refusals.refused(from, m.address(), r));
+        return refusal.isPresent();
+      }
+    }
+    return false;
+  }
+
+  private Optional<String> refusal(Member peer) {
+    return WanVersions.refusal(selfName, self().tags(), peer.name(), peer.tags());
   }
 
   // --- probing ---
@@ -405,6 +457,21 @@ public final class SwimMembership {
         refute(alive.incarnation(), selfName, now);
       }
       return;
+    }
+    if (known == null || alive.incarnation() > known.incarnation() && !known.tags().equals(alive.tags())) {
+      Optional<String> refusal = WanVersions.refusal(selfName, self().tags(), alive.name(), alive.tags());
+      if (refusal.isPresent()) {
+        refusals.refused(alive.name(), alive.address(), refusal.get());
+        if (known != null && !known.state().isGone()) {
+          // it now speaks versions this server does not: no longer routed to, as if it had left; only
+          // here, since others decide for themselves
+          Member gone = known.withState(MemberState.LEFT, alive.incarnation(), now);
+          members.put(gone.name(), gone);
+          suspicions.remove(gone.name());
+          listener.onEvent(new MembershipEvent.Left(gone));
+        }
+        return;
+      }
     }
     if (known == null) {
       Optional<Names.WanMemberName> parsed = Names.parseWanMemberName(alive.name());

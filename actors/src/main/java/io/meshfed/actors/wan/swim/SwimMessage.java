@@ -34,10 +34,22 @@ public sealed interface SwimMessage {
     }
   }
 
-  /** A member's whole table, exchanged both ways over a stream. */
-  record PushPull(List<Member> members) implements SwimMessage {
+  /**
+   * A member's whole table, exchanged both ways over a stream; or, as an answer, the refusal of the
+   * exchange (then no members): the two sides have no protocol version in common ({@link WanVersions}).
+   */
+  record PushPull(List<Member> members, String refusal) implements SwimMessage {
     public PushPull {
       members = List.copyOf(members);
+      Objects.requireNonNull(refusal, "refusal");
+    }
+
+    public PushPull(List<Member> members) {
+      this(members, "");
+    }
+
+    public boolean refused() {
+      return !refusal.isEmpty();
     }
   }
 }

@@ -35,6 +35,17 @@ class GossipCodecTest {
     assertEquals(new SwimMessage.PushPull(List.of(member)), roundTrip(new SwimMessage.PushPull(List.of(member))));
   }
 
+  @Test
+  void aRefusalRoundTripsAndAnOverlongOneIsRejected() throws GossipCodecException {
+    SwimMessage.PushPull refusal = new SwimMessage.PushPull(List.of(), "no gossip version in common");
+    assertEquals(refusal, roundTrip(refusal));
+    byte[] overlong = GossipCodec.encode(FROM, new SwimMessage.PushPull(List.of(),
+        "x".repeat(GossipCodec.MAX_REFUSAL_CHARS + 1)));
+    GossipCodecException e = org.junit.jupiter.api.Assertions.assertThrows(GossipCodecException.class,
+        () -> GossipCodec.decode(overlong));
+    assertTrue(e.getMessage().contains("refusal of 1025 characters exceeds the limit of 1024"), e.getMessage());
+  }
+
   @Property(tries = 200)
   void arbitraryBytesAreRejectedOrDecodedNeverCrash(@ForAll byte[] bytes) {
     try {
