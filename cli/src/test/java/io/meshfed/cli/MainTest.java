@@ -50,6 +50,7 @@ class MainTest {
         .contains("  gossip        1   (WAN membership; understands 1)\n",
             "  internal RPC  1   (ALPN meshfed/rpc; understands 1)\n",
             "  journal       " + io.meshfed.protocol.version.Versions.JOURNAL + "   (the store's events and snapshots; reads 1-",
+            "  snapshot      1   (meshfed snapshot files; reads 1)\n",
             "  API           v1  (HTTP /v1/..., gRPC meshfed.v1)\n", "Apache Pekko 1.2.1");
     Result json = run("version", "--format", "json");
     assertThat(json.exit()).isZero();

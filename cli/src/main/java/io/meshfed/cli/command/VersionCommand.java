@@ -50,6 +50,8 @@ public final class VersionCommand implements Runnable {
             "ALPN " + WireConstants.ALPN_RPC + "; understands " + Versions.RPC)
         + row("journal", Integer.toString(Versions.JOURNAL),
             "the store's events and snapshots; reads " + new ProtocolRange(1, Versions.JOURNAL))
+        + row("snapshot", Integer.toString(Versions.SNAPSHOT_FILE),
+            "meshfed snapshot files; reads " + new ProtocolRange(1, Versions.SNAPSHOT_FILE))
         + row("API", "v" + Versions.API, "HTTP /v" + Versions.API + "/..., gRPC meshfed.v" + Versions.API)
         + "runs on Java " + Runtime.version() + " (" + System.getProperty("java.vendor", "unknown vendor")
         + "), Apache Pekko " + org.apache.pekko.Version.current() + "\n";
@@ -66,6 +68,7 @@ public final class VersionCommand implements Runnable {
     range(protocols.putObject("Gossip"), Versions.GOSSIP);
     range(protocols.putObject("InternalRpc"), Versions.RPC).put("Alpn", WireConstants.ALPN_RPC);
     range(protocols.putObject("Journal"), new ProtocolRange(1, Versions.JOURNAL));
+    range(protocols.putObject("SnapshotFile"), new ProtocolRange(1, Versions.SNAPSHOT_FILE));
     protocols.put("Api", Versions.API);
     root.put("Java", Runtime.version().toString());
     root.put("Pekko", org.apache.pekko.Version.current());

@@ -42,7 +42,7 @@ import org.apache.pekko.pattern.StatusReply;
 public final class SnapshotFile {
   static final byte[] MAGIC = "meshfed-snapshot\n".getBytes(StandardCharsets.US_ASCII);
   /** The layout above. */
-  public static final int FORMAT = 1;
+  public static final int FORMAT = io.meshfed.protocol.version.Versions.SNAPSHOT_FILE;
   /**
    * The journal format this version writes and reads (docs/journal.md, "Versions"): a payload of a
    * later one may hold events or fields this version would drop, so it is refused.

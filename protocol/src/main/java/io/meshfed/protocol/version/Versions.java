@@ -39,6 +39,9 @@ public final class Versions {
   /** The journal format this build writes; it reads every format from 1 up to this one. */
   public static final int JOURNAL = 4;
 
+  /** The format of {@code meshfed snapshot save} files this build writes; it reads every earlier one. */
+  public static final int SNAPSHOT_FILE = 1;
+
   /** The client APIs' version: {@code /v1/...} paths and the {@code meshfed.v1} protobuf package. */
   public static final int API = 1;
 
