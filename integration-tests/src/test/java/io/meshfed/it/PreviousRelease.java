@@ -111,7 +111,7 @@ final class PreviousRelease {
     }
     List<String> mvn = new ArrayList<>(List.of(mavenExecutable(), "-q", "-B", "-pl", "cli", "-am", "package",
         "-DskipTests"));
-    if ("true".equals(System.getProperty("meshfed.maven.offline"))) {
+    if ("offline=true".equals(System.getProperty("meshfed.maven.offline"))) {
       mvn.add("-o");
     }
     String repo = System.getProperty("meshfed.maven.repo.local", "");
