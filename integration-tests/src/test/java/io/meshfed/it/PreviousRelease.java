@@ -56,11 +56,8 @@ final class PreviousRelease {
 
   /** The newest {@code v*} tag reachable from HEAD below {@code version}; empty once the test is skipped. */
   private static Optional<String> findTag(String version, String test) throws Exception {
-    int[] current = parse(version.replaceFirst("-SNAPSHOT$", ""));
-    if (current == null) {
-      throw new IllegalStateException("meshfed.version " + version + " is not MAJOR.MINOR.PATCH[-SNAPSHOT]");
-    }
-    String howToGetTags = "fetch the release tags with `git fetch --tags`";
+    String howToGetTags = "fetch the release tags with `git fetch --tags` (`git fetch --unshallow --tags` in a"
+        + " shallow clone)";
     if (!MeshfedProcess.onPath("git")) {
       Prerequisites.require(Optional.of("git is not on the PATH, so the previous release cannot be built ("
           + howToGetTags + " in a git clone)"), test);
@@ -72,21 +69,30 @@ final class PreviousRelease {
           + "); " + howToGetTags), test);
       return Optional.empty();
     }
+    Optional<String> best = newestBelow(tags.output().lines().toList(), version);
+    if (best.isEmpty()) {
+      Prerequisites.require(Optional.of("no release tag v* below " + version + " is reachable from HEAD; "
+          + howToGetTags), test);
+    }
+    return best;
+  }
+
+  /** Of {@code tags}, the highest {@code vMAJOR.MINOR.PATCH} below {@code version} (a -SNAPSHOT suffix dropped). */
+  static Optional<String> newestBelow(List<String> tags, String version) {
+    int[] current = parse(version.replaceFirst("-SNAPSHOT$", ""));
+    if (current == null) {
+      throw new IllegalArgumentException("version " + version + " is not MAJOR.MINOR.PATCH[-SNAPSHOT]");
+    }
     String best = null;
     int[] bestVersion = null;
-    for (String t : tags.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+    for (String t : tags.stream().map(String::strip).filter(l -> l.startsWith("v")).toList()) {
       int[] v = parse(t.substring(1));
       if (v != null && compare(v, current) < 0 && (bestVersion == null || compare(v, bestVersion) > 0)) {
         best = t;
         bestVersion = v;
       }
     }
-    if (best == null) {
-      Prerequisites.require(Optional.of("no release tag v* below " + version + " is reachable from HEAD; "
-          + howToGetTags), test);
-      return Optional.empty();
-    }
-    return Optional.of(best);
+    return Optional.ofNullable(best);
   }
 
   /** Builds the tag's runnable jar into target/previous-release/<tag>/, or reuses the one there. */

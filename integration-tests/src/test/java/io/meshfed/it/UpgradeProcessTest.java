@@ -62,6 +62,7 @@ class UpgradeProcessTest {
   private static final Duration CALL = Duration.ofSeconds(15);
   private static final Duration CALL_SPACING = Duration.ofMillis(100);
   private static final Duration STOP = Duration.ofSeconds(60);
+  private static final Duration CLI = Duration.ofSeconds(60);
   /** A drain longer than a pooled connection's maximum age (20 s): the drain ends when they have moved. */
   private static final String[] GATEWAY_DRAIN = {"--drain-timeout", "30s"};
 
@@ -107,6 +108,8 @@ class UpgradeProcessTest {
       }
       System.out.printf("upgrade: %s (%s) primary and this build's dc2 federated %d ms after the start%n",
           previous.tag(), p, millisSince(began));
+      // The checks before each step in docs/upgrading.md, by this build's CLI against a server of the previous release.
+      operatorChecks(dc1.server(), f);
 
       // (b) The rolling upgrade, with the clients calling all the while.
       ScheduledExecutorService clients = Executors.newScheduledThreadPool(3);
@@ -154,6 +157,7 @@ class UpgradeProcessTest {
               counts());
         }
         assertThat(moves).as("the leader (and the store with it) moved during the upgrade").isGreaterThanOrEqualTo(1);
+        operatorChecks(dc1.server(), f);
         for (int i = 0; i < gateways.size(); i++) {
           long step = System.nanoTime();
           dc1.restartGateway(gateways.get(i), MeshfedProcess.JAR, STOP);
@@ -190,6 +194,33 @@ class UpgradeProcessTest {
       System.out.printf("upgrade: %d acknowledged applies readable in every server of both DCs; %d ms in all%n",
           acknowledged.size(), millisSince(began));
       assertThat(f.directConnections()).as("connections from a server to another DC's server").isEmpty();
+    }
+  }
+
+  /**
+   * docs/upgrading.md's checks between two steps, run as an operator would: {@code meshfed federation
+   * status} says every DC is healthy (once the federation's own view has settled) and {@code meshfed
+   * members --wan} lists every server of every DC alive.
+   */
+  private static void operatorChecks(Server s, Federation f) throws Exception {
+    String addr = s.host + ":" + s.http;
+    Awaitility.await().atMost(Federation.CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      for (JsonNode d : Json.mapper().readTree(s.get("/v1/operator/federation")).get("Datacenters")) {
+        assertThat(d.get("Verdict").asText()).as(d.get("Datacenter").asText() + "'s verdict: " + d.get("Reasons"))
+            .isEqualTo("healthy");
+      }
+    });
+    MeshfedProcess.Result status = MeshfedProcess.run(CLI, "federation", "status", "--http-addr", addr);
+    assertThat(status.exitCode()).as(status.stderr().toString()).isZero();
+    MeshfedProcess.Result members = MeshfedProcess.run(CLI, "members", "--wan", "--http-addr", addr);
+    assertThat(members.exitCode()).as(members.stderr().toString()).isZero();
+    System.out.println("upgrade: meshfed federation status (" + s.node + ", " + (MeshfedProcess.JAR.equals(s.process.jar)
+        ? "this build" : "the previous release") + "):\n" + status.out() + "\nupgrade: meshfed members --wan:\n" + members.out());
+    for (Federation.Dc dc : f.dcs()) {
+      assertThat(status.out()).containsPattern("(?m)^" + dc.name + " +healthy +");
+      for (Server server : dc.servers) {
+        assertThat(members.out()).containsPattern("(?m)^" + server.node + "\\." + dc.name + " .* alive ");
+      }
     }
   }
 
