@@ -56,6 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
  * apply must be readable afterwards in both DCs.
  *
  * <p>(c) Afterwards the federation converges again and no server of the primary runs the old jar.
+ *
+ * <p>{@code -Dmeshfed.upgrade.runs=N} repeats it N times on fresh federations in one test JVM, and
+ * prints a line per run with the clients' counts.
  */
 class UpgradeProcessTest {
   /** A call's deadline: longer than the server's store timeout (10 s), so a slow answer is the server's. */
@@ -66,9 +69,12 @@ class UpgradeProcessTest {
   /** A drain longer than a pooled connection's maximum age (20 s): the drain ends when they have moved. */
   private static final String[] GATEWAY_DRAIN = {"--drain-timeout", "30s"};
 
+  /** {@code -Dmeshfed.upgrade.runs=N}: N runs, each on a fresh federation, in one test JVM (1 by default). */
+  private static final int RUNS = Integer.getInteger("meshfed.upgrade.runs", 1);
+
   @TempDir Path dir;
 
-  /** What the clients saw, by client. */
+  /** What the clients saw in the current run, by client. */
   private final Map<String, AtomicInteger> ok = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
   private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -79,6 +85,22 @@ class UpgradeProcessTest {
   void thePreviousReleaseFederatesAndThePrimaryUpgradesOneServerAtATimeWithoutAFailedCall() throws Exception {
     TestPostgres postgres = TestPostgres.require("the upgrade test (its primary shares a PostgreSQL journal)");
     PreviousRelease.Release previous = PreviousRelease.require("the upgrade test");
+    List<String> summary = new ArrayList<>();
+    for (int run = 1; run <= RUNS; run++) {
+      ok.clear();
+      failed.clear();
+      failures.clear();
+      repicked.set(0);
+      acknowledged.clear();
+      Path runDir = java.nio.file.Files.createDirectories(dir.resolve("run-" + run));
+      summary.add("run " + run + ": " + oneRun(postgres, previous, runDir));
+    }
+    System.out.println("upgrade: " + RUNS + " run(s) from " + previous.tag() + " to this build:\n  "
+        + String.join("\n  ", summary));
+  }
+
+  /** One mixed federation and its rolling upgrade in {@code dir}; what the clients saw, in one line. */
+  private String oneRun(TestPostgres postgres, PreviousRelease.Release previous, Path dir) throws Exception {
     long began = System.nanoTime();
     String p = Federation.uniqueDcName("up");
     try (Federation f = new Federation(dir, p)) {
@@ -194,6 +216,10 @@ class UpgradeProcessTest {
       System.out.printf("upgrade: %d acknowledged applies readable in every server of both DCs; %d ms in all%n",
           acknowledged.size(), millisSince(began));
       assertThat(f.directConnections()).as("connections from a server to another DC's server").isEmpty();
+      return "calls " + counts() + ", " + repicked.get() + " re-picked after a refused connection, " + failures.size()
+          + " failed; " + acknowledged.size() + " acknowledged applies readable afterwards; federated in "
+          + TimeUnit.NANOSECONDS.toSeconds(upgradeBegan - began) + " s, upgraded and checked in "
+          + millisSince(upgradeBegan) / 1000 + " s";
     }
   }
 
