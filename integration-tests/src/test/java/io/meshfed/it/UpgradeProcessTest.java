@@ -57,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  * there must be none; every acknowledged apply must be readable afterwards in both DCs. A fourth
  * client reads from any of the three servers without draining: its failures are printed, not
  * asserted (a server that has just started answers 503 until it is Up in the cluster, and a server
- * that closes its HTTP port may reset a connection it had not yet accepted).
+ * that is stopping may reset a connection opened as it closes its HTTP port).
  *
  * <p>(c) Afterwards the federation converges again and no server of the primary runs the old jar.
  *
