@@ -87,6 +87,8 @@ final class Federation implements AutoCloseable {
     final int grpcTls = freePort();
     Path config;
     MeshfedProcess process;
+    /** The runnable jar it starts from (and runs, once started); null: the dc's, {@link Dc#jar}. */
+    Path jar;
 
     Server(Dc dc, String node, String host) {
       this.dc = dc;
@@ -158,6 +160,10 @@ final class Federation implements AutoCloseable {
     final Map<String, MeshfedProcess> gateways = new TreeMap<>();
     /** How this DC's processes are launched: as they are, or inside a {@link NetworkCut}. */
     UnaryOperator<List<String>> launcher = UnaryOperator.identity();
+    /** The runnable jar its servers and gateways start from: this build's ({@link MeshfedProcess#JAR}) or another release's. */
+    Path jar = MeshfedProcess.JAR;
+    /** Each started gateway's command line, so that it can be started again from another jar. */
+    final Map<String, List<String>> gatewayCommands = new TreeMap<>();
 
     Dc(int n, String name) {
       this.n = n;
@@ -203,10 +209,30 @@ final class Federation implements AutoCloseable {
     MeshfedProcess startGateway(String gatewayName, int port, String... extraArgs) throws Exception {
       Server local = servers.stream().filter(s -> s.process != null && s.process.process.isAlive()).findFirst()
           .orElseThrow();
-      MeshfedProcess gw = start(launcher, gatewayArgs(local, gatewayName, port, extraArgs).toArray(String[]::new));
+      return startGateway(gatewayName, gatewayArgs(local, gatewayName, port, extraArgs), jar);
+    }
+
+    /** Starts gateway {@code gatewayName} with this command line from {@code gatewayJar}; waits for its ready line. */
+    MeshfedProcess startGateway(String gatewayName, List<String> args, Path gatewayJar) throws Exception {
+      MeshfedProcess gw = start(gatewayJar, launcher, args.toArray(String[]::new));
       gw.awaitReady(READY);
       gateways.put(gatewayName, gw);
+      gatewayCommands.put(gatewayName, List.copyOf(args));
       return gw;
+    }
+
+    /**
+     * Stops gateway {@code gatewayName} with SIGTERM (it deregisters and drains, as configured) and
+     * starts it again on the same command line (addresses, name, admin port) from {@code newJar}.
+     */
+    MeshfedProcess restartGateway(String gatewayName, Path newJar, Duration stop) throws Exception {
+      MeshfedProcess old = gateways.get(gatewayName);
+      int exit = old.terminate(stop);
+      if (exit != 0 && exit != 143) {
+        throw new AssertionError("gateway " + gatewayName + " exited with " + exit + " after SIGTERM: "
+            + old.stderrText());
+      }
+      return startGateway(gatewayName, gatewayCommands.get(gatewayName), newJar);
     }
 
     /** The command line of gateway {@code gatewayName} on {@code port}, watching server {@code local}. */
@@ -274,7 +300,10 @@ final class Federation implements AutoCloseable {
   void startServers(Dc dc, String extraConfig) throws Exception {
     for (Server s : dc.servers) {
       s.config = serverConfig(s, extraConfig);
-      s.process = start(dc.launcher, "server", "--config-file", s.config.toString());
+      if (s.jar == null) {
+        s.jar = dc.jar;
+      }
+      s.process = start(s.jar, dc.launcher, "server", "--config-file", s.config.toString());
     }
     for (Server s : dc.servers) {
       s.process.awaitReady(READY);
@@ -351,7 +380,13 @@ final class Federation implements AutoCloseable {
 
   /** Starts a stopped server again, on the same config and data. */
   void restart(Server s) throws Exception {
-    s.process = start(s.dc.launcher, "server", "--config-file", s.config.toString());
+    restart(s, s.jar == null ? s.dc.jar : s.jar);
+  }
+
+  /** Starts a stopped server again from {@code jar} (an upgrade, or a downgrade), on the same config and data. */
+  void restart(Server s, Path jar) throws Exception {
+    s.jar = jar;
+    s.process = start(jar, s.dc.launcher, "server", "--config-file", s.config.toString());
     s.process.awaitReady(READY);
   }
 
@@ -428,7 +463,12 @@ final class Federation implements AutoCloseable {
   }
 
   MeshfedProcess start(UnaryOperator<List<String>> launcher, String... args) throws Exception {
-    MeshfedProcess p = MeshfedProcess.start(launcher, args);
+    return start(MeshfedProcess.JAR, launcher, args);
+  }
+
+  /** Starts the command from {@code jar}: this build's ({@link MeshfedProcess#JAR}) or another release's. */
+  MeshfedProcess start(Path jar, UnaryOperator<List<String>> launcher, String... args) throws Exception {
+    MeshfedProcess p = MeshfedProcess.startJar(jar, launcher, args);
     synchronized (processes) {
       processes.add(p);
     }

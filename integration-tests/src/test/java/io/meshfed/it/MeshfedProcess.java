@@ -27,6 +27,8 @@ final class MeshfedProcess implements AutoCloseable {
   final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
   final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
   private final CompletableFuture<String> ready = new CompletableFuture<>();
+  /** The runnable jar it runs: this build's {@link #JAR} or another release's. */
+  Path jar;
 
   /** What it runs, for the memory line: the subcommand and its config file's name. */
   private final String label;
@@ -61,8 +63,21 @@ final class MeshfedProcess implements AutoCloseable {
 
   private static MeshfedProcess start(Path workDir, UnaryOperator<List<String>> launcher, String... args)
       throws IOException {
-    if (!Files.isRegularFile(JAR)) {
-      throw new IllegalStateException("the runnable jar " + JAR + " is missing: build with mvn package first");
+    return start(JAR, workDir, launcher, args);
+  }
+
+  /**
+   * Starts the command from another runnable jar (a previous release's: {@link PreviousRelease}), with
+   * this build's JVM options for it.
+   */
+  static MeshfedProcess startJar(Path jar, UnaryOperator<List<String>> launcher, String... args) throws IOException {
+    return start(jar, null, launcher, args);
+  }
+
+  private static MeshfedProcess start(Path jar, Path workDir, UnaryOperator<List<String>> launcher, String... args)
+      throws IOException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("the runnable jar " + jar + " is missing: build with mvn package first");
     }
     JvmDefaults.Kind kind = args.length == 0 ? null : JvmDefaults.Kind.ofSubcommand(args[0]);
     List<String> cmd = new ArrayList<>(List.of(javaBin()));
@@ -77,7 +92,7 @@ final class MeshfedProcess implements AutoCloseable {
     if (!cmd.contains("-XX:TieredStopAtLevel=1")) {
       cmd.add("-XX:TieredStopAtLevel=1");
     }
-    cmd.addAll(List.of("-jar", JAR.toString()));
+    cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(List.of(args));
     // A test run started with SIGHUP ignored (nohup, some CI runners) would pass that on, and a JVM
     // cannot handle a signal it started with ignored: the reload tests send SIGHUP.
@@ -90,7 +105,9 @@ final class MeshfedProcess implements AutoCloseable {
     if (workDir != null) {
       builder.directory(workDir.toFile());
     }
-    return new MeshfedProcess(builder.start(), label(args));
+    MeshfedProcess started = new MeshfedProcess(builder.start(), label(args));
+    started.jar = jar;
+    return started;
   }
 
   /**
