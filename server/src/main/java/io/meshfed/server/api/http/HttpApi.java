@@ -152,6 +152,13 @@ public final class HttpApi extends AllDirectives {
         path(segment("v1").slash("agent").slash("members"), () -> get(() ->
             parameterOptional("wan", wan -> respondNow(() ->
                 jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty()))))),
+        path(segment("v1").slash("agent").slash("force-leave").slash(segment()), node -> put(() ->
+            parameterOptional("wan", wan -> parameterOptional("prune", prune ->
+                respond(operator.forceLeave(token, node, wan.map(HttpApi::truthy).orElse(false),
+                    prune.map(HttpApi::truthy).orElse(false)), r -> jsonResponse(HttpBodies.ForceLeft.of(r),
+                    Optional.empty())))))),
+        pathPrefix(segment("v1").slash("agent").slash("force-leave"), () -> pathEndOrSingleSlash(() -> put(() ->
+            error(ApiException.invalid("Missing node name"))))),
         path(segment("v1").slash("operator").slash("routines"), () -> get(() ->
             respond(operator.routines(token), r -> jsonResponse(HttpBodies.Routines.of(r), Optional.empty())))),
         path(segment("v1").slash("operator").slash("federation").slash("stream"), () -> get(() ->
