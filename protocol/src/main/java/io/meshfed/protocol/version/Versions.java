@@ -37,7 +37,7 @@ public final class Versions {
   public static final ProtocolRange UNADVERTISED = new ProtocolRange(1, 1);
 
   /** The journal format this build writes; it reads every format from 1 up to this one. */
-  public static final int JOURNAL = 3;
+  public static final int JOURNAL = 4;
 
   /** The client APIs' version: {@code /v1/...} paths and the {@code meshfed.v1} protobuf package. */
   public static final int API = 1;
