@@ -260,6 +260,54 @@ class FederationStatusTest {
 
   @Test
   @Order(4)
+  void aDecommissionedDcStaysGoneWhileItsAntiEntropyPushesUntilRecommissioned() throws Exception {
+    // dc2 keeps running, so its anti-entropy pushes its state again as soon as replication removes it.
+    long pushesBefore = antiEntropyPushes(n2);
+    JsonNode dc2State = TestServers.json(TestServers.get(n1, "/v1/internal/federation-state/dc2", null)).get("State");
+    HttpResponse<String> decommissioned = TestServers.delete(n3, "/v1/internal/federation-state/dc2?decommission=1",
+        null);
+    assertThat(decommissioned.statusCode()).as("asked of another secondary, served by the primary: "
+        + decommissioned.body()).isEqualTo(200);
+    long at = System.nanoTime();
+    // Two refused pushes (anti-entropy retries after 2 s, then 4 s), and each time the state stays gone
+    // in the primary and in both secondaries' replicas.
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      assertThat(antiEntropyPushes(n2)).isGreaterThanOrEqualTo(pushesBefore + 2);
+      assertThat(status(n2, "dc2").at("/Local/AntiEntropy/LastPushResult").asText())
+          .startsWith("federation state refused: datacenter dc2 was decommissioned at ")
+          .endsWith("; to accept it again run `meshfed federation-state recommission dc2`");
+    });
+    System.out.printf("two pushes of the decommissioned dc2 refused within %d ms%n", (System.nanoTime() - at) / 1_000_000);
+    for (MeshfedServer server : List.of(n1, n2, n3)) {
+      assertThat(TestServers.get(server, "/v1/internal/federation-state/dc2", null).statusCode())
+          .as(server.config().nodeName()).isEqualTo(404);
+    }
+    HttpResponse<String> upsert = TestServers.put(n1, "/v1/internal/federation-state",
+        "{\"Op\":\"upsert\",\"State\":" + dc2State + "}", null);
+    assertThat(upsert.statusCode()).as(upsert.body()).isEqualTo(400);
+    assertThat(upsert.body()).contains("dc2 was decommissioned at ");
+    JsonNode listed = TestServers.json(TestServers.get(n2, "/v1/internal/federation-states/decommissioned", null));
+    assertThat(listed).hasSize(1);
+    assertThat(listed.get(0).get("Datacenter").asText()).isEqualTo("dc2");
+    assertRefused(TestServers.delete(n2, "/v1/internal/federation-state/dc1?decommission=1", null), 400,
+        "cannot decommission dc1: it is the primary datacenter");
+
+    HttpResponse<String> recommissioned = TestServers.put(n1, "/v1/internal/federation-state/dc2/recommission", "",
+        null);
+    assertThat(recommissioned.statusCode()).as(recommissioned.body()).isEqualTo(200);
+    assertThat(TestServers.json(TestServers.get(n1, "/v1/internal/federation-states/decommissioned", null))).isEmpty();
+    // The next retry of dc2's anti-entropy writes the state back, and replication spreads it.
+    for (MeshfedServer server : List.of(n1, n3, n2)) {
+      await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+          assertThat(TestServers.get(server, "/v1/internal/federation-state/dc2", null).statusCode())
+              .as(server.config().nodeName()).isEqualTo(200));
+    }
+    await().atMost(FAULT_SHOWN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(status(n2, "dc2").at("/Local/AntiEntropy/LastPushResult").asText()).isEqualTo("ok"));
+  }
+
+  @Test
+  @Order(5)
   void aStoppedDcIsUnreachableEverywhereWithSinceWhen() throws Exception {
     Instant stoppedAt = Instant.now();
     TestServers.stop(n3);
@@ -278,7 +326,7 @@ class FederationStatusTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aForceLeaveFromAnotherDcReachesEveryServerAndAPruneForgetsTheMember() throws Exception {
     // Refusals first, each one line: an alive member, an unknown one, a name that is not a WAN
     // member's, this server itself (WAN and LAN), and a LAN server of another DC.
@@ -325,7 +373,7 @@ class FederationStatusTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void cuttingThePrimarysOnlyGatewayShowsTheProbesErrorAndFailingReplication() throws Exception {
     String gw1 = "127.0.0.1:" + gateways.get("dc1").listenAddress().getPort();
     gateways.get("dc1").close();
@@ -344,6 +392,16 @@ class FederationStatusTest {
           .contains("since the last success").contains("; last error: "));
     });
     System.out.println("n2's status with gw1 cut: " + status(n2, "").get("Datacenters"));
+  }
+
+  private static long antiEntropyPushes(MeshfedServer server) throws Exception {
+    String metrics = TestServers.get(server, "/v1/agent/metrics", null).body();
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("meshfed_federation_state_anti_entropy_pushes_total ")) {
+        return Long.parseLong(line.substring(line.indexOf(' ') + 1).trim());
+      }
+    }
+    throw new AssertionError("no anti-entropy push counter in the metrics of " + server.config().nodeName());
   }
 
   private static Map<String, String> statuses(MeshfedServer server) throws Exception {
