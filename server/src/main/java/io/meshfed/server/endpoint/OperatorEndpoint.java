@@ -141,8 +141,8 @@ public final class OperatorEndpoint {
           case UNKNOWN -> throw new ApiException(ApiException.Code.NOT_FOUND, "no WAN member " + name
               + " in this server's view (`meshfed members --wan` lists them)");
           case ALIVE -> throw ApiException.invalid("WAN member " + name + " is alive: force-leave removes failed"
-              + " members only (a running member would refute the leave); add -prune to drop it from the list"
-              + " anyway");
+              + " members only (a running member would refute the leave); prune (`meshfed force-leave --prune`)"
+              + " drops it from the list anyway");
           case SELF -> throw ApiException.invalid("WAN member " + name + " is this server: a server leaves by"
               + " stopping (it leaves gracefully at shutdown)");
         });
