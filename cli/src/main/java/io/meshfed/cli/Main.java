@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
         io.meshfed.cli.command.FederationCommand.class,
         CatalogCommand.class,
         MembersCommand.class,
+        io.meshfed.cli.command.ForceLeaveCommand.class,
         OperatorCommand.class,
         GatewayCommand.class,
         DemoCommand.class,

@@ -141,6 +141,8 @@ class MainTest {
         {"federation-state", "list"}, {"federation-state", "get", "dc2"}, {"federation-state", "delete", "dc2"},
         {"catalog", "services", "--kind", "mesh-gateway"}, {"members", "--wan", "--format=json"},
         {"federation-state", "rollout", "--remove", "gw1a", "--wait", "1s"},
+        {"federation-state", "delete", "--decommission", "dc2"}, {"federation-state", "recommission", "dc2"},
+        {"force-leave", "--wan", "--prune", "n3.dc3"}, {"force-leave", "n3"},
     };
     for (String[] command : commands) {
       String[] args = Arrays.copyOf(command, command.length + 1);

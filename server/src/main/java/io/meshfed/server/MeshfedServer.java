@@ -259,7 +259,8 @@ public final class MeshfedServer {
       org.apache.pekko.actor.Cancellable judging = federationStatus.observe();
       onShutdown(system, CoordinatedShutdown.PhaseServiceUnbind(), "stop-federation-status", judging::cancel);
       OperatorEndpoint operator = new OperatorEndpoint(self, acl, cluster::state, leader, system,
-          wanRouter, federationStatus, storeClient, Clock.systemUTC());
+          wanRouter, federationStatus, storeClient, Clock.systemUTC(), wan, address -> cluster.manager().tell(
+              org.apache.pekko.cluster.typed.Down.apply(address)));
 
       ApiListeners.Stats apiStats = ApiListeners.Stats.create(config.ports());
       BlockingReads blockingReads = new BlockingReads(config.limits().blockingReads());

@@ -57,6 +57,17 @@ class AclAndRestartTest {
 
       assertThat(put(server, "/v1/internal/federation-state", upsert("dc2"), "writer").statusCode()).isEqualTo(200);
       assertThat(get(server, "/v1/internal/federation-state/dc2", "writer").statusCode()).isEqualTo(200);
+      // Removals need operator:write; reading the decommissioned DCs operator:read.
+      assertThat(TestServers.delete(server, "/v1/internal/federation-state/dc2?decommission=1", "reader").body())
+          .isEqualTo("Permission denied: this token lacks operator:write");
+      assertThat(put(server, "/v1/internal/federation-state/dc2/recommission", "", "reader").statusCode())
+          .isEqualTo(403);
+      assertThat(put(server, "/v1/agent/force-leave/n9.dc9?wan=1", "", "reader").body())
+          .isEqualTo("Permission denied: this token lacks operator:write");
+      assertThat(put(server, "/v1/agent/force-leave/n9.dc9?wan=1", "", "writer").statusCode()).isEqualTo(404);
+      assertThat(get(server, "/v1/internal/federation-states/decommissioned", null).statusCode()).isEqualTo(403);
+      assertThat(get(server, "/v1/internal/federation-states/decommissioned", "reader").body()).isEqualTo("[]");
+      assertThat(get(server, "/v1/internal/federation-state/dc2", "writer").statusCode()).isEqualTo(200);
       rulesScopeATokenToWhatItNames(server);
       listsLeaveOutWhatTheTokenCannotRead(server);
       grpcHonoursTokens(server);

@@ -64,6 +64,8 @@ class FederationStatusTest {
   private static final Duration CONVERGE = Duration.ofSeconds(90);
   /** A fault's verdict: SWIM's failure detection (~2 s here) or a probe round (1 s), plus the status's 2 s observation. */
   private static final Duration FAULT_SHOWN = Duration.ofSeconds(30);
+  /** A force-leave's gossip: a few 50 ms gossip rounds, or the next 1 s push/pull for whoever missed it. */
+  private static final Duration LEAVE_SPREAD = Duration.ofSeconds(10);
 
   /** How many of the primary's answers to n2's replication reads to lose from now on (a wedged read). */
   final AtomicInteger answersToLose = new AtomicInteger();
@@ -258,6 +260,54 @@ class FederationStatusTest {
 
   @Test
   @Order(4)
+  void aDecommissionedDcStaysGoneWhileItsAntiEntropyPushesUntilRecommissioned() throws Exception {
+    // dc2 keeps running, so its anti-entropy pushes its state again as soon as replication removes it.
+    long pushesBefore = antiEntropyPushes(n2);
+    JsonNode dc2State = TestServers.json(TestServers.get(n1, "/v1/internal/federation-state/dc2", null)).get("State");
+    HttpResponse<String> decommissioned = TestServers.delete(n3, "/v1/internal/federation-state/dc2?decommission=1",
+        null);
+    assertThat(decommissioned.statusCode()).as("asked of another secondary, served by the primary: "
+        + decommissioned.body()).isEqualTo(200);
+    long at = System.nanoTime();
+    // Two refused pushes (anti-entropy retries after 2 s, then 4 s), and each time the state stays gone
+    // in the primary and in both secondaries' replicas.
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      assertThat(antiEntropyPushes(n2)).isGreaterThanOrEqualTo(pushesBefore + 2);
+      assertThat(status(n2, "dc2").at("/Local/AntiEntropy/LastPushResult").asText())
+          .startsWith("federation state refused: datacenter dc2 was decommissioned at ")
+          .endsWith("; to accept it again run `meshfed federation-state recommission dc2`");
+    });
+    System.out.printf("two pushes of the decommissioned dc2 refused within %d ms%n", (System.nanoTime() - at) / 1_000_000);
+    for (MeshfedServer server : List.of(n1, n2, n3)) {
+      assertThat(TestServers.get(server, "/v1/internal/federation-state/dc2", null).statusCode())
+          .as(server.config().nodeName()).isEqualTo(404);
+    }
+    HttpResponse<String> upsert = TestServers.put(n1, "/v1/internal/federation-state",
+        "{\"Op\":\"upsert\",\"State\":" + dc2State + "}", null);
+    assertThat(upsert.statusCode()).as(upsert.body()).isEqualTo(400);
+    assertThat(upsert.body()).contains("dc2 was decommissioned at ");
+    JsonNode listed = TestServers.json(TestServers.get(n2, "/v1/internal/federation-states/decommissioned", null));
+    assertThat(listed).hasSize(1);
+    assertThat(listed.get(0).get("Datacenter").asText()).isEqualTo("dc2");
+    assertRefused(TestServers.delete(n2, "/v1/internal/federation-state/dc1?decommission=1", null), 400,
+        "cannot decommission dc1: it is the primary datacenter");
+
+    HttpResponse<String> recommissioned = TestServers.put(n1, "/v1/internal/federation-state/dc2/recommission", "",
+        null);
+    assertThat(recommissioned.statusCode()).as(recommissioned.body()).isEqualTo(200);
+    assertThat(TestServers.json(TestServers.get(n1, "/v1/internal/federation-states/decommissioned", null))).isEmpty();
+    // The next retry of dc2's anti-entropy writes the state back, and replication spreads it.
+    for (MeshfedServer server : List.of(n1, n3, n2)) {
+      await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+          assertThat(TestServers.get(server, "/v1/internal/federation-state/dc2", null).statusCode())
+              .as(server.config().nodeName()).isEqualTo(200));
+    }
+    await().atMost(FAULT_SHOWN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(status(n2, "dc2").at("/Local/AntiEntropy/LastPushResult").asText()).isEqualTo("ok"));
+  }
+
+  @Test
+  @Order(5)
   void aStoppedDcIsUnreachableEverywhereWithSinceWhen() throws Exception {
     Instant stoppedAt = Instant.now();
     TestServers.stop(n3);
@@ -276,7 +326,54 @@ class FederationStatusTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
+  void aForceLeaveFromAnotherDcReachesEveryServerAndAPruneForgetsTheMember() throws Exception {
+    // Refusals first, each one line: an alive member, an unknown one, a name that is not a WAN
+    // member's, this server itself (WAN and LAN), and a LAN server of another DC.
+    assertRefused(TestServers.put(n2, "/v1/agent/force-leave/n1.dc1?wan=1", "", null), 400,
+        "WAN member n1.dc1 is alive: force-leave removes failed members only");
+    assertRefused(TestServers.put(n2, "/v1/agent/force-leave/n9.dc9?wan", "", null), 404, "no WAN member n9.dc9");
+    assertRefused(TestServers.put(n2, "/v1/agent/force-leave/n3?wan=1", "", null), 400,
+        "n3 is not a WAN member name");
+    assertRefused(TestServers.put(n2, "/v1/agent/force-leave/n2.dc2?wan=1&prune=1", "", null), 400,
+        "is this server");
+    assertRefused(TestServers.put(n2, "/v1/agent/force-leave/n2", "", null), 400, "is this server");
+    assertRefused(TestServers.put(n2, "/v1/agent/force-leave/n3", "", null), 404, "no server n3 in dc2's LAN");
+    assertThat(statuses(n1)).containsEntry("n1.dc1", "alive").containsEntry("n3.dc3", "failed");
+
+    // n3 crashed (order 4): force-left from dc2, every server of every DC sees it left.
+    long asked = System.nanoTime();
+    HttpResponse<String> left = TestServers.put(n2, "/v1/agent/force-leave/n3.dc3?wan=1", "", null);
+    assertThat(left.statusCode()).as(left.body()).isEqualTo(200);
+    assertThat(TestServers.json(left).get("Outcome").asText()).isEqualTo("left");
+    for (MeshfedServer server : List.of(n1, n2)) {
+      await().atMost(LEAVE_SPREAD).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(statuses(server)).as(server.config().nodeName()).containsEntry("n3.dc3", "left"));
+    }
+    System.out.printf("force-leave of n3.dc3 seen by n1 and n2 %d ms after it was asked of n2%n",
+        (System.nanoTime() - asked) / 1_000_000);
+    // A left member no longer counts as a failed server of its DC.
+    await().atMost(FAULT_SHOWN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(texts(datacenter(status(n1, "dc3"), "dc3").get("Reasons")))
+            .contains("every server of dc3 has left the WAN (1 left)"));
+    assertThat(TestServers.json(TestServers.put(n1, "/v1/agent/force-leave/n3.dc3?wan=1", "", null))
+        .get("Message").asText()).isEqualTo("WAN member n3.dc3 had left already");
+
+    // Pruned from the primary: forgotten everywhere.
+    HttpResponse<String> pruned = TestServers.put(n1, "/v1/agent/force-leave/n3.dc3?wan=1&prune=1", "", null);
+    assertThat(pruned.statusCode()).as(pruned.body()).isEqualTo(200);
+    assertThat(TestServers.json(pruned).get("Outcome").asText()).isEqualTo("pruned");
+    for (MeshfedServer server : List.of(n1, n2)) {
+      await().atMost(LEAVE_SPREAD).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(statuses(server)).as(server.config().nodeName()).doesNotContainKey("n3.dc3")
+              .containsEntry("n1.dc1", "alive").containsEntry("n2.dc2", "alive"));
+    }
+    assertRefused(TestServers.put(n2, "/v1/agent/force-leave/n3.dc3?wan=1&prune=1", "", null), 404,
+        "no WAN member n3.dc3");
+  }
+
+  @Test
+  @Order(7)
   void cuttingThePrimarysOnlyGatewayShowsTheProbesErrorAndFailingReplication() throws Exception {
     String gw1 = "127.0.0.1:" + gateways.get("dc1").listenAddress().getPort();
     gateways.get("dc1").close();
@@ -295,6 +392,29 @@ class FederationStatusTest {
           .contains("since the last success").contains("; last error: "));
     });
     System.out.println("n2's status with gw1 cut: " + status(n2, "").get("Datacenters"));
+  }
+
+  private static long antiEntropyPushes(MeshfedServer server) throws Exception {
+    String metrics = TestServers.get(server, "/v1/agent/metrics", null).body();
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("meshfed_federation_state_anti_entropy_pushes_total ")) {
+        return Long.parseLong(line.substring(line.indexOf(' ') + 1).trim());
+      }
+    }
+    throw new AssertionError("no anti-entropy push counter in the metrics of " + server.config().nodeName());
+  }
+
+  private static Map<String, String> statuses(MeshfedServer server) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    for (JsonNode m : TestServers.json(TestServers.get(server, "/v1/agent/members?wan=1", null))) {
+      out.put(m.get("Name").asText(), m.get("Status").asText());
+    }
+    return out;
+  }
+
+  private static void assertRefused(HttpResponse<String> r, int status, String reason) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    assertThat(r.body()).contains(reason).doesNotContain("\n");
   }
 
   private static JsonNode status(MeshfedServer server, String dc) throws Exception {

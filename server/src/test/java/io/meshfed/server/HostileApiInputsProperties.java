@@ -106,12 +106,13 @@ class HostileApiInputsProperties {
         Arbitraries.of("/v1/internal/federation-state", "/v1/internal/federation-states",
             "/v1/internal/federation-states/mesh-gateways", "/v1/catalog/register", "/v1/catalog/deregister",
             "/v1/catalog/check-update", "/v1/catalog/service", "/v1/health/service", "/v1/agent/members",
-            "/v1/agent/metrics", "/v1/status/leader", "/v1/operator/routines", "/v1/operator/federation", "/",
+            "/v1/agent/metrics", "/v1/status/leader", "/v1/operator/routines", "/v1/operator/federation",
+            "/v1/agent/force-leave", "/v1/internal/federation-states/decommissioned", "/",
             "/v2", "//"),
         hostileText().map(HostileApiInputsProperties::pathSegment).injectNull(0.5))
         .as((prefix, segment) -> segment == null ? prefix : prefix + "/" + segment);
     Arbitrary<String> query = Combinators.combine(
-        Arbitraries.of("index", "wait", "dc", "passing", "wan", "kind", "x"),
+        Arbitraries.of("index", "wait", "dc", "passing", "wan", "kind", "prune", "decommission", "x"),
         hostileText().map(HostileApiInputsProperties::percentEncoded))
         .as((k, v) -> k + "=" + v).list().ofMaxSize(4).map(l -> l.isEmpty() ? "" : "?" + String.join("&", l));
     Arbitrary<String> token = Arbitraries.of("", "X-Meshfed-Token: " + READER + "\r\n",

@@ -81,6 +81,13 @@ public final class WanMembership {
   /** Leaves gracefully; replies once the leave had a few gossip rounds to spread. */
   public record Leave(ActorRef<Done> replyTo) implements Command {}
 
+  /**
+   * An operator's force-leave of {@code member} ({@code <node>.<dc>}), see {@link
+   * SwimMembership#forceLeave}; replies with what was done.
+   */
+  public record ForceLeave(String member, boolean prune, ActorRef<SwimMembership.ForceLeave> replyTo)
+      implements Command {}
+
   private record Tick() implements Command {}
 
   private record RetryJoin() implements Command {}
@@ -158,6 +165,9 @@ public final class WanMembership {
     Member m = event.member();
     if (event instanceof MembershipEvent.Failed) {
       LOG.warn("WAN member failed: {} at {}", m.name(), m.address());
+    } else if (event instanceof MembershipEvent.Pruned) {
+      LOG.info("WAN member pruned (force-leave --prune): {}, {} at {}", m.name(),
+          WanRouter.status(m), m.address());
     } else if (event instanceof MembershipEvent.Reaped) {
       LOG.info("WAN member forgotten after being {} too long: {}",
           m.state() == MemberState.LEFT ? "left" : "failed", m.name());
@@ -312,6 +322,14 @@ public final class WanMembership {
             timers.startSingleTimer(new LeaveSpread(m.replyTo()),
                 setup.swim().gossipInterval().multipliedBy(LEAVE_GOSSIP_ROUNDS));
           }
+          return Behaviors.same();
+        })
+        .onMessage(ForceLeave.class, m -> {
+          SwimMembership.ForceLeave outcome = swim.forceLeave(m.member(), m.prune(), now());
+          if (outcome == SwimMembership.ForceLeave.LEFT || outcome == SwimMembership.ForceLeave.PRUNED) {
+            LOG.info("force-leave{} of WAN member {}: {}", m.prune() ? " --prune" : "", m.member(), outcome);
+          }
+          m.replyTo().tell(outcome);
           return Behaviors.same();
         })
         .onMessage(LeaveSpread.class, m -> {

@@ -41,6 +41,16 @@ public final class WanRouter implements MembershipListener {
       members.remove(reaped.member().name()); // only failed or left members are reaped: none is routable
       return;
     }
+    if (event instanceof MembershipEvent.Pruned pruned) {
+      // a prune may forget an alive member: no longer routed to until it announces itself again
+      Member m = pruned.member();
+      members.remove(m.name());
+      Map<String, Boolean> nodes = aliveByDc.get(m.datacenter());
+      if (nodes != null) {
+        nodes.remove(Names.parseWanMemberName(m.name()).orElseThrow().node());
+      }
+      return;
+    }
     boolean alive = event instanceof MembershipEvent.Joined || event instanceof MembershipEvent.Updated
         || event instanceof MembershipEvent.Recovered;
     apply(event.member(), alive);

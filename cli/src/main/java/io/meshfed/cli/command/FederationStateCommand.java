@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         FederationStateGetCommand.class,
         FederationStateApplyCommand.class,
         FederationStateDeleteCommand.class,
+        FederationStateRecommissionCommand.class,
         FederationStateRolloutCommand.class,
     })
 public final class FederationStateCommand {

@@ -10,6 +10,7 @@ import io.meshfed.protocol.model.HealthCheck;
 import io.meshfed.protocol.model.Node;
 import io.meshfed.protocol.model.NodeService;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,7 +44,8 @@ public final class DcStore {
   }
 
   public sealed interface Command extends StoreSerializable
-      permits ApplyFederationState, RegisterCatalog, DeregisterCatalog, UpdateCheck,
+      permits ApplyFederationState, DecommissionDatacenter, RecommissionDatacenter, ListDecommissioned,
+          RegisterCatalog, DeregisterCatalog, UpdateCheck,
           ApplyAclPolicy, DeleteAclPolicy, ApplyAclToken, DeleteAclToken, BootstrapAcl, TakeSnapshot, Restore,
           GetFederationState, ListFederationStates, ListMeshGateways, ListServices, ListAcl,
           DcStoreBehavior.WaitExpired {
@@ -74,6 +76,30 @@ public final class DcStore {
       this(op, state, false, replyTo);
     }
   }
+
+  /**
+   * Deletes {@code datacenter}'s federation state, if any, and records that the DC is
+   * decommissioned: from then on an upsert of its state is refused with {@link #DECOMMISSIONED}
+   * until {@link RecommissionDatacenter}. Decommissioning it again changes nothing.
+   *
+   * @param at when, as the operator's command was served (journaled: replay does not read the clock)
+   */
+  public record DecommissionDatacenter(String datacenter, Instant at, ActorRef<StatusReply<WriteResult>> replyTo)
+      implements Command {}
+
+  /** Lifts a decommission; a DC not decommissioned changes nothing. Nothing is written back: its anti-entropy does that. */
+  public record RecommissionDatacenter(String datacenter, ActorRef<StatusReply<WriteResult>> replyTo)
+      implements Command {}
+
+  /** The decommissioned DCs, sorted by lower-cased name; the index is the store's. */
+  public record ListDecommissioned(ActorRef<StatusReply<QueryResult<List<Decommissioned>>>> replyTo)
+      implements Command {}
+
+  /** A DC decommissioned at {@code at} (the name as the operator gave it). */
+  public record Decommissioned(String datacenter, Instant at) implements StoreSerializable {}
+
+  /** Begins the error of an upsert of a decommissioned DC's state; the rest names the DC, since when, and the undo. */
+  public static final String DECOMMISSIONED = "federation state refused: datacenter";
 
   /** Registers (or replaces) a node, and optionally one service of it and checks. */
   public record RegisterCatalog(
@@ -195,7 +221,8 @@ public final class DcStore {
    * record per read, so that a result keeps its element types when it crosses the cluster.
    */
   public sealed interface QueryResult<T> extends StoreSerializable
-      permits FederationStateResult, FederationStatesResult, MeshGatewaysResult, ServicesResult, AclResult {
+      permits FederationStateResult, FederationStatesResult, MeshGatewaysResult, ServicesResult, AclResult,
+          DecommissionedResult {
     long index();
 
     T value();
@@ -220,6 +247,9 @@ public final class DcStore {
   }
 
   public record AclResult(long index, AclEntries value) implements QueryResult<AclEntries> {}
+
+  public record DecommissionedResult(long index, List<Decommissioned> value)
+      implements QueryResult<List<Decommissioned>> {}
 
   public record ServicesResult(long index, List<CheckServiceNode> value, boolean filteredByAcls)
       implements QueryResult<List<CheckServiceNode>> {

@@ -159,6 +159,15 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(ApplyFederationState.class, this::onApplyFederationState)
+        .onCommand(DcStore.DecommissionDatacenter.class, this::onDecommission)
+        .onCommand(DcStore.RecommissionDatacenter.class, (s, c) -> c.datacenter() == null || c.datacenter().isEmpty()
+            ? reject(c.replyTo(), "missing datacenter to recommission")
+            : s.decommission(c.datacenter()) == null ? unchanged(s, c.replyTo())
+            : persist(new StoreEvent.DatacenterRecommissioned(c.datacenter()), c.replyTo(), next -> {}))
+        .onCommand(DcStore.ListDecommissioned.class, (s, c) -> {
+          answer(s, c);
+          return Effect().none();
+        })
         .onCommand(RegisterCatalog.class, this::onRegister)
         .onCommand(DeregisterCatalog.class, this::onDeregister)
         .onCommand(UpdateCheck.class, this::onUpdateCheck)
@@ -207,6 +216,13 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
       return persist(new FederationStateDeleted(state.datacenter()), c.replyTo(),
           next -> federationStatesSize.remember(next.federationStates(), size));
     }
+    DcStore.Decommissioned decommissioned = s.decommission(state.datacenter());
+    if (decommissioned != null) {
+      // A late anti-entropy round of a removed DC, or anyone else: it must not come back by itself.
+      return reject(c.replyTo(), DcStore.DECOMMISSIONED + " " + decommissioned.datacenter()
+          + " was decommissioned at " + decommissioned.at() + "; to accept it again run `meshfed federation-state"
+          + " recommission " + decommissioned.datacenter() + "`");
+    }
     // The clock is read here, not in the event handler, so that replay is deterministic.
     FederationState stamped = state.updatedAt() == null ? state.withUpdatedAt(Instant.now()) : state;
     Optional<String> error = Validation.federationStateError(stamped);
@@ -220,6 +236,23 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
           + Limits.MAX_FEDERATION_STATES_BYTES + "; delete the states of DCs that are gone");
     }
     return persist(FederationStateUpserted.of(stamped), c.replyTo(),
+        next -> federationStatesSize.remember(next.federationStates(), size));
+  }
+
+  private Effect<StoreEvent, StoreState> onDecommission(StoreState s, DcStore.DecommissionDatacenter c) {
+    if (c.datacenter() == null || c.datacenter().isEmpty()) {
+      return reject(c.replyTo(), "missing datacenter to decommission");
+    }
+    if (c.at() == null) {
+      return reject(c.replyTo(), "missing time of the decommission of " + c.datacenter());
+    }
+    if (s.decommission(c.datacenter()) != null) {
+      return unchanged(s, c.replyTo());
+    }
+    FederationState existing = s.federationState(c.datacenter());
+    long size = existing == null ? federationStatesSize.of(s.federationStates())
+        : federationStatesSize.replacing(s.federationStates(), existing, null);
+    return persist(new StoreEvent.DatacenterDecommissioned(c.datacenter(), c.at().toString()), c.replyTo(),
         next -> federationStatesSize.remember(next.federationStates(), size));
   }
 
@@ -583,6 +616,9 @@ final class DcStoreBehavior extends EventSourcedBehavior<Command, StoreEvent, St
       r.replyTo().tell(StatusReply.success(new DcStore.FederationStatesResult(fedIndex, s.federationStateList())));
     } else if (read instanceof ListMeshGateways r) {
       r.replyTo().tell(StatusReply.success(new DcStore.MeshGatewaysResult(fedIndex, s.meshGateways())));
+    } else if (read instanceof DcStore.ListDecommissioned r) {
+      r.replyTo().tell(StatusReply.success(new DcStore.DecommissionedResult(s.index(),
+          List.copyOf(s.decommissioned().values()))));
     } else if (read instanceof ListAcl r) {
       r.replyTo().tell(StatusReply.success(new DcStore.AclResult(reportedIndex(s, Table.ACL), s.acl().entries())));
     } else if (read instanceof ListServices r) {

@@ -55,6 +55,30 @@ sealed interface StoreEvent extends StoreSerializable {
     }
   }
 
+  /**
+   * {@code datacenter} was decommissioned at {@code at} (ISO-8601): its federation state, if any,
+   * is deleted in the same write, and upserts of it are refused until it is recommissioned.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record DatacenterDecommissioned(@JsonProperty("datacenter") String datacenter, @JsonProperty("at") String at)
+      implements StoreEvent {
+
+    @Override
+    public StoreState applyTo(StoreState s) {
+      return s.withDecommission(new DcStore.Decommissioned(datacenter, java.time.Instant.parse(at)));
+    }
+  }
+
+  /** The decommission of {@code datacenter} was lifted. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record DatacenterRecommissioned(@JsonProperty("datacenter") String datacenter) implements StoreEvent {
+
+    @Override
+    public StoreState applyTo(StoreState s) {
+      return s.withoutDecommission(datacenter);
+    }
+  }
+
   /** A validated registration; every check already names {@code node}. */
   @JsonIgnoreProperties(ignoreUnknown = true)
   record CatalogRegistered(

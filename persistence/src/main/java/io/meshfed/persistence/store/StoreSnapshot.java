@@ -26,6 +26,8 @@ import java.util.function.Function;
  * @param aclBootstrapIndex where the ACL system was bootstrapped (0: not yet)
  * @param aclPolicies by name
  * @param aclTokens by accessor ID
+ * @param decommissioned by lower-cased datacenter: the DC's name as given and when (ISO-8601); absent
+ *     in snapshots before decommissions were stored
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record StoreSnapshot(
@@ -37,8 +39,10 @@ record StoreSnapshot(
     @JsonProperty("aclIndex") long aclIndex,
     @JsonProperty("aclBootstrapIndex") long aclBootstrapIndex,
     @JsonProperty("aclPolicies") Map<String, JournalAclPolicy> aclPolicies,
-    @JsonProperty("aclTokens") Map<String, JournalAclToken> aclTokens)
+    @JsonProperty("aclTokens") Map<String, JournalAclToken> aclTokens,
+    @JsonProperty("decommissioned") Map<String, io.meshfed.persistence.store.journal.JournalDecommission> decommissioned)
     implements StoreSerializable {
+
 
   static StoreSnapshot of(StoreState s) {
     Map<String, JournalFederationState> states = new TreeMap<>();
@@ -49,7 +53,8 @@ record StoreSnapshot(
     AclTable acl = s.acl();
     return new StoreSnapshot(s.index(), s.federationStatesIndex(), s.catalogIndex(), states, nodes, acl.index(),
         acl.bootstrapIndex(), map(acl.policies(), JournalRecords::toJournal),
-        map(acl.tokens(), JournalRecords::toJournal));
+        map(acl.tokens(), JournalRecords::toJournal),
+        map(s.decommissioned(), d -> new io.meshfed.persistence.store.journal.JournalDecommission(d.datacenter(), d.at().toString())));
   }
 
   StoreState toState() {
@@ -67,7 +72,8 @@ record StoreSnapshot(
     }
     AclTable acl = new AclTable(aclIndex, aclBootstrapIndex, map(aclPolicies, JournalRecords::toModel),
         map(aclTokens, JournalRecords::toModel));
-    return new StoreState(index, federationStatesIndex, catalogIndex, states, catalog, acl);
+    return new StoreState(index, federationStatesIndex, catalogIndex, states, catalog, acl,
+        map(decommissioned, d -> new DcStore.Decommissioned(d.datacenter(), java.time.Instant.parse(d.at()))));
   }
 
   private static <A, B> Map<String, B> map(Map<String, A> from, Function<A, B> convert) {

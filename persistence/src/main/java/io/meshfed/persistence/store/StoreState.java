@@ -30,6 +30,7 @@ import java.util.TreeMap;
  * @param federationStates by lower-cased datacenter
  * @param nodes by lower-cased node name
  * @param acl the ACL policies and tokens, with the index of their last write
+ * @param decommissioned by lower-cased datacenter: DCs whose federation state is refused until recommissioned
  */
 record StoreState(
     long index,
@@ -37,7 +38,8 @@ record StoreState(
     long catalogIndex,
     Map<String, FederationState> federationStates,
     Map<String, CatalogNode> nodes,
-    AclTable acl) {
+    AclTable acl,
+    Map<String, DcStore.Decommissioned> decommissioned) {
 
   private static final Class<?> UNMODIFIABLE_SORTED = Collections.unmodifiableSortedMap(new TreeMap<>()).getClass();
 
@@ -45,7 +47,7 @@ record StoreState(
    * The store index starts at 1 and tables at 0: an empty table reports index 1 (never 0, like
    * Consul), so the first write must produce 2, or a reader blocked at 1 would never see it.
    */
-  static final StoreState EMPTY = new StoreState(1, 0, 0, Map.of(), Map.of(), AclTable.EMPTY);
+  static final StoreState EMPTY = new StoreState(1, 0, 0, Map.of(), Map.of(), AclTable.EMPTY, Map.of());
 
   private static final Comparator<CheckServiceNode> BY_NODE_THEN_SERVICE =
       Comparator.comparing((CheckServiceNode c) -> c.node().node())
@@ -55,6 +57,7 @@ record StoreState(
     federationStates = sorted(federationStates);
     nodes = sorted(nodes);
     acl = acl == null ? AclTable.EMPTY : acl;
+    decommissioned = sorted(decommissioned);
   }
 
   /**
@@ -87,7 +90,7 @@ record StoreState(
     long next = Math.max(index, snapshot.index()) + 1;
     AclTable a = snapshot.acl();
     return new StoreState(next, next, next, snapshot.federationStates(), snapshot.nodes(),
-        new AclTable(next, a.bootstrapIndex(), a.policies(), a.tokens()));
+        new AclTable(next, a.bootstrapIndex(), a.policies(), a.tokens()), snapshot.decommissioned());
   }
 
   /** One node with its services (by id) and checks (by check id). */
@@ -169,14 +172,44 @@ record StoreState(
     long primary = state.primaryModifyIndex() == 0 ? idx : state.primaryModifyIndex();
     Map<String, FederationState> next = new TreeMap<>(federationStates);
     next.put(key, state.withIndexes(primary, create, idx));
-    return new StoreState(idx, idx, catalogIndex, next, nodes, acl);
+    return new StoreState(idx, idx, catalogIndex, next, nodes, acl, decommissioned);
   }
 
   StoreState withoutFederationState(String datacenter) {
     long idx = index + 1;
     Map<String, FederationState> next = new TreeMap<>(federationStates);
     next.remove(Names.datacenterKey(datacenter));
-    return new StoreState(idx, idx, catalogIndex, next, nodes, acl);
+    return new StoreState(idx, idx, catalogIndex, next, nodes, acl, decommissioned);
+  }
+
+  /** The decommission of {@code datacenter}, or null. */
+  DcStore.Decommissioned decommission(String datacenter) {
+    return decommissioned.get(Names.datacenterKey(datacenter));
+  }
+
+  /**
+   * Removes the DC's federation state (if any) and marks it decommissioned, in one write. The
+   * federation-states table changes only if there was a state: its readers wake for a deletion.
+   */
+  StoreState withDecommission(DcStore.Decommissioned d) {
+    long idx = index + 1;
+    String key = Names.datacenterKey(d.datacenter());
+    Map<String, FederationState> states = federationStates;
+    long statesIndex = federationStatesIndex;
+    if (federationStates.containsKey(key)) {
+      states = new TreeMap<>(federationStates);
+      states.remove(key);
+      statesIndex = idx;
+    }
+    Map<String, DcStore.Decommissioned> next = new TreeMap<>(decommissioned);
+    next.put(key, d);
+    return new StoreState(idx, statesIndex, catalogIndex, states, nodes, acl, next);
+  }
+
+  StoreState withoutDecommission(String datacenter) {
+    Map<String, DcStore.Decommissioned> next = new TreeMap<>(decommissioned);
+    next.remove(Names.datacenterKey(datacenter));
+    return new StoreState(index + 1, federationStatesIndex, catalogIndex, federationStates, nodes, acl, next);
   }
 
   // ---- catalog ----
@@ -265,7 +298,7 @@ record StoreState(
   /** This state with {@code catalog} written at the next index. */
   StoreState withCatalog(Map<String, CatalogNode> catalog) {
     long idx = index + 1;
-    return new StoreState(idx, federationStatesIndex, idx, federationStates, catalog, acl);
+    return new StoreState(idx, federationStatesIndex, idx, federationStates, catalog, acl, decommissioned);
   }
 
   // ---- ACL ----
@@ -303,7 +336,7 @@ record StoreState(
   }
 
   private StoreState withAcl(long idx, AclTable table) {
-    return new StoreState(idx, federationStatesIndex, catalogIndex, federationStates, nodes, table);
+    return new StoreState(idx, federationStatesIndex, catalogIndex, federationStates, nodes, table, decommissioned);
   }
 
   private Map<String, CatalogNode> withNode(String name, CatalogNode node) {

@@ -187,6 +187,43 @@ abstract class DcStoreContract {
   }
 
   @Test
+  void aDecommissionDeletesTheStateAndRefusesItsUpsertsUntilRecommissioned() {
+    Instant at = Instant.parse("2026-12-03T22:00:00Z");
+    client.ok(client.upsert(federationState("dc2")));
+    client.ok(client.upsert(federationState("dc3")));
+    assertThat(client.decommission("DC2", at).getValue()).isEqualTo(new WriteResult(4, true));
+    assertThat(client.listStates()).isEqualTo(new DcStore.FederationStatesResult(4,
+        List.of(client.get("dc3").value())));
+    assertThat(client.decommissioned()).isEqualTo(new DcStore.DecommissionedResult(4,
+        List.of(new DcStore.Decommissioned("DC2", at))));
+    assertThat(client.decommission("dc2", at.plusSeconds(1)).getValue())
+        .as("a second decommission changes nothing, not even its time").isEqualTo(new WriteResult(4, false));
+    assertThat(errorOf(client.upsert(federationState("dc2")))).isEqualTo("federation state refused: datacenter DC2"
+        + " was decommissioned at 2026-12-03T22:00:00Z; to accept it again run"
+        + " `meshfed federation-state recommission DC2`");
+    assertThat(client.listStates().value()).extracting(FederationState::datacenter).containsExactly("dc3");
+    // Deleting is allowed (there is nothing to delete), and other DCs are untouched.
+    assertThat(client.delete("dc2").getValue()).isEqualTo(new WriteResult(4, false));
+    client.ok(client.upsert(federationState("dc3")));
+
+    assertThat(client.recommission("dc9").getValue()).isEqualTo(new WriteResult(5, false));
+    assertThat(client.recommission("dc2").getValue()).isEqualTo(new WriteResult(6, true));
+    assertThat(client.decommissioned().value()).isEmpty();
+    assertThat(client.listStates().value()).extracting(FederationState::datacenter)
+        .as("a recommission writes nothing back").containsExactly("dc3");
+    assertThat(client.ok(client.upsert(federationState("dc2")))).isEqualTo(7);
+  }
+
+  @Test
+  void aDecommissionOfADcWithoutStateDoesNotWakeFederationStateReaders() {
+    client.ok(client.upsert(federationState("dc2")));
+    client.ok(client.decommission("dc7", Instant.parse("2026-12-03T22:00:00Z")));
+    assertThat(client.listStates().index()).as("the table's index").isEqualTo(2);
+    assertThat(errorOf(client.decommission("", Instant.now()))).isEqualTo("missing datacenter to decommission");
+    assertThat(errorOf(client.recommission(""))).isEqualTo("missing datacenter to recommission");
+  }
+
+  @Test
   void noOpWritesOnAnEmptyStoreAnswerIndexOne() {
     assertThat(client.delete("dc9").getValue()).isEqualTo(new WriteResult(1, false));
     assertThat(client.deregister("n1", null, null).getValue()).isEqualTo(new WriteResult(1, false));
@@ -582,8 +619,8 @@ abstract class DcStoreContract {
     } finally {
       first.shutdownTestKit();
     }
-    // 148 changes on top of the empty store's 1.
-    assertThat(lastIndex).isEqualTo(149);
+    // 150 changes on top of the empty store's 1.
+    assertThat(lastIndex).isEqualTo(151);
     assertThat(snapshotCount("dc-store|" + recoveredDc)).isPositive();
 
     ActorTestKit second = startSystem("recovery-2");
@@ -593,6 +630,9 @@ abstract class DcStoreContract {
       // The index continues where it stopped, and unchanged-ness is judged on the recovered state.
       assertThat(store.deregister("nobody", null, null).getValue()).isEqualTo(new WriteResult(lastIndex, false));
       assertThat(store.ok(store.upsert(federationState("dc-new")))).isEqualTo(lastIndex + 1);
+      // Decommissions survive, from the snapshot and from the events after it.
+      assertThat(errorOf(store.upsert(federationState("dc-gone")))).contains("dc-gone was decommissioned");
+      assertThat(errorOf(store.upsert(federationState("dc5")))).contains("dc5 was decommissioned");
     } finally {
       second.shutdownTestKit();
     }
@@ -659,6 +699,8 @@ abstract class DcStoreContract {
     long index = 0;
     // ACL writes before the snapshot and after it.
     store.ok(store.bootstrap(token(1, "global-management")));
+    // A decommission before the snapshot, and one that deletes a state after it.
+    store.ok(store.decommission("dc-gone", Instant.parse("2026-12-03T22:00:00.123Z")));
     store.ok(store.policy(policy("ops", "{\"operator\":\"read\"}")));
     for (int i = 0; i < 40; i++) {
       store.ok(store.register(node("node-" + i), service("web-" + i, "web"),
@@ -676,6 +718,7 @@ abstract class DcStoreContract {
     store.ok(store.deregister("node-12", null, "serfHealth"));
     store.ok(store.upsert(new FederationState("dc9", List.of(), Instant.parse("2024-05-06T07:08:09.987654321Z"), 42, 0, 0)));
     store.ok(store.token(token(2, "ops")));
+    store.ok(store.decommission("dc5", Instant.parse("2026-12-03T22:00:01Z")));
     index = store.ok(store.deletePolicy("ops"));
     return index;
   }
@@ -686,7 +729,8 @@ abstract class DcStoreContract {
       QueryResult<Map<String, List<CheckServiceNode>>> gateways,
       QueryResult<List<CheckServiceNode>> services,
       Map<String, QueryResult<FederationState>> byDc,
-      QueryResult<AclEntries> acl) {
+      QueryResult<AclEntries> acl,
+      QueryResult<List<DcStore.Decommissioned>> decommissioned) {
 
     static Snapshot of(StoreClient store) {
       QueryResult<List<FederationState>> states = store.listStates();
@@ -694,7 +738,8 @@ abstract class DcStoreContract {
       for (FederationState s : states.value()) {
         byDc.put(s.datacenter(), store.get(s.datacenter().toUpperCase(Locale.ROOT)));
       }
-      return new Snapshot(states, store.meshGateways(), store.services("", ""), byDc, store.acl());
+      return new Snapshot(states, store.meshGateways(), store.services("", ""), byDc, store.acl(),
+          store.decommissioned());
     }
   }
 

@@ -43,9 +43,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * by the code of its format version and never regenerated) deserializes with today's code and
  * replays to the state that history reaches, both applied here directly and recovered from a real
  * journal. Every version's fixture holds the same history ({@link JournalFixtureWriter#history()}),
- * from v3 on followed by ACL writes and from v4 on by a restore of the state reached, so the
- * expected state, written out below rather than computed by today's code, is the same for all but
- * the ACL table and the indexes.
+ * from v3 on followed by ACL writes and from v4 on by decommissions and a restore of the state
+ * reached, so the expected state, written out below rather than computed by today's code, is the
+ * same for all but the ACL table, the decommissioned DCs and the indexes.
  */
 class JournalCompatibilityTest {
 
@@ -106,6 +106,11 @@ class JournalCompatibilityTest {
           "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", "gateway dc2", List.of("ops", "old"),
           Instant.parse("2026-12-02T10:11:13Z"), 19, 19)));
 
+  /** The decommissions at the end of the v4 history: dc4 stays decommissioned, DC5 is recommissioned. */
+  private static final int DECOMMISSION_EVENTS = 3;
+  private static final List<DcStore.Decommissioned> DECOMMISSIONED = List.of(
+      new DcStore.Decommissioned("dc4", Instant.parse("2026-12-03T22:00:00Z")));
+
   private static int aclEvents(String version) {
     return version.compareTo("v3") >= 0 ? ACL_EVENTS : 0;
   }
@@ -115,9 +120,18 @@ class JournalCompatibilityTest {
     return version.compareTo("v4") >= 0 ? 1 : 0;
   }
 
+  private static int decommissionEvents(String version) {
+    return version.compareTo("v4") >= 0 ? DECOMMISSION_EVENTS : 0;
+  }
+
+  /** The index of the ACL table's last write: its last event (or the restore), 0 before v3. */
+  private static long aclIndex(String version) {
+    return aclEvents(version) == 0 ? 0 : restoreEvents(version) == 1 ? index(version) : 15 + aclEvents(version);
+  }
+
   /** The store index the whole history reaches: one per event on top of the empty store's 1. */
   private static long index(String version) {
-    return 15 + aclEvents(version) + restoreEvents(version);
+    return 15 + aclEvents(version) + decommissionEvents(version) + restoreEvents(version);
   }
 
   private static long federationStatesIndex(String version) {
@@ -145,10 +159,12 @@ class JournalCompatibilityTest {
       assertThat(next.index()).as("index after entry %d", entry.sequenceNr()).isEqualTo(state.index() + 1);
       state = next;
     }
-    assertThat(entries).hasSize(14 + aclEvents(version) + restoreEvents(version));
+    assertThat(entries).hasSize(14 + aclEvents(version) + decommissionEvents(version) + restoreEvents(version));
     assertThat(state.index()).isEqualTo(index(version));
     assertThat(state.acl().entries()).isEqualTo(aclEvents(version) == 0 ? AclEntries.EMPTY : ACL);
-    assertThat(state.acl().index()).isEqualTo(aclEvents(version) == 0 ? 0 : index(version));
+    assertThat(state.acl().index()).isEqualTo(aclIndex(version));
+    assertThat(List.copyOf(state.decommissioned().values()))
+        .isEqualTo(decommissionEvents(version) == 0 ? List.of() : DECOMMISSIONED);
     assertThat(state.federationStatesIndex()).isEqualTo(federationStatesIndex(version));
     assertThat(state.catalogIndex()).isEqualTo(catalogIndex(version));
     assertThat(state.federationStateList()).isEqualTo(STATES);
@@ -228,7 +244,9 @@ class JournalCompatibilityTest {
     assertThat(store.listStates()).isEqualTo(new DcStore.FederationStatesResult(federationStatesIndex(version), STATES));
     assertThat(store.services("", "")).isEqualTo(new DcStore.ServicesResult(catalogIndex(version), SERVICES));
     assertThat(store.acl()).isEqualTo(aclEvents(version) == 0 ? new DcStore.AclResult(1, AclEntries.EMPTY)
-        : new DcStore.AclResult(index, ACL));
+        : new DcStore.AclResult(aclIndex(version), ACL));
+    assertThat(store.decommissioned()).isEqualTo(new DcStore.DecommissionedResult(index,
+        decommissionEvents(version) == 0 ? List.of() : DECOMMISSIONED));
     // A write that changes nothing is judged on the recovered state; the next one continues the index.
     assertThat(store.deregister("n2", null, null).getValue()).isEqualTo(new WriteResult(index, false));
     assertThat(store.ok(store.updateCheck("gw-1", "gw-tcp", HealthCheck.CRITICAL, "refused")))

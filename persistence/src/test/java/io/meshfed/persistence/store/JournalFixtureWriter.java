@@ -51,7 +51,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * A fixture, once committed, is never regenerated: it stands for journals already written. Every
  * version holds the same history, grown only at its end when a version added event types (v3: the
- * ACL writes; v4: a restore), so {@link JournalCompatibilityTest} expects the same catalog and federation states
+ * ACL writes; v4: decommissions, then a restore), so {@link JournalCompatibilityTest} expects the same catalog and federation states
  * of all of them, and the ACL table from the versions that journal it.
  */
 @EnabledIfSystemProperty(named = "journal.fixture.dir", matches = ".+")
@@ -157,7 +157,12 @@ class JournalFixtureWriter {
         Instant.parse("2026-12-02T10:11:13Z"), 0, 0), false));
     events.add(new AclPolicyDeleted("old"));
     events.add(new AclTokenDeleted("0b5f3c0a-6c1e-4d59-9a3e-7f2a1d9e4b10"));
-    // v4: a restore (meshfed snapshot restore) of the state reached so far: the same records, every
+    // v4: decommissioned DCs. Of DCs without a federation state, so that the states above stay
+    // those every version's history reaches.
+    events.add(new StoreEvent.DatacenterDecommissioned("dc4", "2026-12-03T22:00:00Z"));
+    events.add(new StoreEvent.DatacenterDecommissioned("DC5", "2026-12-03T22:00:01.5Z"));
+    events.add(new StoreEvent.DatacenterRecommissioned("dc5"));
+    // then a restore (meshfed snapshot restore) of the state reached so far: the same records, every
     // table at the restore's index.
     StoreState reached = StoreState.EMPTY;
     for (StoreEvent e : events) {

@@ -47,6 +47,18 @@ final class StoreClient {
         FederationStateOp.DELETE, Fixtures.federationState(datacenter), r));
   }
 
+  StatusReply<WriteResult> decommission(String datacenter, java.time.Instant at) {
+    return write(r -> new DcStore.DecommissionDatacenter(datacenter, at, r));
+  }
+
+  StatusReply<WriteResult> recommission(String datacenter) {
+    return write(r -> new DcStore.RecommissionDatacenter(datacenter, r));
+  }
+
+  QueryResult<List<DcStore.Decommissioned>> decommissioned() {
+    return read(r -> new DcStore.ListDecommissioned(r));
+  }
+
   StatusReply<WriteResult> register(Node node, NodeService service, HealthCheck... checks) {
     return write(r -> new DcStore.RegisterCatalog(node, service, List.of(checks), r));
   }

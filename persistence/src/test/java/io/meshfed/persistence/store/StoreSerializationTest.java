@@ -56,7 +56,9 @@ class StoreSerializationTest {
         StoreEvent.AclPolicyUpserted.of(Fixtures.policy("ops", "{\"operator\":\"read\"}")),
         new StoreEvent.AclPolicyDeleted("ops"),
         StoreEvent.AclTokenUpserted.of(Fixtures.token(1, "ops", "global-management"), true),
-        new StoreEvent.AclTokenDeleted(Fixtures.token(1).accessorId()));
+        new StoreEvent.AclTokenDeleted(Fixtures.token(1).accessorId()),
+        new StoreEvent.DatacenterDecommissioned("dc2", "2026-12-03T22:00:00.5Z"),
+        new StoreEvent.DatacenterRecommissioned("dc2"));
     for (StoreEvent event : events) {
       assertThat(roundTrip(event)).isEqualTo(event);
     }
@@ -71,13 +73,16 @@ class StoreSerializationTest {
         List.of(serviceCheck("web-alive", "web", HealthCheck.PASSING).withNode("n1"))));
     state = state.withCatalog(state.registered(node("gw-1"), gateway("gw", 8443), List.of()));
     state = state.withAclToken(Fixtures.token(1, "global-management"), true)
-        .withAclPolicy(Fixtures.policy("ops", "{\"operator\":\"read\"}"));
+        .withAclPolicy(Fixtures.policy("ops", "{\"operator\":\"read\"}"))
+        .withDecommission(new DcStore.Decommissioned("DC7", Instant.parse("2026-12-03T22:00:00.000000001Z")));
 
     StoreState copy = roundTrip(StoreSnapshot.of(state)).toState();
     assertThat(copy).isEqualTo(state);
-    // Five writes on top of the empty state's 1.
-    assertThat(copy.index()).isEqualTo(6);
+    // Six writes on top of the empty state's 1.
+    assertThat(copy.index()).isEqualTo(7);
     assertThat(copy.acl().index()).isEqualTo(6);
+    assertThat(copy.decommission("dc7")).isEqualTo(new DcStore.Decommissioned("DC7",
+        Instant.parse("2026-12-03T22:00:00.000000001Z")));
     assertThat(copy.acl().bootstrapIndex()).isEqualTo(5);
     assertThat(copy.federationStatesIndex()).isEqualTo(2);
     assertThat(copy.catalogIndex()).isEqualTo(4);
@@ -101,6 +106,10 @@ class StoreSerializationTest {
         new DcStore.ServicesResult(7, List.of(gatewayEntry("gw2", 8443))),
         new DcStore.ApplyAclToken(Fixtures.token(3, "ops"), writeReply),
         new DcStore.BootstrapAcl(Fixtures.token(4, "global-management"), writeReply),
+        new DcStore.DecommissionDatacenter("dc2", Instant.parse("2026-12-03T22:00:00Z"), writeReply),
+        new DcStore.RecommissionDatacenter("dc2", writeReply),
+        new DcStore.DecommissionedResult(9, List.of(new DcStore.Decommissioned("dc2",
+            Instant.parse("2026-12-03T22:00:00Z")))),
         new DcStore.AclResult(8, new io.meshfed.protocol.model.AclEntries(3,
             List.of(Fixtures.policy("ops", "{}").withIndexes(2, 4)), List.of(Fixtures.token(3, "ops").withIndexes(3, 3)))));
     for (Object message : messages) {

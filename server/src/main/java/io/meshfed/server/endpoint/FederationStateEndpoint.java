@@ -26,6 +26,8 @@ import io.meshfed.protocol.v1.ListFederationStatesResponse;
 import io.meshfed.protocol.v1.ListMeshGatewaysRequest;
 import io.meshfed.protocol.v1.ListMeshGatewaysResponse;
 import java.time.Duration;
+import io.meshfed.protocol.names.Names;
+import io.meshfed.protocol.v1.ApplyFederationStateRequest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -45,6 +47,7 @@ public final class FederationStateEndpoint {
   public static final String LIST = "FederationState.List";
   public static final String LIST_MESH_GATEWAYS = "FederationState.ListMeshGateways";
   public static final String ROLLOUT = "FederationState.Rollout";
+  public static final String LIST_DECOMMISSIONED = "FederationState.ListDecommissioned";
   /** Gateways one rollout request may name for removal. */
   static final int MAX_REMOVE = 64;
 
@@ -78,10 +81,22 @@ public final class FederationStateEndpoint {
    * token, as Consul's does after forwarding, and validates again.
    */
   public CompletionStage<WriteResult> apply(String token, String op, FederationState state) {
+    return apply(token, op, state, false);
+  }
+
+  /**
+   * @param decommission with a delete: the primary also records the DC decommissioned, so that
+   *     upserts of its state are refused until {@link #recommission}. The primary's own DC is never
+   *     decommissioned: its servers write its state
+   */
+  public CompletionStage<WriteResult> apply(String token, String op, FederationState state, boolean decommission) {
     if (!self.isPrimary()) {
       return Endpoints.guarded(() -> {
-        RequestValidation.federationState(RequestValidation.federationStateOp(op), state);
-        return forwarder.call(self.primaryDatacenter(), APPLY, token, Protos.applyRequest(op, state),
+        FederationStateOp parsed = RequestValidation.federationStateOp(op);
+        RequestValidation.federationState(parsed, state);
+        requireDeleteToDecommission(parsed, decommission);
+        return forwarder.call(self.primaryDatacenter(), APPLY, token,
+            Protos.applyRequest(op, state).toBuilder().setDecommission(decommission).build(),
             Forwarder.CALL_DEADLINE, ApplyFederationStateResponse.parser(),
             r -> new WriteResult(r.getIndex(), r.getApplied()));
       });
@@ -91,10 +106,62 @@ public final class FederationStateEndpoint {
       acl.operator(token, Access.WRITE);
       FederationStateOp parsed = RequestValidation.federationStateOp(op);
       RequestValidation.federationState(parsed, state);
+      requireDeleteToDecommission(parsed, decommission);
+      if (decommission) {
+        if (Names.datacenterKey(state.datacenter()).equals(Names.datacenterKey(self.datacenter()))) {
+          throw ApiException.invalid("cannot decommission " + state.datacenter() + ": it is the primary datacenter");
+        }
+        return store.ask(reply -> new DcStore.DecommissionDatacenter(state.datacenter(),
+            Instant.now().truncatedTo(ChronoUnit.MILLIS), reply));
+      }
       FederationState toWrite = parsed == FederationStateOp.UPSERT && state.updatedAt() == null
           ? state.withUpdatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)) : state;
       return store.ask(reply -> new DcStore.ApplyFederationState(parsed, toWrite, reply));
     });
+  }
+
+  /**
+   * Lifts the decommission of {@code datacenter}, in the primary (a secondary forwards it). Nothing
+   * is written back: the DC's anti-entropy does that at its next round, or an operator's apply.
+   */
+  public CompletionStage<WriteResult> recommission(String token, String datacenter) {
+    return Endpoints.guarded(() -> {
+      if (datacenter == null || datacenter.isEmpty()) {
+        throw ApiException.invalid("missing datacenter to recommission");
+      }
+      RequestValidation.requireValidLookup(datacenter);
+      if (!self.isPrimary()) {
+        return forwarder.call(self.primaryDatacenter(), APPLY, token, ApplyFederationStateRequest.newBuilder()
+                .setState(io.meshfed.protocol.v1.FederationState.newBuilder().setDatacenter(datacenter))
+                .setRecommission(true).build(),
+            Forwarder.CALL_DEADLINE, ApplyFederationStateResponse.parser(),
+            r -> new WriteResult(r.getIndex(), r.getApplied()));
+      }
+      requireFeature();
+      acl.operator(token, Access.WRITE);
+      return store.ask(reply -> new DcStore.RecommissionDatacenter(datacenter, reply));
+    });
+  }
+
+  /** The DCs the primary holds decommissioned, sorted by name; a secondary forwards. Needs {@code operator:read}. */
+  public CompletionStage<List<DcStore.Decommissioned>> decommissioned(String token) {
+    return Endpoints.guarded(() -> {
+      if (!self.isPrimary()) {
+        return forwarder.call(self.primaryDatacenter(), LIST_DECOMMISSIONED, token,
+            io.meshfed.protocol.v1.ListDecommissionedRequest.getDefaultInstance(), Forwarder.CALL_DEADLINE,
+            io.meshfed.protocol.v1.ListDecommissionedResponse.parser(), Protos::decommissioned);
+      }
+      requireFeature();
+      acl.operator(token, Access.READ);
+      return store.<DcStore.QueryResult<List<DcStore.Decommissioned>>>ask(DcStore.ListDecommissioned::new)
+          .thenApply(DcStore.QueryResult::value);
+    });
+  }
+
+  private static void requireDeleteToDecommission(FederationStateOp op, boolean decommission) {
+    if (decommission && op != FederationStateOp.DELETE) {
+      throw ApiException.invalid("decommission goes with a delete, not an " + op.wireName());
+    }
   }
 
   /** One DC's record ({@code value} null when absent), served by {@code q.datacenter()}. */

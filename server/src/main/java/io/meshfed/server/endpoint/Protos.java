@@ -60,7 +60,25 @@ public final class Protos {
   /** Serves an Apply message with the endpoint: the gRPC API and internal RPC share this. */
   public static java.util.concurrent.CompletionStage<DcStore.WriteResult> apply(FederationStateEndpoint endpoint,
       String token, ApplyFederationStateRequest in) {
-    return endpoint.apply(token, opName(in.getOp()), in.hasState() ? ProtoConvert.fromProto(in.getState()) : null);
+    FederationState state = in.hasState() ? ProtoConvert.fromProto(in.getState()) : null;
+    if (in.getRecommission()) {
+      return endpoint.recommission(token, state == null ? "" : state.datacenter());
+    }
+    return endpoint.apply(token, opName(in.getOp()), state, in.getDecommission());
+  }
+
+  public static io.meshfed.protocol.v1.ListDecommissionedResponse decommissioned(List<DcStore.Decommissioned> all) {
+    var b = io.meshfed.protocol.v1.ListDecommissionedResponse.newBuilder();
+    for (DcStore.Decommissioned d : all) {
+      b.addDatacenters(io.meshfed.protocol.v1.DecommissionedDatacenter.newBuilder().setDatacenter(d.datacenter())
+          .setAtMs(d.at().toEpochMilli()));
+    }
+    return b.build();
+  }
+
+  public static List<DcStore.Decommissioned> decommissioned(io.meshfed.protocol.v1.ListDecommissionedResponse r) {
+    return r.getDatacentersList().stream().map(d -> new DcStore.Decommissioned(d.getDatacenter(),
+        java.time.Instant.ofEpochMilli(d.getAtMs()))).toList();
   }
 
   public static ApplyFederationStateResponse applyResponse(DcStore.WriteResult w) {

@@ -54,6 +54,10 @@ public final class RpcEndpoints {
             .list(token, Protos.options(ListFederationStatesRequest.parseFrom(bytes).getOptions()),
                 envelope.hasReplica() ? Protos.replicaReport(envelope.getReplica()) : null)
             .thenApply(listAnswers::bytes))
+        .unary(FederationStateEndpoint.LIST_DECOMMISSIONED, (token, bytes) -> {
+          io.meshfed.protocol.v1.ListDecommissionedRequest.parseFrom(bytes);
+          return federation.decommissioned(token).thenApply(Protos::decommissioned);
+        })
         .unary(FederationStateEndpoint.ROLLOUT, (token, bytes) -> federation
             .rollout(token, GetGatewayRolloutRequest.parseFrom(bytes).getRemoveList())
             .thenApply(Protos::rollout))

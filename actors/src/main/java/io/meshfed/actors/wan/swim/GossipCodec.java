@@ -100,7 +100,8 @@ public final class GossipCodec {
       } else if (u instanceof MemberUpdate.Suspect s) {
         b.setSuspect(GossipSuspect.newBuilder().setName(s.name()).setIncarnation(s.incarnation()).setFrom(s.from()));
       } else if (u instanceof MemberUpdate.Dead d) {
-        b.setDead(GossipDead.newBuilder().setName(d.name()).setIncarnation(d.incarnation()).setFrom(d.from()));
+        b.setDead(GossipDead.newBuilder().setName(d.name()).setIncarnation(d.incarnation()).setFrom(d.from())
+            .setPrune(d.prune()));
       }
       out.add(b.build());
     }
@@ -132,12 +133,21 @@ public final class GossipCodec {
             tags(u.getAlive().getTagsMap()));
         case SUSPECT -> new MemberUpdate.Suspect(memberName(u.getSuspect().getName(), "suspect"),
             incarnation(u.getSuspect().getIncarnation()), memberName(u.getSuspect().getFrom(), "suspect from"));
-        case DEAD -> new MemberUpdate.Dead(memberName(u.getDead().getName(), "dead"),
-            incarnation(u.getDead().getIncarnation()), memberName(u.getDead().getFrom(), "dead from"));
+        case DEAD -> dead(u.getDead());
         case KIND_NOT_SET -> throw new GossipCodecException("member update without a kind");
       });
     }
     return out;
+  }
+
+  private static MemberUpdate.Dead dead(GossipDead in) throws GossipCodecException {
+    String name = memberName(in.getName(), "dead");
+    String from = memberName(in.getFrom(), "dead from");
+    if (in.getPrune() && !name.equals(from)) {
+      throw new GossipCodecException("a prune of " + name + " sent as a failure declared by " + from
+          + ": only a leave can prune");
+    }
+    return new MemberUpdate.Dead(name, incarnation(in.getIncarnation()), from, in.getPrune());
   }
 
   /** A refusal is one line for a log: longer is not a refusal this build writes. */

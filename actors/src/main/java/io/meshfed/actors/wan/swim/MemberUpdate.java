@@ -45,11 +45,22 @@ public sealed interface MemberUpdate {
     }
   }
 
-  /** Declared dead by {@code from}; a member declaring itself dead has left gracefully. */
-  record Dead(String name, long incarnation, String from) implements MemberUpdate {
+  /**
+   * Declared dead by {@code from}; a member declaring itself dead has left gracefully (or an operator
+   * forced the leave of a failed member, see {@link SwimMembership#forceLeave}). {@code prune}: a
+   * leave after which the member is forgotten at once instead of kept as left.
+   */
+  record Dead(String name, long incarnation, String from, boolean prune) implements MemberUpdate {
     public Dead {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(from, "from");
+      if (prune && !name.equals(from)) {
+        throw new IllegalArgumentException("only a leave can prune: " + name + " declared dead by " + from);
+      }
+    }
+
+    public Dead(String name, long incarnation, String from) {
+      this(name, incarnation, from, false);
     }
 
     public boolean isLeave() {

@@ -28,4 +28,10 @@ public sealed interface MembershipEvent {
    * (Serf's), so that a federation's member list does not grow with every server ever replaced.
    */
   record Reaped(Member member) implements MembershipEvent {}
+
+  /**
+   * Forgotten at once by an operator's force-leave with prune (here or heard by gossip), in
+   * whatever state it was: {@code member} as it was known just before.
+   */
+  record Pruned(Member member) implements MembershipEvent {}
 }

@@ -36,6 +36,10 @@ import org.slf4j.LoggerFactory;
  *   <li>alive(i) applies if i is higher than the known incarnation (it clears a suspicion);
  *   <li>suspect(i) applies to an alive member if i ≥ the known incarnation;
  *   <li>dead(i) applies to an alive or suspect member if i ≥ the known incarnation;
+ *   <li>a leave (dead from the member itself) with i ≥ the known incarnation also turns a failed
+ *       member into a left one, as Serf's leave intent does: it is how an operator's force-leave
+ *       spreads, by gossip and by full-state exchanges, and a failed member cannot refute it;
+ *   <li>a leave that prunes makes every member that hears it forget the member at once;
  *   <li>a member suspected or declared dead (by gossip or another's full state) refutes with
  *       incarnation max(i, own) + 1 and broadcasts alive; a member that left does not.
  * </ul>
@@ -179,6 +183,57 @@ public final class SwimMembership {
     members.put(selfName, left);
     broadcasts.enqueue(new Dead(selfName, left.incarnation(), selfName));
     probe = null;
+  }
+
+  /** What {@link #forceLeave} did, or why it did nothing. */
+  public enum ForceLeave {
+    /** The failed member is left now; the leave spreads by gossip and full-state exchanges. */
+    LEFT,
+    /** It had left already: nothing to do. */
+    ALREADY_LEFT,
+    /** Forgotten here, and the prune is gossiped. */
+    PRUNED,
+    /** No member of that name. */
+    UNKNOWN,
+    /** The member is alive (or only suspected): it would refute a leave, so only a prune is done. */
+    ALIVE,
+    /** This member itself: a server leaves by stopping. */
+    SELF
+  }
+
+  /**
+   * Serf's force-leave: an operator declares a failed member left, so that it stops counting as a
+   * server that may come back, without waiting the reconnect timeout. The leave is broadcast under
+   * the member's own name at its known incarnation, so every member that knows it failed applies it
+   * (and passes it on in full-state exchanges as left). With {@code prune} the member is also
+   * forgotten at once, here and wherever the gossip reaches, alive or not: an alive member that
+   * keeps running hears the prune, refutes it with a higher incarnation and is listed again.
+   */
+  public ForceLeave forceLeave(String name, boolean prune, long now) {
+    if (name.equals(selfName)) {
+      return ForceLeave.SELF;
+    }
+    Member known = members.get(name);
+    if (known == null) {
+      return ForceLeave.UNKNOWN;
+    }
+    if (!prune) {
+      switch (known.state()) {
+        case ALIVE, SUSPECT -> {
+          return ForceLeave.ALIVE;
+        }
+        case LEFT -> {
+          return ForceLeave.ALREADY_LEFT;
+        }
+        case DEAD -> {
+          onDead(new Dead(name, known.incarnation(), name), now);
+          return ForceLeave.LEFT;
+        }
+      }
+    }
+    Dead pruned = new Dead(name, known.incarnation(), name, true);
+    prune(known, pruned);
+    return ForceLeave.PRUNED;
   }
 
   /** Publishes new tags (a version upgrade, a feature flag) under a new incarnation. */
@@ -539,11 +594,22 @@ public final class SwimMembership {
 
   private void onDead(Dead dead, long now) {
     Member known = members.get(dead.name());
-    if (known == null || dead.incarnation() < known.incarnation() || known.state().isGone()) {
+    if (known == null || dead.incarnation() < known.incarnation()) {
       return;
     }
     if (dead.name().equals(selfName)) {
-      refute(dead.incarnation(), dead.from(), now); // our own leave is LEFT already, so never when leaving
+      if (!leaving()) {
+        // a forced leave or prune of a member that runs: it comes back by saying so
+        refute(dead.incarnation(), dead.from(), now);
+      }
+      return;
+    }
+    if (dead.prune()) {
+      prune(known, dead);
+      return;
+    }
+    // Gone stays gone, except that a leave turns a failure into a leave (force-leave).
+    if (known.state() == MemberState.LEFT || known.state() == MemberState.DEAD && !dead.isLeave()) {
       return;
     }
     MemberState state = dead.isLeave() ? MemberState.LEFT : MemberState.DEAD;
@@ -553,6 +619,14 @@ public final class SwimMembership {
     broadcasts.enqueue(dead);
     listener.onEvent(state == MemberState.LEFT
         ? new MembershipEvent.Left(gone) : new MembershipEvent.Failed(gone));
+  }
+
+  /** Forgets {@code known} at once and passes the prune on, so that the others forget it too. */
+  private void prune(Member known, Dead prune) {
+    members.remove(known.name());
+    suspicions.remove(known.name());
+    broadcasts.enqueue(prune);
+    listener.onEvent(new MembershipEvent.Pruned(known));
   }
 
   /** Broadcasts the refutation, and sends it straight to the accuser, whose suspicion timer runs. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshfed.actors.wan.proto.GossipAlive;
+import io.meshfed.actors.wan.proto.GossipDead;
 import io.meshfed.actors.wan.proto.GossipMemberUpdate;
 import io.meshfed.actors.wan.proto.GossipPacket;
 import io.meshfed.actors.wan.proto.GossipUpdates;
@@ -26,7 +27,8 @@ class GossipCodecTest {
   @Test
   void everyMessageRoundTrips() throws GossipCodecException {
     List<MemberUpdate> updates = List.of(new MemberUpdate.Alive("x.dc2", 3, "h:8300", Map.of("role", "server")),
-        new MemberUpdate.Suspect("y.dc2", 4, FROM), new MemberUpdate.Dead("z.dc3", Long.MAX_VALUE, "z.dc3"));
+        new MemberUpdate.Suspect("y.dc2", 4, FROM), new MemberUpdate.Dead("z.dc3", Long.MAX_VALUE, "z.dc3"),
+        new MemberUpdate.Dead("w.dc3", 5, "w.dc3", true));
     for (SwimMessage m : List.of(new SwimMessage.Ping(1, "x.dc2", updates), new SwimMessage.PingReq(2, "x.dc2"),
         new SwimMessage.Ack(3, updates), new SwimMessage.Gossip(updates), new SwimMessage.Ack(4, List.of()))) {
       assertEquals(m, roundTrip(m));
@@ -65,6 +67,9 @@ class GossipCodecTest {
     assertRejected(withAlive(GossipAlive.newBuilder().setName("x.DC2").setAddress("h:1")), "not a WAN member name");
     assertRejected(withAlive(GossipAlive.newBuilder().setName("x.dc2")), "member address");
     assertRejected(new byte[GossipCodec.MAX_MESSAGE_BYTES + 1], "exceeds the limit");
+    assertRejected(GossipPacket.newBuilder().setFrom(FROM).setUpdates(GossipUpdates.newBuilder()
+        .addUpdates(GossipMemberUpdate.newBuilder().setDead(GossipDead.newBuilder().setName("x.dc2").setFrom(FROM)
+            .setPrune(true)))).build().toByteArray(), "only a leave can prune");
   }
 
   private static byte[] withAlive(GossipAlive.Builder alive) {

@@ -148,8 +148,74 @@ class IncarnationRulesTest {
     assertEquals(MemberState.ALIVE, stateOfB());
     hear(2, new Suspect(B, 5, ME), new Dead(B, 5, ME));
     assertEquals(MemberState.DEAD, stateOfB());
-    hear(3, new Dead(B, 7, B));
-    assertEquals(MemberState.DEAD, stateOfB(), "a gone member stays as it went");
+    hear(3, new Dead(B, 7, ME), new Suspect(B, 7, ME));
+    assertEquals(MemberState.DEAD, stateOfB(), "a failed member stays failed when accused again");
+  }
+
+  @Test
+  void aLeaveTurnsAFailedMemberLeftButNotAStaleOne() {
+    hear(0, aliveB(5), new Dead(B, 5, ME));
+    hear(1, new Dead(B, 4, B));
+    assertEquals(MemberState.DEAD, stateOfB(), "a leave below the known incarnation is stale");
+    hear(2, new Dead(B, 5, B));
+    assertEquals(MemberState.LEFT, stateOfB());
+    assertTrue(events.get(events.size() - 1) instanceof MembershipEvent.Left);
+    hear(3, new Dead(B, 6, ME));
+    assertEquals(MemberState.LEFT, stateOfB(), "a left member is not failed again");
+  }
+
+  @Test
+  void forceLeaveMakesAFailedMemberLeftAndBroadcastsTheLeave() {
+    hear(0, aliveB(5), new Dead(B, 5, ME));
+    assertEquals(SwimMembership.ForceLeave.LEFT, swim.forceLeave(B, false, 1));
+    assertEquals(MemberState.LEFT, stateOfB());
+    assertEquals(5, swim.member(B).orElseThrow().incarnation(), "only a member raises its own incarnation");
+    assertTrue(events.get(events.size() - 1) instanceof MembershipEvent.Left);
+    assertTrue(nextPiggyback().contains(new Dead(B, 5, B)), "the leave is broadcast under B's name");
+    assertEquals(SwimMembership.ForceLeave.ALREADY_LEFT, swim.forceLeave(B, false, 2));
+  }
+
+  @Test
+  void forceLeaveRefusesAnAliveOrSuspectMemberUnlessPrunedAndNamesUnknownAndSelf() {
+    hear(0, aliveB(1));
+    assertEquals(SwimMembership.ForceLeave.ALIVE, swim.forceLeave(B, false, 1));
+    hear(1, new Suspect(B, 1, ME));
+    assertEquals(SwimMembership.ForceLeave.ALIVE, swim.forceLeave(B, false, 2));
+    assertEquals(MemberState.SUSPECT, stateOfB(), "a refused force-leave changes nothing");
+    assertEquals(SwimMembership.ForceLeave.UNKNOWN, swim.forceLeave("nobody.dc9", false, 3));
+    assertEquals(SwimMembership.ForceLeave.UNKNOWN, swim.forceLeave("nobody.dc9", true, 3));
+    assertEquals(SwimMembership.ForceLeave.SELF, swim.forceLeave(ME, true, 3));
+    assertEquals(SwimMembership.ForceLeave.PRUNED, swim.forceLeave(B, true, 4));
+    assertTrue(swim.member(B).isEmpty());
+    assertEquals(new MembershipEvent.Pruned(new Member(B, "dc2", "10.0.0.2:8300", Map.of("role", "server"), 1,
+        MemberState.SUSPECT, 1)), events.get(events.size() - 1));
+    assertTrue(nextPiggyback().contains(new Dead(B, 1, B, true)), "the prune is broadcast");
+  }
+
+  @Test
+  void aHeardPruneForgetsTheMemberAndAnAliveOneComesBackByAnnouncingItself() {
+    hear(0, aliveB(3));
+    hear(1, new Dead(B, 2, B, true));
+    assertEquals(MemberState.ALIVE, stateOfB(), "a stale prune is ignored");
+    hear(2, new Dead(B, 3, B, true));
+    assertTrue(swim.member(B).isEmpty());
+    hear(3, new Dead(B, 3, B, true));
+    assertEquals(1, events.stream().filter(e -> e instanceof MembershipEvent.Pruned).count(),
+        "a prune of a member not known is ignored, not passed on again");
+    hear(4, aliveB(4));
+    assertEquals(MemberState.ALIVE, stateOfB());
+    assertTrue(events.get(events.size() - 1) instanceof MembershipEvent.Joined);
+  }
+
+  @Test
+  void aRunningMemberRefutesItsForcedLeaveOrPrune() {
+    hear(0, new Dead(ME, 0, ME));
+    assertEquals(1, swim.self().incarnation());
+    assertEquals(MemberState.ALIVE, swim.self().state());
+    hear(1, new Dead(ME, 1, ME, true));
+    assertEquals(2, swim.self().incarnation());
+    assertEquals(MemberState.ALIVE, swim.self().state());
+    assertTrue(nextPiggyback().contains(new Alive(ME, 2, "10.0.0.1:8300", Map.of())));
   }
 
   @Test

@@ -176,6 +176,65 @@ class SwimSimulationTest {
     }
   }
 
+  // --- 6. force-leave of a failed member reaches everyone; a prune makes everyone forget it ---
+
+  @Property(tries = 6, seed = "20261203", shrinking = ShrinkingMode.OFF)
+  void forceLeaveAndPruneReachEveryone(@ForAll long seed, @ForAll @IntRange(min = 3, max = 60) int members,
+      @ForAll @IntRange(min = 1, max = 10) int dcs) {
+    checkForceLeave(seed, members, dcs);
+  }
+
+  @Example
+  void forceLeaveAndPruneOf100MembersIn10Dcs() {
+    checkForceLeave(600_006L, 100, 10);
+  }
+
+  /**
+   * A crashed member, once failed everywhere, is force-left by one member: everyone sees it left
+   * within the dissemination bound (gossip, then push/pull for whoever the gossip missed). A prune
+   * from another member then makes everyone forget it within the same bound. A pruned member that
+   * runs comes back: it refutes, or its push/pull announces it again.
+   */
+  static void checkForceLeave(long seed, int members, int dcs) {
+    SimNetwork net = new SimNetwork(seed);
+    formFederation(net, members, dcs);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Node> all = net.nodes();
+    Node victim = all.get(random.nextInt(all.size()));
+    net.stop(victim);
+    long failBound = net.now() + S.deadDetectionBound(members).toMillis();
+    assertTrue(net.runUntil(() -> net.running().stream()
+        .allMatch(n -> SimNetwork.stateOf(n, victim) == MemberState.DEAD), failBound),
+        () -> "seed " + seed + ": " + victim.name() + " not failed everywhere; "
+            + firstDisagreeing(net, victim, MemberState.DEAD));
+    List<Node> running = net.running();
+    Node operator = running.get(random.nextInt(running.size()));
+    assertEquals(SwimMembership.ForceLeave.LEFT, operator.swim.forceLeave(victim.name(), false, net.now()));
+    long leaveBound = net.now() + S.disseminationBound(members).toMillis();
+    assertTrue(net.runUntil(() -> net.running().stream()
+        .allMatch(n -> SimNetwork.stateOf(n, victim) == MemberState.LEFT), leaveBound),
+        () -> "seed " + seed + ": the force-leave of " + victim.name() + " by " + operator.name()
+            + " did not reach everyone by " + leaveBound + " ms; " + firstDisagreeing(net, victim, MemberState.LEFT));
+    Node pruner = running.get(random.nextInt(running.size()));
+    assertEquals(SwimMembership.ForceLeave.PRUNED, pruner.swim.forceLeave(victim.name(), true, net.now()));
+    long pruneBound = net.now() + S.disseminationBound(members).toMillis();
+    assertTrue(net.runUntil(() -> net.running().stream()
+        .allMatch(n -> n.swim.member(victim.name()).isEmpty()), pruneBound),
+        () -> "seed " + seed + ": the prune of " + victim.name() + " by " + pruner.name()
+            + " did not reach everyone by " + pruneBound + " ms; " + firstDisagreeing(net, victim, null));
+    if (running.size() < 2) {
+      return;
+    }
+    Node alive = running.stream().filter(n -> n != pruner).findFirst().orElseThrow();
+    assertEquals(SwimMembership.ForceLeave.ALIVE, pruner.swim.forceLeave(alive.name(), false, net.now()));
+    assertEquals(SwimMembership.ForceLeave.PRUNED, pruner.swim.forceLeave(alive.name(), true, net.now()));
+    long backBound = net.now() + 2 * S.disseminationBound(members).toMillis();
+    assertTrue(net.runUntil(() -> net.running().stream()
+        .allMatch(n -> SimNetwork.stateOf(n, alive) == MemberState.ALIVE), backBound),
+        () -> "seed " + seed + ": " + alive.name() + ", pruned while running, not alive everywhere again by "
+            + backBound + " ms; " + firstDisagreeing(net, alive, MemberState.ALIVE));
+  }
+
   /**
    * After a heal: within a reconnect interval someone push/pulls across (both sides refute), the news
    * spreads (dissemination bound), and members the gossip missed catch up by push/pull (one more).

@@ -34,6 +34,8 @@ import io.meshfed.protocol.model.Json;
 import io.meshfed.protocol.model.Quote;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
+import io.meshfed.protocol.model.FederationState;
+import io.meshfed.protocol.model.FederationStateOp;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -152,6 +154,13 @@ public final class HttpApi extends AllDirectives {
         path(segment("v1").slash("agent").slash("members"), () -> get(() ->
             parameterOptional("wan", wan -> respondNow(() ->
                 jsonResponse(operator.members(token, wan.map(HttpApi::truthy).orElse(false)), Optional.empty()))))),
+        path(segment("v1").slash("agent").slash("force-leave").slash(segment()), node -> put(() ->
+            parameterOptional("wan", wan -> parameterOptional("prune", prune ->
+                respond(operator.forceLeave(token, node, wan.map(HttpApi::truthy).orElse(false),
+                    prune.map(HttpApi::truthy).orElse(false)), r -> jsonResponse(HttpBodies.ForceLeft.of(r),
+                    Optional.empty())))))),
+        pathPrefix(segment("v1").slash("agent").slash("force-leave"), () -> pathEndOrSingleSlash(() -> put(() ->
+            error(ApiException.invalid("Missing node name"))))),
         path(segment("v1").slash("operator").slash("routines"), () -> get(() ->
             respond(operator.routines(token), r -> jsonResponse(HttpBodies.Routines.of(r), Optional.empty())))),
         path(segment("v1").slash("operator").slash("federation").slash("stream"), () -> get(() ->
@@ -187,6 +196,17 @@ public final class HttpApi extends AllDirectives {
         path(INTERNAL.slash("federation-states").slash("rollout"), () -> get(() ->
             parameterList("remove", remove -> respond(federation.rollout(token, remove), r ->
                 jsonResponse(HttpBodies.GatewayRollout.of(r), Optional.empty()))))),
+        path(INTERNAL.slash("federation-states").slash("decommissioned"), () -> get(() ->
+            respond(federation.decommissioned(token), list -> jsonResponse(list.stream()
+                .map(HttpBodies.Decommissioned::of).toList(), Optional.empty())))),
+        path(INTERNAL.slash("federation-state").slash(segment()).slash("recommission"), dc -> put(() ->
+            respond(federation.recommission(token, dc), w ->
+                jsonResponse(new HttpBodies.WriteResponse(w.index(), w.applied()), Optional.of(w.index()))))),
+        path(INTERNAL.slash("federation-state").slash(segment()), dc -> delete(() ->
+            parameterOptional("decommission", decommission -> respond(federation.apply(token,
+                    FederationStateOp.DELETE.wireName(), new FederationState(dc, List.of(), null, 0, 0, 0),
+                    decommission.map(HttpApi::truthy).orElse(false)), w ->
+                jsonResponse(new HttpBodies.WriteResponse(w.index(), w.applied()), Optional.of(w.index())))))),
         path(INTERNAL.slash("federation-states").slash("mesh-gateways"), () -> get(() -> withQuery(q ->
             respond(federation.listMeshGateways(token, q), r -> read(r))))),
         path(INTERNAL.slash("federation-state").slash(segment()), dc -> get(() -> withQuery(q ->

@@ -133,6 +133,22 @@ final class HttpBodies {
       @JsonProperty("Status") String status,
       @JsonProperty("Output") String output) {}
 
+  /** One entry of {@code GET /v1/internal/federation-states/decommissioned}. */
+  record Decommissioned(@JsonProperty("Datacenter") String datacenter,
+      @JsonProperty("DecommissionedAt") String at) {
+    static Decommissioned of(io.meshfed.persistence.store.DcStore.Decommissioned d) {
+      return new Decommissioned(d.datacenter(), d.at().toString());
+    }
+  }
+
+  /** The answer to {@code PUT /v1/agent/force-leave/NODE}: the member, left or pruned, and a line saying so. */
+  record ForceLeft(@JsonProperty("Member") String member, @JsonProperty("Outcome") String outcome,
+      @JsonProperty("Message") String message) {
+    static ForceLeft of(io.meshfed.server.endpoint.OperatorEndpoint.ForceLeft f) {
+      return new ForceLeft(f.member(), f.outcome(), f.message());
+    }
+  }
+
   /** {@code GET /v1/operator/routines}. */
   /** The answer to {@code PUT /v1/agent/reload}: what was put in force again, one line each. */
   record Reloaded(@JsonProperty("Reloaded") List<String> reloaded) {}
