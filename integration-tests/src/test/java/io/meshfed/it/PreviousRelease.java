@@ -20,17 +20,24 @@ import java.util.concurrent.TimeUnit;
  * {@code target/previous-release/<tag>/}, and a jar already there is reused. The build uses the
  * outer build's local repository and goes offline only if the outer build did.
  *
- * <p>Without git, or without a tag (a shallow clone fetched without tags), the calling test is
- * skipped, or fails with CI=true ({@link Prerequisites}).
+ * <p>A clone without the tags (a checkout of the branch alone) still holds the release commits that
+ * {@code bin/release} makes, "Release X.Y.Z": the newest of those below this build stands in for
+ * its tag. Without git, or without either (a shallow clone), the calling test is skipped, or fails
+ * with CI=true ({@link Prerequisites}).
  */
 final class PreviousRelease {
   private static final Duration GIT_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(10);
   private static final Path MODULE = Path.of(System.getProperty("user.dir"));
   private static final Path ROOT = MODULE.getParent();
+  private static final java.util.regex.Pattern RELEASE_COMMIT =
+      java.util.regex.Pattern.compile("^([0-9a-f]{40}) Release (\\d+\\.\\d+\\.\\d+)$");
 
   /** The tag and its runnable jar. */
   record Release(String tag, Path jar) {}
+
+  /** A release by its tag's name, and what {@code git archive} takes for it: the tag, or its release commit. */
+  record Ref(String tag, String treeish) {}
 
   private static Release built;
 
@@ -46,16 +53,16 @@ final class PreviousRelease {
       throw new IllegalStateException("the system property meshfed.version is unset: run through Maven, whose"
           + " integration-tests pom passes ${project.version}");
     }
-    Optional<String> tag = findTag(version, test);
+    Optional<Ref> tag = findTag(version, test);
     if (tag.isEmpty()) {
       return null; // skipped or failed by Prerequisites already
     }
-    built = new Release(tag.get(), build(tag.get()));
+    built = new Release(tag.get().tag(), build(tag.get()));
     return built;
   }
 
   /** The newest {@code v*} tag reachable from HEAD below {@code version}; empty once the test is skipped. */
-  private static Optional<String> findTag(String version, String test) throws Exception {
+  private static Optional<Ref> findTag(String version, String test) throws Exception {
     String howToGetTags = "fetch the release tags with `git fetch --tags` (`git fetch --unshallow --tags` in a"
         + " shallow clone)";
     if (!MeshfedProcess.onPath("git")) {
@@ -69,7 +76,14 @@ final class PreviousRelease {
           + "); " + howToGetTags), test);
       return Optional.empty();
     }
-    Optional<String> best = newestBelow(tags.output().lines().toList(), version);
+    Optional<Ref> best = newestBelow(tags.output().lines().toList(), version).map(t -> new Ref(t, t));
+    if (best.isEmpty()) {
+      Result commits = run(ROOT, GIT_TIMEOUT, "git", "log", "--format=%H %s", "-E",
+          "--grep=^Release [0-9]+\\.[0-9]+\\.[0-9]+$", "HEAD");
+      if (commits.exit() == 0) {
+        best = newestReleaseCommitBelow(commits.output().lines().toList(), version);
+      }
+    }
     if (best.isEmpty()) {
       Prerequisites.require(Optional.of("no release tag v* below " + version + " is reachable from HEAD; "
           + howToGetTags), test);
@@ -95,8 +109,24 @@ final class PreviousRelease {
     return Optional.ofNullable(best);
   }
 
-  /** Builds the tag's runnable jar into target/previous-release/<tag>/, or reuses the one there. */
-  private static Path build(String tag) throws Exception {
+  /**
+   * Of {@code git log --format="%H %s"} lines, the release commit ("Release X.Y.Z", as bin/release
+   * writes it) of the highest release below {@code version}.
+   */
+  static Optional<Ref> newestReleaseCommitBelow(List<String> lines, String version) {
+    java.util.Map<String, String> commitByTag = new java.util.HashMap<>();
+    for (String line : lines) {
+      java.util.regex.Matcher m = RELEASE_COMMIT.matcher(line.strip());
+      if (m.matches()) {
+        commitByTag.putIfAbsent("v" + m.group(2), m.group(1)); // git log is newest first
+      }
+    }
+    return newestBelow(List.copyOf(commitByTag.keySet()), version).map(t -> new Ref(t, commitByTag.get(t)));
+  }
+
+  /** Builds the release's runnable jar into target/previous-release/<tag>/, or reuses the one there. */
+  private static Path build(Ref release) throws Exception {
+    String tag = release.tag();
     Path dir = MODULE.resolve("target").resolve("previous-release").resolve(tag);
     Path jar = dir.resolve("cli/target/meshfed.jar");
     if (Files.isRegularFile(jar)) {
@@ -106,7 +136,8 @@ final class PreviousRelease {
     deleteTree(dir);
     Files.createDirectories(dir);
     Path archive = dir.resolveSibling(tag + ".tar");
-    Result archived = run(ROOT, GIT_TIMEOUT, "git", "archive", "--format=tar", "-o", archive.toString(), tag);
+    Result archived = run(ROOT, GIT_TIMEOUT, "git", "archive", "--format=tar", "-o", archive.toString(),
+        release.treeish());
     if (archived.exit() != 0) {
       throw new IllegalStateException("git archive " + tag + " failed: " + archived.output());
     }

@@ -17,6 +17,19 @@ class PreviousReleaseTest {
   }
 
   @Test
+  void withoutTagsTheReleaseCommitsOfBinReleaseStandIn() {
+    String a = "1".repeat(40);
+    String b = "2".repeat(40);
+    List<String> log = List.of(b + " Release 0.2.0", "3".repeat(40) + " Releases 0.1.5 and more",
+        a + " Release 0.1.0", "4".repeat(40) + " Release 0.1.0-rc1");
+    assertThat(PreviousRelease.newestReleaseCommitBelow(log, "0.3.0-SNAPSHOT"))
+        .contains(new PreviousRelease.Ref("v0.2.0", b));
+    assertThat(PreviousRelease.newestReleaseCommitBelow(log, "0.2.0"))
+        .contains(new PreviousRelease.Ref("v0.1.0", a));
+    assertThat(PreviousRelease.newestReleaseCommitBelow(log, "0.1.0-SNAPSHOT")).isEmpty();
+  }
+
+  @Test
   void ignoresTagsThatAreNotPlainReleasesAndFindsNoneBelowTheFirst() {
     assertThat(PreviousRelease.newestBelow(List.of("v0.1.0-rc1", "release-0.1.0", "v0.1", " v0.0.9 ", ""),
         "0.2.0-SNAPSHOT")).contains("v0.0.9");
