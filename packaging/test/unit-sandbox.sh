@@ -9,6 +9,7 @@
 #   PrivateTmp             an empty /tmp of its own
 #   NoNewPrivileges        setpriv --no-new-privs; no supplementary groups, no capabilities
 #   UMask=0027             as both units set it
+#   (and, as systemd does for every service, every signal at its default disposition)
 # The other settings (PrivateDevices, the Protect*/Restrict* ones, the system-call filter of
 # SystemCallArchitectures) are not reproduced. Every step is an exec, so COMMAND's JVM has this
 # script's pid: signals sent to it reach the JVM, and its exit status is this script's.
@@ -50,5 +51,7 @@ exec unshare --mount --propagation private bash -euo pipefail -c '
   mount -o remount,ro tmpfs "$root"
   cd "$root"
   umask 0027
-  exec chroot "$root" setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- "$@"
+  # systemd starts a service with every signal at its default disposition, whatever its own
+  # parent ignored (a test run under nohup ignores SIGHUP, which ExecReload sends)
+  exec chroot "$root" env --default-signal setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- "$@"
 ' unit-sandbox "$dest" "$root" "$uid" "$gid" "$@"
