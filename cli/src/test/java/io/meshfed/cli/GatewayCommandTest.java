@@ -43,7 +43,7 @@ class GatewayCommandTest {
       String[] args = new String[c.length];
       args[0] = "gateway";
       System.arraycopy(c, 1, args, 1, c.length - 1);
-      MainTest.Result r = MainTest.run(args);
+      CliRun r = MainTest.run(args);
       assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(2);
       r.isOneErrorLine(c[0]);
     }
@@ -52,7 +52,7 @@ class GatewayCommandTest {
   @Test
   void aListenAddressInUseIsOneErrorLine() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      MainTest.Result r = MainTest.run("gateway", "--datacenter", "dc1", "--listen",
+      CliRun r = MainTest.run("gateway", "--datacenter", "dc1", "--listen",
           "127.0.0.1:" + taken.getLocalPort(), "--admin-port", "0");
       assertThat(r.exit()).isEqualTo(1);
       r.isOneErrorLine("Error: cannot listen on 127.0.0.1:" + taken.getLocalPort() + " or admin port 0 for the "

@@ -2,8 +2,6 @@ package io.meshfed.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,26 +15,16 @@ class MainTest {
   @TempDir
   Path dir;
 
-  record Result(int exit, String out, String err) {
-    void isOneErrorLine(String expected) {
-      assertThat(err).endsWith("\n");
-      assertThat(err.strip()).doesNotContain("\n").isEqualTo(expected);
-    }
-  }
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-    return new Result(exit, out.toString(), err.toString());
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void versionAndHelpExitZero() {
-    Result version = run("--version");
+    CliRun version = run("--version");
     assertThat(version.exit()).isZero();
     assertThat(version.out()).isEqualTo("meshfed " + io.meshfed.protocol.version.Versions.RELEASE + "\n");
-    Result help = run("--help");
+    CliRun help = run("--help");
     assertThat(help.exit()).isZero();
     assertThat(help.out()).contains("federation-state", "catalog", "members", "demo");
     assertThat(run("federation-state", "apply", "--help").out()).contains("--http-addr", "--token", "--format");
@@ -44,7 +32,7 @@ class MainTest {
 
   @Test
   void versionNamesTheReleaseAndEveryProtocolVersion() throws Exception {
-    Result text = run("version");
+    CliRun text = run("version");
     assertThat(text.exit()).isZero();
     assertThat(text.out()).startsWith("meshfed " + io.meshfed.protocol.version.Versions.RELEASE + "\n")
         .contains("  gossip        1   (WAN membership; understands 1)\n",
@@ -52,7 +40,7 @@ class MainTest {
             "  journal       " + io.meshfed.protocol.version.Versions.JOURNAL + "   (the store's events and snapshots; reads 1-",
             "  snapshot      1   (meshfed snapshot files; reads 1)\n",
             "  API           v1  (HTTP /v1/..., gRPC meshfed.v1)\n", "Apache Pekko 1.2.1");
-    Result json = run("version", "--format", "json");
+    CliRun json = run("version", "--format", "json");
     assertThat(json.exit()).isZero();
     com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
     assertThat(tree.get("Version").asText()).isEqualTo(io.meshfed.protocol.version.Versions.RELEASE);
@@ -72,7 +60,7 @@ class MainTest {
 
   @Test
   void anUnknownLogFormatIsAUsageErrorOnOneLine() {
-    Result server = run("server", "--dev", "--log-format", "xml");
+    CliRun server = run("server", "--dev", "--log-format", "xml");
     assertThat(server.exit()).isEqualTo(2);
     server.isOneErrorLine("Error: Invalid value for option '--log-format': expected one of [text, json]"
         + " (case-sensitive) but was 'xml' (see 'meshfed server --help')");
@@ -81,13 +69,13 @@ class MainTest {
 
   @Test
   void missingSubcommandOrParameterIsAUsageError() {
-    Result none = run();
+    CliRun none = run();
     assertThat(none.exit()).isEqualTo(2);
     none.isOneErrorLine("Error: Missing required subcommand (see 'meshfed --help')");
-    Result group = run("catalog");
+    CliRun group = run("catalog");
     assertThat(group.exit()).isEqualTo(2);
     group.isOneErrorLine("Error: Missing required subcommand (see 'meshfed catalog --help')");
-    Result get = run("federation-state", "get");
+    CliRun get = run("federation-state", "get");
     assertThat(get.exit()).isEqualTo(2);
     get.isOneErrorLine("Error: Missing required parameter: 'DC' (see 'meshfed federation-state get --help')");
     assertThat(run("nosuch").exit()).isEqualTo(2);
@@ -97,13 +85,13 @@ class MainTest {
   void colocateRunsOnlyServersAndGateways() {
     for (String[] bad : new String[][] {{"colocate"}, {"colocate", "members"},
         {"colocate", "server", "--dev", "::", "demo"}, {"colocate", "server", "--dev", "::"}}) {
-      Result r = run(bad);
+      CliRun r = run(bad);
       assertThat(r.exit()).as(Arrays.toString(bad)).isEqualTo(2);
       assertThat(r.err()).as(Arrays.toString(bad)).startsWith("Error: each colocated command must start with server"
           + " or gateway, got ").hasLineCount(1);
     }
     // Checked before anything starts: no dev server is left running in this JVM.
-    Result bad = run("colocate", "server", "--dev", "::", "gateway", "--datacenter", "dc1", "--no-such-option");
+    CliRun bad = run("colocate", "server", "--dev", "::", "gateway", "--datacenter", "dc1", "--no-such-option");
     assertThat(bad.exit()).isEqualTo(2);
     bad.isOneErrorLine("Error: colocated command 2 (gateway): Unknown option: '--no-such-option' (see 'meshfed"
         + " gateway --help')");
@@ -112,7 +100,7 @@ class MainTest {
   @Test
   void badHttpAddrIsAUsageError() {
     for (String bad : new String[] {"localhost", "host:0", "host:70000", ":8500", "host:x", "::1:8500"}) {
-      Result r = run("members", "--http-addr", bad);
+      CliRun r = run("members", "--http-addr", bad);
       assertThat(r.exit()).as(bad).isEqualTo(2);
       assertThat(r.err()).as(bad).startsWith("Error: Invalid value for option '--http-addr': ").hasLineCount(1);
     }
@@ -120,7 +108,7 @@ class MainTest {
 
   @Test
   void badFormatIsAUsageError() {
-    Result r = run("catalog", "services", "--format", "xml");
+    CliRun r = run("catalog", "services", "--format", "xml");
     assertThat(r.exit()).isEqualTo(2);
     r.isOneErrorLine("Error: Invalid value for option '--format': expected table or json, got 'xml'"
         + " (see 'meshfed catalog services --help')");
@@ -128,7 +116,7 @@ class MainTest {
 
   @Test
   void connectionRefusedIsAnErrorOnOneLine() {
-    Result r = run("federation-state", "list", UNREACHABLE);
+    CliRun r = run("federation-state", "list", UNREACHABLE);
     assertThat(r.exit()).isEqualTo(1);
     r.isOneErrorLine("Error: cannot connect to the meshfed HTTP API at 127.0.0.1:1 (connection refused):"
         + " is a server running? (--http-addr)");
@@ -147,7 +135,7 @@ class MainTest {
     for (String[] command : commands) {
       String[] args = Arrays.copyOf(command, command.length + 1);
       args[command.length] = UNREACHABLE;
-      Result r = run(args);
+      CliRun r = run(args);
       assertThat(r.exit()).as(String.join(" ", command)).isEqualTo(1);
       assertThat(r.err()).as(String.join(" ", command)).contains("connection refused").hasLineCount(1);
     }
@@ -155,11 +143,11 @@ class MainTest {
 
   @Test
   void rolloutOptionsAreCheckedBeforeConnecting() {
-    Result force = run("federation-state", "rollout", "--force", UNREACHABLE);
+    CliRun force = run("federation-state", "rollout", "--force", UNREACHABLE);
     assertThat(force.exit()).isEqualTo(2);
     force.isOneErrorLine("Error: --force only applies with --remove GATEWAY "
         + "(see 'meshfed federation-state rollout --help')");
-    Result wait = run("federation-state", "rollout", "--wait", "soon", UNREACHABLE);
+    CliRun wait = run("federation-state", "rollout", "--wait", "soon", UNREACHABLE);
     assertThat(wait.exit()).isEqualTo(2);
     wait.isOneErrorLine("Error: --wait must be a duration such as 30s or 2m, got 'soon' "
         + "(see 'meshfed federation-state rollout --help')");
@@ -168,7 +156,7 @@ class MainTest {
   @Test
   void applyOfAMissingFileFailsBeforeConnecting() {
     Path file = dir.resolve("s.json");
-    Result r = run("federation-state", "apply", file.toString(), UNREACHABLE);
+    CliRun r = run("federation-state", "apply", file.toString(), UNREACHABLE);
     assertThat(r.exit()).isEqualTo(1);
     r.isOneErrorLine("Error: federation state file " + file + ": no such file");
   }
@@ -176,7 +164,7 @@ class MainTest {
   @Test
   void applyOfInvalidJsonFailsBeforeConnecting() throws Exception {
     Path file = Files.writeString(dir.resolve("s.json"), "{\"Datacenter\": \"dc2\",");
-    Result r = run("federation-state", "apply", file.toString(), UNREACHABLE);
+    CliRun r = run("federation-state", "apply", file.toString(), UNREACHABLE);
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).startsWith("Error: federation state file " + file + ": not valid JSON: ")
         .hasLineCount(1).doesNotContain("connect", "Source");
@@ -185,7 +173,7 @@ class MainTest {
   @Test
   void applyWithoutDatacenterFailsBeforeConnecting() throws Exception {
     Path file = Files.writeString(dir.resolve("s.json"), "{\"MeshGateways\": []}");
-    Result r = run("federation-state", "apply", file.toString(), UNREACHABLE);
+    CliRun r = run("federation-state", "apply", file.toString(), UNREACHABLE);
     assertThat(r.exit()).isEqualTo(1);
     r.isOneErrorLine("Error: federation state file " + file + ": missing \"Datacenter\"");
   }
@@ -193,7 +181,7 @@ class MainTest {
   @Test
   void applyOfAValidFileGoesOnToTheApi() throws Exception {
     Path file = Files.writeString(dir.resolve("s.json"), "{\"Datacenter\": \"dc2\", \"Unknown\": 1}");
-    Result r = run("federation-state", "apply", file.toString(), UNREACHABLE);
+    CliRun r = run("federation-state", "apply", file.toString(), UNREACHABLE);
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("connection refused");
   }
@@ -201,12 +189,12 @@ class MainTest {
   @Test
   void demoValidatesItsOptions() {
     for (String bad : new String[] {"0", "10", "x"}) {
-      Result r = run("demo", "--datacenters", bad);
+      CliRun r = run("demo", "--datacenters", bad);
       assertThat(r.exit()).as(bad).isEqualTo(2);
       assertThat(r.err()).as(bad).startsWith("Error: ").hasLineCount(1);
     }
     run("demo", "--datacenters=10").isOneErrorLine("Error: --datacenters must be 1 to 9, got 10 (see 'meshfed demo --help')");
-    Result forever = run("demo", "--for", "soon");
+    CliRun forever = run("demo", "--for", "soon");
     assertThat(forever.exit()).isEqualTo(2);
     forever.isOneErrorLine("Error: --for must be a positive duration such as 60s or 5m, got 'soon' (see 'meshfed demo --help')");
   }
@@ -214,7 +202,7 @@ class MainTest {
   @Test
   void demoNeedsTheRunnableJar() {
     // Tests load the classes from a directory: the demo cannot start children of "this jar".
-    Result r = run("demo", "--datacenters", "1", "--for", "1s");
+    CliRun r = run("demo", "--datacenters", "1", "--for", "1s");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).startsWith("Error: meshfed demo starts its processes from the runnable jar").hasLineCount(1);
   }

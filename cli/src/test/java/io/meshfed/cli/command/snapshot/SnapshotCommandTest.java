@@ -2,11 +2,10 @@ package io.meshfed.cli.command.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshfed.cli.Main;
+import io.meshfed.cli.CliRun;
 import io.meshfed.server.MeshfedServer;
 import io.meshfed.server.config.ServerConfigLoader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,13 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotCommandTest {
   @TempDir Path dir;
 
-  record Result(int exit, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-    return new Result(exit, out.toString(), err.toString());
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -50,7 +44,7 @@ class SnapshotCommandTest {
           .PUT(HttpRequest.BodyPublishers.ofString("{\"Op\":\"upsert\",\"State\":{\"Datacenter\":\"dc2\"}}")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-      Result saved = run("snapshot", "save", file.toString(), "--http-addr", server.httpAddress());
+      CliRun saved = run("snapshot", "save", file.toString(), "--http-addr", server.httpAddress());
       assertThat(saved.exit()).as(saved.err()).isZero();
       assertThat(saved.out()).matches("Saved snapshot of DC dc1 at index \\d+ \\(\\d+ bytes, meshfed .+\\) to "
           + java.util.regex.Pattern.quote(file.toString()) + "\n");
@@ -60,7 +54,7 @@ class SnapshotCommandTest {
 
     String[] restore = {"snapshot", "restore", file.toString(), "--datacenter", "dc1", "--data-dir",
         dir.resolve("new").toString()};
-    Result restored = run(restore);
+    CliRun restored = run(restore);
     assertThat(restored.exit()).as(restored.err()).isZero();
     assertThat(restored.out()).startsWith("Restored snapshot of DC dc1 (index ").contains("into H2 in ");
 
@@ -72,7 +66,7 @@ class SnapshotCommandTest {
     bad[2] = truncated.toString();
     bad = Arrays.copyOf(bad, bad.length + 1);
     bad[bad.length - 1] = "--force";
-    Result refused = run(bad);
+    CliRun refused = run(bad);
     assertThat(refused.exit()).isEqualTo(1);
     assertThat(refused.err()).isEqualTo("Error: " + truncated + ": truncated: the file ends after "
         + (good.length - 10) + " bytes, before its checksum\n");
@@ -81,7 +75,7 @@ class SnapshotCommandTest {
     journal.forEach((p, bytes) -> assertThat(after.get(p)).as(p.toString()).isEqualTo(bytes));
 
     // A journal with writes is refused by the store: its one event, the restore, is all it holds.
-    Result again = run(restore);
+    CliRun again = run(restore);
     assertThat(again.exit()).isEqualTo(1);
     assertThat(again.err().strip()).doesNotContain("\n")
         .startsWith("Error: restoring into the store of DC dc1 failed: the store is not empty")
@@ -91,7 +85,7 @@ class SnapshotCommandTest {
 
   @Test
   void restoreNeedsTheDcsSettings() {
-    Result r = run("snapshot", "restore", dir.resolve("any.snap").toString(), "--data-dir", dir.toString());
+    CliRun r = run("snapshot", "restore", dir.resolve("any.snap").toString(), "--data-dir", dir.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).startsWith("Error: give --config-file FILE (the DC's server configuration), or --datacenter DC"
         + " and --data-dir DIR").hasLineCount(1);

@@ -3,13 +3,10 @@ package io.meshfed.cli.command.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.meshfed.cli.Main;
+import io.meshfed.cli.CliRun;
 import io.meshfed.transport.tls.PemFiles;
 import io.meshfed.transport.tls.TlsMaterial;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,30 +25,17 @@ class TlsCommandTest {
   @TempDir
   Path dir;
 
-  record Result(int exit, String out, String err) {
-    void isOneErrorLine(String expected) {
-      assertThat(err).endsWith("\n");
-      assertThat(err.strip()).doesNotContain("\n").isEqualTo(expected);
-    }
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
-  /** Main.run(out, err, args) is package-private: the real entry point with its real error handlers. */
-  static Result run(String... args) throws Exception {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    Method run = Main.class.getDeclaredMethod("run", PrintWriter.class, PrintWriter.class, String[].class);
-    run.setAccessible(true);
-    int exit = (int) run.invoke(null, new PrintWriter(out), new PrintWriter(err), args);
-    return new Result(exit, out.toString(), err.toString());
-  }
-
-  private Result createCa() throws Exception {
-    Result ca = run("tls", "ca", "create", "--output-dir", dir.toString());
+  private CliRun createCa() throws Exception {
+    CliRun ca = run("tls", "ca", "create", "--output-dir", dir.toString());
     assertThat(ca.exit()).as(ca.err()).isZero();
     return ca;
   }
 
-  private Result certCreate(String... args) throws Exception {
+  private CliRun certCreate(String... args) throws Exception {
     List<String> all = new ArrayList<>(List.of("tls", "cert", "create", "--output-dir", dir.toString(),
         "--ca", dir.resolve("meshfed-agent-ca.pem").toString(), "--key", dir.resolve("meshfed-agent-ca-key.pem").toString()));
     all.addAll(List.of(args));
@@ -71,7 +55,7 @@ class TlsCommandTest {
 
   @Test
   void caAndServerAndClientCertificatesPassOpenssl() throws Exception {
-    Result ca = createCa();
+    CliRun ca = createCa();
     Path caPem = dir.resolve("meshfed-agent-ca.pem");
     Path caKey = dir.resolve("meshfed-agent-ca-key.pem");
     assertThat(ca.out()).isEqualTo("Saved " + caPem + "\nSaved " + caKey + "\n");
@@ -80,7 +64,7 @@ class TlsCommandTest {
     assertThat(caText).contains("Subject: CN = meshfed CA meshfed", "CA:TRUE", "Certificate Sign, CRL Sign",
         "X509v3 Subject Key Identifier");
 
-    Result first = certCreate("--server", "--dc", "dc1", "--node", "n1");
+    CliRun first = certCreate("--server", "--dc", "dc1", "--node", "n1");
     assertThat(first.exit()).as(first.err()).isZero();
     Path server = dir.resolve("dc1-server-meshfed-0.pem");
     Path serverKey = dir.resolve("dc1-server-meshfed-0-key.pem");
@@ -96,12 +80,12 @@ class TlsCommandTest {
     assertThat(openssl("pkey", "-in", serverKey.toString(), "-pubout"))
         .isEqualTo(openssl("x509", "-in", server.toString(), "-noout", "-pubkey"));
 
-    Result second = certCreate("--server", "--dc", "dc1", "--node", "n2");
+    CliRun second = certCreate("--server", "--dc", "dc1", "--node", "n2");
     assertThat(second.out()).contains("dc1-server-meshfed-1.pem", "dc1-server-meshfed-1-key.pem");
     assertThat(openssl("x509", "-in", dir.resolve("dc1-server-meshfed-1.pem").toString(), "-noout", "-ext",
         "subjectAltName")).contains("DNS:n2.server.dc1.meshfed, DNS:server.dc1.meshfed");
 
-    Result client = certCreate("--client", "--dc", "dc2");
+    CliRun client = certCreate("--client", "--dc", "dc2");
     assertThat(client.exit()).as(client.err()).isZero();
     Path clientPem = dir.resolve("dc2-client-meshfed-0.pem");
     assertThat(client.out()).isEqualTo("Saved " + clientPem + "\nSaved " + dir.resolve("dc2-client-meshfed-0-key.pem") + "\n");
@@ -131,7 +115,7 @@ class TlsCommandTest {
   @Test
   void additionalNamesAndAddressesFollowTheUsualSans() throws Exception {
     createCa();
-    Result r = certCreate("--server", "--dc", "dc1", "--node", "n1", "--additional-dnsname", "api.example.com",
+    CliRun r = certCreate("--server", "--dc", "dc1", "--node", "n1", "--additional-dnsname", "api.example.com",
         "--additional-ipaddress", "10.0.1.5", "--additional-ipaddress", "fd00::5");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(openssl("x509", "-in", dir.resolve("dc1-server-meshfed-0.pem").toString(), "-noout", "-ext",
@@ -147,7 +131,7 @@ class TlsCommandTest {
             + "cert create --help')", "--client", "--additional-ipaddress", "10.0.1.5"},
     };
     for (String[] c : refused) {
-      Result bad = certCreate(java.util.Arrays.copyOfRange(c, 1, c.length));
+      CliRun bad = certCreate(java.util.Arrays.copyOfRange(c, 1, c.length));
       assertThat(bad.exit()).isEqualTo(2);
       bad.isOneErrorLine(c[0]);
     }
@@ -157,7 +141,7 @@ class TlsCommandTest {
 
   @Test
   void nodeWithoutServerIsAUsageError() throws Exception {
-    Result r = certCreate("--client", "--node", "n1");
+    CliRun r = certCreate("--client", "--node", "n1");
     assertThat(r.exit()).isEqualTo(2);
     r.isOneErrorLine("Error: --node requires --server (see 'meshfed tls cert create --help')");
     assertThat(r.out()).isEmpty();
@@ -165,7 +149,7 @@ class TlsCommandTest {
 
   @Test
   void serverWithoutNodeSaysWhyItIsNeeded() throws Exception {
-    Result r = certCreate("--server", "--dc", "dc1");
+    CliRun r = certCreate("--server", "--dc", "dc1");
     assertThat(r.exit()).isEqualTo(2);
     r.isOneErrorLine("Error: --server requires --node: servers of other DCs dial a server by the name"
         + " NODE.server.DC.meshfed, so its certificate must hold it (see 'meshfed tls cert create --help')");
@@ -173,24 +157,24 @@ class TlsCommandTest {
 
   @Test
   void serverAndClientTogetherOrNeitherAreUsageErrors() throws Exception {
-    Result both = certCreate("--server", "--client", "--node", "n1");
+    CliRun both = certCreate("--server", "--client", "--node", "n1");
     assertThat(both.exit()).isEqualTo(2);
     both.isOneErrorLine("Error: --server and --client are mutually exclusive (see 'meshfed tls cert create --help')");
-    Result neither = certCreate("--dc", "dc1");
+    CliRun neither = certCreate("--dc", "dc1");
     assertThat(neither.exit()).isEqualTo(2);
     neither.isOneErrorLine("Error: one of --server or --client is required (see 'meshfed tls cert create --help')");
   }
 
   @Test
   void invalidNamesAreUsageErrors() throws Exception {
-    Result dc = certCreate("--server", "--dc", "DC.1", "--node", "n1");
+    CliRun dc = certCreate("--server", "--dc", "DC.1", "--node", "n1");
     assertThat(dc.exit()).isEqualTo(2);
     dc.isOneErrorLine("Error: invalid datacenter name 'DC.1': use 1 to 63 characters of a-z, 0-9, '_' and '-'"
         + " (no dots, no upper case) (see 'meshfed tls cert create --help')");
-    Result node = certCreate("--server", "--dc", "dc1", "--node", "a/b");
+    CliRun node = certCreate("--server", "--dc", "dc1", "--node", "a/b");
     assertThat(node.exit()).isEqualTo(2);
     node.isOneErrorLine("Error: invalid node name 'a/b': it must not contain '/' (see 'meshfed tls cert create --help')");
-    Result days = run("tls", "ca", "create", "--output-dir", dir.toString(), "--days", "0");
+    CliRun days = run("tls", "ca", "create", "--output-dir", dir.toString(), "--days", "0");
     assertThat(days.exit()).isEqualTo(2);
     days.isOneErrorLine("Error: --days must be at least 1, got 0 (see 'meshfed tls ca create --help')");
     assertThat(dir).isEmptyDirectory();
@@ -201,13 +185,13 @@ class TlsCommandTest {
     createCa();
     Path caPem = dir.resolve("meshfed-agent-ca.pem");
     String before = Files.readString(caPem);
-    Result again = run("tls", "ca", "create", "--output-dir", dir.toString());
+    CliRun again = run("tls", "ca", "create", "--output-dir", dir.toString());
     assertThat(again.exit()).isEqualTo(1);
     again.isOneErrorLine("Error: " + caPem + " already exists; refusing to overwrite it");
     assertThat(Files.readString(caPem)).isEqualTo(before);
 
     Files.delete(caPem);
-    Result keyLeft = run("tls", "ca", "create", "--output-dir", dir.toString());
+    CliRun keyLeft = run("tls", "ca", "create", "--output-dir", dir.toString());
     assertThat(keyLeft.exit()).isEqualTo(1);
     keyLeft.isOneErrorLine("Error: " + dir.resolve("meshfed-agent-ca-key.pem") + " already exists; refusing to overwrite it");
     assertThat(caPem).doesNotExist();
@@ -217,7 +201,7 @@ class TlsCommandTest {
   void certificateNumbersSkipTakenFiles() throws Exception {
     createCa();
     Files.writeString(dir.resolve("dc1-server-meshfed-0-key.pem"), "someone else's");
-    Result r = certCreate("--server", "--node", "n1");
+    CliRun r = certCreate("--server", "--node", "n1");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("dc1-server-meshfed-1.pem");
     assertThat(Files.readString(dir.resolve("dc1-server-meshfed-0-key.pem"))).isEqualTo("someone else's");
@@ -225,7 +209,7 @@ class TlsCommandTest {
 
   @Test
   void missingOrMismatchedCaIsAnError() throws Exception {
-    Result missing = certCreate("--server", "--node", "n1");
+    CliRun missing = certCreate("--server", "--node", "n1");
     assertThat(missing.exit()).isEqualTo(1);
     missing.isOneErrorLine("Error: CA certificate " + dir.resolve("meshfed-agent-ca.pem")
         + " does not exist; create one with 'meshfed tls ca create' or pass --ca");
@@ -233,7 +217,7 @@ class TlsCommandTest {
     createCa();
     Path otherDir = Files.createDirectory(dir.resolve("other"));
     assertThat(run("tls", "ca", "create", "--output-dir", otherDir.toString()).exit()).isZero();
-    Result mismatched = run("tls", "cert", "create", "--server", "--node", "n1", "--output-dir", dir.toString(),
+    CliRun mismatched = run("tls", "cert", "create", "--server", "--node", "n1", "--output-dir", dir.toString(),
         "--ca", dir.resolve("meshfed-agent-ca.pem").toString(),
         "--key", otherDir.resolve("meshfed-agent-ca-key.pem").toString());
     assertThat(mismatched.exit()).isEqualTo(1);
@@ -241,12 +225,12 @@ class TlsCommandTest {
         + " does not match the CA certificate " + dir.resolve("meshfed-agent-ca.pem"));
 
     Path notPem = Files.writeString(dir.resolve("not.pem"), "hello");
-    Result garbage = run("tls", "cert", "create", "--server", "--node", "n1", "--output-dir", dir.toString(),
+    CliRun garbage = run("tls", "cert", "create", "--server", "--node", "n1", "--output-dir", dir.toString(),
         "--ca", notPem.toString(), "--key", dir.resolve("meshfed-agent-ca-key.pem").toString());
     assertThat(garbage.exit()).isEqualTo(1);
     garbage.isOneErrorLine("Error: cannot read CA certificate " + notPem + ": not a PEM certificate");
 
-    Result leafAsCa = run("tls", "cert", "create", "--client", "--output-dir", dir.toString(),
+    CliRun leafAsCa = run("tls", "cert", "create", "--client", "--output-dir", dir.toString(),
         "--ca", certificateOf(dir).toString(), "--key", dir.resolve("dc1-client-meshfed-0-key.pem").toString());
     assertThat(leafAsCa.exit()).isEqualTo(1);
     leafAsCa.isOneErrorLine("Error: " + dir.resolve("dc1-client-meshfed-0.pem")
@@ -260,11 +244,11 @@ class TlsCommandTest {
 
   @Test
   void helpListsTheCommands() throws Exception {
-    Result help = run("tls", "cert", "create", "--help");
+    CliRun help = run("tls", "cert", "create", "--help");
     assertThat(help.exit()).isZero();
     assertThat(help.out()).contains("--server", "--client", "--node", "--dc", "--ca", "--key", "--domain", "--days");
     assertThat(run("--help").out()).contains("tls");
-    Result group = run("tls");
+    CliRun group = run("tls");
     assertThat(group.exit()).isEqualTo(2);
     group.isOneErrorLine("Error: Missing required subcommand (see 'meshfed tls --help')");
   }
