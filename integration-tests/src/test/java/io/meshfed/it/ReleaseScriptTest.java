@@ -41,6 +41,10 @@ class ReleaseScriptTest {
     git("checkout", "-q", "-B", "main");
     git("commit", "-q", "--allow-empty", "-am",
         "the working tree's release script");
+    // CI clones main without its tags: so does this test, whatever the repository it runs in holds
+    for (String tag : git("tag", "-l").lines().toList()) {
+      git("tag", "-d", tag);
+    }
   }
 
   @Test
@@ -49,16 +53,14 @@ class ReleaseScriptTest {
     String current = projectVersion("HEAD");
     assertThat(current).endsWith("-SNAPSHOT");
     String release = current.replace("-SNAPSHOT", "");
-    for (Run refused : List.of(release("x.y"), release("0.1.0"))) {
-      assertThat(refused.exit()).isEqualTo(1);
-      assertThat(refused.output().strip()).doesNotContain("\n").startsWith("release: ");
-    }
-    assertThat(release("0.1.0").output()).isEqualTo("release: v0.1.0 is already tagged\n");
+    assertRefused("x.y", "\"x.y\" is not a release number X.Y.Z");
+    assertRefused("0.0.1", "0.0.1 is older than the version main is at, " + current);
+    git("tag", "-a", "v99.0.0", "-m", "a release from elsewhere");
+    assertRefused("99.0.0", "v99.0.0 is already tagged");
+    git("tag", "-d", "v99.0.0");
     Files.writeString(clone.resolve("README.md"), "changed\n", java.nio.file.StandardOpenOption.APPEND);
-    assertThat(release(release).output())
-        .isEqualTo("release: the working tree has changes; commit or stash them first\n");
+    assertRefused(release, "the working tree has changes; commit or stash them first");
     git("checkout", "-q", "README.md");
-    assertThat(git("rev-parse", "HEAD")).isEqualTo(before);
 
     Run ok = release(release);
     assertThat(ok.exit()).as(ok.output()).isZero();
@@ -77,6 +79,21 @@ class ReleaseScriptTest {
     // only version lines changed
     assertThat(git("diff", "--stat", before, "v" + release)).contains((countPoms() + " files changed, "
         + countPoms() + " insertions(+), " + countPoms() + " deletions(-)"));
+    // without the tag, as in a clone of main alone, the release commit still refuses a second run
+    git("tag", "-d", "v" + release);
+    assertRefused(release, release + " was released already (commit "
+        + git("rev-parse", "--short", "HEAD~1") + ")");
+  }
+
+  /** One line, exit 1, and nothing committed or tagged. */
+  private void assertRefused(String version, String why) throws Exception {
+    String head = git("rev-parse", "HEAD");
+    String tags = git("tag", "-l");
+    Run refused = release(version);
+    assertThat(refused.exit()).as(refused.output()).isEqualTo(1);
+    assertThat(refused.output()).isEqualTo("release: " + why + "\n");
+    assertThat(git("rev-parse", "HEAD")).isEqualTo(head);
+    assertThat(git("tag", "-l")).isEqualTo(tags);
   }
 
   private long countPoms() throws IOException {
