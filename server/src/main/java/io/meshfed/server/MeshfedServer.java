@@ -22,6 +22,7 @@ import io.meshfed.actors.forward.Dialer;
 import io.meshfed.actors.forward.InternalRpc;
 import io.meshfed.actors.forward.StaticGateways;
 import io.meshfed.server.endpoint.RpcEndpoints;
+import io.meshfed.actors.lan.JoinProgress;
 import io.meshfed.actors.lan.LanBootstrap;
 import io.meshfed.actors.lan.LanCrashProbe;
 import io.meshfed.actors.lan.LanCluster;
@@ -182,7 +183,9 @@ public final class MeshfedServer {
           LOG.info("meshfed server stopped: node {}, datacenter {}", config.nodeName(), config.datacenter());
         });
     try {
-      system.systemActorOf(LanBootstrap.create(ActorSettings.lanBootstrap(config)), LanBootstrap.NAME,
+      LanBootstrap.Settings lanBootstrap = ActorSettings.lanBootstrap(config);
+      JoinProgress joinProgress = new JoinProgress(JoinProgress.PEERS_ANSWER_WITHIN);
+      system.systemActorOf(LanBootstrap.create(lanBootstrap, joinProgress), LanBootstrap.NAME,
           org.apache.pekko.actor.typed.Props.empty());
       if (config.lanCrashProbe()) {
         system.systemActorOf(LanCrashProbe.create(), LanCrashProbe.NAME, org.apache.pekko.actor.typed.Props.empty());
@@ -191,7 +194,8 @@ public final class MeshfedServer {
       ServerIdentity self = new ServerIdentity(config.nodeName(), config.datacenter(), config.primaryDatacenter(),
           config.advertiseAddress(), config.ports().server(), config.ports().lan(), VERSION);
       Acl acl = new Acl(config.acl());
-      StoreClient storeClient = new StoreClient(store, system, StoreHost.start(system));
+      StoreClient storeClient = new StoreClient(store, system, StoreHost.start(system),
+          new StoreClient.Hold(config.lanRpcHoldTimeout(), joinProgress::upSoon));
       if (acl.enabled()) {
         // Tokens and policies made through the ACL API (replicated, in a secondary) resolve here.
         supervise(system, ACL_WATCH, StoreWatch.create("ACL table", storeClient, DcStore.ListAcl::new, acl::update));

@@ -100,16 +100,22 @@ public final class LanBootstrap {
   private LanBootstrap() {}
 
   public static Behavior<Command> create(Settings settings) {
+    return create(settings, new JoinProgress(JoinProgress.PEERS_ANSWER_WITHIN));
+  }
+
+  /** {@code progress} is kept up to date for those who would wait for this server to be Up. */
+  public static Behavior<Command> create(Settings settings, JoinProgress progress) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(LanBootstrap.class);
       Cluster cluster = Cluster.get(ctx.getSystem());
       List<String> others = settings.others();
       if (others.isEmpty()) {
+        progress.joining();
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
-        return new Running(ctx, timers, settings, cluster, List.of()).answeringOnly();
+        return new Running(ctx, timers, settings, progress, cluster, List.of()).answeringOnly();
       }
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.probeInterval());
-      return new Running(ctx, timers, settings, cluster, others).probing();
+      return new Running(ctx, timers, settings, progress, cluster, others).probing();
     }));
   }
 
@@ -127,6 +133,7 @@ public final class LanBootstrap {
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private final Settings settings;
+    private final JoinProgress progress;
     private final Cluster cluster;
     private final List<String> others;
     private final ActorRef<Answer> answers;
@@ -138,11 +145,12 @@ public final class LanBootstrap {
     private boolean apart;
     private boolean joinedItself;
 
-    Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings, Cluster cluster,
-        List<String> others) {
+    Running(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings, JoinProgress progress,
+        Cluster cluster, List<String> others) {
       this.ctx = ctx;
       this.timers = timers;
       this.settings = settings;
+      this.progress = progress;
       this.cluster = cluster;
       this.others = others;
       this.answers = ctx.messageAdapter(Answer.class, Answered::new);
@@ -206,6 +214,7 @@ public final class LanBootstrap {
         // Pekko's seed process asks them and joins the first that is in the cluster.
         joiningVia = new TreeSet<>(members);
         ctx.getLog().info("joining this DC's LAN cluster through {}", String.join(", ", members));
+        progress.joining();
         cluster.manager().tell(new JoinSeedNodes(members.stream().map(LanBootstrap::address).toList()));
       }
       long now = System.nanoTime();
@@ -219,6 +228,7 @@ public final class LanBootstrap {
         ctx.getLog().info("forming this DC's LAN cluster: {} of {} servers answer ({}), none is in a cluster, and "
             + "this one has the lowest address (bootstrap-expect {})", present.size(), others.size() + 1,
             String.join(", ", present), settings.expect());
+        progress.joining();
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
         joinedItself = true;
         return Behaviors.same();
@@ -242,6 +252,7 @@ public final class LanBootstrap {
       answered.stream().filter(a -> a.member() && !ours.contains(a.from())).findFirst().ifPresent(a -> {
         if (!apart) {
           apart = true;
+          progress.apart();
           ctx.getLog().warn("this server is in a LAN cluster of its own ({}) while {} is in another ({}): it cannot "
               + "join that one; restart this server and it will", String.join(", ", ours), a.from(),
               String.join(", ", a.members()));

@@ -5,6 +5,8 @@ import io.meshfed.protocol.errors.ApiException;
 import io.meshfed.persistence.store.DcStore;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.StreamSupport;
@@ -15,6 +17,7 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -36,21 +39,45 @@ public final class StoreClient {
   static final String HOST_LOST = "the DC state store's server failed while this call was in flight; it may "
       + "or may not have been applied; retry";
 
+  /** How often a held call looks whether this server has come Up. */
+  static final Duration HOLD_POLL = Duration.ofMillis(50);
+
   private final ActorRef<DcStore.Command> store;
   private final ActorSystem<?> system;
   /** Null when the store is not a cluster singleton (tests that spawn it): there is no host to lose. */
   private final StoreHost host;
+  private final Hold hold;
+  /** Calls held until this server is Up; each completes once, by a look or by its own limit. */
+  private final Set<CompletableFuture<Void>> held = ConcurrentHashMap.newKeySet();
+  private final AtomicReference<Cancellable> looking = new AtomicReference<>();
+
+  /**
+   * How long a call made while this server is not Up in its DC's cluster waits for it to be
+   * (Consul's {@code rpc_hold_timeout}), and while {@code upSoon} says that is worth it: a restarted
+   * server then answers its first callers once it has rejoined instead of turning them away, and a
+   * server of a DC that waits for more servers still says so at once.
+   */
+  public record Hold(Duration limit, BooleanSupplier upSoon) {
+    public static final Hold NONE = new Hold(Duration.ZERO, () -> false);
+
+    public Hold {
+      if (limit.isNegative()) {
+        throw new IllegalArgumentException("a hold must not be negative: " + limit);
+      }
+    }
+  }
 
   /** A client of a store that cannot move (spawned in this actor system). */
   public StoreClient(ActorRef<DcStore.Command> store, ActorSystem<?> system) {
-    this(store, system, null);
+    this(store, system, null, Hold.NONE);
   }
 
   /** A client of the store singleton's proxy, whose calls fail over when the store's server is removed. */
-  public StoreClient(ActorRef<DcStore.Command> store, ActorSystem<?> system, StoreHost host) {
+  public StoreClient(ActorRef<DcStore.Command> store, ActorSystem<?> system, StoreHost host, Hold hold) {
     this.store = store;
     this.system = system;
     this.host = host;
+    this.hold = hold;
   }
 
   /** A write or a non-blocking read. */
@@ -66,9 +93,77 @@ public final class StoreClient {
 
   private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, DcStore.Command> message, Duration timeout) {
     Optional<String> notJoined = notJoined();
-    if (notJoined.isPresent()) {
+    if (notJoined.isEmpty()) {
+      return send(message, timeout);
+    }
+    if (hold.limit().isZero() || !mayComeUpSoon()) {
       return CompletableFuture.failedFuture(new ApiException(ApiException.Code.UNAVAILABLE, notJoined.get()));
     }
+    // The hold is part of the call's deadline, so a caller's own timeout set past it still comes second.
+    long start = System.nanoTime();
+    return upWithin(hold.limit().compareTo(timeout) < 0 ? hold.limit() : timeout).thenCompose(ignored -> {
+      Optional<String> still = notJoined();
+      if (still.isPresent()) {
+        return CompletableFuture.<T>failedFuture(new ApiException(ApiException.Code.UNAVAILABLE, still.get()));
+      }
+      Duration left = timeout.minusNanos(System.nanoTime() - start);
+      return send(message, left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left);
+    });
+  }
+
+  /**
+   * Completes when this server is Up, when it can no longer come Up soon, or after {@code limit},
+   * whichever is first; the caller looks again at what holds then.
+   */
+  private CompletableFuture<Void> upWithin(Duration limit) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    held.add(done);
+    keepLooking();
+    Cancellable deadline = system.scheduler().scheduleOnce(limit, () -> done.complete(null), system.executionContext());
+    done.whenComplete((ignored, err) -> {
+      held.remove(done);
+      deadline.cancel();
+    });
+    return done;
+  }
+
+  /**
+   * One look every {@link #HOLD_POLL} for all held calls, however many a flood of them makes, and
+   * none while no call is held.
+   */
+  private void keepLooking() {
+    if (looking.get() != null) {
+      return;
+    }
+    Cancellable started = system.scheduler().scheduleWithFixedDelay(HOLD_POLL, HOLD_POLL, this::look,
+        system.executionContext());
+    if (!looking.compareAndSet(null, started)) {
+      started.cancel();
+    }
+  }
+
+  /** Whether a look is scheduled (tests: none is once no call is held). */
+  boolean looking() {
+    return looking.get() != null;
+  }
+
+  private void look() {
+    if (notJoined().isEmpty() || !mayComeUpSoon()) {
+      held.forEach(f -> f.complete(null));
+    }
+    if (held.isEmpty()) {
+      Cancellable stopped = looking.getAndSet(null);
+      if (stopped != null) {
+        stopped.cancel();
+      }
+      // A call held between the look at the set and the stop would otherwise wait out its limit.
+      if (!held.isEmpty()) {
+        keepLooking();
+      }
+    }
+  }
+
+  private <T> CompletionStage<T> send(Function<ActorRef<StatusReply<T>>, DcStore.Command> message, Duration timeout) {
     Optional<UniqueAddress> at = host == null ? Optional.empty() : host.current();
     if (at.isEmpty()) {
       return AskPattern.<DcStore.Command, T>askWithStatus(store, message::apply, timeout, system.scheduler())
@@ -124,9 +219,20 @@ public final class StoreClient {
     }
   }
 
+  /** A server that has left or been downed never comes Up again; otherwise the hold's own judgement. */
+  private boolean mayComeUpSoon() {
+    return !terminated() && Cluster.get(system).selfMember().status() != MemberStatus.down()
+        && hold.upSoon().getAsBoolean();
+  }
+
+  private boolean terminated() {
+    return Adapter.toClassic(system).hasExtension(org.apache.pekko.cluster.Cluster.lookup())
+        && org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).isTerminated();
+  }
+
   /**
    * Until this server is Up in its DC's cluster, the store cannot be reached from here; saying why
-   * at once beats a caller waiting out the call timeout.
+   * beats a caller waiting out the call timeout.
    */
   private Optional<String> notJoined() {
     Cluster cluster = Cluster.get(system);
@@ -135,9 +241,7 @@ public final class StoreClient {
       return Optional.empty();
     }
     // Before it has joined, a member reports itself Removed; after leaving, the cluster is terminated.
-    boolean left = Adapter.toClassic(system).hasExtension(org.apache.pekko.cluster.Cluster.lookup())
-        && org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).isTerminated();
-    if (left || status == MemberStatus.down()) {
+    if (terminated() || status == MemberStatus.down()) {
       return Optional.of("this server has left its DC's cluster (" + status + "); use another server");
     }
     int expected = system.settings().config().getInt("pekko.cluster.min-nr-of-members");

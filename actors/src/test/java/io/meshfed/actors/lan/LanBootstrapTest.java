@@ -35,6 +35,8 @@ import org.junit.jupiter.api.Test;
 class LanBootstrapTest {
   private static final Duration FORM = Duration.ofSeconds(30);
   private final Map<String, ActorSystem<Void>> running = new HashMap<>();
+  /** Each server's progress, without the grace after start: only what the bootstrap did shows. */
+  private final Map<String, JoinProgress> progress = new HashMap<>();
   private final List<String> seeds = new ArrayList<>();
 
   @AfterEach
@@ -83,6 +85,7 @@ class LanBootstrapTest {
     Cluster cluster = Cluster.get(running.get(seeds.get(2)));
     Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
         .until(() -> cluster.selfMember().status() == MemberStatus.removed());
+    assertThat(progress.get(seeds.get(2)).upSoon()).as("calls are not held for a DC that waits for servers").isFalse();
   }
 
   @Test
@@ -94,6 +97,7 @@ class LanBootstrapTest {
     awaitOneCluster(Set.of(1, 2));
     start(0, 2);
     awaitOneCluster(Set.of(0, 1, 2));
+    assertThat(progress.get(seeds.get(0)).upSoon()).as("it asked to join the running cluster").isTrue();
   }
 
   @Test
@@ -114,6 +118,7 @@ class LanBootstrapTest {
           return null;
         });
     assertThat(alone.selfMember().status()).isEqualTo(MemberStatus.joining());
+    assertThat(progress.get(seeds.get(0)).upSoon()).as("apart: only a restart gets it into the DC").isFalse();
   }
 
   private void startThreeAtOnce() throws IOException {
@@ -122,6 +127,7 @@ class LanBootstrapTest {
       start(i, 2);
     }
     awaitOneCluster(Set.of(0, 1, 2));
+    assertThat(seeds).allMatch(s -> progress.get(s).upSoon());
   }
 
   private void declare(int n) throws IOException {
@@ -153,8 +159,11 @@ class LanBootstrapTest {
         """.formatted(Integer.parseInt(self.substring(self.indexOf(':') + 1)), minMembers))
         .withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), LanCluster.SYSTEM_NAME, config);
+    JoinProgress joining = new JoinProgress(Duration.ZERO);
+    progress.put(self, joining);
     system.systemActorOf(LanBootstrap.create(new LanBootstrap.Settings(self, names, expect,
-        LanBootstrap.Settings.PROBE_INTERVAL, LanBootstrap.Settings.STABLE_MARGIN)), LanBootstrap.NAME, Props.empty());
+        LanBootstrap.Settings.PROBE_INTERVAL, LanBootstrap.Settings.STABLE_MARGIN), joining), LanBootstrap.NAME,
+        Props.empty());
     running.put(self, system);
   }
 

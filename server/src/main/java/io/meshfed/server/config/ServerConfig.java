@@ -25,6 +25,7 @@ public record ServerConfig(
     Duration lanFailureTimeout,
     Duration lanRemovalMargin,
     boolean lanCrashProbe,
+    Duration lanRpcHoldTimeout,
     Persistence persistence,
     Tls tls,
     Connect connect,

@@ -11,6 +11,7 @@ import io.meshfed.server.acl.Access;
 import io.meshfed.server.acl.BuiltInPolicies;
 import io.meshfed.server.acl.Rules;
 import io.meshfed.actors.wan.swim.SwimSettings;
+import io.meshfed.actors.store.StoreClient;
 import io.meshfed.protocol.names.Names;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -255,7 +256,8 @@ public final class ServerConfigLoader {
     Duration lanFailureTimeout = positiveDuration(c, "lan.failure-timeout");
     Duration lanRemovalMargin = removalMargin(c, lanFailureTimeout);
     return new ServerConfig(dev, dc, primaryDc, node, domain, dataDir, ephemeral, bind, advertise, ports,
-        retryJoin, bootstrapExpect, lanFailureTimeout, lanRemovalMargin, bool(c, "lan.crash-probe"), persistence, tls, connect, primaryGateways,
+        retryJoin, bootstrapExpect, lanFailureTimeout, lanRemovalMargin, bool(c, "lan.crash-probe"),
+        rpcHoldTimeout(c), persistence, tls, connect, primaryGateways,
         primaryGatewaysInterval, staticGateways,
         retryIntervalWan, wan(c), federationStates(c), acl(c), limits(c));
   }
@@ -659,6 +661,17 @@ public final class ServerConfigLoader {
     Duration d = typed(path, "a duration like 30s", () -> c.getDuration(path));
     if (d.isNegative() || d.isZero()) {
       fail("meshfed." + path + " must be positive, got " + c.getValue(path).unwrapped());
+    }
+    return d;
+  }
+
+  /** The hold is spent from a call's own deadline, so a longer one would be cut short without a word. */
+  private static Duration rpcHoldTimeout(Config c) {
+    String path = "lan.rpc-hold-timeout";
+    Duration d = typed(path, "a duration like 7s", () -> c.getDuration(path));
+    if (d.isNegative() || d.compareTo(StoreClient.CALL_TIMEOUT) > 0) {
+      fail("meshfed." + path + " = " + c.getValue(path).unwrapped() + " must be within 0s and "
+          + StoreClient.CALL_TIMEOUT.toSeconds() + "s, the deadline of a call to the DC state store");
     }
     return d;
   }

@@ -127,6 +127,14 @@ class ServerConfigLoaderTest {
     assertThatThrownBy(() -> load(base.formatted(data, "removal-margin = 500ms")))
         .isInstanceOf(ConfigException.class)
         .hasMessage("meshfed.lan.removal-margin = 500ms must be within 1s and lan.failure-timeout (5s)");
+    assertThat(load(base.formatted(data, "")).lanRpcHoldTimeout()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(load(base.formatted(data, "rpc-hold-timeout = 0s")).lanRpcHoldTimeout()).isZero();
+    for (String bad : java.util.List.of("-1s", "11s")) {
+      assertThatThrownBy(() -> load(base.formatted(data, "rpc-hold-timeout = " + bad)))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage("meshfed.lan.rpc-hold-timeout = " + bad + " must be within 0s and 10s, the deadline of a call "
+              + "to the DC state store");
+    }
   }
 
   @Test
