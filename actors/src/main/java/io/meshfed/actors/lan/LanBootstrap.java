@@ -249,15 +249,17 @@ public final class LanBootstrap {
         return answeringOnly();
       }
       List<String> ours = clusterMembers();
-      answered.stream().filter(a -> a.member() && !ours.contains(a.from())).findFirst().ifPresent(a -> {
-        if (!apart) {
-          apart = true;
-          progress.apart();
-          ctx.getLog().warn("this server is in a LAN cluster of its own ({}) while {} is in another ({}): it cannot "
-              + "join that one; restart this server and it will", String.join(", ", ours), a.from(),
-              String.join(", ", a.members()));
-        }
-      });
+      // Another cluster shares no member with ours; a peer that this server's view has not caught up
+      // with yet (it joined the same cluster a gossip round ago) shares at least the one it joined through.
+      answered.stream()
+          .filter(a -> a.member() && !ours.contains(a.from()) && a.members().stream().noneMatch(ours::contains))
+          .findFirst().filter(a -> !apart).ifPresent(a -> {
+            apart = true;
+            progress.apart();
+            ctx.getLog().warn("this server is in a LAN cluster of its own ({}) while {} is in another ({}): it "
+                + "cannot join that one; restart this server and it will", String.join(", ", ours), a.from(),
+                String.join(", ", a.members()));
+          });
       probe();
       return Behaviors.same();
     }
