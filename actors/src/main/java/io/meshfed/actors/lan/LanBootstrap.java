@@ -99,10 +99,6 @@ public final class LanBootstrap {
 
   private LanBootstrap() {}
 
-  public static Behavior<Command> create(Settings settings) {
-    return create(settings, new JoinProgress(JoinProgress.PEERS_ANSWER_WITHIN));
-  }
-
   /** {@code progress} is kept up to date for those who would wait for this server to be Up. */
   public static Behavior<Command> create(Settings settings, JoinProgress progress) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
