@@ -97,18 +97,19 @@ public final class StoreClient {
       return send(message, timeout);
     }
     if (hold.limit().isZero() || !mayComeUpSoon()) {
-      return CompletableFuture.failedFuture(new ApiException(ApiException.Code.UNAVAILABLE, notJoined.get()));
+      return notUp(notJoined.get());
     }
     // The hold is part of the call's deadline, so a caller's own timeout set past it still comes second.
     long start = System.nanoTime();
     return upWithin(hold.limit().compareTo(timeout) < 0 ? hold.limit() : timeout).thenCompose(ignored -> {
-      Optional<String> still = notJoined();
-      if (still.isPresent()) {
-        return CompletableFuture.<T>failedFuture(new ApiException(ApiException.Code.UNAVAILABLE, still.get()));
-      }
       Duration left = timeout.minusNanos(System.nanoTime() - start);
-      return send(message, left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left);
+      return notJoined().<CompletionStage<T>>map(StoreClient::notUp)
+          .orElseGet(() -> send(message, left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left));
     });
+  }
+
+  private static <T> CompletionStage<T> notUp(String why) {
+    return CompletableFuture.failedFuture(new ApiException(ApiException.Code.UNAVAILABLE, why));
   }
 
   /**
