@@ -275,7 +275,7 @@ public final class MeshfedServer {
           new AgentEndpoint(acl, locator, replications.federationStates(), replications.acl(),
               replications.antiEntropy(), barrier::passed, wanRouter, reload), acls, acl,
           config.limits().http(), () -> apiStats.prometheus() + ApiListeners.sharedLimits(requestBudget, blockingReads)
-              + transportMetrics.prometheus() + rpcCalls.prometheus() + tlsReloader.map(TlsReloader::prometheus).orElse("")
+              + storeClient.prometheus() + transportMetrics.prometheus() + rpcCalls.prometheus() + tlsReloader.map(TlsReloader::prometheus).orElse("")
               + meters.scrape(),
           blockingReads, requestBudget);
       Route httpRoute = httpApi.route();

@@ -98,6 +98,10 @@ class StoreFailoverTest {
     assertThat(before).as("called before it was Up again").isNotEqualTo(MemberStatus.up());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(r.body()).contains("\"before\"");
+    // This call and any the server's own routines made meanwhile, all sent once it was Up.
+    String metrics = TestServers.get(again, "/v1/agent/metrics", null).body();
+    assertThat(metrics).contains("meshfed_store_calls_held_total{outcome=\"refused\"} 0\n")
+        .containsPattern("meshfed_store_calls_held_total\\{outcome=\"sent\"} [1-9]");
   }
 
   private Map<String, Object> serverOptions(Map<String, Object> pg, int i, int lanPort, List<String> seeds) {

@@ -84,6 +84,8 @@ class StoreClientHoldTest {
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !client.looking());
     assertThat(call(client).get(20, java.util.concurrent.TimeUnit.SECONDS)).as("Up: answered at once").isEmpty();
     assertThat(client.looking()).isFalse();
+    assertThat(client.prometheus()).contains("meshfed_store_calls_held 0\n",
+        "meshfed_store_calls_held_total{outcome=\"sent\"} 1000\n", "meshfed_store_calls_held_total{outcome=\"refused\"} 0\n");
   }
 
   @Test
@@ -100,8 +102,12 @@ class StoreClientHoldTest {
   @Test
   void aHoldEndsAtItsLimit() {
     long start = System.nanoTime();
-    CompletableFuture<List<DcStore.Decommissioned>> answer = call(new StoreClient.Hold(Duration.ofMillis(300), () -> true));
+    StoreClient client = new StoreClient(store, kit.system(), null, new StoreClient.Hold(Duration.ofMillis(300), () -> true));
+    CompletableFuture<List<DcStore.Decommissioned>> answer = call(client);
+    assertThat(client.prometheus()).contains("meshfed_store_calls_held 1\n");
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(answer::isDone);
+    assertThat(client.prometheus()).contains("meshfed_store_calls_held 0\n",
+        "meshfed_store_calls_held_total{outcome=\"refused\"} 1\n");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
     assertUnavailable(answer, "this server is waiting for its DC to form: 0 of 1 servers are in the cluster "
         + "(bootstrap-expect = 1); retry");
